@@ -73,10 +73,10 @@ public final class Tensor {
 
   /** Fresh direct storage of {@code bytes} bytes, 64-byte aligned, little-endian, zero-filled. */
   public static ByteBuffer allocateAligned(int bytes) {
+    // alignedSlice() would also round the end down; skip to the first aligned address instead.
     ByteBuffer raw = ByteBuffer.allocateDirect(bytes + ALIGNMENT);
-    ByteBuffer aligned = raw.alignedSlice(ALIGNMENT);
-    aligned.limit(bytes);
-    return aligned.slice().order(ByteOrder.LITTLE_ENDIAN);
+    int skip = (ALIGNMENT - raw.alignmentOffset(0, ALIGNMENT)) % ALIGNMENT;
+    return raw.slice(skip, bytes).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   public DataType dataType() {
