@@ -1,0 +1,458 @@
+package dev.cortado.db.rocksdb;
+
+import dev.cortado.db.Cursor;
+import dev.cortado.db.Db;
+import dev.cortado.db.DbException;
+import dev.cortado.db.Mode;
+import dev.cortado.db.Transaction;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * A RocksDB (or C++ LevelDB) directory opened as a Cortado {@link Db}: the one owner of its native
+ * handles, so that they are closed once and in order (iterators, read options, DB, options).
+ *
+ * <p>Every native call runs under the read side of a lock whose write side {@link #close()} takes,
+ * so closing waits for calls in flight and every later call throws {@link DbException} instead of
+ * touching freed native memory. Keys and values are copied by RocksDB into buffers this class owns,
+ * so a buffer a reader still holds stays valid memory after close.
+ */
+public final class RocksStore implements Db {
+  /** Caffe2's {@code caffe2_rocksdb_block_size} / {@code caffe2_leveldb_block_size} default. */
+  static final long BLOCK_SIZE = 65536;
+  /** Caffe2's write_buffer_size for both LevelDB and RocksDB. */
+  static final long WRITE_BUFFER_SIZE = 268_435_456L;
+  /** Caffe2's max_open_files for both LevelDB and RocksDB. */
+  static final int MAX_OPEN_FILES = 100;
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final String type;
+  private final String source;
+  private final Mode mode;
+  private final Options options;
+  private final RocksDB db;
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final Set<RocksCursor> cursors = ConcurrentHashMap.newKeySet();
+  private final Set<RocksTransaction> transactions = ConcurrentHashMap.newKeySet();
+  private boolean closed; // guarded by lock
+
+  private RocksStore(String type, String source, Mode mode, Options options, RocksDB db) {
+    this.type = type;
+    this.source = source;
+    this.mode = mode;
+    this.options = options;
+    this.db = db;
+  }
+
+  /**
+   * Opens {@code source} with Caffe2's options: READ opens read-only (nothing in the directory is
+   * created or changed; data still in the write-ahead log is replayed in memory), WRITE creates a
+   * missing DB, NEW fails when one exists.
+   *
+   * @param type the db_type to report in {@link #type()} and in messages
+   */
+  public static RocksStore open(String type, String source, Mode mode) {
+    Path path = Path.of(source);
+    if (mode == Mode.READ && !Files.isDirectory(path)) {
+      throw new DbException(
+          type + ": cannot open '" + source + "' for READ: expected a " + type + " directory, found "
+              + (Files.exists(path) ? "a file" : "nothing"));
+    }
+    Options options = options(mode);
+    try {
+      RocksDB db =
+          mode == Mode.READ
+              ? RocksDB.openReadOnly(options, source)
+              : RocksDB.open(options, source);
+      return new RocksStore(type, source, mode, options, db);
+    } catch (RocksDBException e) {
+      options.close();
+      throw new DbException(
+          type + ": cannot open '" + source + "' for " + mode + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Caffe2's LevelDB-derived options; other options keep RocksDB's defaults (Snappy tables). */
+  private static Options options(Mode mode) {
+    BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockSize(BLOCK_SIZE);
+    return new Options()
+        .setCreateIfMissing(mode != Mode.READ)
+        .setErrorIfExists(mode == Mode.NEW)
+        .setWriteBufferSize(WRITE_BUFFER_SIZE)
+        .setMaxOpenFiles(MAX_OPEN_FILES)
+        .setTableFormatConfig(table);
+  }
+
+  /** True when {@code dir} is a DB written by C++ LevelDB (RocksDB always writes OPTIONS files). */
+  public static boolean writtenByLevelDb(Path dir) {
+    if (!Files.isRegularFile(dir.resolve("CURRENT"))) {
+      return false;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.noneMatch(p -> p.getFileName().toString().startsWith("OPTIONS-"));
+    } catch (IOException e) {
+      throw new DbException("cannot list '" + dir + "': " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String source() {
+    return source;
+  }
+
+  @Override
+  public String type() {
+    return type;
+  }
+
+  @Override
+  public Mode mode() {
+    return mode;
+  }
+
+  @Override
+  public Cursor newCursor() {
+    lock.readLock().lock();
+    try {
+      checkOpen("newCursor");
+      RocksCursor cursor = new RocksCursor(this);
+      cursors.add(cursor);
+      return cursor;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public Transaction newTransaction() {
+    lock.readLock().lock();
+    try {
+      checkOpen("newTransaction");
+      if (mode == Mode.READ) {
+        throw new DbException(
+            type + " '" + source + "' is open for READ; a transaction needs WRITE or NEW");
+      }
+      RocksTransaction txn = new RocksTransaction(this);
+      transactions.add(txn);
+      return txn;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Writes what open transactions still hold (as Caffe2's transaction destructor would), then
+   * waits for native calls in flight and frees the handles. Idempotent.
+   */
+  @Override
+  public void close() {
+    for (RocksTransaction txn : transactions) {
+      txn.close();
+    }
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      // No native call is in flight now (they hold the read lock), so iterators can go first.
+      for (RocksCursor cursor : cursors) {
+        cursor.freeNative();
+      }
+      cursors.clear();
+      if (mode != Mode.READ) {
+        // Leave the directory self-contained in tables so a later read-only open need not replay
+        // the log into memory.
+        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+          db.flush(flush);
+        } catch (RocksDBException e) {
+          db.close();
+          options.close();
+          throw fail("flush on close", e);
+        }
+      }
+      db.close();
+      options.close();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private void checkOpen(String what) {
+    if (closed) {
+      throw new DbException(type + " '" + source + "': " + what + " after the DB was closed");
+    }
+  }
+
+  private DbException fail(String what, RocksDBException e) {
+    return new DbException(
+        type + " '" + source + "' (" + mode + "): " + what + " failed: " + e.getMessage(), e);
+  }
+
+  /**
+   * An iterator whose key and value RocksDB copies once, into direct buffers the cursor reuses and
+   * grows; {@link #key()} and {@link #value()} hand out read-only slices of them.
+   */
+  private static final class RocksCursor implements Cursor {
+    private final RocksStore store;
+    private final ReadOptions readOptions;
+    private final RocksIterator iterator;
+    private ByteBuffer keyBuf = ByteBuffer.allocateDirect(256);
+    private ByteBuffer valueBuf = ByteBuffer.allocateDirect(64 * 1024);
+    private int keyLen = -1; // -1: not fetched for the current position
+    private int valueLen = -1;
+    private boolean freed;
+    private boolean closed;
+
+    RocksCursor(RocksStore store) {
+      this.store = store;
+      // Reads are a sequential scan: do not evict hot blocks, let RocksDB read ahead.
+      this.readOptions = new ReadOptions().setFillCache(false);
+      this.iterator = store.db.newIterator(readOptions);
+      iterator.seekToFirst();
+    }
+
+    @Override
+    public synchronized void seekToFirst() {
+      move(Move.FIRST, null);
+    }
+
+    @Override
+    public synchronized void seek(byte[] key) {
+      move(Move.SEEK, key);
+    }
+
+    @Override
+    public boolean supportsSeek() {
+      return true;
+    }
+
+    @Override
+    public synchronized void next() {
+      move(Move.NEXT, null);
+    }
+
+    private enum Move {
+      FIRST,
+      SEEK,
+      NEXT
+    }
+
+    private void move(Move move, byte[] key) {
+      store.lock.readLock().lock();
+      try {
+        check("move");
+        switch (move) {
+          case FIRST -> iterator.seekToFirst();
+          case SEEK -> iterator.seek(key);
+          case NEXT -> {
+            if (!iterator.isValid()) {
+              throw new DbException(store.type + " '" + store.source + "': next() past the end");
+            }
+            iterator.next();
+          }
+        }
+        keyLen = -1;
+        valueLen = -1;
+        status();
+      } finally {
+        store.lock.readLock().unlock();
+      }
+    }
+
+    @Override
+    public synchronized boolean valid() {
+      store.lock.readLock().lock();
+      try {
+        check("valid");
+        return iterator.isValid();
+      } finally {
+        store.lock.readLock().unlock();
+      }
+    }
+
+    @Override
+    public synchronized ByteBuffer key() {
+      store.lock.readLock().lock();
+      try {
+        checkValid("key");
+        if (keyLen < 0) {
+          keyLen = iterator.key(keyBuf.clear());
+          if (keyLen > keyBuf.capacity()) {
+            keyBuf = ByteBuffer.allocateDirect(grow(keyBuf.capacity(), keyLen));
+            iterator.key(keyBuf);
+          }
+        }
+        return keyBuf.asReadOnlyBuffer().position(0).limit(keyLen).slice();
+      } finally {
+        store.lock.readLock().unlock();
+      }
+    }
+
+    @Override
+    public synchronized ByteBuffer value() {
+      store.lock.readLock().lock();
+      try {
+        checkValid("value");
+        if (valueLen < 0) {
+          valueLen = iterator.value(valueBuf.clear());
+          if (valueLen > valueBuf.capacity()) {
+            valueBuf = ByteBuffer.allocateDirect(grow(valueBuf.capacity(), valueLen));
+            iterator.value(valueBuf);
+          }
+        }
+        return valueBuf.asReadOnlyBuffer().position(0).limit(valueLen).slice();
+      } finally {
+        store.lock.readLock().unlock();
+      }
+    }
+
+    /** Doubling growth, so a scan over growing values reallocates O(log n) times. */
+    private static int grow(int capacity, int needed) {
+      return (int) Math.max(needed, Math.min(Integer.MAX_VALUE - 8, 2L * capacity));
+    }
+
+    private void check(String what) {
+      if (closed || store.closed) {
+        throw new DbException(
+            store.type + " '" + store.source + "': cursor " + what + "() after "
+                + (closed ? "the cursor" : "the DB") + " was closed");
+      }
+    }
+
+    private void checkValid(String what) {
+      check(what);
+      if (!iterator.isValid()) {
+        throw new DbException(
+            store.type + " '" + store.source + "': cursor " + what + "() past the end");
+      }
+    }
+
+    /** Turns a read error hidden in the iterator (corrupt block, missing file) into an exception. */
+    private void status() {
+      if (!iterator.isValid()) {
+        try {
+          iterator.status();
+        } catch (RocksDBException e) {
+          throw store.fail("iteration", e);
+        }
+      }
+    }
+
+    @Override
+    public synchronized void close() {
+      store.lock.readLock().lock();
+      try {
+        closed = true;
+        if (!store.closed) {
+          freeNative();
+          store.cursors.remove(this);
+        }
+      } finally {
+        store.lock.readLock().unlock();
+      }
+    }
+
+    /** Frees the iterator before its read options; called with no native call in flight. */
+    void freeNative() {
+      if (!freed) {
+        freed = true;
+        iterator.close();
+        readOptions.close();
+      }
+    }
+  }
+
+  /** A write batch: commit writes it (non-sync, as Caffe2) and starts the next. */
+  private static final class RocksTransaction implements Transaction {
+    private final RocksStore store;
+    private final WriteBatch batch = new WriteBatch();
+    private final WriteOptions writeOptions = new WriteOptions();
+    private boolean closed;
+
+    RocksTransaction(RocksStore store) {
+      this.store = store;
+    }
+
+    @Override
+    public synchronized void put(byte[] key, byte[] value) {
+      store.lock.readLock().lock();
+      try {
+        check("put");
+        batch.put(key, value);
+      } catch (RocksDBException e) {
+        throw store.fail("put", e);
+      } finally {
+        store.lock.readLock().unlock();
+      }
+    }
+
+    @Override
+    public synchronized void commit() {
+      store.lock.readLock().lock();
+      try {
+        check("commit");
+        write();
+      } finally {
+        store.lock.readLock().unlock();
+      }
+    }
+
+    private void write() {
+      if (batch.count() == 0) {
+        return;
+      }
+      try {
+        store.db.write(writeOptions, batch);
+        batch.clear();
+      } catch (RocksDBException e) {
+        throw store.fail("write of " + batch.count() + " puts", e);
+      }
+    }
+
+    private void check(String what) {
+      if (closed || store.closed) {
+        throw new DbException(
+            store.type + " '" + store.source + "': transaction " + what + "() after "
+                + (closed ? "the transaction" : "the DB") + " was closed");
+      }
+    }
+
+    @Override
+    public synchronized void close() {
+      if (closed) {
+        return;
+      }
+      store.lock.readLock().lock();
+      try {
+        if (!store.closed) {
+          write();
+        }
+      } finally {
+        closed = true;
+        batch.close();
+        writeOptions.close();
+        store.transactions.remove(this);
+        store.lock.readLock().unlock();
+      }
+    }
+  }
+}

@@ -1,0 +1,242 @@
+package dev.cortado.db.rocksdb;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cortado.db.Cursor;
+import dev.cortado.db.Db;
+import dev.cortado.db.DbException;
+import dev.cortado.db.Mode;
+import dev.cortado.db.Transaction;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+
+class RocksStoreTest {
+  static final List<String> DATASETS = Fixtures.DATASETS;
+
+  private final RocksDbProvider provider = new RocksDbProvider();
+
+  @ParameterizedTest
+  @FieldSource("DATASETS")
+  void readsACopyOfTheSharedFixtureAndLeavesItUnchanged(String dataset, @TempDir Path tmp)
+      throws Exception {
+    Path dir = Fixtures.copy(Fixtures.testdata().resolve(dataset).resolve("rocksdb"), tmp.resolve("db"));
+    Map<String, String> before = Fixtures.snapshot(dir);
+    try (Db db = provider.open(dir.toString(), Mode.READ)) {
+      assertThat(db.type()).isEqualTo("rocksdb");
+      assertThat(Fixtures.scan(db)).isEqualTo(Fixtures.expectedScan(dataset, "rocksdb"));
+    }
+    assertThat(Fixtures.snapshot(dir)).isEqualTo(before);
+  }
+
+  @Test
+  void dataOnlyInTheWriteAheadLogIsReadWithoutTouchingTheDirectory(@TempDir Path tmp)
+      throws Exception {
+    Path dir = tmp.resolve("db");
+    // Caffe2's writer: default options, puts, close; RocksDB does not flush the memtable on close
+    // while the WAL is on, so every record lives only in the log.
+    try (Options options = new Options().setCreateIfMissing(true);
+        RocksDB raw = RocksDB.open(options, dir.toString())) {
+      for (int i = 0; i < 100; i++) {
+        raw.put(String.format("%08d", 99 - i).getBytes(US_ASCII), ("value" + i).getBytes(US_ASCII));
+      }
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      List<String> names = files.map(p -> p.getFileName().toString()).toList();
+      assertThat(names).noneMatch(n -> n.endsWith(".sst"));
+      assertThat(names).anyMatch(n -> n.endsWith(".log") && dir.resolve(n).toFile().length() > 0);
+    }
+    Map<String, String> before = Fixtures.snapshot(dir);
+    try (Db db = provider.open(dir.toString(), Mode.READ);
+        Cursor c = db.newCursor()) {
+      int n = 0;
+      for (; c.valid(); c.next(), n++) {
+        assertThat(US_ASCII.decode(c.key()).toString()).isEqualTo(String.format("%08d", n));
+        assertThat(US_ASCII.decode(c.value()).toString()).isEqualTo("value" + (99 - n));
+      }
+      assertThat(n).isEqualTo(100);
+    }
+    assertThat(Fixtures.snapshot(dir)).isEqualTo(before);
+  }
+
+  @Test
+  void writtenDbIsFlushedToTablesOnClose(@TempDir Path tmp) throws Exception {
+    write(tmp, "b", "a", "c");
+    try (Stream<Path> files = Files.list(tmp)) {
+      assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith(".sst"));
+    }
+    try (Db db = provider.open(tmp.toString(), Mode.READ)) {
+      assertThat(keys(db)).containsExactly("a", "b", "c");
+    }
+  }
+
+  @Test
+  void valuesLargerThanTheCursorBuffersAreReadWhole(@TempDir Path tmp) {
+    byte[] big = new byte[300_000];
+    for (int i = 0; i < big.length; i++) {
+      big[i] = (byte) (i * 31);
+    }
+    byte[] longKey = new byte[1000];
+    java.util.Arrays.fill(longKey, (byte) 'k');
+    try (Db db = provider.open(tmp.toString(), Mode.NEW);
+        Transaction t = db.newTransaction()) {
+      t.put(bytes("a"), bytes("small"));
+      t.put(longKey, big);
+    }
+    try (Db db = provider.open(tmp.toString(), Mode.READ);
+        Cursor c = db.newCursor()) {
+      assertThat(US_ASCII.decode(c.value()).toString()).isEqualTo("small");
+      c.next();
+      assertThat(c.key().remaining()).isEqualTo(1000);
+      ByteBuffer v = c.value();
+      assertThat(v.isDirect()).isTrue();
+      assertThat(v.isReadOnly()).isTrue();
+      byte[] got = new byte[v.remaining()];
+      v.get(got);
+      assertThat(got).isEqualTo(big);
+      c.next();
+      assertThat(c.valid()).isFalse();
+    }
+  }
+
+  @Test
+  void newFailsOnAnExistingDbAndWriteAppends(@TempDir Path tmp) {
+    write(tmp, "k");
+    assertThatThrownBy(() -> provider.open(tmp.toString(), Mode.NEW))
+        .isInstanceOf(DbException.class)
+        .hasMessageContaining(tmp.toString())
+        .hasMessageContaining("NEW")
+        .hasMessageContaining("exists");
+    try (Db db = provider.open(tmp.toString(), Mode.WRITE);
+        Transaction t = db.newTransaction()) {
+      t.put(bytes("a"), bytes("x"));
+    }
+    try (Db db = provider.open(tmp.toString(), Mode.READ)) {
+      assertThat(keys(db)).containsExactly("a", "k");
+    }
+  }
+
+  @Test
+  void readOfAMissingDirectoryNamesThePathAndMode(@TempDir Path tmp) {
+    assertThatThrownBy(() -> provider.open(tmp.resolve("missing").toString(), Mode.READ))
+        .isInstanceOf(DbException.class)
+        .hasMessageContaining(tmp.resolve("missing").toString())
+        .hasMessageContaining("READ");
+    assertThat(tmp.resolve("missing")).doesNotExist();
+  }
+
+  @Test
+  void seekLandsOnTheFirstKeyAtOrAfterTheTarget(@TempDir Path tmp) {
+    write(tmp, "a", "c", "e");
+    try (Db db = provider.open(tmp.toString(), Mode.READ);
+        Cursor c = db.newCursor()) {
+      c.seek(bytes("b"));
+      assertThat(US_ASCII.decode(c.key()).toString()).isEqualTo("c");
+      c.seek(bytes("f"));
+      assertThat(c.valid()).isFalse();
+      c.seekToFirst();
+      assertThat(US_ASCII.decode(c.key()).toString()).isEqualTo("a");
+    }
+  }
+
+  @Test
+  void closingWhileAnotherThreadReadsNeverCrashes(@TempDir Path tmp) throws Exception {
+    Path dir = Fixtures.copy(Fixtures.testdata().resolve("fmnist-mini/rocksdb"), tmp.resolve("db"));
+    Db db = provider.open(dir.toString(), Mode.READ);
+    CountDownLatch reading = new CountDownLatch(1);
+    CompletableFuture<Throwable> reader =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (Cursor c = db.newCursor()) {
+                long records = 0;
+                while (true) {
+                  if (!c.valid()) {
+                    c.seekToFirst();
+                  }
+                  c.value();
+                  c.next();
+                  if (++records == 10) {
+                    reading.countDown();
+                  }
+                }
+              } catch (Throwable t) {
+                return t;
+              }
+            });
+    assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();
+    db.close(); // waits for the reader's native call in flight, then frees the iterator
+    Throwable t = reader.get(10, TimeUnit.SECONDS);
+    assertThat(t).isInstanceOf(DbException.class).hasMessageContaining("after the DB was closed");
+    db.close();
+  }
+
+  @Test
+  void everyCallAfterCloseThrowsAndPendingPutsAreCommitted(@TempDir Path tmp) {
+    write(tmp, "a");
+    Db db = provider.open(tmp.toString(), Mode.WRITE);
+    Cursor c = db.newCursor();
+    ByteBuffer held = c.value();
+    Transaction t = db.newTransaction();
+    t.put(bytes("b"), bytes("pending"));
+    db.close();
+    assertThat(US_ASCII.decode(held).toString()).isEqualTo("va"); // cursor-owned memory
+    for (Runnable call :
+        List.<Runnable>of(c::next, c::key, c::value, c::valid, c::seekToFirst, () -> c.seek(bytes("a")),
+            () -> t.put(bytes("x"), bytes("y")), t::commit, db::newTransaction, db::newCursor)) {
+      assertThatThrownBy(call::run).isInstanceOf(DbException.class);
+    }
+    c.close();
+    t.close();
+    try (Db again = provider.open(tmp.toString(), Mode.READ)) {
+      assertThat(keys(again)).containsExactly("a", "b");
+    }
+  }
+
+  @Test
+  void readModeRefusesTransactions() {
+    Path dir = Fixtures.testdata().resolve("key-order/rocksdb");
+    try (Db db = provider.open(dir.toString(), Mode.READ)) {
+      assertThatThrownBy(db::newTransaction)
+          .isInstanceOf(DbException.class)
+          .hasMessageContaining("READ");
+    }
+  }
+
+  private void write(Path dir, String... keys) {
+    try (Db db = provider.open(dir.toString(), Mode.NEW);
+        Transaction t = db.newTransaction()) {
+      for (String k : keys) {
+        t.put(bytes(k), bytes("v" + k));
+      }
+    }
+  }
+
+  private static List<String> keys(Db db) {
+    List<String> out = new ArrayList<>();
+    try (Cursor c = db.newCursor()) {
+      for (; c.valid(); c.next()) {
+        out.add(US_ASCII.decode(c.key()).toString());
+      }
+    }
+    return out;
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(US_ASCII);
+  }
+}
