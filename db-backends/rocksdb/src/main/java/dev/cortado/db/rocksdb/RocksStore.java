@@ -39,6 +39,8 @@ public final class RocksStore implements Db {
   static final long WRITE_BUFFER_SIZE = 268_435_456L;
   /** Caffe2's max_open_files for both LevelDB and RocksDB. */
   static final int MAX_OPEN_FILES = 100;
+  /** The block-based table format written; see {@link #options}. */
+  static final int TABLE_FORMAT_VERSION = 4;
 
   static {
     RocksDB.loadLibrary();
@@ -92,7 +94,10 @@ public final class RocksStore implements Db {
 
   /** Caffe2's LevelDB-derived options; other options keep RocksDB's defaults (Snappy tables). */
   private static Options options(Mode mode) {
-    BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockSize(BLOCK_SIZE);
+    // format_version 4 instead of RocksDB 10's default 6: RocksDB 5.16 (2018) and later read it, so
+    // do Caffe2 builds of that era; without a filter policy 5 and 6 add nothing for this workload.
+    BlockBasedTableConfig table =
+        new BlockBasedTableConfig().setBlockSize(BLOCK_SIZE).setFormatVersion(TABLE_FORMAT_VERSION);
     return new Options()
         .setCreateIfMissing(mode != Mode.READ)
         .setErrorIfExists(mode == Mode.NEW)

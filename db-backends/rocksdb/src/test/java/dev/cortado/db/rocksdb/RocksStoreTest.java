@@ -80,6 +80,14 @@ class RocksStoreTest {
     try (Stream<Path> files = Files.list(tmp)) {
       assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith(".sst"));
     }
+    try (Stream<Path> files = Files.list(tmp)) {
+      Path options = files.filter(p -> p.getFileName().toString().startsWith("OPTIONS-")).findFirst().orElseThrow();
+      assertThat(Files.readString(options))
+          .contains("format_version=4")
+          .contains("block_size=65536")
+          .contains("write_buffer_size=268435456")
+          .contains("max_open_files=100");
+    }
     try (Db db = provider.open(tmp.toString(), Mode.READ)) {
       assertThat(keys(db)).containsExactly("a", "b", "c");
     }
