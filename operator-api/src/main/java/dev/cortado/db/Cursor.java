@@ -1,6 +1,7 @@
 package dev.cortado.db;
 
 import java.nio.ByteBuffer;
+import java.util.OptionalLong;
 
 /**
  * An iterator over a DB's records in the backend's order. Created positioned on the first record.
@@ -45,6 +46,23 @@ public interface Cursor extends AutoCloseable {
    */
   default String location() {
     return "";
+  }
+
+  /**
+   * A backend-defined position of the current record that {@link #seekToPosition} returns to, for
+   * backends that cannot seek by key (minidb: the record's byte offset). Empty when the backend
+   * has no such position or the cursor is not on a record. {@link DbReader} checkpoints use it.
+   */
+  default OptionalLong position() {
+    return OptionalLong.empty();
+  }
+
+  /**
+   * Moves to a position that {@link #position()} returned earlier on the same, unchanged DB.
+   * Backends without positions throw {@link DbException}.
+   */
+  default void seekToPosition(long position) {
+    throw new DbException("this db type cannot seek to a saved position");
   }
 
   @Override
