@@ -1,0 +1,31 @@
+package dev.cortado.prefetch;
+
+/**
+ * A snapshot of a {@link Prefetcher}'s counters, for {@code run-net --stats} and benchmarks.
+ *
+ * @param depth the {@code prefetch_depth} (0 with {@code no_prefetch})
+ * @param batchesProduced batches the producer finished and queued (or filled inline)
+ * @param batchesTaken batches the consumer took
+ * @param batchesDiscarded finished batches thrown away at close (ready ones never taken, and the
+ *     one in flight)
+ * @param waits takes that found no batch ready and had to wait
+ * @param waitNanos total time the consumer waited for the producer
+ * @param occupancySum the sum, over takes, of the ready batches found at that take (so the mean
+ *     queue occupancy is {@code occupancySum / batchesTaken})
+ * @param maxOccupancy the most ready batches one take found
+ */
+public record PrefetchMetrics(
+    int depth,
+    long batchesProduced,
+    long batchesTaken,
+    long batchesDiscarded,
+    long waits,
+    long waitNanos,
+    long occupancySum,
+    long maxOccupancy) {
+
+  /** Mean ready batches found per take; 0 before the first take. */
+  public double meanOccupancy() {
+    return batchesTaken == 0 ? 0.0 : (double) occupancySum / batchesTaken;
+  }
+}

@@ -1,0 +1,370 @@
+package dev.cortado.prefetch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cortado.tensor.DecodeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class PrefetcherTest {
+
+  /** A batch holding the sequence number it was filled with. */
+  static final class Numbered extends PrefetchBatch {
+    long value = -1;
+    Thread filledBy;
+  }
+
+  /** Fills batches 0, 1, 2, ... and counts fills and slots. */
+  static class Counting implements BatchSource<Numbered> {
+    final AtomicInteger fills = new AtomicInteger();
+    final AtomicInteger slotsMade = new AtomicInteger();
+
+    @Override
+    public Numbered newBatch() {
+      slotsMade.incrementAndGet();
+      return new Numbered();
+    }
+
+    @Override
+    public void fill(Numbered batch) throws Exception {
+      batch.value = fills.getAndIncrement();
+      batch.filledBy = Thread.currentThread();
+    }
+  }
+
+  private static String owner() {
+    return "test-" + UUID.randomUUID();
+  }
+
+  private static Set<Thread> threadsOf(String owner) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().contains(owner))
+        .collect(Collectors.toSet());
+  }
+
+  /** Polls (no timing assertion: the deadline only keeps a broken build from hanging). */
+  private static void await(String what, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("gave up waiting for: " + what);
+      }
+      Thread.sleep(1);
+    }
+  }
+
+  private static Thread producerOf(String owner) throws InterruptedException {
+    AtomicReference<Thread> found = new AtomicReference<>();
+    await("producer thread of " + owner, () -> {
+      Set<Thread> ts = threadsOf(owner);
+      if (ts.size() == 1) {
+        found.set(ts.iterator().next());
+        return true;
+      }
+      return false;
+    });
+    return found.get();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 2, 4})
+  void batchesArriveInOrder(int depth) {
+    String owner = owner();
+    Counting source = new Counting();
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth)) {
+      for (int i = 0; i < 1000; i++) {
+        assertThat(p.take().value).isEqualTo(i);
+      }
+      assertThat(source.slotsMade.get()).isLessThanOrEqualTo(Math.max(depth, 1) + 1);
+      PrefetchMetrics m = p.metrics();
+      assertThat(m.batchesTaken()).isEqualTo(1000);
+      assertThat(m.depth()).isEqualTo(depth);
+      assertThat(m.maxOccupancy()).isLessThanOrEqualTo(depth);
+    }
+    assertThat(threadsOf(owner)).isEmpty();
+  }
+
+  @Test
+  void noThreadBeforeTheFirstTake() {
+    String owner = owner();
+    Counting source = new Counting();
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1)) {
+      assertThat(threadsOf(owner)).isEmpty();
+      assertThat(source.fills.get()).isZero();
+      assertThat(p.producerStopped()).isTrue();
+    }
+  }
+
+  @Test
+  void inlineModeFillsOnTheCallersThreadAndStartsNoThread() {
+    String owner = owner();
+    Counting source = new Counting();
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 0)) {
+      for (int i = 0; i < 5; i++) {
+        Numbered b = p.take();
+        assertThat(b.value).isEqualTo(i);
+        assertThat(b.filledBy).isSameAs(Thread.currentThread());
+        assertThat(source.fills.get()).isEqualTo(i + 1);
+      }
+      assertThat(threadsOf(owner)).isEmpty();
+    }
+  }
+
+  /**
+   * Caffe2 at depth 1: after the k-th Run the producer has read exactly k + 1 batches and then
+   * waits; at depth D it has read k + D.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 4})
+  void readsExactlyDepthBatchesAhead(int depth) throws Exception {
+    String owner = owner();
+    Counting source = new Counting();
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth)) {
+      for (int k = 1; k <= 6; k++) {
+        p.take();
+        int expected = k + depth;
+        await("fill " + expected, () -> source.fills.get() >= expected);
+        Thread producer = producerOf(owner);
+        // Parked means waiting for room: it cannot fill again until the next take.
+        await("producer parked", () -> producer.getState() == Thread.State.WAITING);
+        assertThat(source.fills.get()).as("batches read after run %d", k).isEqualTo(expected);
+      }
+    }
+    assertThat(source.fills.get()).isEqualTo(6 + depth);
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 4})
+  void producerFailureReachesTheConsumerAfterTheEarlierBatches(int depth) {
+    String owner = owner();
+    DecodeException cause =
+        new DecodeException("record '00000003' in minidb '/x.minidb': float_data holds 3 values");
+    Counting source = new Counting() {
+      @Override
+      public void fill(Numbered batch) throws Exception {
+        if (fills.get() == 3) {
+          throw cause;
+        }
+        super.fill(batch);
+      }
+    };
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth)) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(p.take().value).isEqualTo(i);
+      }
+      for (int again = 0; again < 3; again++) {
+        assertThatThrownBy(p::take)
+            .isInstanceOf(PrefetchException.class)
+            .hasMessageStartingWith("prefetching batch 3 failed: ")
+            .hasMessageContaining("record '00000003' in minidb '/x.minidb'")
+            .hasCause(cause);
+      }
+    }
+    // The producer stopped at the failure: it read nothing after the bad batch.
+    assertThat(source.fills.get()).isEqualTo(3);
+    assertThat(threadsOf(owner)).isEmpty();
+  }
+
+  @Test
+  void anErrorInTheProducerIsDeliveredToo() {
+    String owner = owner();
+    Counting source = new Counting() {
+      @Override
+      public void fill(Numbered batch) {
+        throw new StackOverflowError();
+      }
+    };
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1)) {
+      assertThatThrownBy(p::take)
+          .isInstanceOf(PrefetchException.class)
+          .hasMessageContaining("java.lang.StackOverflowError")
+          .hasCauseInstanceOf(StackOverflowError.class);
+    }
+  }
+
+  @Test
+  void closeDuringPrefetchStopsTheThreadWithinTheBound() throws Exception {
+    String owner = owner();
+    Counting source = new Counting();
+    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 4);
+    for (int i = 0; i < 10; i++) {
+      p.take();
+    }
+    assertThat(threadsOf(owner)).hasSize(1);
+    // close() throws when the producer outlives the 1 s bound, so returning normally proves it.
+    p.close();
+    assertThat(p.producerStopped()).isTrue();
+    assertThat(threadsOf(owner)).isEmpty();
+    p.close(); // idempotent
+    assertThatThrownBy(p::take).isInstanceOf(PrefetchException.class).hasMessageContaining("closed");
+    PrefetchMetrics m = p.metrics();
+    assertThat(m.batchesDiscarded()).isEqualTo(source.fills.get() - 10L);
+  }
+
+  @Test
+  void aBatchInFlightAtCloseIsFinishedAndThrownAway() throws Exception {
+    String owner = owner();
+    CountDownLatch inSecondFill = new CountDownLatch(1);
+    CountDownLatch finish = new CountDownLatch(1);
+    Counting source = new Counting() {
+      @Override
+      public void fill(Numbered batch) throws Exception {
+        if (fills.get() == 1) {
+          inSecondFill.countDown();
+          finish.await();
+        }
+        super.fill(batch);
+      }
+    };
+    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1);
+    assertThat(p.take().value).isZero();
+    inSecondFill.await();
+    Thread closer = new Thread(p::close, "closer-" + owner);
+    closer.start();
+    await("close called", p::isClosed);
+    finish.countDown();
+    closer.join();
+    assertThat(source.fills.get()).as("the batch in flight was read to its end").isEqualTo(2);
+    assertThat(p.metrics().batchesDiscarded()).isEqualTo(1);
+    assertThat(threadsOf(owner)).isEmpty();
+  }
+
+  @Test
+  void aProducerBlockedInterruptiblyIsInterruptedAtClose() throws Exception {
+    String owner = owner();
+    CountDownLatch blocked = new CountDownLatch(1);
+    Counting source = new Counting() {
+      @Override
+      public void fill(Numbered batch) throws Exception {
+        if (fills.get() == 1) {
+          blocked.countDown();
+          new CountDownLatch(1).await(); // like a read that only an interrupt ends
+        }
+        super.fill(batch);
+      }
+    };
+    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1);
+    p.take();
+    blocked.await();
+    p.close();
+    assertThat(threadsOf(owner)).isEmpty();
+  }
+
+  @Test
+  void aStuckProducerIsReportedWithWhatWasLost() throws Exception {
+    String owner = owner();
+    CountDownLatch blocked = new CountDownLatch(1);
+    CountDownLatch unstick = new CountDownLatch(1);
+    Counting source = new Counting() {
+      @Override
+      public void fill(Numbered batch) {
+        if (fills.get() == 1) {
+          blocked.countDown();
+          boolean done = false;
+          while (!done) { // ignores interrupts, like a native read
+            try {
+              done = unstick.await(1, TimeUnit.DAYS);
+            } catch (InterruptedException ignored) {
+              // keep waiting
+            }
+          }
+        }
+        fills.incrementAndGet();
+      }
+
+      @Override
+      public String describeInFlight() {
+        return "5 of 64 records read from minidb '/data/x.minidb'";
+      }
+    };
+    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1);
+    p.take();
+    blocked.await();
+    assertThatThrownBy(p::close)
+        .isInstanceOf(PrefetchException.class)
+        .hasMessageContaining("did not stop within 1000 ms")
+        .hasMessageContaining("batch 1 in flight is lost")
+        .hasMessageContaining("5 of 64 records read from minidb '/data/x.minidb'");
+    assertThat(p.producerStopped()).isFalse();
+    p.close(); // idempotent: reported once
+    unstick.countDown();
+    await("stuck producer ends", () -> threadsOf(owner).isEmpty());
+  }
+
+  @Test
+  void aConsumerWaitingWhenAnotherThreadClosesIsWokenWithAnError() throws Exception {
+    String owner = owner();
+    CountDownLatch blocked = new CountDownLatch(1);
+    Counting source = new Counting() {
+      @Override
+      public void fill(Numbered batch) throws Exception {
+        blocked.countDown();
+        new CountDownLatch(1).await();
+      }
+    };
+    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1);
+    AtomicReference<Throwable> seen = new AtomicReference<>();
+    Thread consumer = new Thread(() -> {
+      try {
+        p.take();
+      } catch (Throwable e) {
+        seen.set(e);
+      }
+    }, "consumer-" + owner);
+    consumer.start();
+    blocked.await();
+    p.close();
+    consumer.join();
+    assertThat(seen.get()).isInstanceOf(PrefetchException.class).hasMessageContaining("closed");
+    assertThat(threadsOf(owner)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 3})
+  void aRetainedBatchIsNotRefilledUntilReleased(int depth) throws Exception {
+    String owner = owner();
+    Counting source = new Counting();
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth, 1)) {
+      List<Numbered> retained = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        Numbered b = p.take();
+        assertThat(b.value).isEqualTo(i);
+        b.retain();
+        retained.add(b);
+        // Release the one before last from another thread, as a CUDA callback would.
+        if (retained.size() == 2) {
+          Numbered old = retained.remove(0);
+          long value = old.value;
+          Thread releaser = new Thread(old::release);
+          releaser.start();
+          releaser.join();
+          assertThat(value).isEqualTo(i - 1);
+        }
+        // The batch we still hold keeps its contents.
+        assertThat(retained.get(retained.size() - 1).value).isEqualTo(i);
+      }
+      assertThat(source.slotsMade.get()).isLessThanOrEqualTo(Math.max(depth, 1) + 2);
+      retained.forEach(PrefetchBatch::release);
+    }
+    assertThat(threadsOf(owner)).isEmpty();
+  }
+
+  @Test
+  void retainWithoutHoldingIsAnError() {
+    Numbered b = new Numbered();
+    assertThatThrownBy(b::retain).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(b::release).isInstanceOf(IllegalStateException.class);
+  }
+}
