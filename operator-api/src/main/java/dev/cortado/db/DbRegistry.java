@@ -114,14 +114,20 @@ public final class DbRegistry {
     DbProvider provider = provider(type);
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(mode, "mode");
+    Db db;
     try {
-      return provider.open(source, mode);
+      db = provider.open(source, mode);
     } catch (DbException e) {
       throw e;
     } catch (RuntimeException e) {
       throw new DbException(
           "cannot open " + source + " as db_type '" + type + "' in " + mode + " mode: " + e, e);
     }
+    if (db == null) {
+      throw new DbException("db provider " + provider.getClass().getName() + " returned no DB for "
+          + source + " (db_type '" + type + "', " + mode + " mode)");
+    }
+    return db;
   }
 
   /** The provider for {@code type} (a name or alias, any case); unknown is a {@link DbException}. */

@@ -138,6 +138,19 @@ class DbRegistryTest {
   }
 
   @Test
+  void aProviderReturningNullIsAnError() {
+    DbProvider broken = new NamedProvider("null") {
+      @Override
+      public Db open(String source, Mode mode) {
+        return null;
+      }
+    };
+    assertThatThrownBy(() -> DbRegistry.of(List.of(broken)).open("null", "/data/n", Mode.READ))
+        .isInstanceOf(DbException.class)
+        .hasMessageContaining("returned no DB for /data/n");
+  }
+
+  @Test
   void serviceLoaderFindsProvidersListedInMetaInfServices(@TempDir Path dir) throws Exception {
     Path services = dir.resolve("META-INF/services");
     Files.createDirectories(services);
