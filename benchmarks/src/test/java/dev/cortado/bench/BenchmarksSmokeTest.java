@@ -1,0 +1,75 @@
+package dev.cortado.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Runs every benchmark once, in this JVM, on tiny datasets, so the suite cannot rot: each must
+ * set up, run and tear down without error and report the records it processed.
+ */
+class BenchmarksSmokeTest {
+  @TempDir
+  Path cache;
+
+  @Test
+  void everyBenchmarkRunsOnTinyData() throws Exception {
+    System.setProperty("cortado.bench.dir", cache.toString());
+    try {
+      Options options = new OptionsBuilder()
+          .include("dev\\.cortado\\.bench\\..*")
+          .forks(0)
+          .warmupIterations(1)
+          .warmupTime(TimeValue.milliseconds(20))
+          .measurementIterations(1)
+          .measurementTime(TimeValue.milliseconds(50))
+          .param("records", "256")
+          .param("consumerTokens", "1000")
+          .shouldFailOnError(true)
+          .verbosity(VerboseMode.SILENT)
+          .build();
+      Collection<RunResult> results = new Runner(options).run();
+
+      Set<String> ran = new TreeSet<>();
+      for (RunResult r : results) {
+        String name = r.getParams().getBenchmark();
+        ran.add(name);
+        Result<?> records = r.getSecondaryResults().get("records");
+        assertThat(records).as("records counter of %s %s", name, r.getParams()).isNotNull();
+        assertThat(records.getScore()).as("records of %s %s", name, r.getParams())
+            .isPositive();
+      }
+      assertThat(ran).as("benchmarks that ran").containsExactlyInAnyOrderElementsOf(declared());
+    } finally {
+      System.clearProperty("cortado.bench.dir");
+    }
+  }
+
+  /** Every benchmark method the annotation processor listed. */
+  private static Set<String> declared() {
+    Set<String> names = new TreeSet<>();
+    for (BenchmarkListEntry e : BenchmarkList.defaultList()
+        .getAll(OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT),
+            List.of())) {
+      names.add(e.getUsername());
+    }
+    assertThat(names).as("benchmarks in META-INF/BenchmarkList").hasSizeGreaterThan(5);
+    return names;
+  }
+}
