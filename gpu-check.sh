@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Cortado's GPU check, in two halves:
+#
+#   ./gpu-check.sh prepare        (on a build machine with JDK 17 + Maven deps; no GPU needed)
+#       Builds ./gpu-bundle/ (git-ignored, < 60 MiB): a jlink'ed Java runtime with only the modules
+#       the jars need, the jars of operator-cuda and its dependencies (no RocksDB, no LMDB: the check
+#       reads minidb, which is pure Java), the test classes with the pinned JUnit console launcher,
+#       and a copy of ../shared/testdata/fmnist-mini.
+#
+#   ./gpu-check.sh run OUTDIR     (on the GPU machine: no Java, no Maven, no network needed)
+#       Uses only ./gpu-bundle and writes everything to OUTDIR:
+#         1. the operator-cuda tests (GPU tests run; CPU-side tests run too)   -> junit/, junit.txt
+#         2. the conformance run on fmnist-mini: CPU variant and CUDA variants,
+#            digests compared with expectations.json and with each other      -> conformance.txt
+#         3. throughput: pinned H2D GB/s vs. PyTorch's pinned .cuda(non_blocking=True) on the same
+#            bytes, and TensorProtosDBInput batches/s on CPU and CUDA          -> throughput.{txt,json}
+#       summary.txt says PASS/FAIL per step. Without a GPU (or driver) the GPU parts are skipped with
+#       the reason and the script exits 0; a failing step exits 1. Bounded well under 5 minutes.
+#
+# CUDA libraries: JCuda 12.6's libJCudaRuntime links the CUDA runtime (cudart) statically, so the
+# only native CUDA library needed at run time is the driver's libcuda.so.1 (any driver that supports
+# CUDA >= 12.6, e.g. a CUDA 13 driver). Only memcpy/stream/event APIs are used, no kernels, so the
+# GPU architecture does not matter. `run` finds libcuda.so.1 (ldconfig, the usual driver folders,
+# then a bounded search) and puts its folder on LD_LIBRARY_PATH; stub libraries are skipped.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BUNDLE="$ROOT/gpu-bundle"
+MAX_BUNDLE_MIB=60
+
+die() { echo "gpu-check: $*" >&2; exit 1; }
+
+# ----------------------------------------------------------------------------------------------
+# prepare
+# ----------------------------------------------------------------------------------------------
+prepare() {
+  command -v jlink >/dev/null || die "prepare needs a JDK 17 with jlink and jdeps on the PATH"
+  command -v jdeps >/dev/null || die "prepare needs jdeps (JDK 17)"
+  local jv
+  jv="$(java -version 2>&1 | head -1)"
+  case "$jv" in *'"17'*) ;; *) die "prepare needs JDK 17 (the bundle's runtime is jlinked from it); found: $jv" ;; esac
+
+  echo "== building operator-cuda and its dependencies"
+  # Upstream modules are installed without compiling their tests (only this module's tests go into
+  # the bundle), then operator-cuda is packaged with the gpu-bundle profile, which stages the jars.
+  rm -rf "$ROOT/operator-cuda/target/gpu-bundle"
+  mvn_try -q install -pl operator-cuda -am -Dmaven.test.skip=true || die "maven build of the upstream modules failed"
+  mvn_try -q -Pgpu-bundle package -pl operator-cuda -DskipTests || die "maven package of operator-cuda failed"
+  local staged="$ROOT/operator-cuda/target/gpu-bundle"
+  [ -d "$staged/lib" ] || die "maven did not stage $staged/lib"
+
+  echo "== assembling $BUNDLE"
+  rm -rf "$BUNDLE"
+  mkdir -p "$BUNDLE/lib" "$BUNDLE/tests" "$BUNDLE/junit" "$BUNDLE/native" "$BUNDLE/testdata"
+  local jar
+  for jar in "$staged"/lib/*.jar; do
+    case "$(basename "$jar")" in
+      jcuda-natives-*) slim_natives "$jar" "$BUNDLE/lib/$(basename "$jar")" ;;
+      *) cp "$jar" "$BUNDLE/lib/" ;;
+    esac
+  done
+  cp "$ROOT"/operator-cuda/target/cortado-operator-cuda-*-tests.jar "$BUNDLE/tests/" \
+    || die "no test jar in operator-cuda/target"
+  cp "$ROOT"/operator-cuda/target/cortado-operator-cuda-*[0-9T].jar "$BUNDLE/lib/" \
+    || die "no main jar in operator-cuda/target"
+  cp "$staged"/junit/junit-platform-console-standalone-*.jar "$BUNDLE/junit/" \
+    || die "the JUnit console launcher was not staged"
+
+  local testdata="${CORTADO_TESTDATA:-$ROOT/../shared/testdata}"
+  [ -f "$testdata/fmnist-mini/expectations.json" ] || die "no fmnist-mini under $testdata"
+  cp -r "$testdata/fmnist-mini" "$BUNDLE/testdata/"
+  # One test checks that STRING outputs are refused on CUDA; it reads all-dtypes' minidb (18 KiB).
+  mkdir -p "$BUNDLE/testdata/all-dtypes"
+  cp "$testdata/all-dtypes/all-dtypes.minidb" "$testdata/all-dtypes/expectations.json" "$BUNDLE/testdata/all-dtypes/"
+  chmod -R u+w "$BUNDLE/testdata"
+
+  echo "== finding the Java modules the jars need (jdeps)"
+  local modules
+  modules="$(jdeps --print-module-deps --ignore-missing-deps --multi-release 17 \
+      --class-path "$BUNDLE/lib/*:$BUNDLE/junit/*" \
+      "$BUNDLE"/lib/*.jar "$BUNDLE"/tests/*.jar "$BUNDLE"/junit/*.jar 2>/dev/null | tail -1)"
+  [ -n "$modules" ] || die "jdeps found no modules"
+  # Users jdeps cannot see: protobuf/Guice use sun.misc.Unsafe reflectively, JCuda logs through
+  # java.util.logging, and JUnit scans the test jar through the zip file system.
+  modules="$modules,jdk.unsupported,java.logging,jdk.zipfs"
+  echo "   modules: $modules"
+
+  echo "== jlink"
+  jlink --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=2 \
+    --output "$BUNDLE/jre" || die "jlink failed"
+  # Distribution JDKs ship libjvm.so with its symbol table; the runtime does not need it.
+  if command -v strip >/dev/null; then
+    find "$BUNDLE/jre" -name '*.so' -exec strip --strip-unneeded {} + 2>/dev/null || true
+  fi
+  "$BUNDLE/jre/bin/java" -version >/dev/null 2>&1 || die "the jlinked runtime does not start"
+
+  cp "$ROOT/operator-cuda/src/test/python/h2d_baseline.py" "$BUNDLE/"
+  {
+    echo "cortado gpu bundle"
+    echo "built:   $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -srm)"
+    echo "commit:  $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet -- operator-cuda 2>/dev/null || echo ' (+ uncommitted operator-cuda changes)')"
+    echo "java:    $jv"
+    echo "modules: $modules"
+    echo "glibc:   needs >= 2.34 (jlinked from $(ldd --version 2>/dev/null | head -1))"
+    echo "jars:"
+    (cd "$BUNDLE" && ls lib tests junit | sed 's/^/  /')
+  } > "$BUNDLE/MANIFEST.txt"
+
+  local kib mib
+  kib="$(du -sk "$BUNDLE" | cut -f1)"
+  mib=$(( (kib + 1023) / 1024 ))
+  echo "== bundle: $BUNDLE, ${mib} MiB"
+  [ "$mib" -lt "$MAX_BUNDLE_MIB" ] || die "bundle is ${mib} MiB, over the ${MAX_BUNDLE_MIB} MiB limit"
+  echo "ok: carry 'gpu-bundle' with the working tree, then run: ./gpu-check.sh run OUTDIR"
+}
+
+# Runs the Maven Wrapper offline, and online once if offline fails (first run: downloads).
+mvn_try() {
+  (cd "$ROOT" && ./mvnw -B -o "$@") && return 0
+  echo "offline maven run failed; retrying online"
+  (cd "$ROOT" && ./mvnw -B "$@")
+}
+
+# Repacks jcuda-natives with only libJCudaRuntime: the driver-API, NVRTC and PTX-compiler JNI
+# libraries (24 MiB unpacked) are not used by Cortado. Also unpacks it to native/ so that
+# java.library.path works where the temp folder is not executable.
+slim_natives() {
+  local src="$1" dst="$2" tmp
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && unzip -q "$src" 'META-INF/*' 'lib/libJCudaRuntime-*') || die "cannot unpack $src"
+  (cd "$tmp" && jar --create --file "$dst" --no-manifest META-INF lib) || die "cannot repack $src"
+  cp "$tmp"/lib/libJCudaRuntime-*.so "$BUNDLE/native/"
+  rm -rf "$tmp"
+}
+
+# ----------------------------------------------------------------------------------------------
+# run
+# ----------------------------------------------------------------------------------------------
+
+# Prints the folder holding the NVIDIA driver's libcuda.so.1, or nothing.
+find_libcuda_dir() {
+  local f d
+  is_real() { case "$1" in *stubs*) return 1 ;; esac; [ -e "$1" ]; }
+  if command -v ldconfig >/dev/null; then
+    f="$(ldconfig -p 2>/dev/null | awk '/libcuda\.so\.1 .*x86-64/ {print $NF; exit}')"
+    if [ -n "$f" ] && is_real "$f"; then dirname "$(readlink -f "$f")"; return; fi
+  fi
+  for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib /usr/local/nvidia/lib64 /usr/local/nvidia/lib \
+           /usr/lib/wsl/lib /run/nvidia/driver/usr/lib/x86_64-linux-gnu /run/nvidia/driver/usr/lib64 \
+           /usr/lib/x86_64-linux-gnu/nvidia/current /usr/local/cuda/compat /usr/local/cuda/lib64; do
+    if is_real "$d/libcuda.so.1"; then echo "$d"; return; fi
+  done
+  f="$(timeout 20 find / -xdev \( -path /proc -o -path /sys \) -prune -o -name 'libcuda.so.1' -print 2>/dev/null \
+       | grep -v stubs | head -1)"
+  [ -n "$f" ] && dirname "$f"
+}
+
+run_step() { # name timeout_s command...
+  local name="$1" limit="$2"; shift 2
+  echo
+  echo "=================== $name"
+  local start=$SECONDS
+  timeout --kill-after=10 "$limit" "$@"
+  local rc=$?
+  [ "$rc" -eq 124 ] && echo "$name: TIMED OUT after ${limit}s"
+  echo "($name: exit $rc, $((SECONDS - start)) s)"
+  return "$rc"
+}
+
+run() {
+  local out="${1:-}"
+  [ -n "$out" ] || die "usage: $0 run OUTDIR"
+  [ -x "$BUNDLE/jre/bin/java" ] || die "no bundle at $BUNDLE: run './gpu-check.sh prepare' first and carry gpu-bundle"
+  mkdir -p "$out" || die "cannot create $out"
+  out="$(cd "$out" && pwd)"
+  mkdir -p "$out/tmp"
+  exec > >(tee "$out/gpu-check.log") 2>&1
+  local t0=$SECONDS
+  echo "cortado gpu-check run: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -srm), bundle:"
+  sed -n '1,6p' "$BUNDLE/MANIFEST.txt" | sed 's/^/  /'
+
+  local java="$BUNDLE/jre/bin/java"
+  if ! "$java" -version > "$out/java-version.txt" 2>&1; then
+    cat "$out/java-version.txt"
+    echo "the bundled Java runtime does not start here. glibc: $(ldd --version 2>/dev/null | head -1)"
+    ldd "$BUNDLE/jre/lib/server/libjvm.so" 2>&1 | grep -i 'not found' || true
+    die "bundled java failed (it needs glibc >= 2.34, libstdc++, libz)"
+  fi
+
+  if command -v nvidia-smi >/dev/null; then
+    nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
+    nvidia-smi -L 2>/dev/null | sed 's/^/  /'
+    nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1 | sed 's/^/  driver /'
+  else
+    echo "  nvidia-smi: not found"
+  fi
+  local libdir
+  libdir="$(find_libcuda_dir)"
+  if [ -n "$libdir" ]; then
+    echo "  libcuda.so.1: $libdir"
+    export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  else
+    echo "  libcuda.so.1: not found (no NVIDIA driver here)"
+  fi
+
+  # An explicit list: the JUnit launcher's --class-path does not expand "dir/*" like java -cp.
+  local jars=("$BUNDLE"/lib/*.jar "$BUNDLE"/tests/*.jar) cp
+  cp="$(IFS=:; echo "${jars[*]}")"
+  local jopts=(-Xss4m -Djava.io.tmpdir="$out/tmp" -Djava.library.path="$BUNDLE/native"
+               -Dcortado.testdata="$BUNDLE/testdata"
+               --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED)
+  local probe gpu=0
+  probe="$("$java" "${jopts[@]}" -cp "$cp" dev.cortado.cuda.GpuCheck probe 2>&1)"
+  case $? in 0) gpu=1 ;; 3) gpu=0 ;; *) echo "$probe"; die "the CUDA probe crashed" ;; esac
+  echo "  $probe"
+  echo "$probe" > "$out/cuda-probe.txt"
+  if [ "$gpu" = 0 ] && command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
+    echo "  WARNING: nvidia-smi sees a GPU but JCuda cannot use it; the GPU steps will be reported as FAIL"
+  fi
+
+  local summary=() status=0
+
+  # 1. tests
+  echo
+  echo "=================== 1. operator-cuda tests (JUnit; full tree in junit.txt)"
+  run_step "1. operator-cuda tests (JUnit)" 150 \
+    "$java" "${jopts[@]}" -jar "$BUNDLE"/junit/junit-platform-console-standalone-*.jar execute \
+      --class-path "$cp" --scan-class-path "$(ls "$BUNDLE"/tests/*.jar | head -1)" \
+      --reports-dir "$out/junit" --details=tree --disable-banner --disable-ansi-colors \
+      > "$out/junit.txt" 2>&1
+  local rc1=$?
+  grep -E 'tests (found|successful|skipped|aborted|failed)' "$out/junit.txt" | sed 's/^/  /'
+  local aborted
+  aborted="$(awk '/tests aborted/ {print $2}' "$out/junit.txt")"
+  if [ "$rc1" -ne 0 ]; then
+    summary+=("1. tests: FAIL (exit $rc1; see junit.txt)"); status=1
+    grep -E '✘' "$out/junit.txt" | head -20
+  elif [ "$gpu" = 1 ] && [ "${aborted:-0}" != 0 ]; then
+    summary+=("1. tests: FAIL ($aborted GPU tests skipped although a GPU is present)"); status=1
+  elif [ "$gpu" = 1 ]; then
+    summary+=("1. tests: PASS (GPU tests ran)")
+  else
+    summary+=("1. tests: PASS for CPU-side tests; GPU tests SKIPPED (${aborted:-0} skipped: no GPU)")
+  fi
+
+  # 2. conformance
+  run_step "2. conformance on fmnist-mini (CPU and CUDA variants)" 120 \
+    "$java" "${jopts[@]}" -cp "$cp" dev.cortado.cuda.GpuCheck conformance \
+      "$BUNDLE/testdata/fmnist-mini" "$out"
+  local rc2=$?
+  if [ "$rc2" -ne 0 ]; then summary+=("2. conformance: FAIL (see conformance.txt)"); status=1
+  elif [ "$gpu" = 1 ]; then summary+=("2. conformance: PASS (CUDA digests == CPU digests == expectations.json)")
+  else summary+=("2. conformance: PASS for the CPU variant; CUDA variant SKIPPED (no GPU)"); fi
+
+  # 3. throughput
+  local torch_json=""
+  if [ "$gpu" = 1 ]; then
+    if command -v python3 >/dev/null; then
+      torch_json="$out/torch-h2d.json"
+      run_step "3a. PyTorch pinned H2D baseline" 90 \
+        python3 "$BUNDLE/h2d_baseline.py" "$((64 * 788)),$((256 * 788)),$((4096 * 788))" "$torch_json" \
+        || echo "PyTorch baseline unavailable; continuing without it"
+    else
+      echo "python3 not found: the PyTorch baseline is skipped"
+    fi
+  fi
+  run_step "3. throughput" 120 \
+    "$java" "${jopts[@]}" -cp "$cp" dev.cortado.cuda.GpuCheck throughput \
+      "$BUNDLE/testdata/fmnist-mini" "$out" $torch_json
+  local rc3=$?
+  if [ "$rc3" -ne 0 ]; then summary+=("3. throughput: FAIL (exit $rc3)"); status=1
+  elif [ "$gpu" = 1 ]; then summary+=("3. throughput: done (throughput.txt)")
+  else summary+=("3. throughput: CPU pipeline only; GPU parts SKIPPED (no GPU)"); fi
+
+  {
+    echo "cortado gpu-check: $probe"
+    printf '%s\n' "${summary[@]}"
+    echo "overall: $([ $status = 0 ] && echo PASS || echo FAIL) in $((SECONDS - t0)) s"
+  } > "$out/summary.txt"
+  echo
+  echo "=================== summary"
+  cat "$out/summary.txt"
+  rm -rf "$out/tmp"
+  return "$status"
+}
+
+case "${1:-}" in
+  prepare) prepare ;;
+  run) shift; run "$@" ;;
+  *) echo "usage: $0 prepare | run OUTDIR" >&2; exit 2 ;;
+esac

@@ -1,0 +1,16 @@
+package dev.cortado.cuda;
+
+import dev.cortado.tensor.Tensor;
+import dev.cortado.workspace.DeviceTensorConverter;
+import java.util.Optional;
+
+/**
+ * Lets tools read CUDA blobs ({@code cortado run-net --digest}): a {@link CudaTensor} is copied to
+ * the host once its last write has finished.
+ */
+public final class CudaTensorConverter implements DeviceTensorConverter {
+  @Override
+  public Optional<Tensor> toHost(Object value) {
+    return value instanceof CudaTensor t ? Optional.of(t.toHost()) : Optional.empty();
+  }
+}
