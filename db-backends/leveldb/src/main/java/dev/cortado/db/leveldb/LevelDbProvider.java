@@ -5,13 +5,14 @@ import dev.cortado.db.DbException;
 import dev.cortado.db.DbProvider;
 import dev.cortado.db.Mode;
 import dev.cortado.db.rocksdb.RocksStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 
 /**
  * The {@code leveldb} (alias {@code LevelDB}) backend. It reads directories written by C++ LevelDB
- * through RocksDB, which understands LevelDB's files (Snappy {@code .ldb} tables, logs, MANIFEST);
- * see the module README for why, and for what writing produces.
+ * through RocksDB, which understands LevelDB's files (Snappy {@code .ldb} tables, logs, MANIFEST),
+ * and writes LevelDB's own format with {@link LevelDbWriter}; see the module README for why.
  */
 public final class LevelDbProvider implements DbProvider {
   @Override
@@ -24,16 +25,27 @@ public final class LevelDbProvider implements DbProvider {
     return Set.of("LevelDB");
   }
 
+  /**
+   * READ opens read-only through RocksDB. NEW creates a LevelDB-format DB (failing when one exists,
+   * as Caffe2's {@code error_if_exists}); WRITE appends to a LevelDB-format DB in LevelDB's format,
+   * creating it when missing, or to a RocksDB-format one through RocksDB.
+   */
   @Override
   public Db open(String source, Mode mode) {
-    if (mode == Mode.WRITE && RocksStore.writtenByLevelDb(Path.of(source))) {
-      // RocksDB would rewrite the MANIFEST in its own format, after which C++ LevelDB (and
-      // Caffe2 builds without RocksDB) could no longer open the directory.
-      throw new DbException(
-          "leveldb: cannot open '" + source + "' for WRITE: it was written by C++ LevelDB, and"
-              + " appending through RocksDB would leave a directory that LevelDB can no longer"
-              + " read; write a new DB (NEW) and copy the records into it instead");
-    }
-    return RocksStore.open(name(), source, mode);
+    Path dir = Path.of(source);
+    boolean exists = Files.exists(dir.resolve("CURRENT"));
+    return switch (mode) {
+      case READ -> RocksStore.open(name(), source, mode);
+      case NEW -> {
+        if (exists) {
+          throw new DbException(
+              "leveldb: cannot create '" + source + "' (NEW): a DB already exists there");
+        }
+        yield LevelDbWriter.open(name(), source, mode);
+      }
+      case WRITE -> !exists || RocksStore.writtenByLevelDb(dir)
+          ? LevelDbWriter.open(name(), source, mode)
+          : RocksStore.open(name(), source, mode);
+    };
   }
 }

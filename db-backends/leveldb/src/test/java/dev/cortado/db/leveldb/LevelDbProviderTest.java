@@ -1,5 +1,6 @@
 package dev.cortado.db.leveldb;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +10,7 @@ import dev.cortado.db.Db;
 import dev.cortado.db.DbException;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,34 +65,130 @@ class LevelDbProviderTest {
   }
 
   @Test
-  void appendingToACxxLevelDbDirectoryIsRefusedBeforeAnythingIsWritten(@TempDir Path tmp)
-      throws Exception {
-    Path dir = Fixtures.copy(Fixtures.testdata().resolve("key-order/leveldb"), tmp.resolve("db"));
-    Map<String, String> before = Fixtures.snapshot(dir);
-    assertThatThrownBy(() -> provider.open(dir.toString(), Mode.WRITE))
-        .isInstanceOf(DbException.class)
-        .hasMessageContaining(dir.toString())
-        .hasMessageContaining("written by C++ LevelDB");
-    assertThat(Fixtures.snapshot(dir)).isEqualTo(before);
-  }
-
-  @Test
-  void writesWithCaffe2sOptionsAndReadsBack(@TempDir Path tmp) {
-    try (Db db = provider.open(tmp.toString(), Mode.NEW);
+  void whatItWritesIsLevelDbsFormatAndCxxLevelDbReadsIt(@TempDir Path tmp) throws Exception {
+    Path dir = tmp.resolve("db");
+    try (Db db = provider.open(dir.toString(), Mode.NEW);
         Transaction t = db.newTransaction()) {
       t.put(bytes("b"), bytes("2"));
       t.commit();
       t.put(bytes("a"), bytes("1"));
+      t.put(new byte[] {(byte) 0xff, 0}, new byte[0]);
     }
-    assertThatThrownBy(() -> provider.open(tmp.toString(), Mode.NEW))
+    try (Stream<Path> files = Files.list(dir)) {
+      List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+      assertThat(names).anyMatch(n -> n.endsWith(".ldb")).noneMatch(n -> n.startsWith("OPTIONS"));
+      assertThat(names).contains("CURRENT", "LOCK");
+    }
+    assertThatThrownBy(() -> provider.open(dir.toString(), Mode.NEW))
         .isInstanceOf(DbException.class)
-        .hasMessageContaining("exists");
-    try (Db db = provider.open(tmp.toString(), Mode.WRITE);
-        Transaction t = db.newTransaction()) {
-      t.put(bytes("c"), bytes("3"));
+        .hasMessageContaining("already exists");
+    try (Db db = provider.open(dir.toString(), Mode.READ)) {
+      assertThat(records(db)).containsExactly("a=1", "b=2", "\u00ff\u0000=");
     }
-    try (Db db = provider.open(tmp.toString(), Mode.READ)) {
-      assertThat(records(db)).containsExactly("a=1", "b=2", "c=3");
+    assertThat(CxxLevelDb.scan(dir, tmp)).containsExactly("61=31", "62=32", "ff00=");
+  }
+
+  @Test
+  void appendingToACxxLevelDbKeepsItReadableByCxxLevelDb(@TempDir Path tmp) throws Exception {
+    Path dir = Fixtures.copy(Fixtures.testdata().resolve("key-order/leveldb"), tmp.resolve("db"));
+    List<String> before;
+    try (Db db = provider.open(dir.toString(), Mode.READ)) {
+      before = hexRecords(db);
+    }
+    try (Db db = provider.open(dir.toString(), Mode.WRITE);
+        Transaction t = db.newTransaction()) {
+      t.put(bytes("zz-appended"), bytes("new"));
+    }
+    List<String> expected = new ArrayList<>(before);
+    expected.add("7a7a2d617070656e646564=6e6577");
+    // Hex keeps unsigned byte order, so sorting the hex keys sorts the keys.
+    expected.sort(java.util.Comparator.comparing(r -> r.substring(0, r.indexOf('='))));
+    try (Db db = provider.open(dir.toString(), Mode.READ)) {
+      assertThat(hexRecords(db)).isEqualTo(expected);
+    }
+    assertThat(CxxLevelDb.scan(dir, tmp)).isEqualTo(expected);
+  }
+
+  @Test
+  void appendingRecoversRecordsStillInACxxLevelDbLog(@TempDir Path tmp) throws Exception {
+    Path fixture = Path.of(getClass().getResource("/cxx-leveldb-log-only/CURRENT").toURI()).getParent();
+    Path dir = Fixtures.copy(fixture, tmp.resolve("db"));
+    try (Db db = provider.open(dir.toString(), Mode.WRITE);
+        Transaction t = db.newTransaction()) {
+      t.put(bytes("00000013"), bytes("back"));
+      t.put(bytes("00000020"), bytes("new"));
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .as("the old log was replayed into a table and removed")
+          .doesNotContain("000003.log", "MANIFEST-000002");
+    }
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i <= 20; i++) {
+      String v = i == 7 ? "overwritten" : i == 13 ? "back" : i == 20 ? "new" : ("value-" + i).repeat(50);
+      expected.add(String.format("%08d", i) + "=" + v);
+    }
+    try (Db db = provider.open(dir.toString(), Mode.READ)) {
+      assertThat(records(db)).isEqualTo(expected);
+    }
+    assertThat(CxxLevelDb.scan(dir, tmp)).hasSize(21);
+  }
+
+  @Test
+  void aFullMemtableBecomesATableAndOverwritesStayNewestFirst(@TempDir Path tmp) throws Exception {
+    Path dir = tmp.resolve("db");
+    byte[] value = new byte[1000];
+    // 4 KB memtable: every commit of 10 puts writes a table; the second pass overwrites keys of
+    // earlier tables, so its tables overlap them and must go to level 0.
+    try (Db db = LevelDbWriter.open("leveldb", dir.toString(), Mode.NEW, 4096);
+        Transaction t = db.newTransaction()) {
+      for (int pass = 0; pass < 2; pass++) {
+        for (int i = pass * 50; i < 100; i++) {
+          value[0] = (byte) (pass * 100 + i);
+          t.put(bytes(String.format("%08d", i)), value);
+          if (i % 10 == 9) {
+            t.commit();
+          }
+        }
+      }
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.filter(p -> p.toString().endsWith(".ldb")).count()).isGreaterThan(10);
+    }
+    List<String> expected = new ArrayList<>();
+    try (Db db = provider.open(dir.toString(), Mode.READ);
+        Cursor c = db.newCursor()) {
+      int n = 0;
+      for (; c.valid(); c.next(), n++) {
+        int want = n < 50 ? n : 100 + n;
+        assertThat(c.value().get(0)).as("record %d", n).isEqualTo((byte) want);
+        expected.add(Fixtures.hex(c.key()) + "=" + Fixtures.hex(c.value()));
+      }
+      assertThat(n).isEqualTo(100);
+    }
+    assertThat(CxxLevelDb.scan(dir, tmp)).isEqualTo(expected);
+  }
+
+  @Test
+  void aSecondWriterIsLockedOutAndACursorSeesCommittedRecords(@TempDir Path tmp) {
+    Path dir = tmp.resolve("db");
+    try (Db db = provider.open(dir.toString(), Mode.NEW)) {
+      assertThatThrownBy(() -> provider.open(dir.toString(), Mode.WRITE))
+          .isInstanceOf(DbException.class)
+          .hasMessageContaining(dir.toString())
+          .hasMessageContaining("LOCK");
+      Transaction t = db.newTransaction();
+      t.put(bytes("a"), bytes("1"));
+      t.commit();
+      t.put(bytes("b"), bytes("uncommitted"));
+      try (Cursor c = db.newCursor()) {
+        assertThat(US_ASCII.decode(c.key()).toString()).isEqualTo("a");
+        c.next();
+        assertThat(c.valid()).isFalse();
+      }
+    }
+    try (Db db = provider.open(dir.toString(), Mode.READ)) {
+      assertThat(records(db)).containsExactly("a=1", "b=uncommitted");
     }
   }
 
@@ -129,7 +228,17 @@ class LevelDbProviderTest {
     List<String> out = new ArrayList<>();
     try (Cursor c = db.newCursor()) {
       for (; c.valid(); c.next()) {
-        out.add(US_ASCII.decode(c.key()) + "=" + US_ASCII.decode(c.value()));
+        out.add(ISO_8859_1.decode(c.key()) + "=" + ISO_8859_1.decode(c.value()));
+      }
+    }
+    return out;
+  }
+
+  private static List<String> hexRecords(Db db) {
+    List<String> out = new ArrayList<>();
+    try (Cursor c = db.newCursor()) {
+      for (; c.valid(); c.next()) {
+        out.add(Fixtures.hex(c.key()) + "=" + Fixtures.hex(c.value()));
       }
     }
     return out;
