@@ -23,7 +23,8 @@ public final class ParallelFor implements AutoCloseable {
     void run(int worker, int from, int to) throws Exception;
   }
 
-  private static final int SPINS = Integer.getInteger("cortado.decode.spins", 2000);
+  /** How long an idle helper polls for the next batch before it parks. */
+  private static final long HELPER_POLL_NANOS = 50_000;
   private static final AtomicInteger THREAD_SEQ = new AtomicInteger();
 
   private final String owner;
@@ -31,6 +32,7 @@ public final class ParallelFor implements AutoCloseable {
   private final Thread[] helpers;
   private final Throwable[] failures;
   private final AtomicInteger remaining = new AtomicInteger();
+  private final Backoff callerBackoff = new Backoff();
 
   // Published by the caller before `generation` is bumped; read by helpers after they see it.
   private int n;
@@ -110,12 +112,11 @@ public final class ParallelFor implements AutoCloseable {
   }
 
   private void awaitHelpers() {
-    int spins = 0;
+    Backoff backoff = callerBackoff;
+    backoff.reset(Prefetcher.MAX_POLL_NANOS);
     Thread me = Thread.currentThread();
     while (remaining.get() > 0) {
-      if (spins < SPINS) {
-        spins++;
-        Thread.onSpinWait();
+      if (backoff.pause()) {
         continue;
       }
       callerWaiting = me;
@@ -146,13 +147,11 @@ public final class ParallelFor implements AutoCloseable {
 
   private void helperLoop(int worker) {
     int seen = 0;
+    Backoff backoff = new Backoff();
     while (true) {
-      int spins = 0;
+      backoff.reset(HELPER_POLL_NANOS);
       while (generation == seen && !closed) {
-        if (spins < SPINS) {
-          spins++;
-          Thread.onSpinWait();
-        } else {
+        if (!backoff.pause()) {
           LockSupport.park(this);
         }
       }

@@ -25,9 +25,11 @@ import org.slf4j.LoggerFactory;
  * order, {@code max(depth, 1) + 1 + extraSlots} of them at most, made lazily; a producer that
  * finds its next slot still referenced waits for it rather than making another.
  *
- * <p><b>Hand-off.</b> Counters are volatile and each side spins briefly before parking, so a busy
- * pipeline hands a batch over without a lock or a system call; a parked side is woken with one
- * {@link LockSupport#unpark}.
+ * <p><b>Hand-off.</b> Counters are volatile and a waiting side first spins, then yields, then
+ * parks (see {@link Backoff}), so a busy pipeline hands a batch over without a lock or a system
+ * call; a parked side is woken with one {@link LockSupport#unpark}. The consumer polls for up to
+ * twice the producer's recent time per batch (between {@value #MIN_POLL_NANOS} and {@value
+ * #MAX_POLL_NANOS} ns); the producer, waiting for room, polls {@value #MIN_POLL_NANOS} ns.
  *
  * <p><b>Failure.</b> Whatever the producer throws is kept at the position of the batch it was
  * filling; the consumer first takes every batch finished before it, then gets a {@link
@@ -57,8 +59,11 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   /** The bound on close: after this the producer counts as stuck. */
   public static final long STOP_BOUND_MILLIS = 1000;
 
-  /** Spin iterations before parking; tunable for measurements. */
-  private static final int SPINS = Integer.getInteger("cortado.prefetch.spins", 2000);
+  /** The shortest time a waiting side polls before it parks. */
+  static final long MIN_POLL_NANOS = 50_000;
+
+  /** The longest time the consumer polls before it parks. */
+  static final long MAX_POLL_NANOS = 2_000_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(Prefetcher.class);
   private static final AtomicInteger THREAD_SEQ = new AtomicInteger();
@@ -76,6 +81,9 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   private volatile long failedAt = -1;
   private volatile Throwable failure;
   private volatile long discardedInFlight;
+  /** Moving average of the producer's time per batch, for the consumer's poll budget. */
+  private volatile long fillNanos;
+  private final Backoff producerBackoff = new Backoff();
 
   // Written by the consumer.
   private volatile long taken;
@@ -86,11 +94,13 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   private volatile long waitNanos;
   private volatile long occupancySum;
   private volatile long maxOccupancy;
+  private final Backoff consumerBackoff = new Backoff();
 
   // Lifecycle, guarded by `lifecycle`; `closing` is read by both sides without the lock.
   private volatile boolean closing;
   private boolean closed;
-  private Thread producer;
+  // Volatile so the hot path can read it without the lock; written under the lock.
+  private volatile Thread producer;
   private boolean stuck;
 
   /** A prefetcher with no extra slots; see {@link #Prefetcher(String, BatchSource, int, int)}. */
@@ -243,6 +253,9 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   }
 
   private void startProducerIfNeeded() {
+    if (producer != null) {
+      return;
+    }
     synchronized (lifecycle) {
       if (producer != null || closing) {
         return;
@@ -262,16 +275,15 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
     long start = System.nanoTime();
     waits++;
     Thread me = Thread.currentThread();
+    Backoff backoff = consumerBackoff;
+    backoff.reset(Math.min(MAX_POLL_NANOS, Math.max(MIN_POLL_NANOS, 2 * fillNanos)));
     try {
-      int spins = 0;
       while (produced <= t) {
         throwIfFailedAt(t);
         if (closing) {
           throw new PrefetchException(owner + ": closed while waiting for batch " + t);
         }
-        if (spins < SPINS) {
-          spins++;
-          Thread.onSpinWait();
+        if (backoff.pause()) {
           continue;
         }
         consumerWaiter = me;
@@ -294,10 +306,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   }
 
   private void checkProducerAlive(long t) {
-    Thread p;
-    synchronized (lifecycle) {
-      p = producer;
-    }
+    Thread p = producer;
     if (p != null && !p.isAlive() && produced <= t && failure == null && !closing) {
       throw new PrefetchException(
           owner + ": the producer thread ended without a batch or an error at batch " + t);
@@ -306,10 +315,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
 
   private void wakeProducer() {
     if (producerWaiting) {
-      Thread p;
-      synchronized (lifecycle) {
-        p = producer;
-      }
+      Thread p = producer;
       if (p != null) {
         LockSupport.unpark(p);
       }
@@ -342,6 +348,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
       while (awaitRoom()) {
         long p = produced;
         B batch = slot(p);
+        long start = System.nanoTime();
         try {
           source.fill(batch);
         } catch (Throwable e) {
@@ -358,6 +365,9 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
           return;
         }
         batch.handOver(onSlotFree);
+        long took = System.nanoTime() - start;
+        long avg = fillNanos;
+        fillNanos = avg == 0 ? took : avg + (took - avg) / 8;
         produced = p + 1;
         wakeConsumer();
       }
@@ -368,7 +378,8 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
 
   /** Waits until a slot is free and the queue has room; false when closing. */
   private boolean awaitRoom() {
-    int spins = 0;
+    Backoff backoff = producerBackoff;
+    backoff.reset(MIN_POLL_NANOS);
     while (true) {
       if (closing) {
         return false;
@@ -376,9 +387,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
       if (hasRoom()) {
         return true;
       }
-      if (spins < SPINS) {
-        spins++;
-        Thread.onSpinWait();
+      if (backoff.pause()) {
         continue;
       }
       producerWaiting = true;

@@ -1,0 +1,297 @@
+package dev.cortado.cpu.input;
+
+import dev.cortado.db.DbReader;
+import dev.cortado.db.Keys;
+import dev.cortado.db.RecordVisitor;
+import dev.cortado.memory.BufferPool;
+import dev.cortado.prefetch.ParallelFor;
+import dev.cortado.tensor.BatchLayout;
+import dev.cortado.tensor.DataType;
+import dev.cortado.tensor.DecodeException;
+import dev.cortado.tensor.Shapes;
+import dev.cortado.tensor.TensorProtosDecoder;
+import java.nio.ByteBuffer;
+
+/**
+ * The producer side of {@link TensorProtosDbInput}: reads records from the {@link DbReader},
+ * decodes them with the streaming decoder straight into the slots of a {@link TensorBatch}, and
+ * checks every record against the layout fixed by the first record read.
+ *
+ * <p>Two paths. With one decode thread and no shuffle, each record is decoded inside the reader's
+ * visitor, straight from the backend's buffer (one payload copy per record). Otherwise the raw
+ * records are first copied into a pooled {@link Staging} block under the reader's lock, then
+ * decoded, by {@code decode_threads} workers that each fill a contiguous range of slots, so the
+ * batch keeps the reader's order.
+ *
+ * <p>Used by one producer thread at a time; {@link #describeInFlight()} may be called from others.
+ */
+final class BatchFiller implements AutoCloseable {
+  private final int numOutputs;
+  private final int rows;
+  private final boolean batched;
+  private final LastBatch lastBatch;
+  private final BufferPool pool;
+  private final String[] owners;
+  private final TensorProtosDecoder[] decoders;
+  private final ParallelFor workers;
+  private final Staging staging;
+  private final ShuffleBuffer shuffle;
+  private final DirectVisitor direct = new DirectVisitor();
+  private final StagingVisitor stager = new StagingVisitor();
+  private final ParallelFor.Body decodeBody = this::decodeStaged;
+
+  /** Fixed by the first record read when batching; per record without batching. */
+  private BatchLayout layout;
+  private DataType[] layoutTypes;
+  private long[][] layoutDims;
+  private String layoutKey;
+  private DbReader reader;
+  private String readerText = "";
+  private TensorBatch target;
+  private boolean afterCycleEnd;
+
+  private volatile long recordsRead;
+  private volatile int inFlight = -1;
+
+  /**
+   * @param batchSize 0 for no batching (one record, shapes as stored)
+   * @param decodeThreads workers per batch, at least 1
+   * @param shuffleBuffer 0 for none
+   */
+  BatchFiller(String owner, int numOutputs, int batchSize, int decodeThreads, int shuffleBuffer,
+      long seed, LastBatch lastBatch, BufferPool pool) {
+    this.numOutputs = numOutputs;
+    this.rows = Math.max(batchSize, 1);
+    this.batched = batchSize > 0;
+    this.lastBatch = lastBatch;
+    this.pool = pool;
+    this.owners = new String[numOutputs];
+    for (int i = 0; i < numOutputs; i++) {
+      owners[i] = owner + " output " + i;
+    }
+    int threads = Math.min(decodeThreads, rows);
+    this.decoders = new TensorProtosDecoder[threads];
+    for (int i = 0; i < threads; i++) {
+      decoders[i] = new TensorProtosDecoder();
+    }
+    boolean staged = threads > 1 || shuffleBuffer > 0;
+    this.staging = staged ? new Staging(pool, owner + " staging", threads) : null;
+    this.workers = staged ? new ParallelFor(owner, threads) : null;
+    this.shuffle = shuffleBuffer > 0 ? new ShuffleBuffer(shuffleBuffer, seed) : null;
+  }
+
+  long recordsRead() {
+    return recordsRead;
+  }
+
+  /** The threads that decode one batch. */
+  int decodeThreads() {
+    return decoders.length;
+  }
+
+  String describeInFlight() {
+    int n = inFlight;
+    if (n < 0) {
+      return "";
+    }
+    return n + " of " + rows + " records of the batch read from " + readerText;
+  }
+
+  /** Fills {@code batch} with the next batch from {@code dbReader}. */
+  void fill(DbReader dbReader, TensorBatch batch) throws Exception {
+    if (dbReader != reader) {
+      reader = dbReader;
+      readerText = "db at " + dbReader.source() + " (" + dbReader.dbType() + ")";
+    }
+    target = batch;
+    inFlight = 0;
+    try {
+      if (batched && layout != null) {
+        batch.ensure(layout, rows, true, pool, owners);
+      }
+      int filled = staging == null ? readDirect() : readStaged();
+      batch.setValidRecords(filled);
+      for (int j = filled; j < rows; j++) {
+        batch.copyRecord(filled - 1, j);
+      }
+    } finally {
+      inFlight = -1;
+      target = null;
+    }
+  }
+
+  /** Reads and decodes in the visitor; returns the records read into the batch. */
+  private int readDirect() {
+    direct.next = 0;
+    return readRecords(direct);
+  }
+
+  private int readStaged() throws Exception {
+    staging.reset();
+    stager.next = 0;
+    if (shuffle != null && !shuffle.isFull()) {
+      stager.initialFill = true;
+      reader.readBatch(shuffle.capacity(), stager);
+      stager.initialFill = false;
+    }
+    int filled = readRecords(stager);
+    // Slot 0 fixes or checks the layout before the workers write into the batch.
+    decodeSlot(decoders[0], 0, 0);
+    if (filled > 1) {
+      workers.run(filled - 1, decodeBody);
+    }
+    return filled;
+  }
+
+  /**
+   * Reads {@code rows} records through {@code visitor} (which knows the slot to fill from its own
+   * count), honouring {@code last_batch}; returns how many records the batch holds.
+   */
+  private int readRecords(CountingVisitor visitor) {
+    if (lastBatch == LastBatch.WRAP) {
+      reader.readBatch(rows, visitor);
+      return rows;
+    }
+    throw new IllegalStateException("last_batch=" + lastBatch.argValue() + " is not available");
+  }
+
+  private void decodeStaged(int worker, int from, int to) {
+    TensorProtosDecoder decoder = decoders[worker];
+    for (int j = from + 1; j < to + 1; j++) {
+      decodeSlot(decoder, worker, j);
+    }
+  }
+
+  private void decodeSlot(TensorProtosDecoder decoder, int worker, int j) {
+    try {
+      decoder.parse(staging.value(worker, j), null);
+      if (place(decoder, j)) {
+        layoutKey = staging.describeKey(j);
+      }
+    } catch (DecodeException e) {
+      throw keyed(e, staging.describeKey(j));
+    }
+  }
+
+  /**
+   * Checks the parsed record against the layout (fixing the layout first when this record does)
+   * and copies it into its slot; true when it fixed a new layout.
+   */
+  private boolean place(TensorProtosDecoder decoder, int slot) {
+    boolean fixed = false;
+    if (slot == 0 && (layout == null || (!batched && !matches(decoder)))) {
+      layout = BatchLayout.of(decoder, numOutputs);
+      layoutTypes = new DataType[numOutputs];
+      layoutDims = new long[numOutputs][];
+      for (int i = 0; i < numOutputs; i++) {
+        layoutTypes[i] = layout.dataType(i);
+        layoutDims[i] = layout.recordDims(i);
+      }
+      layoutKey = null;
+      fixed = true;
+    } else {
+      check(decoder);
+    }
+    if (slot == 0) {
+      target.ensure(layout, rows, batched, pool, owners);
+    }
+    layout.copyInto(decoder, target.target(), slot);
+    return fixed;
+  }
+
+  private boolean matches(TensorProtosDecoder decoder) {
+    if (decoder.protoCount() != numOutputs) {
+      return false;
+    }
+    for (int i = 0; i < numOutputs; i++) {
+      if (decoder.dataType(i) != layoutTypes[i] || !decoder.hasDims(i, layoutDims[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Every record must match the first record's count, types and shapes, in every build. */
+  private void check(TensorProtosDecoder decoder) {
+    int n = decoder.protoCount();
+    if (n != numOutputs) {
+      throw new DecodeException(n + (n == 1 ? " tensor" : " tensors") + " in the record, "
+          + numOutputs + " expected (one per output of the operator)");
+    }
+    for (int i = 0; i < numOutputs; i++) {
+      DataType t = decoder.dataType(i);
+      if (t != layoutTypes[i]) {
+        throw new DecodeException("output " + i + " has type " + t + ", expected "
+            + layoutTypes[i] + " as in the first record read" + firstRecordNote());
+      }
+      if (!decoder.hasDims(i, layoutDims[i])) {
+        throw new DecodeException("output " + i + " has shape " + decoder.dimsString(i)
+            + ", expected " + Shapes.toString(layoutDims[i]) + " as in the first record read"
+            + firstRecordNote());
+      }
+    }
+  }
+
+  private String firstRecordNote() {
+    return layoutKey == null ? "" : " (" + layoutKey + ")";
+  }
+
+  private DecodeException keyed(DecodeException e, String key) {
+    return new DecodeException("record " + key + " of " + readerText + ": " + e.getMessage(), e);
+  }
+
+  @Override
+  public void close() {
+    if (workers != null) {
+      workers.close();
+    }
+    if (staging != null) {
+      staging.close();
+    }
+  }
+
+  /** A visitor that knows how many records it has taken for the current batch. */
+  private abstract static class CountingVisitor implements RecordVisitor {
+    int next;
+  }
+
+  /** Decodes each record straight from the backend's buffer into its slot. */
+  private final class DirectVisitor extends CountingVisitor {
+    @Override
+    public void visit(ByteBuffer key, ByteBuffer value) {
+      int j = next++;
+      recordsRead = recordsRead + 1;
+      inFlight = j + 1;
+      TensorProtosDecoder decoder = decoders[0];
+      try {
+        decoder.parse(value, null);
+        if (place(decoder, j)) {
+          layoutKey = Keys.describe(key);
+        }
+      } catch (DecodeException e) {
+        throw keyed(e, Keys.describe(key));
+      }
+    }
+  }
+
+  /** Copies raw records into the staging block (through the shuffle buffer when there is one). */
+  private final class StagingVisitor extends CountingVisitor {
+    boolean initialFill;
+
+    @Override
+    public void visit(ByteBuffer key, ByteBuffer value) {
+      recordsRead = recordsRead + 1;
+      if (initialFill) {
+        shuffle.add(key, value);
+        return;
+      }
+      next++;
+      inFlight = next;
+      if (shuffle != null) {
+        shuffle.swap(key, value, staging);
+      } else {
+        staging.add(key, value);
+      }
+    }
+  }
+}
