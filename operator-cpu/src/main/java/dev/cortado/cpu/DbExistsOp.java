@@ -43,13 +43,15 @@ final class DbExistsOp implements Operator {
 
   @Override
   public void run() {
-    boolean exists;
-    try (Db db = provider.open(path, Mode.READ)) {
-      exists = true;
+    Db db;
+    try {
+      db = provider.open(path, Mode.READ);
     } catch (RuntimeException e) {
       // Caffe2's rule: the DB exists iff opening it for reading does not throw.
-      exists = false;
+      ctx.output(0).set(CounterOps.scalarBool(false));
+      return;
     }
-    ctx.output(0).set(CounterOps.scalarBool(exists));
+    db.close();
+    ctx.output(0).set(CounterOps.scalarBool(true));
   }
 }
