@@ -153,6 +153,14 @@ public final class LmdbStore implements Db {
     } catch (LmdbException e) {
       throw new DbException(
           type + ": cannot open '" + source + "' for " + mode + ": " + e.getMessage(), e);
+    } catch (LinkageError e) {
+      // lmdbjava's buffer proxy reaches into java.nio.Buffer: without the flags its class fails to
+      // initialize, which would otherwise surface as a bare ExceptionInInitializerError.
+      throw new DbException(
+          type + ": cannot open '" + source + "': lmdbjava needs the JVM flags --add-opens"
+              + " java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED"
+              + " (./cortado passes them): " + e,
+          e);
     }
   }
 
