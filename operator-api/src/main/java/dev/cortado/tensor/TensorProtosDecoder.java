@@ -268,10 +268,6 @@ public final class TensorProtosDecoder {
     return key;
   }
 
-  Slot parsedSlot(int proto) {
-    return parsed(proto);
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Phase 1: structure, exactly as protobuf-java's generated parser walks it.
 
