@@ -36,7 +36,8 @@ final class DagNet extends AbstractNet {
   private final int[] parentCounts;
   private final int[] roots;
   private final int numWorkers;
-  private ThreadPoolExecutor pool;
+  private final Object poolLock = new Object();
+  private ThreadPoolExecutor pool; // guarded by poolLock
 
   DagNet(NetDef def, Workspace workspace, int numWorkers) {
     super(def, workspace);
@@ -121,7 +122,13 @@ final class DagNet extends AbstractNet {
     execution.await();
   }
 
-  private synchronized ThreadPoolExecutor pool() {
+  private ThreadPoolExecutor pool() {
+    synchronized (poolLock) {
+      return poolLocked();
+    }
+  }
+
+  private ThreadPoolExecutor poolLocked() {
     if (pool == null) {
       int threads = Math.max(1, Math.min(numWorkers, operators.size()));
       String prefix = "cortado-" + describe(name()).replace(' ', '-').replace("'", "") + "-"
@@ -141,10 +148,14 @@ final class DagNet extends AbstractNet {
     return pool;
   }
 
+  /**
+   * Closes the operators (which unblocks one waiting in {@code run()}, such as a prefetching
+   * input) and stops the pool. It does not wait for a run in progress on another thread.
+   */
   @Override
   public void close() {
     ThreadPoolExecutor p;
-    synchronized (this) {
+    synchronized (poolLock) {
       p = pool;
     }
     try {

@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
 /**
  * All operator registrations, keyed by (type, device type, engine), with Caffe2's creation rules
  * (§9.2): the schema is verified first, then the engines listed in {@code def.engine} are tried in
- * order and the default engine is the fallback. Built once at startup; a duplicate registration
+ * order, then Caffe2's global preference for the device (CUDNN on CUDA), and the default engine is
+ * the fallback. Built once at startup; a duplicate registration
  * or two different schemas for one type are startup errors.
  */
 public final class OperatorRegistry {
@@ -27,6 +28,10 @@ public final class OperatorRegistry {
   private record Key(String type, int deviceType, String engine) {}
 
   private record Entry(OperatorRegistration registration, String provider) {}
+
+  /** Caffe2's default global engine preference per device type. */
+  private static final Map<Integer, String> GLOBAL_ENGINE_PREFERENCES =
+      Map.of(DeviceTypes.CUDA, "CUDNN", 6, "MIOPEN");
 
   private final Map<Key, Entry> entries = new LinkedHashMap<>();
   private final Map<String, OperatorSchema> schemas = new LinkedHashMap<>();
@@ -150,6 +155,12 @@ public final class OperatorRegistry {
       if (!engine.isEmpty()) {
         candidates.add(engine);
       }
+    }
+    // Caffe2's global engine preferences come after the listed engines: CUDNN on CUDA, MIOPEN
+    // on HIP.
+    String preferred = GLOBAL_ENGINE_PREFERENCES.get(device);
+    if (preferred != null && !candidates.contains(preferred)) {
+      candidates.add(preferred);
     }
     for (String engine : candidates) {
       Entry entry = entries.get(new Key(def.getType(), device, engine));

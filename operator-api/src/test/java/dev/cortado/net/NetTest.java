@@ -139,6 +139,35 @@ class NetTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"simple", "dag"})
+  @Timeout(30)
+  void closingANetUnblocksARunInProgress(String type) throws Exception {
+    String key = "block-" + type;
+    try (Workspace ws = workspace()) {
+      Net net = ws.createNet(Defs.net("name: 'blk' type: '" + type + "'"
+          + " op { type: 'Block' arg { name: 'key' s: '" + key + "' } }"));
+      java.util.concurrent.CompletableFuture<Throwable> outcome = new java.util.concurrent.CompletableFuture<>();
+      Thread runner = new Thread(() -> {
+        try {
+          net.run();
+          outcome.complete(null);
+        } catch (Throwable t) {
+          outcome.complete(t);
+        }
+      });
+      runner.start();
+      while (TestOperators.log(key).isEmpty()) {
+        Thread.onSpinWait();
+      }
+      net.close();
+      assertThat(outcome.get())
+          .isInstanceOf(OperatorRunException.class)
+          .hasMessageContaining("closed while running");
+      runner.join();
+    }
+  }
+
   @Test
   void deviceOptionIsInheritedOnlyByOpsWithoutOne() {
     try (Workspace ws = workspace()) {

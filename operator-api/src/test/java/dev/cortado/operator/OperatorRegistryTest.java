@@ -75,11 +75,19 @@ class OperatorRegistryTest {
   @Test
   void deviceWithoutADefaultRegistrationIsAnError() {
     assertThatThrownBy(
-            () -> run("type: 'Which' output: 'out' device_option { device_type: 1 }"))
+            () -> run("type: 'Which' output: 'out' device_option { device_type: 2 }"))
         .isInstanceOf(UnknownOperatorException.class)
-        .hasMessageContaining("cannot create operator of type 'Which' on the device 'CUDA'")
+        .hasMessageContaining("cannot create operator of type 'Which' on the device 'MKLDNN'")
         .hasMessageContaining("[CPU, CPU engine FAST, CPU engine PICKY, CUDA engine CUDNN]");
     assertThat(run("type: 'Which' output: 'out' engine: 'CUDNN' device_option { device_type: 1 }"))
+        .isEqualTo("cudnn/CUDNN");
+  }
+
+  @Test
+  void cudaPrefersTheCudnnEngineAsCaffe2Does() {
+    assertThat(run("type: 'Which' output: 'out' device_option { device_type: 1 }"))
+        .isEqualTo("cudnn/CUDNN");
+    assertThat(run("type: 'Which' output: 'out' engine: 'NOPE' device_option { device_type: 1 }"))
         .isEqualTo("cudnn/CUDNN");
   }
 

@@ -136,6 +136,29 @@ public final class TestOperators implements OperatorProvider {
               };
             }),
         OperatorRegistration.cpu(
+            OperatorSchema.builder("Block").doc("blocks in run() until closed").build(),
+            ctx -> {
+              String key = ctx.args().requireString("key");
+              java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+              return new Operator() {
+                @Override
+                public void run() {
+                  log(key).add("entered");
+                  try {
+                    closed.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  throw ctx.error("closed while running");
+                }
+
+                @Override
+                public void close() {
+                  closed.countDown();
+                }
+              };
+            }),
+        OperatorRegistration.cpu(
             OperatorSchema.builder("Producer").numInputs(0).numOutputs(1)
                 .doc("a prefetch-like op: a background thread produces, run() blocks for it")
                 .gradient(Gradient.NO_GRADIENT).build(),
