@@ -3,6 +3,7 @@ package dev.cortado.cuda;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.inject.Module;
 import dev.cortado.proto.DeviceOption;
 import dev.cortado.runtime.CortadoRuntime;
 import dev.cortado.workspace.DeviceTensors;
@@ -26,6 +27,34 @@ import java.util.Map;
  */
 public final class GpuCheck {
   private static final PrintStream OUT = System.out;
+
+  /**
+   * {@code -Dcortado.gpucheck.fake=true}: a dry run of the GPU paths on {@link FakeCopyEngine}, so
+   * that gpu-check.sh's GPU branch can be exercised on a machine without one. Its numbers mean
+   * nothing.
+   */
+  static final boolean FAKE = Boolean.getBoolean("cortado.gpucheck.fake");
+
+  private static final FakeCopyEngine FAKE_ENGINE = FAKE ? new FakeCopyEngine(1) : null;
+
+  private static CudaAvailability availability() {
+    return FAKE ? FAKE_ENGINE.availability() : CudaAvailability.probe();
+  }
+
+  private static CopyEngine engine() {
+    return FAKE ? FAKE_ENGINE : JCudaEngine.open();
+  }
+
+  /** Runtime overrides: the fake engine as the CopyEngine service in a dry run, else none. */
+  private static Module[] overrides() {
+    return FAKE
+        ? new Module[] {binder -> binder.bind(CopyEngine.class).toInstance(FAKE_ENGINE)}
+        : new Module[0];
+  }
+
+  private static String describe(CudaAvailability a) {
+    return FAKE ? "FAKE GPU (dry run, numbers are meaningless): " + a.describe() : a.describe();
+  }
 
   private GpuCheck() {}
 
@@ -60,8 +89,8 @@ public final class GpuCheck {
 
   /** Prints the availability line; exit 0 with a device, 3 without (not an error). */
   static int probe() {
-    CudaAvailability a = CudaAvailability.probe();
-    OUT.println(a.describe());
+    CudaAvailability a = availability();
+    OUT.println(describe(a));
     return a.isAvailable() ? 0 : 3;
   }
 
@@ -70,17 +99,20 @@ public final class GpuCheck {
     List<String> lines = new ArrayList<>();
     List<Conformance.Result> results = new ArrayList<>();
     results.add(Conformance.run(dataset, Conformance.Variant.cpu()));
-    CudaAvailability a = CudaAvailability.probe();
+    CudaAvailability a = availability();
     boolean skipped = !a.isAvailable();
     if (skipped) {
-      lines.add("CUDA variant SKIPPED: " + a.describe());
+      lines.add("CUDA variant SKIPPED: " + describe(a));
     } else {
-      results.add(Conformance.run(dataset, Conformance.Variant.cuda("cuda", Map.of())));
+      lines.add(describe(a));
+      results.add(Conformance.run(dataset, Conformance.Variant.cuda("cuda", Map.of()),
+          overrides()));
       results.add(Conformance.run(dataset,
           Conformance.Variant.cuda("cuda prefetch_depth=4 decode_threads=4",
-              Map.of("prefetch_depth", 4L, "decode_threads", 4L))));
+              Map.of("prefetch_depth", 4L, "decode_threads", 4L)), overrides()));
       results.add(Conformance.run(dataset,
-          Conformance.Variant.cuda("cuda no_prefetch=1", Map.of("no_prefetch", 1L))));
+          Conformance.Variant.cuda("cuda no_prefetch=1", Map.of("no_prefetch", 1L)),
+          overrides()));
     }
     boolean ok = true;
     for (Conformance.Result r : results) {
@@ -102,17 +134,18 @@ public final class GpuCheck {
 
   static int throughput(Path dataset, Path outDir, Path torchJson) throws IOException {
     Files.createDirectories(outDir);
-    CudaAvailability a = CudaAvailability.probe();
+    CudaAvailability a = availability();
     Map<String, Object> report = new LinkedHashMap<>();
-    report.put("device", a.describe());
+    report.put("device", describe(a));
     List<String> lines = new ArrayList<>();
     long record = 28 * 28 + 4;
     int[] batchSizes = {64, 256, 4096};
     if (!a.isAvailable()) {
-      lines.add("throughput SKIPPED (GPU parts): " + a.describe());
+      lines.add("throughput SKIPPED (GPU parts): " + describe(a));
     } else {
+      lines.add(describe(a));
       JsonObject torch = readTorch(torchJson, lines);
-      JCudaEngine engine = JCudaEngine.open();
+      CopyEngine engine = engine();
       List<Map<String, Object>> h2d = new ArrayList<>();
       lines.add(String.format("%-28s %12s %14s %14s %8s", "H2D copy (pinned -> device)",
           "bytes", "cortado GB/s", "torch GB/s", "ratio"));
@@ -177,7 +210,7 @@ public final class GpuCheck {
    * Streams copies of one pinned buffer to one device buffer on one stream for about half a
    * second, as the PyTorch baseline does, and returns GB/s (1e9 bytes).
    */
-  static double h2dGbps(JCudaEngine engine, int bytes) {
+  static double h2dGbps(CopyEngine engine, int bytes) {
     PinnedHostAllocator pinned = new PinnedHostAllocator(engine, 0, "gpu-check h2d");
     CopyEngine.Stream stream = engine.createStream(0);
     CopyEngine.DeviceMemory device = engine.allocateDevice(0, bytes);
@@ -214,7 +247,7 @@ public final class GpuCheck {
   /** Batches per second of TensorProtosDBInput on fmnist-mini's minidb, after a warm-up. */
   static double batchesPerSecond(Path dataset, int batchSize, DeviceOption device) {
     Conformance.Variant v = new Conformance.Variant("bench", device, Map.of());
-    try (Workspace ws = CortadoRuntime.create().newWorkspace()) {
+    try (Workspace ws = CortadoRuntime.create(overrides()).newWorkspace()) {
       ws.runNetOnce(Conformance.initNet(dataset.resolve("fmnist-mini.minidb").toString(), 1, 0));
       ws.createNet(Conformance.readNet(List.of("image", "label"), batchSize, v));
       for (int i = 0; i < 20; i++) {
