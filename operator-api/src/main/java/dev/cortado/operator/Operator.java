@@ -1,5 +1,7 @@
 package dev.cortado.operator;
 
+import java.util.Map;
+
 /**
  * One runnable node of a net, built by an {@link OperatorFactory} from an {@link OperatorContext}.
  *
@@ -14,6 +16,15 @@ package dev.cortado.operator;
 public interface Operator extends AutoCloseable {
   /** Runs the operator once on its input and output blobs. */
   void run();
+
+  /**
+   * Counters this operator reports (insertion-ordered name to value), such as records read or
+   * time spent waiting for a producer; {@code cortado run-net --stats} prints them. Empty by
+   * default.
+   */
+  default Map<String, Number> metrics() {
+    return Map.of();
+  }
 
   @Override
   default void close() {}

@@ -177,6 +177,8 @@ class OperatorRegistryTest {
     assertThat(REGISTRY.schema("Which")).contains(WHICH);
     assertThat(REGISTRY.provider("Which", 0, "FAST")).isPresent();
     assertThat(new OperatorProvider() {}.operators()).isEmpty();
+    Operator plain = () -> {};
+    assertThat(plain.metrics()).isEmpty();
   }
 
   @Test

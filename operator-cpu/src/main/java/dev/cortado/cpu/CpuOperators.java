@@ -15,6 +15,9 @@ public final class CpuOperators implements OperatorProvider {
   public Collection<OperatorRegistration> operators() {
     List<OperatorRegistration> regs = new ArrayList<>();
     regs.add(OperatorRegistration.cpu(CreateDbOp.SCHEMA, CreateDbOp::new));
+    // Caffe2 registers CreateDB for CUDA too, so a net whose device option is CUDA (inherited by
+    // every operator) can open its DB; the reader is a host object on either device.
+    regs.add(OperatorRegistration.cuda(CreateDbOp.SCHEMA, CreateDbOp::new));
     regs.add(OperatorRegistration.cpu(DbExistsOp.SCHEMA, DbExistsOp::new));
     regs.add(OperatorRegistration.cpu(SaveOp.SCHEMA, SaveOp::new));
     regs.add(OperatorRegistration.cpu(LoadOp.SCHEMA, LoadOp::new));
@@ -31,7 +34,13 @@ public final class CpuOperators implements OperatorProvider {
     for (BinaryOp.Kind k : BinaryOp.Kind.values()) {
       regs.add(OperatorRegistration.cpu(k.schema(), ctx -> new BinaryOp(ctx, k)));
     }
-    regs.addAll(CounterOps.registrations());
+    for (OperatorRegistration r : CounterOps.registrations()) {
+      regs.add(r);
+      if (r.type().equals("CreateCounter")) {
+        // The counter is a host object whatever the device, as in Caffe2's CUDA registration.
+        regs.add(OperatorRegistration.cuda(r.schema(), r.factory()));
+      }
+    }
     return regs;
   }
 }

@@ -56,6 +56,20 @@ class DbOpsTest {
   }
 
   @Test
+  void createDbAndCreateCounterAlsoRunInACudaNet(@TempDir Path dir) {
+    String path = dir.resolve("d.minidb").toString();
+    write("minidb", path, 2);
+    try (Workspace ws = workspace()) {
+      ws.runNetOnce(net("name: 'gpu_init' device_option { device_type: 1 }"
+          + " op { type: 'CreateDB' output: 'r' arg { name: 'db_type' s: 'minidb' }"
+          + "   arg { name: 'db' s: '" + path + "' } }"
+          + " op { type: 'CreateCounter' output: 'c' arg { name: 'init_count' i: 3 } }"));
+      assertThat(key(ws.blob("r").get(DbReader.class).read())).isEqualTo("k0");
+      assertThat(ws.blob("c").get(Counter.class).retrieve()).isEqualTo(3);
+    }
+  }
+
+  @Test
   void createDbShards(@TempDir Path dir) {
     String path = dir.resolve("d.minidb").toString();
     write("minidb", path, 10);
