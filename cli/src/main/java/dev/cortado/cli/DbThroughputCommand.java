@@ -1,0 +1,187 @@
+package dev.cortado.cli;
+
+import dev.cortado.db.Cursor;
+import dev.cortado.db.Db;
+import dev.cortado.db.DbReader;
+import dev.cortado.db.Mode;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cortado db-throughput}: Caffe2's db_throughput, raw cursor and DbReader modes. */
+@Command(
+    name = "db-throughput",
+    sortOptions = false,
+    description = {
+      "Measures how fast records come out of a DB, without decoding, with a raw cursor and with"
+          + " a shared DbReader (Caffe2's db_throughput).",
+      "cursor mode: one cursor walks every record; reader mode: K threads share one DbReader"
+          + " (CreateDB's reader, Caffe2 DBReader semantics) and read one DB's worth of records"
+          + " per pass. Each pass covers the whole DB; the rate is records per second of wall"
+          + " time, reported as median, min and max over --repeat passes after --warmup passes."
+    })
+final class DbThroughputCommand implements Callable<Integer> {
+  /** Which measurements to run. */
+  enum Which {
+    cursor,
+    reader,
+    both
+  }
+
+  @Spec CommandSpec spec;
+
+  @Mixin HelpOption helpOption;
+
+  @Option(names = "--db", required = true, paramLabel = "PATH", description = "DB to read.")
+  String db;
+
+  @Option(names = "--db-type", required = true, paramLabel = "TYPE",
+      description = "Backend: " + Dbs.TYPE_HELP)
+  String dbType;
+
+  @Option(names = "--mode", paramLabel = "MODE", defaultValue = "both",
+      description = "cursor, reader or both (default: ${DEFAULT-VALUE}).")
+  Which mode;
+
+  @Option(names = "--repeat", paramLabel = "N", defaultValue = "5",
+      description = "Measured passes per mode (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
+  @Option(names = "--warmup", paramLabel = "N", defaultValue = "1",
+      description = "Unmeasured passes first, to warm the page cache and the JIT (default:"
+          + " ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--reader-threads", paramLabel = "K", defaultValue = "1",
+      description = "Threads sharing the DbReader in reader mode (default: ${DEFAULT-VALUE}).")
+  int readerThreads;
+
+  @Option(names = "--json",
+      description = "One JSON line per mode: {\"mode\":...,\"records\":...,"
+          + "\"records_per_s_median\":...,\"records_per_s_min\":...,\"records_per_s_max\":...,"
+          + "\"mb_per_s_median\":...,...}.")
+  boolean json;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (repeat < 1 || warmup < 0 || readerThreads < 1) {
+      throw new CliException(
+          "need --repeat >= 1, --warmup >= 0 and --reader-threads >= 1, got " + repeat + ", "
+              + warmup + ", " + readerThreads);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    long[] size;
+    try (Db opened = Dbs.open(dbType, db, Mode.READ)) {
+      size = Dbs.where(dbType, db, () -> cursorPass(opened));
+      if (size[0] == 0) {
+        throw new CliException(Dbs.describe(dbType, db) + ": the DB is empty; nothing to measure");
+      }
+      if (!json) {
+        out.printf("%s: %d records, %.1f MB of values%n", Dbs.describe(dbType, db), size[0],
+            size[1] / 1e6);
+      }
+      if (mode != Which.reader) {
+        double[] rates = new double[repeat];
+        try (Progress p = Progress.start(spec, "cursor", (long) warmup + repeat, "pass")) {
+          for (int i = 0; i < warmup + repeat; i++) {
+            long start = System.nanoTime();
+            Dbs.where(dbType, db, () -> cursorPass(opened));
+            if (i >= warmup) {
+              rates[i - warmup] = size[0] / ((System.nanoTime() - start) / 1e9);
+            }
+            p.step();
+          }
+        }
+        report(out, "cursor", 1, size, Stats.of(rates));
+      }
+    }
+    if (mode != Which.cursor) {
+      double[] rates = new double[repeat];
+      ExecutorService pool = Executors.newFixedThreadPool(readerThreads);
+      try (DbReader reader = Dbs.where(dbType, db, () -> DbReader.open(Dbs.registry(), dbType, db));
+          Progress p = Progress.start(spec, "reader", (long) warmup + repeat, "pass")) {
+        for (int i = 0; i < warmup + repeat; i++) {
+          long start = System.nanoTime();
+          readerPass(pool, reader, size[0]);
+          if (i >= warmup) {
+            rates[i - warmup] = size[0] / ((System.nanoTime() - start) / 1e9);
+          }
+          p.step();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      report(out, "reader", readerThreads, size, Stats.of(rates));
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** Walks every record once with a fresh cursor; returns {records, value bytes}. */
+  private static long[] cursorPass(Db opened) {
+    long records = 0;
+    long bytes = 0;
+    try (Cursor c = opened.newCursor()) {
+      for (; c.valid(); c.next()) {
+        records++;
+        bytes += c.value().remaining();
+      }
+    }
+    return new long[] {records, bytes};
+  }
+
+  private void readerPass(ExecutorService pool, DbReader reader, long records)
+      throws InterruptedException {
+    List<Future<?>> parts = new ArrayList<>();
+    for (int t = 0; t < readerThreads; t++) {
+      long share = records / readerThreads + (t < records % readerThreads ? 1 : 0);
+      parts.add(pool.submit(() -> {
+        long[] sink = new long[1];
+        for (long i = 0; i < share; i++) {
+          reader.read((key, value) -> sink[0] += value.remaining());
+        }
+        return sink[0];
+      }));
+    }
+    for (Future<?> part : parts) {
+      try {
+        part.get();
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        throw new CliException(Dbs.describe(dbType, db) + ": " + Errors.oneLine(cause), cause);
+      }
+    }
+  }
+
+  private void report(PrintWriter out, String name, int threads, long[] size, Stats s) {
+    double mbPerRecord = size[1] / 1e6 / size[0];
+    if (json) {
+      out.println(new JsonLine()
+          .put("mode", name)
+          .put("db", db)
+          .put("db_type", dbType)
+          .put("records", size[0])
+          .put("value_bytes", size[1])
+          .put("passes", repeat)
+          .put("reader_threads", threads)
+          .put("records_per_s_median", s.median(), 0)
+          .put("records_per_s_min", s.min(), 0)
+          .put("records_per_s_max", s.max(), 0)
+          .put("mb_per_s_median", s.median() * mbPerRecord, 1));
+    } else {
+      out.printf("%-6s %d thread%s: %,.0f records/s median (min %,.0f, max %,.0f), %.1f MB/s over"
+              + " %d passes%n", name, threads, threads == 1 ? " " : "s", s.median(), s.min(),
+          s.max(), s.median() * mbPerRecord, repeat);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package dev.cortado.cli;
+
+import java.io.PrintStream;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * A progress bar on stderr for long work, shown only when a person watches: off with --quiet and
+ * when stdout is not a terminal (a pipe, a file, a test), so output stays machine-readable.
+ */
+final class Progress implements AutoCloseable {
+  private static final Progress OFF = new Progress(null);
+
+  private final ProgressBar bar;
+
+  private Progress(ProgressBar bar) {
+    this.bar = bar;
+  }
+
+  /**
+   * A bar for {@code task} with {@code max} steps ({@code -1} when unknown), or a silent one when
+   * progress is off for this command.
+   */
+  static Progress start(CommandSpec spec, String task, long max, String unit) {
+    if (!enabled(spec)) {
+      return OFF;
+    }
+    return start(System.err, task, max, unit);
+  }
+
+  /** A bar that always draws on {@code stream}. */
+  static Progress start(PrintStream stream, String task, long max, String unit) {
+    ProgressBar bar =
+        new ProgressBarBuilder()
+            .setTaskName(task)
+            .setInitialMax(max)
+            .setUnit(" " + unit, 1)
+            .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+            .setUpdateIntervalMillis(100)
+            .showSpeed()
+            .setConsumer(new ConsoleProgressBarConsumer(stream))
+            .build();
+    return new Progress(bar);
+  }
+
+  /** True when this command should draw bars. */
+  static boolean enabled(CommandSpec spec) {
+    if (Main.quiet(spec)) {
+      return false;
+    }
+    String forced = System.getProperty("cortado.progress", "");
+    if (forced.equals("always")) {
+      return true;
+    }
+    if (forced.equals("never")) {
+      return false;
+    }
+    // System.console() is null unless stdin and stdout are both terminals.
+    return System.console() != null;
+  }
+
+  void step() {
+    if (bar != null) {
+      bar.step();
+    }
+  }
+
+  void stepBy(long n) {
+    if (bar != null) {
+      bar.stepBy(n);
+    }
+  }
+
+  void maxHint(long max) {
+    if (bar != null) {
+      bar.maxHint(max);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (bar != null) {
+      bar.close();
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package dev.cortado.cli;
+
+import dev.cortado.runtime.CortadoRuntime;
+
+/**
+ * The Guice runtime (every operator and db plugin on the classpath), started once per JVM: it is
+ * immutable, and each command makes its own workspace from it.
+ */
+final class Runtimes {
+  private static CortadoRuntime runtime;
+
+  private Runtimes() {}
+
+  static synchronized CortadoRuntime start() {
+    if (runtime == null) {
+      try {
+        runtime = CortadoRuntime.create();
+      } catch (RuntimeException e) {
+        throw new CliException("cannot start the Cortado runtime: " + Errors.oneLine(e), e);
+      }
+    }
+    return runtime;
+  }
+}

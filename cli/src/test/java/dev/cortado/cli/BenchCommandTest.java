@@ -1,0 +1,53 @@
+package dev.cortado.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+
+class BenchCommandTest {
+  @Test
+  void jsonReportsRatesAndSettings() {
+    Cli.Result r = Cli.run("bench", "--db",
+        Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(), "--db-type",
+        "minidb", "--batch-size", "64", "--passes", "2", "--warmup", "0", "--decode-threads", "2",
+        "--json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.lines()).hasSize(1);
+    JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+    for (String key : new String[] {"items_per_s_median", "items_per_s_min", "items_per_s_max",
+        "mb_per_s_median", "passes", "batch_size", "db_type", "prefetch_depth",
+        "decode_threads"}) {
+      assertThat(o.has(key)).as(key).isTrue();
+    }
+    assertThat(o.get("items_per_s_median").getAsDouble()).isPositive();
+    assertThat(o.get("items_per_s_min").getAsDouble())
+        .isLessThanOrEqualTo(o.get("items_per_s_max").getAsDouble());
+    assertThat(o.get("batches_per_pass").getAsLong()).isEqualTo(4);
+    assertThat(o.get("decode_threads").getAsInt()).isEqualTo(2);
+    assertThat(o.get("prefetch_depth").getAsInt()).isEqualTo(1);
+    // 64 x (784 image bytes + 4 label bytes) per batch.
+    double items = o.get("items_per_s_median").getAsDouble();
+    double mbPerItem = o.get("mb_per_s_median").getAsDouble() / items;
+    // mb_per_s is rounded to 0.1.
+    assertThat(mbPerItem).isCloseTo(788e-6, org.assertj.core.data.Offset.offset(0.06 / items));
+  }
+
+  @Test
+  void noPrefetchRunsInline() {
+    Cli.Result r = Cli.run("bench", "--db",
+        Cli.testdata().resolve("all-dtypes/all-dtypes.minidb").toString(), "--db-type", "minidb",
+        "--batch-size", "7", "--passes", "1", "--no-prefetch");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("no_prefetch").contains("items/s");
+  }
+
+  @Test
+  void aBadRecordIsOneLine() {
+    String db = Cli.testdata().resolve("bad-inputs/dtype-differs/dtype-differs.minidb").toString();
+    Cli.Result r = Cli.run("bench", "--db", db, "--db-type", "minidb", "--batch-size", "2",
+        "--passes", "1");
+    MakeMnistDbCommandTest.assertOneLineError(r, db, "00000003");
+  }
+}
