@@ -131,6 +131,7 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
    * consumer_wait_ns}, {@code queue_occupancy_mean}, {@code queue_occupancy_max}, {@code
    * prefetch_depth}, then the subclass's.
    */
+  @Override
   public Map<String, Number> metrics() {
     PrefetchMetrics m = prefetcher.metrics();
     Map<String, Number> out = new LinkedHashMap<>();
