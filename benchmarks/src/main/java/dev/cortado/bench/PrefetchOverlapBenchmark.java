@@ -29,55 +29,61 @@ import org.openjdk.jmh.infra.Blackhole;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
 @Fork(value = 1, jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
-@State(Scope.Thread)
 public class PrefetchOverlapBenchmark {
-  @Param({"lmdb"})
-  public String backend;
-
-  @Param({Datasets.FMNIST_TRAIN})
-  public String dataset;
-
-  /** Records in the DB; 0 = the dataset's full size. */
-  @Param({"0"})
-  public int records;
-
-  @Param({"64"})
-  public int batchSize;
-
-  /** The consumer's work per batch, in {@link Blackhole#consumeCPU} tokens. */
-  @Param({"0", "10000"})
-  public long consumerTokens;
-
-  @Param({"false", "true"})
-  public boolean noPrefetch;
-
-  private InputNet net;
-
-  @Setup(Level.Trial)
-  public void open() {
-    Datasets.Built db = Datasets.build(DbRegistry.fromServiceLoader(), dataset, records, backend);
-    net = new InputNet(db, batchSize, noPrefetch, 0, 0);
+  /** The consumer's fixed work per batch. */
+  @State(Scope.Thread)
+  public static class Work {
+    /** {@link Blackhole#consumeCPU} tokens per batch. */
+    @Param({"0", "10000"})
+    public long consumerTokens;
   }
 
-  @TearDown(Level.Trial)
-  public void close() {
-    net.close();
+  /** The input net, with or without prefetch. */
+  @State(Scope.Thread)
+  public static class Input {
+    @Param({"lmdb"})
+    public String backend;
+
+    @Param({Datasets.FMNIST_TRAIN})
+    public String dataset;
+
+    /** Records in the DB; 0 = the dataset's full size. */
+    @Param({"0"})
+    public int records;
+
+    @Param({"64"})
+    public int batchSize;
+
+    @Param({"false", "true"})
+    public boolean noPrefetch;
+
+    InputNet net;
+
+    @Setup(Level.Trial)
+    public void open() {
+      Datasets.Built db = Datasets.build(DbRegistry.fromServiceLoader(), dataset, records,
+          backend);
+      net = new InputNet(db, batchSize, noPrefetch, 0, 0);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      net.close();
+    }
   }
 
   /** One batch taken from the net, then the consumer's work on it. */
   @Benchmark
-  public void pipeline(Items items, Blackhole bh) {
-    net.run();
-    bh.consume(net.data());
-    bh.consume(net.label());
-    Blackhole.consumeCPU(consumerTokens);
-    items.add(batchSize, net.outputBytes());
+  public void pipeline(Input input, Work work, Blackhole bh) {
+    input.net.run();
+    bh.consume(input.net.data());
+    bh.consume(input.net.label());
+    Blackhole.consumeCPU(work.consumerTokens);
   }
 
   /** The consumer's work alone, for max(producer, consumer) versus the sum. */
   @Benchmark
-  public void consumer(Items items) {
-    Blackhole.consumeCPU(consumerTokens);
-    items.add(batchSize, 0);
+  public void consumer(Work work) {
+    Blackhole.consumeCPU(work.consumerTokens);
   }
 }

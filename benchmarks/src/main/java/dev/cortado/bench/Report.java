@@ -20,8 +20,8 @@ import java.util.TreeMap;
  * Turns JMH's JSON results ({@code -rf json -rff FILE}) into the tables of PERFORMANCE.md: per
  * benchmark and parameters the median and min–max over measurement iterations, in records/s for
  * throughput runs (time per batch for average-time runs), with ratios against baselines measured
- * in the same run: the floor of the same backend and dataset, and the reference decoder of the
- * same dtype.
+ * in the same run (the same file): the floor of the same backend and dataset, and the reference
+ * decoder of the same dtype.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar dev.cortado.bench.Report results.json...}
  */
@@ -45,11 +45,13 @@ public final class Report {
       System.err.println("usage: Report results.json...");
       System.exit(2);
     }
-    List<Row> rows = new ArrayList<>();
+    // Ratios only compare results of the same file, i.e. the same JMH run.
     for (String a : args) {
-      rows.addAll(read(Path.of(a)));
+      System.out.println("### " + Path.of(a).getFileName());
+      System.out.println();
+      print(read(Path.of(a)), System.out);
+      System.out.println();
     }
-    print(rows, System.out);
   }
 
   static List<Row> read(Path file) throws IOException {
@@ -67,7 +69,7 @@ public final class Report {
         JsonObject secondary = o.has("secondaryMetrics")
             ? o.getAsJsonObject("secondaryMetrics") : new JsonObject();
         double alloc = secondary.has("gc.alloc.rate.norm")
-            ? secondary.getAsJsonObject("gc.alloc.rate.norm").get("score").getAsDouble()
+            ? number(secondary.getAsJsonObject("gc.alloc.rate.norm").get("score"))
             : Double.NaN;
         rows.add(new Row(o.get("benchmark").getAsString(), params, o.get("mode").getAsString(),
             primary.get("scoreUnit").getAsString(), raw(primary), raw(secondary, "records"),
@@ -86,10 +88,21 @@ public final class Report {
     List<Double> values = new ArrayList<>();
     for (JsonElement fork : metric.getAsJsonArray("rawData")) {
       for (JsonElement v : (JsonArray) fork) {
-        values.add(v.getAsDouble());
+        values.add(number(v));
       }
     }
     return values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+  }
+
+  /** JMH writes infinities and NaN as strings. */
+  private static double number(JsonElement v) {
+    String s = v.getAsString();
+    return switch (s) {
+      case "+INF", "INF" -> Double.POSITIVE_INFINITY;
+      case "-INF" -> Double.NEGATIVE_INFINITY;
+      case "NaN" -> Double.NaN;
+      default -> Double.parseDouble(s);
+    };
   }
 
   static double median(double[] sorted) {

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Runs the JMH suites as PERFORMANCE.md reports them. For each suite, the JSON results and the log
+# go to $OUT (default benchmarks/target/results), and so does the load before and after it
+# (load.txt). summary.md holds the tables (dev.cortado.bench.Report): medians with min-max over
+# the measurement iterations, and ratios against the floor and the reference decoder of the same
+# run.
+#
+#   benchmarks/run-suites.sh                 # every suite
+#   benchmarks/run-suites.sh operator large  # some of them
+#   JMH_OPTS="-f 1 -wi 2 -i 10 -w 1 -r 1" NICE=-19 benchmarks/run-suites.sh operator
+#
+# Suites: decode read assembly operator large prefetch gc profile.
+# NICE (a niceness, e.g. -19, needs root) gives the benchmark JVMs priority over other work on
+# the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAR=benchmarks/target/benchmarks.jar
+OUT=${OUT:-benchmarks/target/results}
+read -r -a JMH <<< "${JMH_OPTS:--f 1 -wi 2 -i 3}"
+PREFIX=()
+if [[ -n "${NICE:-}" ]]; then PREFIX=(nice -n "$NICE"); fi
+[[ -f $JAR ]] || { echo "build it first: ./mvnw -B -q install -pl benchmarks -am -DskipTests" >&2; exit 1; }
+mkdir -p "$OUT"
+
+run() {
+  local name=$1; shift
+  echo "== $name: java -jar $JAR ${JMH[*]} $* -rf json -rff $OUT/$name.json" | tee -a "$OUT/load.txt"
+  echo "   before: $(cat /proc/loadavg)" >> "$OUT/load.txt"
+  "${PREFIX[@]}" java -jar "$JAR" "${JMH[@]}" "$@" -rf json -rff "$OUT/$name.json" > "$OUT/$name.log" 2>&1
+  echo "   after:  $(cat /proc/loadavg)" >> "$OUT/load.txt"
+}
+
+# CPU samples every 1 ms (JFR's "profile" settings sample every 10-20 ms).
+jfc() {
+  local java_home
+  java_home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+  sed '/<event name="jdk.ExecutionSample">/,/<\/event>/ s|<setting name="period"[^>]*>[^<]*</setting>|<setting name="period">1 ms</setting>|' \
+    "$java_home/lib/jfr/profile.jfc" > "$OUT/cpu-1ms.jfc"
+}
+
+suite() {
+  case $1 in
+    decode) run decode 'DecodeBenchmark' ;;
+    read) run read 'DbReadBenchmark|LmdbRawBenchmark' ;;
+    assembly) run assembly 'AssemblyBenchmark|DbReadBenchmark.floor' -p backend=lmdb ;;
+    operator) run operator 'OperatorBenchmark|DbReadBenchmark.floor' -p noPrefetch=false,true ;;
+    large) run large 'OperatorBenchmark|DbReadBenchmark.(floor|readerDecodeBatch)|DecodeBenchmark.(streaming|reference)$' \
+             -p backend=lmdb -p dataset=imagenet-like,float-small -p batchSize=64 \
+             -p dtype=BYTE,FLOAT -p elements=150528,3072 -p noPrefetch=false,true ;;
+    prefetch) run prefetch 'PrefetchOverlapBenchmark' ;;
+    gc) run gc 'OperatorBenchmark|DbReadBenchmark.(floor|readerDecodeBatch)' -p backend=lmdb -prof gc ;;
+    profile)
+      jfc
+      run profile 'OperatorBenchmark|DbReadBenchmark.readerDecodeBatch' -p backend=lmdb -p batchSize=64 \
+        -prof "jfr:dir=$OUT/jfr;configName=$OUT/cpu-1ms.jfc"
+      for f in "$OUT"/jfr/*/profile.jfr; do
+        echo "### $(basename "$(dirname "$f")")"
+        java -cp "$JAR" dev.cortado.bench.JfrTop "$f" 25
+      done > "$OUT/profile.txt" ;;
+    *) echo "unknown suite '$1'; known: decode read assembly operator large prefetch gc profile" >&2; exit 2 ;;
+  esac
+}
+
+{
+  echo "# $(date -u +%FT%TZ) $(uname -r)"
+  lscpu | grep -E 'Model name|^CPU\(s\)|Thread|MHz|L2|L3' || true
+  java -version 2>&1 | head -2
+} >> "$OUT/load.txt"
+if [[ $# -eq 0 ]]; then set -- decode read assembly operator large prefetch gc profile; fi
+for s in "$@"; do suite "$s"; done
+java -cp "$JAR" dev.cortado.bench.Report "$OUT"/*.json > "$OUT/summary.md"
+echo "results in $OUT (summary.md, load.txt)"
