@@ -12,12 +12,15 @@
 #         1. the operator-cuda tests (GPU tests run; CPU-side tests run too)   -> junit/, junit.txt
 #         2. the conformance run on fmnist-mini: CPU variant and CUDA variants,
 #            digests compared with expectations.json and with each other      -> conformance.txt
+#        2b. `cortado run-net --digest` with the CPU and the CUDA read net: equal digests (without a
+#            GPU: the CUDA net exits non-zero with the one-line no-device error) -> run-net-*.jsonl
 #         3. throughput: pinned H2D GB/s vs. PyTorch's pinned .cuda(non_blocking=True) on the same
 #            bytes, and TensorProtosDBInput batches/s on CPU and CUDA          -> throughput.{txt,json}
 #       summary.txt says PASS/FAIL per step. Without a GPU (or driver) the GPU parts are skipped with
 #       the reason and the script exits 0; a failing step exits 1. Each step has a timeout
-#       (probe 20, tests 90, conformance 50, PyTorch 45, throughput 60 s), so a run ends
-#       within 5 minutes; a normal one takes about a minute.
+#       (probe 20, tests 90, conformance 50, run-net 2 x 40, PyTorch 45, throughput 60 s) and all
+#       of them together are capped at 270 s, so a run ends within 5 minutes; a normal one takes
+#       about a minute.
 #
 # CUDA libraries: JCuda 12.6's libJCudaRuntime links the CUDA runtime (cudart) statically, so the
 # only native CUDA library needed at run time is the driver's libcuda.so.1 (any driver that supports
@@ -76,15 +79,26 @@ prepare() {
   cp "$testdata/all-dtypes/all-dtypes.minidb" "$testdata/all-dtypes/expectations.json" "$BUNDLE/testdata/all-dtypes/"
   chmod -R u+w "$BUNDLE/testdata"
 
+  add_cli
+
   echo "== finding the Java modules the jars need (jdeps)"
-  local modules
-  modules="$(jdeps --print-module-deps --ignore-missing-deps --multi-release 17 \
-      --class-path "$BUNDLE/lib/*:$BUNDLE/junit/*" \
-      "$BUNDLE"/lib/*.jar "$BUNDLE"/tests/*.jar "$BUNDLE"/junit/*.jar 2>/dev/null | tail -1)"
+  # One jar at a time: a modular jar (progressbar) needs its module dependencies on the module path,
+  # which would break the automatic modules of the others. Only JDK modules are kept.
+  local modules="" cpall jar found
+  cpall="$(cd "$BUNDLE" && ls -d "$PWD"/lib/*.jar "$PWD"/junit/*.jar $(ls -d "$PWD"/cli/*.jar 2>/dev/null) | tr '\n' ':')"
+  for jar in "$BUNDLE"/lib/*.jar "$BUNDLE"/tests/*.jar "$BUNDLE"/junit/*.jar $(ls "$BUNDLE"/cli/*.jar 2>/dev/null); do
+    found="$(jdeps --print-module-deps --ignore-missing-deps --multi-release 17 --class-path "$cpall" "$jar" 2>/dev/null | tail -1)" \
+      || found="$(jdeps --print-module-deps --ignore-missing-deps --multi-release 17 \
+                  --module-path "$BUNDLE/cli:$BUNDLE/lib" "$jar" 2>/dev/null | tail -1)" \
+      || die "jdeps failed on $jar"
+    modules="$modules,$found"
+  done
+  modules="$(echo "$modules" | tr ',' '\n' | grep -E '^(java|jdk)\.' | sort -u | paste -sd, -)"
   [ -n "$modules" ] || die "jdeps found no modules"
   # Users jdeps cannot see: protobuf/Guice use sun.misc.Unsafe reflectively, JCuda logs through
   # java.util.logging, and JUnit scans the test jar through the zip file system.
   modules="$modules,jdk.unsupported,java.logging,jdk.zipfs"
+  modules="$(echo "$modules" | tr ',' '\n' | sort -u | paste -sd, -)"
   echo "   modules: $modules"
 
   echo "== jlink"
@@ -114,6 +128,42 @@ prepare() {
   echo "== bundle: $BUNDLE, ${mib} MiB"
   [ "$mib" -lt "$MAX_BUNDLE_MIB" ] || die "bundle is ${mib} MiB, over the ${MAX_BUNDLE_MIB} MiB limit"
   echo "ok: carry 'gpu-bundle' with the working tree, then run: ./gpu-check.sh run OUTDIR"
+}
+
+# Adds the cortado CLI (cli/ in the bundle) for the run-net --digest check, without the native
+# DB backends (RocksDB, LMDB and their JNR/JFFI helpers): the check reads minidb. Optional: if the
+# CLI does not build, the bundle is made without it and `run` skips that step.
+add_cli() {
+  echo "== the cortado CLI (for the run-net --digest check)"
+  if ! mvn_try -q package -pl cli -am -Dmaven.test.skip=true || [ ! -f "$ROOT/cli/target/cortado-cli.jar" ]; then
+    echo "WARNING: the CLI did not build; the bundle has no run-net check"
+    return 0
+  fi
+  mkdir -p "$BUNDLE/cli" "$BUNDLE/cli-nets"
+  cp "$ROOT/cli/target/cortado-cli.jar" "$BUNDLE/cli/"
+  local jar name
+  for jar in "$ROOT"/cli/target/lib/*.jar; do
+    name="$(basename "$jar")"
+    case "$name" in
+      rocksdbjni-*|lmdbjava-*|jnr-*|jffi-*|asm-*|cortado-db-rocksdb-*|cortado-db-lmdb-*|jcuda-natives-*|byte-buddy-*) continue ;;
+    esac
+    [ -e "$BUNDLE/lib/$name" ] || cp "$jar" "$BUNDLE/cli/"
+  done
+  cat > "$BUNDLE/cli-nets/init.pbtxt" <<'NET'
+name: "init"
+op { type: "CreateDB" output: "dbreader"
+     arg { name: "db_type" s: "minidb" } arg { name: "db" s: "testdata/fmnist-mini/fmnist-mini.minidb" } }
+NET
+  local device
+  for device in cpu cuda; do
+    {
+      echo "name: \"read_$device\""
+      echo 'external_input: "dbreader"'
+      [ "$device" = cuda ] && echo 'device_option { device_type: 1 device_id: 0 }'
+      echo 'op { type: "TensorProtosDBInput" input: "dbreader" output: "image" output: "label"'
+      echo '     arg { name: "batch_size" i: 64 } }'
+    } > "$BUNDLE/cli-nets/read-$device.pbtxt"
+  done
 }
 
 # Runs the Maven Wrapper offline, and online once if offline fails (first run: downloads).
@@ -157,12 +207,22 @@ find_libcuda_dir() {
   [ -n "$f" ] && dirname "$f"
 }
 
+# Seconds a step may still take: its own limit, capped so that the whole run stays within
+# RUN_BUDGET_S (270 s, leaving room for start-up and the summary under the 5-minute bound).
+RUN_BUDGET_S=270
+step_limit() {
+  local want="$1" left=$(( RUN_BUDGET_S - SECONDS ))
+  [ "$left" -lt 5 ] && left=5
+  [ "$want" -lt "$left" ] && echo "$want" || echo "$left"
+}
+
 run_step() { # name timeout_s command...
-  local name="$1" limit="$2"; shift 2
+  local name="$1" limit
+  limit="$(step_limit "$2")"; shift 2
   echo
   echo "=================== $name"
   local start=$SECONDS
-  timeout --kill-after=10 "$limit" "$@"
+  timeout --kill-after=5 "$limit" "$@"
   local rc=$?
   [ "$rc" -eq 124 ] && echo "$name: TIMED OUT after ${limit}s"
   echo "($name: exit $rc, $((SECONDS - start)) s)"
@@ -257,6 +317,38 @@ run() {
   if [ "$rc2" -ne 0 ]; then summary+=("2. conformance: FAIL (see conformance.txt)"); status=1
   elif [ "$gpu" = 1 ]; then summary+=("2. conformance: PASS (CUDA digests == CPU digests == expectations.json)")
   else summary+=("2. conformance: PASS for the CPU variant; CUDA variant SKIPPED (no GPU)"); fi
+
+  # 2b. the CLI end to end
+  if [ -f "$BUNDLE/cli/cortado-cli.jar" ]; then
+    local cli=("$java" "${jopts[@]}" -cp "$BUNDLE/cli/*:$BUNDLE/lib/*" dev.cortado.cli.Main run-net -q
+               --init cli-nets/init.pbtxt --iterations 6 --digest image,label)
+    echo
+    echo "=================== 2b. cortado run-net --digest: CPU net vs CUDA net"
+    (cd "$BUNDLE" && timeout "$(step_limit 40)" "${cli[@]}" --net cli-nets/read-cpu.pbtxt) \
+      > "$out/run-net-cpu.jsonl" 2> "$out/run-net-cpu.err"
+    local rcc=$?
+    (cd "$BUNDLE" && timeout "$(step_limit 40)" "${cli[@]}" --net cli-nets/read-cuda.pbtxt) \
+      > "$out/run-net-cuda.jsonl" 2> "$out/run-net-cuda.err"
+    local rcg=$?
+    echo "  CPU net: exit $rcc, $(grep -c sha256 "$out/run-net-cpu.jsonl") digest lines; CUDA net: exit $rcg, $(grep -c sha256 "$out/run-net-cuda.jsonl") digest lines"
+    [ -s "$out/run-net-cuda.err" ] && sed 's/^/  CUDA net stderr: /' "$out/run-net-cuda.err" | head -3
+    if [ "$rcc" -ne 0 ] || [ ! -s "$out/run-net-cpu.jsonl" ]; then
+      summary+=("2b. run-net: FAIL (the CPU net failed, exit $rcc; see run-net-cpu.err)"); status=1
+    elif [ "$gpu" = 1 ] && [ "$fake" != 1 ]; then
+      if [ "$rcg" -eq 0 ] && cmp -s "$out/run-net-cpu.jsonl" "$out/run-net-cuda.jsonl"; then
+        summary+=("2b. run-net: PASS (--digest of the CUDA blobs == CPU blobs, 6 runs)")
+      else
+        summary+=("2b. run-net: FAIL (CUDA net exit $rcg; digests differ or missing; see run-net-*.jsonl/.err)"); status=1
+      fi
+    elif [ "$rcg" -ne 0 ] && [ "$(wc -l < "$out/run-net-cuda.err")" -le 1 ] \
+        && grep -q 'no CUDA device available' "$out/run-net-cuda.err"; then
+      summary+=("2b. run-net: PASS for the CPU net; the CUDA net exits $rcg with the one-line no-device error")
+    else
+      summary+=("2b. run-net: FAIL (without a GPU the CUDA net must exit non-zero with one 'no CUDA device available' line)"); status=1
+    fi
+  else
+    summary+=("2b. run-net: SKIPPED (the bundle has no CLI)")
+  fi
 
   # 3. throughput
   local torch_json=""
