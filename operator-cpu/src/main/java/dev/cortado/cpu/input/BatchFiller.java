@@ -51,7 +51,14 @@ final class BatchFiller implements AutoCloseable {
   private boolean afterCycleEnd;
 
   private volatile long recordsRead;
-  private volatile int inFlight = -1;
+  /** Whether a fill is running; {@link #visited} is only meaningful while it is. */
+  private volatile boolean filling;
+  /**
+   * Records read for the batch being filled. Written by the producer per record without a fence
+   * (a volatile store per record costs more than the diagnostics are worth); another thread reads
+   * it only to describe a stuck producer, where a slightly stale count is fine.
+   */
+  private int visited;
 
   /**
    * @param batchSize 0 for no batching (one record, shapes as stored)
@@ -90,11 +97,10 @@ final class BatchFiller implements AutoCloseable {
   }
 
   String describeInFlight() {
-    int n = inFlight;
-    if (n < 0) {
+    if (!filling) {
       return "";
     }
-    return n + " of " + rows + " records of the batch read from " + readerText;
+    return visited + " of " + rows + " records of the batch read from " + readerText;
   }
 
   /** Fills {@code batch} with the next batch from {@code dbReader}. */
@@ -104,7 +110,8 @@ final class BatchFiller implements AutoCloseable {
       readerText = "db at " + dbReader.source() + " (" + dbReader.dbType() + ")";
     }
     target = batch;
-    inFlight = 0;
+    visited = 0;
+    filling = true;
     try {
       if (batched && layout != null) {
         batch.ensure(layout, rows, true, pool, owners);
@@ -115,7 +122,8 @@ final class BatchFiller implements AutoCloseable {
         batch.copyRecord(filled - 1, j);
       }
     } finally {
-      inFlight = -1;
+      filling = false;
+      recordsRead = recordsRead + visited;
       target = null;
     }
   }
@@ -260,8 +268,7 @@ final class BatchFiller implements AutoCloseable {
     @Override
     public void visit(ByteBuffer key, ByteBuffer value) {
       int j = next++;
-      recordsRead = recordsRead + 1;
-      inFlight = j + 1;
+      visited++;
       TensorProtosDecoder decoder = decoders[0];
       try {
         decoder.parse(value, null);
@@ -280,13 +287,12 @@ final class BatchFiller implements AutoCloseable {
 
     @Override
     public void visit(ByteBuffer key, ByteBuffer value) {
-      recordsRead = recordsRead + 1;
+      visited++;
       if (initialFill) {
         shuffle.add(key, value);
         return;
       }
       next++;
-      inFlight = next;
       if (shuffle != null) {
         shuffle.swap(key, value, staging);
       } else {
