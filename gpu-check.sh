@@ -247,18 +247,22 @@ run() {
     die "bundled java failed (it needs glibc >= 2.34, libstdc++, libz)"
   fi
 
+  # Is a GPU expected here? (Then failing to use it is an error, not a skip.)
+  local gpu_expected=0
   if command -v nvidia-smi >/dev/null; then
-    nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
-    nvidia-smi -L 2>/dev/null | sed 's/^/  /'
-    nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1 | sed 's/^/  driver /'
+    timeout 20 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
+    timeout 20 nvidia-smi -L 2>/dev/null | sed 's/^/  /'
+    timeout 20 nvidia-smi -L 2>/dev/null | grep -q '^GPU' && gpu_expected=1
+    timeout 20 nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1 | sed 's/^/  driver /'
   else
     echo "  nvidia-smi: not found"
   fi
-  local libdir
+  ls /dev/nvidia[0-9]* >/dev/null 2>&1 && gpu_expected=1
+  local libdir base_ld="${LD_LIBRARY_PATH:-}"
   libdir="$(find_libcuda_dir)"
   if [ -n "$libdir" ]; then
     echo "  libcuda.so.1: $libdir"
-    export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    export LD_LIBRARY_PATH="$libdir${base_ld:+:$base_ld}"
   else
     echo "  libcuda.so.1: not found (no NVIDIA driver here)"
   fi
@@ -273,16 +277,33 @@ run() {
   # on a machine without a GPU); the JUnit GPU tests still need a real one and stay skipped.
   local fake="${CORTADO_GPU_CHECK_FAKE:-0}"
   [ "$fake" = 1 ] && jopts+=(-Dcortado.gpucheck.fake=true) && echo "  DRY RUN on a fake GPU (CORTADO_GPU_CHECK_FAKE=1)"
-  local probe gpu=0
+  local probe gpu=0 rc
   probe="$(timeout 20 "$java" "${jopts[@]}" -cp "$cp" dev.cortado.cuda.GpuCheck probe 2>&1)"
-  case $? in 0) gpu=1 ;; 3) gpu=0 ;; *) echo "$probe"; die "the CUDA probe crashed" ;; esac
+  rc=$?
+  if [ "$rc" = 3 ] && [ "$gpu_expected" = 1 ]; then
+    # A GPU is there but the driver's libcuda did not serve CUDA 12.6: try the CUDA forward
+    # compatibility libraries (cuda-compat) where a CUDA toolkit installed them.
+    local compat
+    for compat in /usr/local/cuda/compat /usr/local/cuda-*/compat; do
+      [ -e "$compat/libcuda.so.1" ] || continue
+      echo "  probe failed ($probe); retrying with $compat"
+      export LD_LIBRARY_PATH="$compat${base_ld:+:$base_ld}"
+      probe="$(timeout 20 "$java" "${jopts[@]}" -cp "$cp" dev.cortado.cuda.GpuCheck probe 2>&1)"
+      rc=$?
+      [ "$rc" = 0 ] && break
+      export LD_LIBRARY_PATH="$libdir${base_ld:+:$base_ld}"
+    done
+  fi
+  case $rc in 0) gpu=1 ;; 3) gpu=0 ;; *) echo "$probe"; die "the CUDA probe crashed (exit $rc)" ;; esac
   echo "  $probe"
   echo "$probe" > "$out/cuda-probe.txt"
-  if [ "$gpu" = 0 ] && command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
-    echo "  WARNING: nvidia-smi sees a GPU but JCuda cannot use it; the GPU steps will be reported as FAIL"
-  fi
 
   local summary=() status=0
+  if [ "$gpu" = 0 ] && [ "$gpu_expected" = 1 ]; then
+    summary+=("0. CUDA: FAIL (a GPU is present but JCuda cannot use it: $probe; LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-})")
+    status=1
+    echo "  ERROR: a GPU is present but JCuda cannot use it; the GPU steps are skipped and the run FAILS"
+  fi
 
   # 1. tests
   echo
@@ -335,7 +356,7 @@ run() {
     if [ "$rcc" -ne 0 ] || [ ! -s "$out/run-net-cpu.jsonl" ]; then
       summary+=("2b. run-net: FAIL (the CPU net failed, exit $rcc; see run-net-cpu.err)"); status=1
     elif [ "$gpu" = 1 ] && [ "$fake" != 1 ]; then
-      if [ "$rcg" -eq 0 ] && cmp -s "$out/run-net-cpu.jsonl" "$out/run-net-cuda.jsonl"; then
+      if [ "$rcg" -eq 0 ] && [ "$(cat "$out/run-net-cpu.jsonl")" = "$(cat "$out/run-net-cuda.jsonl")" ]; then
         summary+=("2b. run-net: PASS (--digest of the CUDA blobs == CPU blobs, 6 runs)")
       else
         summary+=("2b. run-net: FAIL (CUDA net exit $rcg; digests differ or missing; see run-net-*.jsonl/.err)"); status=1
