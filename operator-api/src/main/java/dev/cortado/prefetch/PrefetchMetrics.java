@@ -10,9 +10,9 @@ package dev.cortado.prefetch;
  *     one in flight)
  * @param waits takes that found no batch ready and had to wait
  * @param waitNanos total time the consumer waited for the producer
- * @param occupancySum the sum, over takes, of the ready batches found at that take (so the mean
- *     queue occupancy is {@code occupancySum / batchesTaken})
- * @param maxOccupancy the most ready batches one take found
+ * @param occupancySum the sum, over takes, of the ready batches each take found when it arrived
+ *     (0 when it had to wait), so the mean queue occupancy is {@code occupancySum / batchesTaken}
+ * @param maxOccupancy the most ready batches one take found on arrival
  */
 public record PrefetchMetrics(
     int depth,

@@ -150,12 +150,13 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
       throw new PrefetchException(owner + ": closed");
     }
     releaseInternal();
-    if (produced <= t) {
+    // Occupancy is what this take found on arrival: 0 when it has to wait.
+    long ready = Math.max(0, produced - t);
+    if (ready == 0) {
       startProducerIfNeeded();
       wakeProducer();
       awaitBatch(t);
     }
-    long ready = produced - t;
     occupancySum += ready;
     if (ready > maxOccupancy) {
       maxOccupancy = ready;

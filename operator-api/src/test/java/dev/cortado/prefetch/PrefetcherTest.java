@@ -145,6 +145,24 @@ class PrefetcherTest {
     assertThat(source.fills.get()).isEqualTo(6 + depth);
   }
 
+  @Test
+  void occupancyIsWhatATakeFindsOnArrival() throws Exception {
+    String owner = owner();
+    Counting source = new Counting();
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 4)) {
+      p.take(); // nothing was ready: it waited
+      await("five fills", () -> source.fills.get() >= 5);
+      Thread producer = producerOf(owner);
+      await("producer parked", () -> producer.getState() == Thread.State.WAITING);
+      p.take(); // four were ready
+      PrefetchMetrics m = p.metrics();
+      assertThat(m.waits()).isEqualTo(1);
+      assertThat(m.maxOccupancy()).isEqualTo(4);
+      assertThat(m.occupancySum()).isEqualTo(4);
+      assertThat(m.meanOccupancy()).isEqualTo(2.0);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(ints = {0, 1, 4})
   void producerFailureReachesTheConsumerAfterTheEarlierBatches(int depth) {
