@@ -113,7 +113,7 @@ public final class ParallelFor implements AutoCloseable {
 
   private void awaitHelpers() {
     Backoff backoff = callerBackoff;
-    backoff.reset(Prefetcher.MAX_POLL_NANOS);
+    backoff.reset(Prefetcher.MIN_POLL_NANOS);
     Thread me = Thread.currentThread();
     while (remaining.get() > 0) {
       if (backoff.pause()) {

@@ -27,9 +27,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Hand-off.</b> Counters are volatile and a waiting side first spins, then yields, then
  * parks (see {@link Backoff}), so a busy pipeline hands a batch over without a lock or a system
- * call; a parked side is woken with one {@link LockSupport#unpark}. The consumer polls for up to
- * twice the producer's recent time per batch (between {@value #MIN_POLL_NANOS} and {@value
- * #MAX_POLL_NANOS} ns); the producer, waiting for room, polls {@value #MIN_POLL_NANOS} ns.
+ * call; a parked side is woken with one {@link LockSupport#unpark}. The consumer polls through
+ * a wait expected to be short: twice the producer's recent time per batch when that is at most
+ * {@value #MAX_POLL_NANOS} ns (so small batches never pay for a wake-up); for slower batches it
+ * parks after {@value #MIN_POLL_NANOS} ns, where a wake-up costs little and polling would take a
+ * core from the producer's decode threads. The producer, waiting for room, polls {@value
+ * #MIN_POLL_NANOS} ns.
  *
  * <p><b>Failure.</b> Whatever the producer throws is kept at the position of the batch it was
  * filling; the consumer first takes every batch finished before it, then gets a {@link
@@ -63,7 +66,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   static final long MIN_POLL_NANOS = 50_000;
 
   /** The longest time the consumer polls before it parks. */
-  static final long MAX_POLL_NANOS = 2_000_000;
+  static final long MAX_POLL_NANOS = 500_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(Prefetcher.class);
   private static final AtomicInteger THREAD_SEQ = new AtomicInteger();
@@ -277,7 +280,8 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
     waits++;
     Thread me = Thread.currentThread();
     Backoff backoff = consumerBackoff;
-    backoff.reset(Math.min(MAX_POLL_NANOS, Math.max(MIN_POLL_NANOS, 2 * fillNanos)));
+    long expected = 2 * fillNanos;
+    backoff.reset(expected > MAX_POLL_NANOS ? MIN_POLL_NANOS : Math.max(MIN_POLL_NANOS, expected));
     try {
       while (produced <= t) {
         throwIfFailedAt(t);
