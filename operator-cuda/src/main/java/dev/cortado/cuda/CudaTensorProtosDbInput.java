@@ -60,7 +60,7 @@ public final class CudaTensorProtosDbInput extends TensorProtosDbInput {
   protected void copyPrefetched(TensorBatch batch) {
     finishInFlight();
     int n = batch.numOutputs();
-    CudaTensor[] outputs = new CudaTensor[n];
+    // Check every output before enqueuing any copy, so a refused batch leaves no copy in flight.
     for (int i = 0; i < n; i++) {
       Tensor host = batch.tensor(i);
       if (!host.dataType().isFixedSize()) {
@@ -68,6 +68,10 @@ public final class CudaTensorProtosDbInput extends TensorProtosDbInput {
             + host.dataType() + " tensor cannot live on a CUDA device (only fixed-size types can);"
             + " read it with a CPU TensorProtosDBInput");
       }
+    }
+    CudaTensor[] outputs = new CudaTensor[n];
+    for (int i = 0; i < n; i++) {
+      Tensor host = batch.tensor(i);
       CudaTensor dst = cuda.reuseOrAllocate(ctx.output(i).get(), host.dataType(), host.dims());
       if (dst.nbytes() > 0) {
         cuda.engine().copyToDeviceAsync(host.data(), dst.memory(), 0, cuda.stream());
@@ -132,6 +136,8 @@ public final class CudaTensorProtosDbInput extends TensorProtosDbInput {
     boolean producerStuck = false;
     try {
       finishInFlight();
+      // Nothing may still read the pinned buffers that the pool frees next.
+      cuda.synchronize();
     } finally {
       try {
         super.close();

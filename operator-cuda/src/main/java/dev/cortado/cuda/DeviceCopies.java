@@ -12,6 +12,7 @@ final class DeviceCopies {
    * return.
    */
   static Tensor toHost(CudaContext cuda, CudaTensor src, Object current) {
+    requireSameDevice(cuda, src, "input 0");
     Tensor dst = HostTensors.reuseOrAllocate(current, src.dataType(), src.dims());
     src.orderAfterWrite(cuda.stream());
     if (src.nbytes() > 0) {
@@ -19,5 +20,17 @@ final class DeviceCopies {
     }
     cuda.synchronize();
     return dst;
+  }
+
+  /**
+   * Refuses a CUDA tensor on another device than the operator's, as Caffe2 does: the operator's
+   * stream belongs to its device.
+   */
+  static void requireSameDevice(CudaContext cuda, CudaTensor t, String what) {
+    if (t.deviceId() != cuda.deviceId()) {
+      throw new CudaException(
+          cuda.owner() + ": " + what + " is " + t + " but the operator runs on cuda:"
+              + cuda.deviceId() + "; give the operator device_option.device_id " + t.deviceId());
+    }
   }
 }

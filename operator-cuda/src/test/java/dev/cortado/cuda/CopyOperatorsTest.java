@@ -101,6 +101,18 @@ class CopyOperatorsTest {
   }
 
   @Test
+  void aTensorOnAnotherDeviceIsRefusedWithBothDevices() {
+    ws.createBlob("x").set(floats(1, 2));
+    ws.runOperatorOnce(op("CopyCPUToGPU", "x", "g", CudaDevices.cuda(1)));
+    assertThatThrownBy(() -> ws.runOperatorOnce(op("CopyGPUToCPU", "g", "y", CudaDevices.cuda(0))))
+        .isInstanceOf(CortadoException.class)
+        .hasMessageContaining("input 0 is CudaTensor[float32 [2,1] on cuda:1] but the operator runs"
+            + " on cuda:0; give the operator device_option.device_id 1");
+    assertThatThrownBy(() -> ws.runOperatorOnce(op("EnsureCPUOutput", "g", "y", CudaDevices.cuda(0))))
+        .hasMessageContaining("on cuda:1] but the operator runs on cuda:0");
+  }
+
+  @Test
   void aCpuInputToCopyGpuToCpuIsAClearError() {
     ws.createBlob("x").set(floats(1, 2));
     assertThatThrownBy(() -> ws.runOperatorOnce(op("CopyGPUToCPU", "x", "y", CudaDevices.cuda(0))))
