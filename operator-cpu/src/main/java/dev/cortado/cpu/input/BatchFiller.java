@@ -139,8 +139,11 @@ final class BatchFiller implements AutoCloseable {
     stager.next = 0;
     if (shuffle != null && !shuffle.isFull()) {
       stager.initialFill = true;
-      reader.readBatch(shuffle.capacity(), stager);
-      stager.initialFill = false;
+      try {
+        reader.readBatch(shuffle.capacity(), stager);
+      } finally {
+        stager.initialFill = false;
+      }
     }
     int filled = readRecords(stager);
     // Slot 0 fixes or checks the layout before the workers write into the batch.
