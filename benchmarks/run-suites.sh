@@ -9,12 +9,14 @@
 #   benchmarks/run-suites.sh operator large  # some of them
 #   JMH_OPTS="-f 1 -wi 2 -i 10 -w 1 -r 1" NICE=-19 benchmarks/run-suites.sh operator
 #
-# Suites: decode read assembly operator large prefetch gc profile.
+# Suites: decode read assembly operator large prefetch gc profile cli (the last runs cortado
+# bench and db-throughput on the same fmnist-train DBs).
 # NICE (a niceness, e.g. -19, needs root) gives the benchmark JVMs priority over other work on
 # the machine.
 set -euo pipefail
+shopt -s nullglob
 cd "$(dirname "$0")/.."
-JAR=benchmarks/target/benchmarks.jar
+JAR=${JAR:-benchmarks/target/benchmarks.jar}
 OUT=${OUT:-benchmarks/target/results}
 read -r -a JMH <<< "${JMH_OPTS:--f 1 -wi 2 -i 3}"
 PREFIX=()
@@ -26,7 +28,16 @@ run() {
   local name=$1; shift
   echo "== $name: java -jar $JAR ${JMH[*]} $* -rf json -rff $OUT/$name.json" | tee -a "$OUT/load.txt"
   echo "   before: $(cat /proc/loadavg)" >> "$OUT/load.txt"
-  "${PREFIX[@]}" java -jar "$JAR" "${JMH[@]}" "$@" -rf json -rff "$OUT/$name.json" > "$OUT/$name.log" 2>&1
+  # JMH refuses to start while another JMH run holds /tmp/jmh.lock: wait for it (up to 30 min).
+  local tries=0
+  until "${PREFIX[@]}" java -jar "$JAR" "${JMH[@]}" "$@" -rf json -rff "$OUT/$name.json" > "$OUT/$name.log" 2>&1; do
+    if grep -q 'Unable to acquire the JMH lock' "$OUT/$name.log" && (( tries++ < 180 )); then
+      sleep 10
+    else
+      echo "$name failed; see $OUT/$name.log" >&2
+      return 1
+    fi
+  done
   echo "   after:  $(cat /proc/loadavg)" >> "$OUT/load.txt"
 }
 
@@ -57,7 +68,25 @@ suite() {
         echo "### $(basename "$(dirname "$f")")"
         java -cp "$JAR" dev.cortado.bench.JfrTop "$f" 25
       done > "$OUT/profile.txt" ;;
-    *) echo "unknown suite '$1'; known: decode read assembly operator large prefetch gc profile" >&2; exit 2 ;;
+    cli)
+      # cortado bench and db-throughput (the CLI's own timing loop) on the same fmnist-train DBs.
+      [[ -x ./cortado ]] || { echo "no ./cortado launcher" >&2; return 1; }
+      local b path
+      echo "== cli: ./cortado bench / db-throughput --json" | tee -a "$OUT/load.txt"
+      echo "   before: $(cat /proc/loadavg)" >> "$OUT/load.txt"
+      : > "$OUT/cli.jsonl"
+      while IFS=$'\t' read -r b path; do
+        for batch in 64 256; do
+          "${PREFIX[@]}" ./cortado bench --db "$path" --db-type "$b" --batch-size "$batch" \
+            --passes 5 --warmup 1 --json -q >> "$OUT/cli.jsonl"
+          "${PREFIX[@]}" ./cortado bench --db "$path" --db-type "$b" --batch-size "$batch" \
+            --passes 5 --warmup 1 --no-prefetch --json -q >> "$OUT/cli.jsonl"
+        done
+        "${PREFIX[@]}" ./cortado db-throughput --db "$path" --db-type "$b" --repeat 5 --json -q \
+          >> "$OUT/cli.jsonl"
+      done < <(java -cp "$JAR" dev.cortado.bench.Datasets fmnist-train 0 lmdb leveldb rocksdb minidb)
+      echo "   after:  $(cat /proc/loadavg)" >> "$OUT/load.txt" ;;
+    *) echo "unknown suite '$1'; known: decode read assembly operator large prefetch gc profile cli" >&2; exit 2 ;;
   esac
 }
 
@@ -66,7 +95,7 @@ suite() {
   lscpu | grep -E 'Model name|^CPU\(s\)|Thread|MHz|L2|L3' || true
   java -version 2>&1 | head -2
 } >> "$OUT/load.txt"
-if [[ $# -eq 0 ]]; then set -- decode read assembly operator large prefetch gc profile; fi
+if [[ $# -eq 0 ]]; then set -- decode read assembly operator large prefetch gc profile cli; fi
 for s in "$@"; do suite "$s"; done
-java -cp "$JAR" dev.cortado.bench.Report "$OUT"/*.json > "$OUT/summary.md"
+java -cp "$JAR" dev.cortado.bench.Report "$OUT"/*.json "$OUT"/*.jsonl > "$OUT/summary.md"
 echo "results in $OUT (summary.md, load.txt)"

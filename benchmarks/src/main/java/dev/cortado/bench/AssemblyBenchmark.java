@@ -2,6 +2,7 @@ package dev.cortado.bench;
 
 import dev.cortado.db.DbReader;
 import dev.cortado.db.DbRegistry;
+import dev.cortado.prefetch.ParallelFor;
 import dev.cortado.tensor.BatchLayout;
 import dev.cortado.tensor.BatchTarget;
 import dev.cortado.tensor.TensorProtosDecoder;
@@ -25,8 +26,8 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Batch assembly with 1, 2 and 4 decode threads: the streaming decoder filling one pooled batch
  * from records already in memory (copied out of the dataset's LMDB once), each thread a
- * contiguous run of slots. Isolates decode + copy scaling from the store, the reader lock and
- * the prefetch hand-off.
+ * contiguous run of slots, forked and joined per batch by the operator's own {@link ParallelFor}.
+ * Isolates decode + copy scaling from the store, the reader lock and the prefetch hand-off.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -35,8 +36,10 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(value = 1, jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
 @State(Scope.Thread)
 public class AssemblyBenchmark {
-  /** Values kept in memory; batches cycle through them. */
+  /** Values kept in memory (at most this many, and at most {@link #POOL_BYTES}). */
   private static final int POOL = 8192;
+
+  private static final long POOL_BYTES = 256L << 20;
 
   @Param({"1", "2", "4"})
   public int threads;
@@ -52,7 +55,7 @@ public class AssemblyBenchmark {
   public int batchSize;
 
   private ByteBuffer[] values;
-  private SlotWorkers workers;
+  private ParallelFor workers;
   private TensorProtosDecoder[] decoders;
   private BatchLayout layout;
   private BatchTarget target;
@@ -64,7 +67,8 @@ public class AssemblyBenchmark {
   public void load() {
     DbRegistry registry = DbRegistry.fromServiceLoader();
     Datasets.Built built = Datasets.build(registry, dataset, records, "lmdb");
-    int n = Math.min(built.records(), POOL);
+    int n = (int) Math.min(Math.min(built.records(), POOL),
+        Math.max(batchSize, POOL_BYTES / built.maxValueBytes()));
     values = new ByteBuffer[n];
     try (DbReader reader = DbReader.open(registry, "lmdb", built.path().toString())) {
       for (int i = 0; i < n; i++) {
@@ -85,7 +89,7 @@ public class AssemblyBenchmark {
     for (int i = 0; i < layout.numOutputs(); i++) {
       outputBytes += layout.batchBytes(i, batchSize);
     }
-    workers = new SlotWorkers(threads);
+    workers = new ParallelFor("AssemblyBenchmark", threads);
   }
 
   @TearDown(Level.Trial)
@@ -95,7 +99,7 @@ public class AssemblyBenchmark {
 
   /** One batch of {@code batchSize} records decoded into the pooled batch by every thread. */
   @Benchmark
-  public void assemble(Items items, Blackhole bh) {
+  public void assemble(Items items, Blackhole bh) throws Exception {
     fill.start = next;
     workers.run(batchSize, fill);
     next = (next + batchSize) % values.length;
@@ -103,7 +107,7 @@ public class AssemblyBenchmark {
     items.add(batchSize, outputBytes);
   }
 
-  private final class Fill implements SlotWorkers.Body {
+  private final class Fill implements ParallelFor.Body {
     int start;
 
     @Override

@@ -59,6 +59,26 @@ public final class Datasets {
       String dataset, String backend, Path path, int records, long valueBytes, int maxValueBytes,
       long outputBytesPerRecord, String origin) {}
 
+  /**
+   * Builds (or finds) datasets and prints one line per backend: the backend and the DB's path,
+   * tab-separated, for tools such as {@code cortado bench}.
+   *
+   * <p>{@code java -cp benchmarks.jar dev.cortado.bench.Datasets DATASET RECORDS BACKEND...}
+   * (RECORDS 0 = the dataset's full size)
+   */
+  public static void main(String[] args) {
+    if (args.length < 3) {
+      System.err.println("usage: Datasets DATASET RECORDS BACKEND...  (datasets: " + FMNIST_TRAIN
+          + ", " + IMAGENET_LIKE + ", " + FLOAT_SMALL + "; RECORDS 0 = full size)");
+      System.exit(2);
+    }
+    DbRegistry registry = DbRegistry.fromServiceLoader();
+    for (int i = 2; i < args.length; i++) {
+      Built b = build(registry, args[0], Integer.parseInt(args[1]), args[i]);
+      System.out.println(b.backend() + "\t" + b.path());
+    }
+  }
+
   /** The record count of {@code dataset} when a benchmark asks for 0 ("full size"). */
   public static int defaultRecords(String dataset) {
     return switch (dataset) {

@@ -69,7 +69,8 @@ public class DbReadBenchmark {
     db = registry.open(backend, built.path().toString(), Mode.READ);
     cursor = db.newCursor();
     reader = DbReader.open(registry, backend, built.path().toString());
-    slotBytes = built.maxValueBytes();
+    // Slots start 64-byte aligned, as the operator's batch tensors are.
+    slotBytes = (built.maxValueBytes() + 63) & ~63;
     batch = Bench.direct((long) slotBytes * batchSize);
     decode.prepare(reader, batchSize);
   }

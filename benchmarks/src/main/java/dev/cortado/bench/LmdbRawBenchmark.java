@@ -64,7 +64,7 @@ public class LmdbRawBenchmark {
     txn = env.txnRead();
     cursor = dbi.openCursor(txn);
     valid = cursor.first();
-    slotBytes = db.maxValueBytes();
+    slotBytes = (db.maxValueBytes() + 63) & ~63;
     batch = Bench.direct((long) slotBytes * batchSize);
   }
 

@@ -49,7 +49,11 @@ public final class Report {
     for (String a : args) {
       System.out.println("### " + Path.of(a).getFileName());
       System.out.println();
-      print(read(Path.of(a)), System.out);
+      if (a.endsWith(".jsonl")) {
+        printCli(Path.of(a), System.out);
+      } else {
+        print(read(Path.of(a)), System.out);
+      }
       System.out.println();
     }
   }
@@ -154,6 +158,35 @@ public final class Report {
           : String.format(Locale.ROOT, "%.0f", r.allocPerOp());
       out.println("| " + r.shortName() + " | " + params(r) + " | " + rate + " | " + mb + " | "
           + vsFloor + " | " + vsRef + " | " + alloc + " |");
+    }
+  }
+
+  /**
+   * One JSON line per {@code cortado bench --json} or {@code cortado db-throughput --json} run
+   * (the file may hold both).
+   */
+  static void printCli(Path file, PrintStream out) throws IOException {
+    out.println("| command | db_type | batch | prefetch_depth | decode_threads | items/s median"
+        + " (min–max) | MB/s median |");
+    out.println("|---|---|---|---|---|---|---|");
+    for (String line : Files.readAllLines(file)) {
+      if (line.isBlank() || !line.startsWith("{")) {
+        continue;
+      }
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      boolean bench = o.has("items_per_s_median");
+      String prefix = bench ? "items_per_s_" : "records_per_s_";
+      String command = bench ? "bench" + (o.has("no_prefetch")
+          && o.get("no_prefetch").getAsBoolean() ? " --no-prefetch" : "")
+          : "db-throughput " + o.get("mode").getAsString();
+      out.println("| " + command + " | " + o.get("db_type").getAsString() + " | "
+          + (bench ? o.get("batch_size").getAsString() : "") + " | "
+          + (bench ? o.get("prefetch_depth").getAsString() : "") + " | "
+          + (bench ? o.get("decode_threads").getAsString() : "") + " | "
+          + human(o.get(prefix + "median").getAsDouble()) + " ("
+          + human(o.get(prefix + "min").getAsDouble()) + "–"
+          + human(o.get(prefix + "max").getAsDouble()) + ") | "
+          + String.format(Locale.ROOT, "%.0f", o.get("mb_per_s_median").getAsDouble()) + " |");
     }
   }
 
