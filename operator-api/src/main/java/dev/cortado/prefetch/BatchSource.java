@@ -2,8 +2,9 @@ package dev.cortado.prefetch;
 
 /**
  * The producer side of a {@link Prefetcher}: makes batch slots and fills them. {@link #fill} runs
- * on the producer thread (or on the caller's thread with {@code no_prefetch}), never concurrently
- * with itself.
+ * on the producer thread, or on the consumer's thread (with {@code no_prefetch}, or when the
+ * consumer takes over a batch the producer has not started), but never concurrently with itself,
+ * and each call sees everything the previous one wrote.
  *
  * @param <B> the batch type: a reusable slot of buffers
  */

@@ -13,6 +13,8 @@ package dev.cortado.prefetch;
  * @param occupancySum the sum, over takes, of the ready batches each take found when it arrived
  *     (0 when it had to wait), so the mean queue occupancy is {@code occupancySum / batchesTaken}
  * @param maxOccupancy the most ready batches one take found on arrival
+ * @param consumerFills batches the consumer filled itself (all of them inline; with a producer,
+ *     the ones it took over because the producer had not started them)
  */
 public record PrefetchMetrics(
     int depth,
@@ -22,7 +24,8 @@ public record PrefetchMetrics(
     long waits,
     long waitNanos,
     long occupancySum,
-    long maxOccupancy) {
+    long maxOccupancy,
+    long consumerFills) {
 
   /** Mean ready batches found per take; 0 before the first take. */
   public double meanOccupancy() {

@@ -129,7 +129,7 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
    * Counters for {@code run-net --stats}, in a stable order: {@code batches} (taken by runs),
    * {@code batches_produced}, {@code batches_discarded}, {@code consumer_waits}, {@code
    * consumer_wait_ns}, {@code queue_occupancy_mean}, {@code queue_occupancy_max}, {@code
-   * prefetch_depth}, then the subclass's.
+   * consumer_fills}, {@code prefetch_depth}, then the subclass's.
    */
   @Override
   public Map<String, Number> metrics() {
@@ -142,6 +142,7 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
     out.put("consumer_wait_ns", m.waitNanos());
     out.put("queue_occupancy_mean", m.meanOccupancy());
     out.put("queue_occupancy_max", m.maxOccupancy());
+    out.put("consumer_fills", m.consumerFills());
     out.put("prefetch_depth", m.depth());
     addMetrics(out);
     return out;

@@ -3,6 +3,8 @@ package dev.cortado.prefetch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -33,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * parks after {@value #MIN_POLL_NANOS} ns, where a wake-up costs little and polling would take a
  * core from the producer's decode threads. The producer, waiting for room, polls {@value
  * #MIN_POLL_NANOS} ns.
+ *
+ * <p><b>Work stealing.</b> Batch k is filled by whoever claims it first. The producer claims it
+ * as soon as there is room; a consumer that needs batch k while nobody has claimed it yet (the
+ * producer thread has not been scheduled since the last take, as happens on an oversubscribed
+ * machine) fills it itself instead of waiting. Claims are exclusive and made one after the other,
+ * so fills never overlap and the read-ahead above stays exact; only the thread differs.
  *
  * <p><b>Failure.</b> Whatever the producer throws is kept at the position of the batch it was
  * filling; the consumer first takes every batch finished before it, then gets a {@link
@@ -69,6 +77,15 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   static final long MAX_POLL_NANOS = 500_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(Prefetcher.class);
+  private static final VarHandle CLAIMED;
+
+  static {
+    try {
+      CLAIMED = MethodHandles.lookup().findVarHandle(Prefetcher.class, "claimed", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
   private static final AtomicInteger THREAD_SEQ = new AtomicInteger();
 
   private final String owner;
@@ -77,8 +94,12 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   private final Object[] slots;
   private final Object lifecycle = new Object();
   private final Runnable onSlotFree = this::wakeBoth;
+  private final boolean producerThread;
 
-  // Written by the producer (or the inline filler).
+  /** Batches claimed for filling (by the producer or a stealing consumer); CAS only. */
+  private volatile long claimed;
+
+  // Written by whoever filled the batch (the producer, a stealing consumer, the inline filler).
   private volatile long produced;
   private volatile boolean producerWaiting;
   private volatile long failedAt = -1;
@@ -97,6 +118,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   private volatile long waitNanos;
   private volatile long occupancySum;
   private volatile long maxOccupancy;
+  private volatile long consumerFills;
   private final Backoff consumerBackoff = new Backoff();
 
   // Lifecycle, guarded by `lifecycle`; `closing` is read by both sides without the lock.
@@ -121,6 +143,16 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
    *     PrefetchBatch#retain()} a batch past the next take (1 for an asynchronous device copy)
    */
   public Prefetcher(String owner, BatchSource<B> source, int depth, int extraSlots) {
+    this(owner, source, depth, extraSlots, true);
+  }
+
+  /**
+   * With {@code producerThread} false no producer is ever started, so every take with depth > 0
+   * takes over its batch: the one way to exercise stealing deterministically (tests only).
+   */
+  Prefetcher(String owner, BatchSource<B> source, int depth, int extraSlots,
+      boolean producerThread) {
+    this.producerThread = producerThread;
     if (depth < 0) {
       throw new IllegalArgumentException("prefetch depth must be >= 0, got " + depth);
     }
@@ -157,8 +189,10 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
     long ready = Math.max(0, produced - t);
     if (ready == 0) {
       startProducerIfNeeded();
-      wakeProducer();
-      awaitBatch(t);
+      if (!trySteal(t)) {
+        wakeProducer();
+        awaitBatch(t);
+      }
     }
     occupancySum += ready;
     if (ready > maxOccupancy) {
@@ -194,6 +228,36 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
     produced = t + 1;
     taken = t + 1;
     return batch;
+  }
+
+  /**
+   * Fills batch {@code t} on the consumer's thread if nobody has claimed it yet and its slot is
+   * free; true when it did. A failure is recorded at {@code t} (so the producer stops and later
+   * takes fail the same way) and thrown.
+   */
+  private boolean trySteal(long t) {
+    if (claimed != t || !slotFree(t) || !CLAIMED.compareAndSet(this, t, t + 1)) {
+      return false;
+    }
+    B batch = slot(t);
+    try {
+      source.fill(batch);
+    } catch (Throwable e) {
+      failedAt = t;
+      failure = e;
+      failureDelivered = true;
+      wakeProducer();
+      throw failed(t, e);
+    }
+    batch.handOver(onSlotFree);
+    consumerFills = consumerFills + 1;
+    produced = t + 1;
+    return true;
+  }
+
+  private boolean slotFree(long index) {
+    Object s = slots[(int) (index % slots.length)];
+    return s == null || ((PrefetchBatch) s).isFree();
   }
 
   /** Inline mode: waits until a consumer that retained the slot's last batch releases it. */
@@ -257,7 +321,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   }
 
   private void startProducerIfNeeded() {
-    if (producer != null) {
+    if (producer != null || !producerThread) {
       return;
     }
     synchronized (lifecycle) {
@@ -288,11 +352,15 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
         if (closing) {
           throw new PrefetchException(owner + ": closed while waiting for batch " + t);
         }
+        if (trySteal(t)) {
+          return;
+        }
         if (backoff.pause()) {
           continue;
         }
         consumerWaiter = me;
-        if (produced <= t && failure == null && !closing) {
+        // Park unless a steal became possible (nobody claimed batch t and its slot is free).
+        if (produced <= t && failure == null && !closing && !(claimed == t && slotFree(t))) {
           // The timeout only guards against a producer that died without a failure marker,
           // which the loop below cannot cause; it is not part of the hand-off.
           LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
@@ -339,19 +407,19 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
     }
   }
 
+  /** Room for the producer to claim the next batch: none in flight, the queue and slot free. */
   private boolean hasRoom() {
     long p = produced;
-    if (p - taken >= depth) {
-      return false;
-    }
-    Object s = slots[(int) (p % slots.length)];
-    return s == null || ((PrefetchBatch) s).isFree();
+    return claimed == p && p - taken < depth && slotFree(p);
   }
 
   private void produceLoop() {
     try {
       while (awaitRoom()) {
         long p = produced;
+        if (!CLAIMED.compareAndSet(this, p, p + 1)) {
+          continue; // the consumer took this one; wait for room again
+        }
         B batch = slot(p);
         long start = System.nanoTime();
         try {
@@ -386,7 +454,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
     Backoff backoff = producerBackoff;
     backoff.reset(MIN_POLL_NANOS);
     while (true) {
-      if (closing) {
+      if (closing || failure != null) {
         return false;
       }
       if (hasRoom()) {
@@ -396,7 +464,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
         continue;
       }
       producerWaiting = true;
-      if (!closing && !hasRoom()) {
+      if (!closing && failure == null && !hasRoom()) {
         LockSupport.park(this);
         if (Thread.interrupted() && !closing) {
           producerWaiting = false;
@@ -455,8 +523,8 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
     long p = produced;
     long t = taken;
     long discarded = closing ? Math.max(0, p - t) + discardedInFlight : 0;
-    return new PrefetchMetrics(
-        depth, p, t, discarded, waits, waitNanos, occupancySum, maxOccupancy);
+    return new PrefetchMetrics(depth, p, t, discarded, waits, waitNanos, occupancySum,
+        maxOccupancy, depth == 0 ? t : consumerFills);
   }
 
   /**

@@ -150,13 +150,13 @@ class PrefetcherTest {
     String owner = owner();
     Counting source = new Counting();
     try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 4)) {
-      p.take(); // nothing was ready: it waited
+      p.take(); // nothing was ready: it waited or filled batch 0 itself
       await("five fills", () -> source.fills.get() >= 5);
       Thread producer = producerOf(owner);
       await("producer parked", () -> producer.getState() == Thread.State.WAITING);
       p.take(); // four were ready
       PrefetchMetrics m = p.metrics();
-      assertThat(m.waits()).isEqualTo(1);
+      assertThat(m.waits() + m.consumerFills()).isEqualTo(1);
       assertThat(m.maxOccupancy()).isEqualTo(4);
       assertThat(m.occupancySum()).isEqualTo(4);
       assertThat(m.meanOccupancy()).isEqualTo(2.0);
@@ -328,11 +328,16 @@ class PrefetcherTest {
     Counting source = new Counting() {
       @Override
       public void fill(Numbered batch) throws Exception {
-        blocked.countDown();
-        new CountDownLatch(1).await();
+        if (fills.get() == 1) {
+          blocked.countDown();
+          new CountDownLatch(1).await(); // only an interrupt ends it
+        }
+        super.fill(batch);
       }
     };
     Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1);
+    p.take();
+    blocked.await(); // the producer claimed batch 1 and is stuck in it
     AtomicReference<Throwable> seen = new AtomicReference<>();
     Thread consumer = new Thread(() -> {
       try {
@@ -342,11 +347,72 @@ class PrefetcherTest {
       }
     }, "consumer-" + owner);
     consumer.start();
-    blocked.await();
+    await("consumer waiting", () -> consumer.getState() == Thread.State.TIMED_WAITING
+        || consumer.getState() == Thread.State.WAITING);
     p.close();
     consumer.join();
     assertThat(seen.get()).isInstanceOf(PrefetchException.class).hasMessageContaining("closed");
     assertThat(threadsOf(owner)).isEmpty();
+  }
+
+  /** Without a producer thread every take is a steal: in order, on the caller, failures sticky. */
+  @Test
+  void aConsumerTakesOverBatchesNobodyStarted() {
+    String owner = owner();
+    DecodeException cause = new DecodeException("record '00000007': bad");
+    Counting source = new Counting() {
+      @Override
+      public void fill(Numbered batch) throws Exception {
+        if (fills.get() == 7) {
+          throw cause;
+        }
+        super.fill(batch);
+      }
+    };
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 2, 0, false)) {
+      for (int i = 0; i < 7; i++) {
+        Numbered b = p.take();
+        assertThat(b.value).isEqualTo(i);
+        assertThat(b.filledBy).isSameAs(Thread.currentThread());
+      }
+      assertThatThrownBy(p::take).hasMessageStartingWith("prefetching batch 7 failed: ")
+          .hasCause(cause);
+      assertThatThrownBy(p::take).hasCause(cause);
+      assertThat(p.metrics().consumerFills()).isEqualTo(7);
+      assertThat(source.slotsMade.get()).isLessThanOrEqualTo(3);
+      assertThat(threadsOf(owner)).isEmpty();
+    }
+  }
+
+  /** Producer and consumer both fill; whatever the interleaving, fills never overlap. */
+  @Test
+  void fillsNeverOverlapWhoeverMakesThem() {
+    String owner = owner();
+    AtomicInteger active = new AtomicInteger();
+    AtomicInteger overlaps = new AtomicInteger();
+    AtomicInteger onConsumer = new AtomicInteger();
+    Thread me = Thread.currentThread();
+    Counting source = new Counting() {
+      @Override
+      public void fill(Numbered batch) throws Exception {
+        if (active.incrementAndGet() != 1) {
+          overlaps.incrementAndGet();
+        }
+        if (Thread.currentThread() == me) {
+          onConsumer.incrementAndGet();
+        }
+        Thread.onSpinWait();
+        super.fill(batch);
+        active.decrementAndGet();
+      }
+    };
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1)) {
+      for (int i = 0; i < 5000; i++) {
+        assertThat(p.take().value).isEqualTo(i);
+      }
+      assertThat(overlaps.get()).isZero();
+      assertThat(p.metrics().consumerFills()).isEqualTo(onConsumer.get());
+    }
   }
 
   @ParameterizedTest
