@@ -91,7 +91,8 @@ suite() {
 }
 
 {
-  echo "# $(date -u +%FT%TZ) $(uname -r)"
+  echo "# $(date -u +%FT%TZ) $(uname -r) git $(git rev-parse --short HEAD 2>/dev/null)" \
+    "($(git status --porcelain --untracked-files=no 2>/dev/null | wc -l) files modified)"
   lscpu | grep -E 'Model name|^CPU\(s\)|Thread|MHz|L2|L3' || true
   java -version 2>&1 | head -2
 } >> "$OUT/load.txt"

@@ -57,13 +57,17 @@ public class PrefetchOverlapBenchmark {
     @Param({"false", "true"})
     public boolean noPrefetch;
 
+    /** The operator's prefetch_depth; 0 = its default. */
+    @Param({"0"})
+    public int prefetchDepth;
+
     InputNet net;
 
     @Setup(Level.Trial)
     public void open() {
       Datasets.Built db = Datasets.build(DbRegistry.fromServiceLoader(), dataset, records,
           backend);
-      net = new InputNet(db, batchSize, noPrefetch, 0, 0);
+      net = new InputNet(db, batchSize, noPrefetch, prefetchDepth, 0);
     }
 
     @TearDown(Level.Trial)
