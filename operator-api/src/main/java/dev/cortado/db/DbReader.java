@@ -208,6 +208,29 @@ public final class DbReader implements AutoCloseable {
   }
 
   /**
+   * Like {@link #readBatch}, but stops right after the record that ends this shard's cycle (the
+   * one after which the reader wraps to the shard start), so a caller can read epoch by epoch.
+   * Returns how many records were visited, 1 to {@code n}; the next call starts the next cycle.
+   */
+  public int readBatchInCycle(int n, RecordVisitor visitor) {
+    if (n < 1) {
+      throw new IllegalArgumentException("batch size must be >= 1, got " + n);
+    }
+    Objects.requireNonNull(visitor, "visitor");
+    lock.lock();
+    try {
+      for (int i = 0; i < n; i++) {
+        if (visitCurrent(visitor)) {
+          return i + 1;
+        }
+      }
+      return n;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * Visits every record from the current one to the last in the backend's order, ignoring the
    * shard settings and without wrapping, as Caffe2's {@code Load} does with a reader's raw cursor;
    * then moves back to the shard start. Returns the number of records visited. Runs under the
@@ -386,7 +409,8 @@ public final class DbReader implements AutoCloseable {
 
   // ---- internals; every method below runs with the lock held (or in the constructor) ----
 
-  private void visitCurrent(RecordVisitor visitor) {
+  /** Visits the current record and advances; true when the advance wrapped to the shard start. */
+  private boolean visitCurrent(RecordVisitor visitor) {
     checkOpen();
     if (failure != null) {
       throw new DbException(failure.getMessage(), failure);
@@ -402,28 +426,34 @@ public final class DbReader implements AutoCloseable {
     } catch (RuntimeException e) {
       throw fail(e, "reading record #" + index);
     }
+    boolean wrapped = false;
     try {
       visitor.visit(key, value);
     } finally {
-      advance();
+      wrapped = advance();
     }
+    return wrapped;
   }
 
-  /** Caffe2's advance: {@code numShards} steps, back to the shard start when the end is hit. */
-  private void advance() {
+  /**
+   * Caffe2's advance: {@code numShards} steps, back to the shard start when the end is hit. True
+   * when it went back to the shard start, that is, the record just visited ended the shard's cycle.
+   */
+  private boolean advance() {
     try {
       for (int step = 0; step < numShards; step++) {
         cursor.next();
         index = index < 0 ? index : index + 1;
         if (!cursor.valid()) {
           moveToBeginning();
-          break;
+          return true;
         }
       }
     } catch (RuntimeException e) {
       // Deferred: the record just visited is delivered; the next read reports this.
       fail(e, "moving past record #" + index);
     }
+    return false;
   }
 
   /** Caffe2's MoveToBeginning: the first record, then {@code shardId} more. */

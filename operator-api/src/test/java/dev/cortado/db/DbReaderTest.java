@@ -72,6 +72,27 @@ class DbReaderTest {
     }
   }
 
+  @ParameterizedTest(name = "{0} shards, shard {1}, batches of {2}")
+  @CsvSource(delimiter = ';', value = {
+      "1;0;4;0,1,2,3|4,5,6,7|8,9|0,1,2,3",
+      "3;1;2;1,4|7|1,4|7",
+      "3;0;5;0,3,6,9|0,3,6,9",
+      "1;0;10;0,1,2,3,4,5,6,7,8,9|0,1,2,3,4,5,6,7,8,9"})
+  void readBatchInCycleStopsAtTheEndOfTheShardsCycle(int numShards, int shardId, int n,
+      String expected) {
+    try (DbReader reader = new DbReader(new FakeDb("/data/ten", 10), numShards, shardId)) {
+      List<String> batches = new ArrayList<>();
+      for (String want : expected.split("\\|")) {
+        List<String> got = new ArrayList<>();
+        int visited = reader.readBatchInCycle(n, (k, v) -> got.add(String.valueOf(
+            Integer.parseInt(StandardCharsets.US_ASCII.decode(k).toString()))));
+        assertThat(visited).isEqualTo(got.size());
+        batches.add(String.join(",", got));
+      }
+      assertThat(String.join("|", batches)).isEqualTo(expected);
+    }
+  }
+
   @Test
   void visitorSeesReadOnlyBuffersAtPositionZero() {
     try (DbReader reader = new DbReader(new FakeDb("a", 3), 1, 0)) {

@@ -1,5 +1,6 @@
 package dev.cortado.cpu.input;
 
+import dev.cortado.CortadoException;
 import dev.cortado.db.DbReader;
 import dev.cortado.db.Keys;
 import dev.cortado.db.RecordVisitor;
@@ -51,6 +52,8 @@ final class BatchFiller implements AutoCloseable {
   private boolean afterCycleEnd;
 
   private volatile long recordsRead;
+  private volatile long recordsDropped;
+  private volatile long recordsPadded;
   /** Whether a fill is running; {@link #visited} is only meaningful while it is. */
   private volatile boolean filling;
   /**
@@ -163,7 +166,39 @@ final class BatchFiller implements AutoCloseable {
       reader.readBatch(rows, visitor);
       return rows;
     }
-    throw new IllegalStateException("last_batch=" + lastBatch.argValue() + " is not available");
+    // drop/pad: an epoch is one cycle of the reader's shard; readBatchInCycle stops after the
+    // record that ends it. The next batch then starts the new epoch.
+    boolean fromCycleStart = afterCycleEnd;
+    while (true) {
+      int want = rows - visitor.next;
+      int got = reader.readBatchInCycle(want, visitor);
+      if (got == want) {
+        afterCycleEnd = false;
+        return rows;
+      }
+      afterCycleEnd = true;
+      if (lastBatch == LastBatch.PAD) {
+        recordsPadded = recordsPadded + (rows - visitor.next);
+        return visitor.next;
+      }
+      if (fromCycleStart) {
+        throw new CortadoException("last_batch=drop: one epoch of " + readerText + " (shard "
+            + reader.shardId() + " of " + reader.numShards() + ") holds only " + visitor.next
+            + " records, fewer than batch_size " + rows + ", so every batch would be dropped;"
+            + " use last_batch=pad or a smaller batch_size");
+      }
+      recordsDropped = recordsDropped + visitor.next;
+      visitor.restart();
+      fromCycleStart = true;
+    }
+  }
+
+  long recordsDropped() {
+    return recordsDropped;
+  }
+
+  long recordsPadded() {
+    return recordsPadded;
   }
 
   private void decodeStaged(int worker, int from, int to) {
@@ -264,6 +299,11 @@ final class BatchFiller implements AutoCloseable {
   /** A visitor that knows how many records it has taken for the current batch. */
   private abstract static class CountingVisitor implements RecordVisitor {
     int next;
+
+    /** Forgets the records taken so far for this batch (a dropped partial batch). */
+    void restart() {
+      next = 0;
+    }
   }
 
   /** Decodes each record straight from the backend's buffer into its slot. */
@@ -287,6 +327,12 @@ final class BatchFiller implements AutoCloseable {
   /** Copies raw records into the staging block (through the shuffle buffer when there is one). */
   private final class StagingVisitor extends CountingVisitor {
     boolean initialFill;
+
+    @Override
+    void restart() {
+      super.restart();
+      staging.reset();
+    }
 
     @Override
     public void visit(ByteBuffer key, ByteBuffer value) {

@@ -89,10 +89,6 @@ public class TensorProtosDbInput extends PrefetchOperator<TensorBatch> {
     if (lastBatch == null) {
       throw args.error("last_batch", "must be one of wrap, drop, pad; got '" + lastBatchArg + "'");
     }
-    if (lastBatch != LastBatch.WRAP) {
-      throw args.error("last_batch", "last_batch=" + lastBatch.argValue()
-          + " needs epoch boundaries from DbReader, which this build does not have yet");
-    }
     if (lastBatch != LastBatch.WRAP && shuffleBuffer > 0) {
       throw args.error("last_batch", "last_batch=" + lastBatch.argValue()
           + " cannot be combined with shuffle_buffer: a shuffled stream has no epoch boundary");
@@ -163,6 +159,10 @@ public class TensorProtosDbInput extends PrefetchOperator<TensorBatch> {
     metrics.put("batch_size", batchSize);
     metrics.put("decode_threads", filler.decodeThreads());
     metrics.put("shuffle_buffer", shuffleBuffer);
+    if (lastBatch != LastBatch.WRAP) {
+      metrics.put("records_dropped", filler.recordsDropped());
+      metrics.put("records_padded", filler.recordsPadded());
+    }
     metrics.put("pool_bytes_held", pool.bytesHeld());
     metrics.put("pool_allocations", pool.allocations());
   }
