@@ -78,11 +78,11 @@ suite() {
       while IFS=$'\t' read -r b path; do
         for batch in 64 256; do
           "${PREFIX[@]}" ./cortado bench --db "$path" --db-type "$b" --batch-size "$batch" \
-            --passes 5 --warmup 1 --json -q >> "$OUT/cli.jsonl"
+            --passes 15 --warmup 3 --json -q >> "$OUT/cli.jsonl"
           "${PREFIX[@]}" ./cortado bench --db "$path" --db-type "$b" --batch-size "$batch" \
-            --passes 5 --warmup 1 --no-prefetch --json -q >> "$OUT/cli.jsonl"
+            --passes 15 --warmup 3 --no-prefetch --json -q >> "$OUT/cli.jsonl"
         done
-        "${PREFIX[@]}" ./cortado db-throughput --db "$path" --db-type "$b" --repeat 5 --json -q \
+        "${PREFIX[@]}" ./cortado db-throughput --db "$path" --db-type "$b" --repeat 15 --warmup 3 --json -q \
           >> "$OUT/cli.jsonl"
       done < <(java -cp "$JAR" dev.cortado.bench.Datasets fmnist-train 0 lmdb leveldb rocksdb minidb)
       echo "   after:  $(cat /proc/loadavg)" >> "$OUT/load.txt" ;;
