@@ -15,6 +15,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -41,6 +42,13 @@ public final class RocksStore implements Db {
   static final int MAX_OPEN_FILES = 100;
   /** The block-based table format written; see {@link #options}. */
   static final int TABLE_FORMAT_VERSION = 4;
+  /**
+   * System property: capacity in bytes of the block cache each open DB gets (default {@link
+   * #DEFAULT_BLOCK_CACHE_BYTES}); 0 turns caching of scanned blocks off.
+   */
+  public static final String BLOCK_CACHE_PROPERTY = "cortado.rocksdb.blockCacheBytes";
+  /** 256 MiB: an LRU cache only holds what was read, so a small DB costs only its own size. */
+  static final long DEFAULT_BLOCK_CACHE_BYTES = 256L << 20;
 
   static {
     RocksDB.loadLibrary();
@@ -50,18 +58,25 @@ public final class RocksStore implements Db {
   private final String source;
   private final Mode mode;
   private final Options options;
+  private final LRUCache blockCache;
   private final RocksDB db;
+  /** Whether cursors put the blocks they read into {@link #blockCache}; see {@link #open}. */
+  private final boolean fillCache;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final Set<RocksCursor> cursors = ConcurrentHashMap.newKeySet();
   private final Set<RocksTransaction> transactions = ConcurrentHashMap.newKeySet();
   private boolean closed; // guarded by lock
 
-  private RocksStore(String type, String source, Mode mode, Options options, RocksDB db) {
+  private RocksStore(
+      String type, String source, Mode mode, Options options, LRUCache blockCache, RocksDB db,
+      boolean fillCache) {
     this.type = type;
     this.source = source;
     this.mode = mode;
     this.options = options;
+    this.blockCache = blockCache;
     this.db = db;
+    this.fillCache = fillCache;
   }
 
   /**
@@ -69,41 +84,98 @@ public final class RocksStore implements Db {
    * created or changed; data still in the write-ahead log is replayed in memory), WRITE creates a
    * missing DB, NEW fails when one exists.
    *
+   * <p>Each store gets its own LRU block cache of {@link #BLOCK_CACHE_PROPERTY} bytes. Cursors fill
+   * it when the DB's tables, uncompressed, fit in it: then every epoch after the first reads
+   * decompressed, checksum-verified blocks from memory. A DB larger than the cache is read with
+   * {@code fill_cache=false}, since a sequential scan would evict each block before it is reused.
+   *
    * @param type the db_type to report in {@link #type()} and in messages
    */
   public static RocksStore open(String type, String source, Mode mode) {
+    return open(type, source, mode, blockCacheBytes());
+  }
+
+  /** {@link #open(String, String, Mode)} with a block cache of {@code cacheBytes} (0: none used). */
+  static RocksStore open(String type, String source, Mode mode, long cacheBytes) {
     Path path = Path.of(source);
     if (mode == Mode.READ && !Files.isDirectory(path)) {
       throw new DbException(
           type + ": cannot open '" + source + "' for READ: expected a " + type + " directory, found "
               + (Files.exists(path) ? "a file" : "nothing"));
     }
-    Options options = options(mode);
+    LRUCache cache = new LRUCache(Math.max(cacheBytes, 1L << 20));
+    Options options = options(mode, cache);
     try {
       RocksDB db =
           mode == Mode.READ
               ? RocksDB.openReadOnly(options, source)
               : RocksDB.open(options, source);
-      return new RocksStore(type, source, mode, options, db);
+      boolean fill = cacheBytes > 0 && tableFileBytes(path) <= cacheBytes;
+      return new RocksStore(type, source, mode, options, cache, db, fill);
     } catch (RocksDBException e) {
       options.close();
+      cache.close();
       throw new DbException(
           type + ": cannot open '" + source + "' for " + mode + ": " + e.getMessage(), e);
     }
   }
 
   /** Caffe2's LevelDB-derived options; other options keep RocksDB's defaults (Snappy tables). */
-  private static Options options(Mode mode) {
+  private static Options options(Mode mode, LRUCache cache) {
     // format_version 4 instead of RocksDB 10's default 6: RocksDB 5.16 (2018) and later read it, so
     // do Caffe2 builds of that era; without a filter policy 5 and 6 add nothing for this workload.
+    // The block cache holds uncompressed data blocks only, and is read-side state: it changes
+    // nothing that is written.
     BlockBasedTableConfig table =
-        new BlockBasedTableConfig().setBlockSize(BLOCK_SIZE).setFormatVersion(TABLE_FORMAT_VERSION);
+        new BlockBasedTableConfig()
+            .setBlockSize(BLOCK_SIZE)
+            .setFormatVersion(TABLE_FORMAT_VERSION)
+            .setBlockCache(cache);
     return new Options()
         .setCreateIfMissing(mode != Mode.READ)
         .setErrorIfExists(mode == Mode.NEW)
         .setWriteBufferSize(WRITE_BUFFER_SIZE)
         .setMaxOpenFiles(MAX_OPEN_FILES)
         .setTableFormatConfig(table);
+  }
+
+  private static long blockCacheBytes() {
+    String value = System.getProperty(BLOCK_CACHE_PROPERTY);
+    if (value == null || value.isBlank()) {
+      return DEFAULT_BLOCK_CACHE_BYTES;
+    }
+    try {
+      long bytes = Long.parseLong(value.trim());
+      if (bytes >= 0) {
+        return bytes;
+      }
+    } catch (NumberFormatException e) {
+      // reported below with the expected form
+    }
+    throw new DbException(
+        "system property " + BLOCK_CACHE_PROPERTY + ": expected a byte count >= 0, found '"
+            + value + "'");
+  }
+
+  /**
+   * The size of the DB's table files. Compressed tables hold more than that once decompressed into
+   * the cache, so a DB near the limit may still overflow it; that only costs what {@code
+   * fill_cache=false} would have. Table properties would give the exact raw size, but rocksdbjni
+   * 10.10 crashes reading the properties of a LevelDB table (it has none).
+   */
+  private static long tableFileBytes(Path dir) {
+    long files = 0;
+    try (Stream<Path> list = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) list::iterator) {
+        String name = f.getFileName().toString();
+        if (name.endsWith(".sst") || name.endsWith(".ldb")) {
+          files += Files.size(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new DbException("cannot list the tables of '" + dir + "': " + e.getMessage(), e);
+    }
+    return files;
   }
 
   /** True when {@code dir} is a DB written by C++ LevelDB (RocksDB always writes OPTIONS files). */
@@ -116,6 +188,11 @@ public final class RocksStore implements Db {
     } catch (IOException e) {
       throw new DbException("cannot list '" + dir + "': " + e.getMessage(), e);
     }
+  }
+
+  /** Whether cursors fill the block cache (the DB's tables fit in it). */
+  boolean fillsCache() {
+    return fillCache;
   }
 
   @Override
@@ -191,11 +268,13 @@ public final class RocksStore implements Db {
         } catch (RocksDBException e) {
           db.close();
           options.close();
+          blockCache.close();
           throw fail("flush on close", e);
         }
       }
       db.close();
       options.close();
+      blockCache.close();
     } finally {
       lock.writeLock().unlock();
     }
@@ -215,24 +294,33 @@ public final class RocksStore implements Db {
   /**
    * An iterator whose key and value RocksDB copies once, into direct buffers the cursor reuses and
    * grows; {@link #key()} and {@link #value()} hand out read-only slices of them.
+   *
+   * <p>Each JNI crossing costs tens of nanoseconds, so a record costs four: the move, one {@code
+   * isValid} (cached in {@link #valid} for every accessor until the next move), the key and the value.
    */
   private static final class RocksCursor implements Cursor {
     private final RocksStore store;
     private final ReadOptions readOptions;
     private final RocksIterator iterator;
     private ByteBuffer keyBuf = ByteBuffer.allocateDirect(256);
+    private ByteBuffer keyView = keyBuf.asReadOnlyBuffer();
     private ByteBuffer valueBuf = ByteBuffer.allocateDirect(64 * 1024);
+    private ByteBuffer valueView = valueBuf.asReadOnlyBuffer();
     private int keyLen = -1; // -1: not fetched for the current position
     private int valueLen = -1;
+    private boolean valid; // the iterator's isValid() after the last move
     private boolean freed;
     private boolean closed;
 
     RocksCursor(RocksStore store) {
       this.store = store;
-      // Reads are a sequential scan: do not evict hot blocks, let RocksDB read ahead.
-      this.readOptions = new ReadOptions().setFillCache(false);
+      // fill_cache only when the whole DB fits the store's cache (decided at open): then later
+      // epochs skip reading, checksumming and decompressing blocks; else a scan would only evict.
+      // Checksums stay verified (RocksDB's default), so a corrupt block still fails the read.
+      this.readOptions = new ReadOptions().setFillCache(store.fillCache);
       this.iterator = store.db.newIterator(readOptions);
       iterator.seekToFirst();
+      moved();
     }
 
     @Override
@@ -269,17 +357,29 @@ public final class RocksStore implements Db {
           case FIRST -> iterator.seekToFirst();
           case SEEK -> iterator.seek(key);
           case NEXT -> {
-            if (!iterator.isValid()) {
+            if (!valid) {
               throw new DbException(store.type + " '" + store.source + "': next() past the end");
             }
             iterator.next();
           }
         }
-        keyLen = -1;
-        valueLen = -1;
-        status();
+        moved();
       } finally {
         store.lock.readLock().unlock();
+      }
+    }
+
+    /** After a move: one isValid() call, and a read error hidden in the iterator is thrown. */
+    private void moved() {
+      keyLen = -1;
+      valueLen = -1;
+      valid = iterator.isValid();
+      if (!valid) {
+        try {
+          iterator.status();
+        } catch (RocksDBException e) {
+          throw store.fail("iteration", e);
+        }
       }
     }
 
@@ -288,7 +388,7 @@ public final class RocksStore implements Db {
       store.lock.readLock().lock();
       try {
         check("valid");
-        return iterator.isValid();
+        return valid;
       } finally {
         store.lock.readLock().unlock();
       }
@@ -303,10 +403,11 @@ public final class RocksStore implements Db {
           keyLen = iterator.key(keyBuf.clear());
           if (keyLen > keyBuf.capacity()) {
             keyBuf = ByteBuffer.allocateDirect(grow(keyBuf.capacity(), keyLen));
+            keyView = keyBuf.asReadOnlyBuffer();
             iterator.key(keyBuf);
           }
         }
-        return keyBuf.asReadOnlyBuffer().position(0).limit(keyLen).slice();
+        return keyView.slice(0, keyLen);
       } finally {
         store.lock.readLock().unlock();
       }
@@ -321,10 +422,11 @@ public final class RocksStore implements Db {
           valueLen = iterator.value(valueBuf.clear());
           if (valueLen > valueBuf.capacity()) {
             valueBuf = ByteBuffer.allocateDirect(grow(valueBuf.capacity(), valueLen));
+            valueView = valueBuf.asReadOnlyBuffer();
             iterator.value(valueBuf);
           }
         }
-        return valueBuf.asReadOnlyBuffer().position(0).limit(valueLen).slice();
+        return valueView.slice(0, valueLen);
       } finally {
         store.lock.readLock().unlock();
       }
@@ -345,20 +447,9 @@ public final class RocksStore implements Db {
 
     private void checkValid(String what) {
       check(what);
-      if (!iterator.isValid()) {
+      if (!valid) {
         throw new DbException(
             store.type + " '" + store.source + "': cursor " + what + "() past the end");
-      }
-    }
-
-    /** Turns a read error hidden in the iterator (corrupt block, missing file) into an exception. */
-    private void status() {
-      if (!iterator.isValid()) {
-        try {
-          iterator.status();
-        } catch (RocksDBException e) {
-          throw store.fail("iteration", e);
-        }
       }
     }
 

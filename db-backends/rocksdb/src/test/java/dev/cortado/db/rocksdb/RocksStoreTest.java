@@ -225,6 +225,43 @@ class RocksStoreTest {
     }
   }
 
+  @Test
+  void blocksAreCachedOnlyWhenTheTablesFitTheCache(@TempDir Path tmp) {
+    String[] many = new String[2000];
+    for (int i = 0; i < many.length; i++) {
+      many[i] = String.format("%06d", i);
+    }
+    write(tmp, many);
+    List<String> expected = List.of(many);
+    for (long cacheBytes : new long[] {RocksStore.DEFAULT_BLOCK_CACHE_BYTES, 1024, 0}) {
+      try (RocksStore db = RocksStore.open("rocksdb", tmp.toString(), Mode.READ, cacheBytes)) {
+        assertThat(db.fillsCache()).as("cache of %d bytes", cacheBytes).isEqualTo(cacheBytes > 1024);
+        // Two epochs: the second reads the cached blocks when filling.
+        assertThat(keys(db)).isEqualTo(expected);
+        assertThat(keys(db)).isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
+  void aBadBlockCacheSizeIsRefusedWithThePropertyName(@TempDir Path tmp) {
+    write(tmp, "a");
+    String saved = System.getProperty(RocksStore.BLOCK_CACHE_PROPERTY);
+    System.setProperty(RocksStore.BLOCK_CACHE_PROPERTY, "-5");
+    try {
+      assertThatThrownBy(() -> provider.open(tmp.toString(), Mode.READ))
+          .isInstanceOf(DbException.class)
+          .hasMessageContaining(RocksStore.BLOCK_CACHE_PROPERTY)
+          .hasMessageContaining("'-5'");
+    } finally {
+      if (saved == null) {
+        System.clearProperty(RocksStore.BLOCK_CACHE_PROPERTY);
+      } else {
+        System.setProperty(RocksStore.BLOCK_CACHE_PROPERTY, saved);
+      }
+    }
+  }
+
   private void write(Path dir, String... keys) {
     try (Db db = provider.open(dir.toString(), Mode.NEW);
         Transaction t = db.newTransaction()) {
