@@ -28,10 +28,12 @@ import org.rocksdb.WriteOptions;
  * A RocksDB (or C++ LevelDB) directory opened as a Cortado {@link Db}: the one owner of its native
  * handles, so that they are closed once and in order (iterators, read options, DB, options).
  *
- * <p>Every native call runs under the read side of a lock whose write side {@link #close()} takes,
- * so closing waits for calls in flight and every later call throws {@link DbException} instead of
- * touching freed native memory. Keys and values are copied by RocksDB into buffers this class owns,
- * so a buffer a reader still holds stays valid memory after close.
+ * <p>Every store-level native call runs under the read side of a lock whose write side {@link
+ * #close()} takes; a cursor's calls run under the cursor's own monitor (one uncontended lock per
+ * call, not two), which close takes for each cursor before freeing it. So closing waits for calls
+ * in flight and every later call throws {@link DbException} instead of touching freed native
+ * memory. Keys and values are copied by RocksDB into buffers this class owns, so a buffer a reader
+ * still holds stays valid memory after close.
  */
 public final class RocksStore implements Db {
   /** Caffe2's {@code caffe2_rocksdb_block_size} / {@code caffe2_leveldb_block_size} default. */
@@ -255,7 +257,8 @@ public final class RocksStore implements Db {
         return;
       }
       closed = true;
-      // No native call is in flight now (they hold the read lock), so iterators can go first.
+      // No store-level native call is in flight now (they hold the read lock); freeing a cursor
+      // takes its monitor, so it waits for that cursor's call in flight. Iterators go first.
       for (RocksCursor cursor : cursors) {
         cursor.freeNative();
       }
@@ -350,23 +353,18 @@ public final class RocksStore implements Db {
     }
 
     private void move(Move move, byte[] key) {
-      store.lock.readLock().lock();
-      try {
-        check("move");
-        switch (move) {
-          case FIRST -> iterator.seekToFirst();
-          case SEEK -> iterator.seek(key);
-          case NEXT -> {
-            if (!valid) {
-              throw new DbException(store.type + " '" + store.source + "': next() past the end");
-            }
-            iterator.next();
+      check("move");
+      switch (move) {
+        case FIRST -> iterator.seekToFirst();
+        case SEEK -> iterator.seek(key);
+        case NEXT -> {
+          if (!valid) {
+            throw new DbException(store.type + " '" + store.source + "': next() past the end");
           }
+          iterator.next();
         }
-        moved();
-      } finally {
-        store.lock.readLock().unlock();
       }
+      moved();
     }
 
     /** After a move: one isValid() call, and a read error hidden in the iterator is thrown. */
@@ -385,51 +383,36 @@ public final class RocksStore implements Db {
 
     @Override
     public synchronized boolean valid() {
-      store.lock.readLock().lock();
-      try {
-        check("valid");
-        return valid;
-      } finally {
-        store.lock.readLock().unlock();
-      }
+      check("valid");
+      return valid;
     }
 
     @Override
     public synchronized ByteBuffer key() {
-      store.lock.readLock().lock();
-      try {
-        checkValid("key");
-        if (keyLen < 0) {
-          keyLen = iterator.key(keyBuf.clear());
-          if (keyLen > keyBuf.capacity()) {
-            keyBuf = ByteBuffer.allocateDirect(grow(keyBuf.capacity(), keyLen));
-            keyView = keyBuf.asReadOnlyBuffer();
-            iterator.key(keyBuf);
-          }
+      checkValid("key");
+      if (keyLen < 0) {
+        keyLen = iterator.key(keyBuf.clear());
+        if (keyLen > keyBuf.capacity()) {
+          keyBuf = ByteBuffer.allocateDirect(grow(keyBuf.capacity(), keyLen));
+          keyView = keyBuf.asReadOnlyBuffer();
+          iterator.key(keyBuf);
         }
-        return keyView.slice(0, keyLen);
-      } finally {
-        store.lock.readLock().unlock();
       }
+      return keyView.slice(0, keyLen);
     }
 
     @Override
     public synchronized ByteBuffer value() {
-      store.lock.readLock().lock();
-      try {
-        checkValid("value");
-        if (valueLen < 0) {
-          valueLen = iterator.value(valueBuf.clear());
-          if (valueLen > valueBuf.capacity()) {
-            valueBuf = ByteBuffer.allocateDirect(grow(valueBuf.capacity(), valueLen));
-            valueView = valueBuf.asReadOnlyBuffer();
-            iterator.value(valueBuf);
-          }
+      checkValid("value");
+      if (valueLen < 0) {
+        valueLen = iterator.value(valueBuf.clear());
+        if (valueLen > valueBuf.capacity()) {
+          valueBuf = ByteBuffer.allocateDirect(grow(valueBuf.capacity(), valueLen));
+          valueView = valueBuf.asReadOnlyBuffer();
+          iterator.value(valueBuf);
         }
-        return valueView.slice(0, valueLen);
-      } finally {
-        store.lock.readLock().unlock();
       }
+      return valueView.slice(0, valueLen);
     }
 
     /** Doubling growth, so a scan over growing values reallocates O(log n) times. */
@@ -437,8 +420,9 @@ public final class RocksStore implements Db {
       return (int) Math.max(needed, Math.min(Integer.MAX_VALUE - 8, 2L * capacity));
     }
 
+    /** Called with this cursor's monitor held; {@link #freed} without {@link #closed}: the DB's close. */
     private void check(String what) {
-      if (closed || store.closed) {
+      if (closed || freed) {
         throw new DbException(
             store.type + " '" + store.source + "': cursor " + what + "() after "
                 + (closed ? "the cursor" : "the DB") + " was closed");
@@ -453,22 +437,22 @@ public final class RocksStore implements Db {
       }
     }
 
+    /**
+     * Takes only this cursor's monitor, never the store's lock: the DB's close holds that lock
+     * while it takes each cursor's monitor (in {@link #freeNative}).
+     */
     @Override
     public synchronized void close() {
-      store.lock.readLock().lock();
-      try {
-        closed = true;
-        if (!store.closed) {
-          freeNative();
-          store.cursors.remove(this);
-        }
-      } finally {
-        store.lock.readLock().unlock();
-      }
+      closed = true;
+      freeNative();
+      store.cursors.remove(this);
     }
 
-    /** Frees the iterator before its read options; called with no native call in flight. */
-    void freeNative() {
+    /**
+     * Frees the iterator before its read options, under this cursor's monitor, so that it waits for
+     * a call in flight on this cursor; every later call sees {@link #freed} and throws.
+     */
+    synchronized void freeNative() {
       if (!freed) {
         freed = true;
         iterator.close();
