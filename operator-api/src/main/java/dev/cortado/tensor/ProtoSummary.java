@@ -173,6 +173,12 @@ class ProtoSummary {
       if (d < 0) {
         throw fail(key, index, "negative dim " + d + " in dims " + dimsString());
       }
+      if (d == 0) {
+        n = 0;
+      }
+    }
+    for (int i = 0; i < rank && n != 0; i++) {
+      long d = dims[i];
       // Same test as d != 0 && n > MAX_ELEMENTS / d without a 64-bit division per dim: n never
       // exceeds MAX_ELEMENTS (2^31 - 1) here, so for d <= MAX_ELEMENTS the product is exact.
       if (d > Shapes.MAX_ELEMENTS ? n != 0 : n * d > Shapes.MAX_ELEMENTS) {

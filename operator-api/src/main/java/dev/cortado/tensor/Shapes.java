@@ -12,12 +12,21 @@ public final class Shapes {
 
   /** Product of the dims; throws for a negative dim or a product past {@link #MAX_ELEMENTS}. */
   public static long numel(long[] dims) {
-    long n = 1;
+    // A 0 anywhere makes the tensor empty, whatever the other dims say, so look for one first:
+    // the bound below must not depend on the order of the dims.
+    boolean empty = false;
     for (long d : dims) {
       if (d < 0) {
         throw new DecodeException("negative dim " + d + " in shape " + toString(dims));
       }
-      if (d != 0 && n > MAX_ELEMENTS / d) {
+      empty |= d == 0;
+    }
+    if (empty) {
+      return 0;
+    }
+    long n = 1;
+    for (long d : dims) {
+      if (n > MAX_ELEMENTS / d) {
         throw new DecodeException(
             "shape " + toString(dims) + " declares more than " + MAX_ELEMENTS + " elements");
       }

@@ -41,8 +41,12 @@ public final class Tensor {
     if (!type.isFixedSize()) {
       throw new DecodeException("cannot allocate a tensor of type " + type);
     }
-    long bytes = Math.multiplyExact(n, type.elementSize());
-    return new Tensor(type, dims, allocateAligned(Math.toIntExact(bytes)), null);
+    long bytes = n * type.elementSize(); // n <= 2^31 - 1, so this cannot overflow
+    if (bytes > Integer.MAX_VALUE) {
+      throw new DecodeException(type + " tensor " + Shapes.toString(dims) + " needs " + bytes
+          + " bytes, more than one buffer holds (" + Integer.MAX_VALUE + ")");
+    }
+    return new Tensor(type, dims, allocateAligned((int) bytes), null);
   }
 
   /**
