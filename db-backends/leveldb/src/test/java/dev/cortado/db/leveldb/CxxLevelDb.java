@@ -1,5 +1,6 @@
 package dev.cortado.db.leveldb;
 
+import dev.cortado.db.testkit.FixtureFiles;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -35,7 +36,7 @@ final class CxxLevelDb {
   /** Every record as "keyhex=valuehex", read by C++ LevelDB from a copy of {@code dir}. */
   static List<String> scan(Path dir, Path scratch) throws IOException {
     assumeTrue(available(), "C++ LevelDB (python3-plyvel) is not installed");
-    Path copy = Fixtures.copy(dir, scratch.resolve("cxx-copy-" + System.nanoTime()));
+    Path copy = FixtureFiles.copy(dir, scratch.resolve("cxx-copy-" + System.nanoTime()));
     Result r = run(PYTHON, "-c", SCAN, copy.toString());
     if (r.exit != 0) {
       throw new AssertionError("C++ LevelDB could not read " + dir + ":\n" + r.output);

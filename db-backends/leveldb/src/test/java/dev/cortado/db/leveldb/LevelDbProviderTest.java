@@ -1,5 +1,6 @@
 package dev.cortado.db.leveldb;
 
+import dev.cortado.db.testkit.FixtureFiles;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,7 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
 class LevelDbProviderTest {
-  static final List<String> DATASETS = Fixtures.DATASETS;
+  static final List<String> DATASETS = FixtureFiles.DATASETS;
 
   private final LevelDbProvider provider = new LevelDbProvider();
 
@@ -33,13 +34,13 @@ class LevelDbProviderTest {
   @FieldSource("DATASETS")
   void readsSnappyLdbTablesWrittenByCxxLevelDbAndLeavesTheCopyUnchanged(
       String dataset, @TempDir Path tmp) throws Exception {
-    Path dir = Fixtures.copy(Fixtures.testdata().resolve(dataset).resolve("leveldb"), tmp.resolve("db"));
-    Map<String, String> before = Fixtures.snapshot(dir);
+    Path dir = FixtureFiles.copy(FixtureFiles.testdata().resolve(dataset).resolve("leveldb"), tmp.resolve("db"));
+    Map<String, String> before = FixtureFiles.snapshot(dir);
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
       assertThat(db.type()).isEqualTo("leveldb");
-      assertThat(Fixtures.scan(db)).isEqualTo(Fixtures.expectedScan(dataset, "leveldb"));
+      assertThat(FixtureFiles.scan(db)).isEqualTo(FixtureFiles.expectedScan(dataset, "leveldb"));
     }
-    assertThat(Fixtures.snapshot(dir)).isEqualTo(before);
+    assertThat(FixtureFiles.snapshot(dir)).isEqualTo(before);
   }
 
   /**
@@ -49,8 +50,8 @@ class LevelDbProviderTest {
   @Test
   void readsRecordsStillInTheLogOfACxxLevelDb(@TempDir Path tmp) throws Exception {
     Path fixture = Path.of(getClass().getResource("/cxx-leveldb-log-only/CURRENT").toURI()).getParent();
-    Path dir = Fixtures.copy(fixture, tmp.resolve("db"));
-    Map<String, String> before = Fixtures.snapshot(dir);
+    Path dir = FixtureFiles.copy(fixture, tmp.resolve("db"));
+    Map<String, String> before = FixtureFiles.snapshot(dir);
     List<String> expected = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       if (i == 13) {
@@ -61,7 +62,7 @@ class LevelDbProviderTest {
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
       assertThat(records(db)).isEqualTo(expected);
     }
-    assertThat(Fixtures.snapshot(dir)).isEqualTo(before);
+    assertThat(FixtureFiles.snapshot(dir)).isEqualTo(before);
   }
 
   @Test
@@ -90,7 +91,7 @@ class LevelDbProviderTest {
 
   @Test
   void appendingToACxxLevelDbKeepsItReadableByCxxLevelDb(@TempDir Path tmp) throws Exception {
-    Path dir = Fixtures.copy(Fixtures.testdata().resolve("key-order/leveldb"), tmp.resolve("db"));
+    Path dir = FixtureFiles.copy(FixtureFiles.testdata().resolve("key-order/leveldb"), tmp.resolve("db"));
     List<String> before;
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
       before = hexRecords(db);
@@ -112,7 +113,7 @@ class LevelDbProviderTest {
   @Test
   void appendingRecoversRecordsStillInACxxLevelDbLog(@TempDir Path tmp) throws Exception {
     Path fixture = Path.of(getClass().getResource("/cxx-leveldb-log-only/CURRENT").toURI()).getParent();
-    Path dir = Fixtures.copy(fixture, tmp.resolve("db"));
+    Path dir = FixtureFiles.copy(fixture, tmp.resolve("db"));
     try (Db db = provider.open(dir.toString(), Mode.WRITE);
         Transaction t = db.newTransaction()) {
       t.put(bytes("00000013"), bytes("back"));
@@ -162,7 +163,7 @@ class LevelDbProviderTest {
       for (; c.valid(); c.next(), n++) {
         int want = n < 50 ? n : 100 + n;
         assertThat(c.value().get(0)).as("record %d", n).isEqualTo((byte) want);
-        expected.add(Fixtures.hex(c.key()) + "=" + Fixtures.hex(c.value()));
+        expected.add(FixtureFiles.hex(c.key()) + "=" + FixtureFiles.hex(c.value()));
       }
       assertThat(n).isEqualTo(100);
     }
@@ -194,7 +195,7 @@ class LevelDbProviderTest {
 
   @Test
   void closingWhileAnotherThreadReadsNeverCrashes(@TempDir Path tmp) throws Exception {
-    Path dir = Fixtures.copy(Fixtures.testdata().resolve("fmnist-mini/leveldb"), tmp.resolve("db"));
+    Path dir = FixtureFiles.copy(FixtureFiles.testdata().resolve("fmnist-mini/leveldb"), tmp.resolve("db"));
     Db db = provider.open(dir.toString(), Mode.READ);
     CountDownLatch reading = new CountDownLatch(1);
     CompletableFuture<Throwable> reader =
@@ -238,7 +239,7 @@ class LevelDbProviderTest {
     List<String> out = new ArrayList<>();
     try (Cursor c = db.newCursor()) {
       for (; c.valid(); c.next()) {
-        out.add(Fixtures.hex(c.key()) + "=" + Fixtures.hex(c.value()));
+        out.add(FixtureFiles.hex(c.key()) + "=" + FixtureFiles.hex(c.value()));
       }
     }
     return out;

@@ -1,5 +1,6 @@
 package dev.cortado.db.lmdb;
 
+import dev.cortado.db.testkit.FixtureFiles;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,39 +25,39 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
 class LmdbStoreTest {
-  static final List<String> DATASETS = Fixtures.DATASETS;
+  static final List<String> DATASETS = FixtureFiles.DATASETS;
 
   private final LmdbProvider provider = new LmdbProvider();
 
   @ParameterizedTest
   @FieldSource("DATASETS")
   void readsSharedFixtureInPlaceWithoutWritingAnything(String dataset) throws Exception {
-    Path dir = Fixtures.testdata().resolve(dataset).resolve("lmdb");
-    Map<String, String> before = Fixtures.snapshot(dir);
+    Path dir = FixtureFiles.testdata().resolve(dataset).resolve("lmdb");
+    Map<String, String> before = FixtureFiles.snapshot(dir);
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
-      assertThat(Fixtures.scan(db)).isEqualTo(Fixtures.expectedScan(dataset, "lmdb"));
+      assertThat(FixtureFiles.scan(db)).isEqualTo(FixtureFiles.expectedScan(dataset, "lmdb"));
     }
-    assertThat(Fixtures.snapshot(dir)).isEqualTo(before);
+    assertThat(FixtureFiles.snapshot(dir)).isEqualTo(before);
   }
 
   @Test
   void readOnlyOpenOfAWritableCopyTakesNoLockAndChangesNoByte(@TempDir Path tmp) throws Exception {
-    Path dir = Fixtures.copy(Fixtures.testdata().resolve("all-dtypes/lmdb"), tmp.resolve("db"));
+    Path dir = FixtureFiles.copy(FixtureFiles.testdata().resolve("all-dtypes/lmdb"), tmp.resolve("db"));
     Files.delete(dir.resolve("lock.mdb")); // MDB_NOLOCK must not recreate it
-    Map<String, String> before = Fixtures.snapshot(dir);
+    Map<String, String> before = FixtureFiles.snapshot(dir);
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
-      assertThat(Fixtures.scan(db)).hasSize(50);
+      assertThat(FixtureFiles.scan(db)).hasSize(50);
     }
     try (Db db = provider.open(dir.resolve("data.mdb").toString(), Mode.READ)) {
-      assertThat(Fixtures.scan(db)).isEqualTo(Fixtures.expectedScan("all-dtypes", "lmdb"));
+      assertThat(FixtureFiles.scan(db)).isEqualTo(FixtureFiles.expectedScan("all-dtypes", "lmdb"));
     }
-    assertThat(Fixtures.snapshot(dir)).isEqualTo(before);
+    assertThat(FixtureFiles.snapshot(dir)).isEqualTo(before);
     assertThat(tmp.resolve("db/data.mdb-lock")).doesNotExist();
   }
 
   @Test
   void valuesAreReadOnlyDirectViewsIntoTheMap() {
-    Path dir = Fixtures.testdata().resolve("fmnist-mini/lmdb");
+    Path dir = FixtureFiles.testdata().resolve("fmnist-mini/lmdb");
     try (Db db = provider.open(dir.toString(), Mode.READ);
         Cursor c = db.newCursor()) {
       ByteBuffer value = c.value();
@@ -173,7 +174,7 @@ class LmdbStoreTest {
 
   @Test
   void closingWhileAnotherThreadReadsNeverCrashes() throws Exception {
-    Path dir = Fixtures.testdata().resolve("fmnist-mini/lmdb");
+    Path dir = FixtureFiles.testdata().resolve("fmnist-mini/lmdb");
     LmdbStore db = (LmdbStore) provider.open(dir.toString(), Mode.READ);
     CountDownLatch reading = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);

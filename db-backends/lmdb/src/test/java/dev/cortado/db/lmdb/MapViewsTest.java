@@ -1,5 +1,6 @@
 package dev.cortado.db.lmdb;
 
+import dev.cortado.db.testkit.FixtureFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cortado.db.Cursor;
@@ -54,7 +55,7 @@ class MapViewsTest {
 
   @Test
   void cursorBuffersAreResetOnEveryCallAndFollowTheCursor() throws Exception {
-    Path dir = Fixtures.testdata().resolve("fmnist-mini/lmdb");
+    Path dir = FixtureFiles.testdata().resolve("fmnist-mini/lmdb");
     try (Db db = new LmdbProvider().open(dir.toString(), Mode.READ);
         Cursor c = db.newCursor()) {
       ByteBuffer v = c.value();
@@ -78,10 +79,10 @@ class MapViewsTest {
         assertThat(k.isReadOnly() && val.isReadOnly()).isTrue();
         k.get(new byte[k.remaining()]);
         val.position(val.limit());
-        seen.add(Fixtures.hex(c.key()) + " " + c.value().remaining() + " "
-            + Fixtures.sha256(c.value()));
+        seen.add(FixtureFiles.hex(c.key()) + " " + c.value().remaining() + " "
+            + FixtureFiles.sha256(c.value()));
       }
-      assertThat(seen).isEqualTo(Fixtures.expectedScan("fmnist-mini", "lmdb"));
+      assertThat(seen).isEqualTo(FixtureFiles.expectedScan("fmnist-mini", "lmdb"));
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.cortado.db.rocksdb;
 
+import dev.cortado.db.testkit.FixtureFiles;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,7 +28,7 @@ import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 
 class RocksStoreTest {
-  static final List<String> DATASETS = Fixtures.DATASETS;
+  static final List<String> DATASETS = FixtureFiles.DATASETS;
 
   private final RocksDbProvider provider = new RocksDbProvider();
 
@@ -35,13 +36,13 @@ class RocksStoreTest {
   @FieldSource("DATASETS")
   void readsACopyOfTheSharedFixtureAndLeavesItUnchanged(String dataset, @TempDir Path tmp)
       throws Exception {
-    Path dir = Fixtures.copy(Fixtures.testdata().resolve(dataset).resolve("rocksdb"), tmp.resolve("db"));
-    Map<String, String> before = Fixtures.snapshot(dir);
+    Path dir = FixtureFiles.copy(FixtureFiles.testdata().resolve(dataset).resolve("rocksdb"), tmp.resolve("db"));
+    Map<String, String> before = FixtureFiles.snapshot(dir);
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
       assertThat(db.type()).isEqualTo("rocksdb");
-      assertThat(Fixtures.scan(db)).isEqualTo(Fixtures.expectedScan(dataset, "rocksdb"));
+      assertThat(FixtureFiles.scan(db)).isEqualTo(FixtureFiles.expectedScan(dataset, "rocksdb"));
     }
-    assertThat(Fixtures.snapshot(dir)).isEqualTo(before);
+    assertThat(FixtureFiles.snapshot(dir)).isEqualTo(before);
   }
 
   @Test
@@ -61,7 +62,7 @@ class RocksStoreTest {
       assertThat(names).noneMatch(n -> n.endsWith(".sst"));
       assertThat(names).anyMatch(n -> n.endsWith(".log") && dir.resolve(n).toFile().length() > 0);
     }
-    Map<String, String> before = Fixtures.snapshot(dir);
+    Map<String, String> before = FixtureFiles.snapshot(dir);
     try (Db db = provider.open(dir.toString(), Mode.READ);
         Cursor c = db.newCursor()) {
       int n = 0;
@@ -71,7 +72,7 @@ class RocksStoreTest {
       }
       assertThat(n).isEqualTo(100);
     }
-    assertThat(Fixtures.snapshot(dir)).isEqualTo(before);
+    assertThat(FixtureFiles.snapshot(dir)).isEqualTo(before);
   }
 
   @Test
@@ -164,7 +165,7 @@ class RocksStoreTest {
 
   @Test
   void closingWhileAnotherThreadReadsNeverCrashes(@TempDir Path tmp) throws Exception {
-    Path dir = Fixtures.copy(Fixtures.testdata().resolve("fmnist-mini/rocksdb"), tmp.resolve("db"));
+    Path dir = FixtureFiles.copy(FixtureFiles.testdata().resolve("fmnist-mini/rocksdb"), tmp.resolve("db"));
     Db db = provider.open(dir.toString(), Mode.READ);
     CountDownLatch reading = new CountDownLatch(1);
     CompletableFuture<Throwable> reader =
@@ -217,7 +218,7 @@ class RocksStoreTest {
 
   @Test
   void readModeRefusesTransactions() {
-    Path dir = Fixtures.testdata().resolve("key-order/rocksdb");
+    Path dir = FixtureFiles.testdata().resolve("key-order/rocksdb");
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
       assertThatThrownBy(db::newTransaction)
           .isInstanceOf(DbException.class)

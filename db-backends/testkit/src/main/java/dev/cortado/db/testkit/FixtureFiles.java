@@ -1,4 +1,4 @@
-package dev.cortado.db.leveldb;
+package dev.cortado.db.testkit;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -18,22 +18,22 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-/** Reads the shared test vectors: raw key/value expectations and directory snapshots. */
-final class Fixtures {
-  static final List<String> DATASETS = List.of("fmnist-mini", "all-dtypes", "wire-variants", "key-order");
+/**
+ * Helpers for a backend's own tests beside the contract: the shared test vectors' raw key/value
+ * expectations, full cursor scans in the same form, writable copies of fixture directories, and
+ * directory snapshots that prove a read left the files unchanged.
+ */
+public final class FixtureFiles {
+  public static final List<String> DATASETS = List.of("fmnist-mini", "all-dtypes", "wire-variants", "key-order");
 
-  private Fixtures() {}
+  private FixtureFiles() {}
 
-  static Path testdata() {
-    String dir = System.getProperty("cortado.testdata");
-    if (dir == null) {
-      throw new IllegalStateException("system property cortado.testdata is not set (surefire sets it)");
-    }
-    return Path.of(dir);
+  public static Path testdata() {
+    return TestData.root();
   }
 
   /** "key_hex value_len value_sha256" per record, in the read order of {@code backend}'s group. */
-  static List<String> expectedScan(String dataset, String backend) throws IOException {
+  public static List<String> expectedScan(String dataset, String backend) throws IOException {
     JsonObject e =
         JsonParser.parseString(Files.readString(testdata().resolve(dataset).resolve("expectations.json")))
             .getAsJsonObject();
@@ -55,7 +55,7 @@ final class Fixtures {
   }
 
   /** The same form as {@link #expectedScan}, from a full cursor scan. */
-  static List<String> scan(Db db) {
+  public static List<String> scan(Db db) {
     List<String> out = new ArrayList<>();
     try (Cursor c = db.newCursor()) {
       for (; c.valid(); c.next()) {
@@ -65,13 +65,13 @@ final class Fixtures {
     return out;
   }
 
-  static String hex(ByteBuffer b) {
+  public static String hex(ByteBuffer b) {
     byte[] a = new byte[b.remaining()];
     b.duplicate().get(a);
     return HexFormat.of().formatHex(a);
   }
 
-  static String sha256(ByteBuffer b) {
+  public static String sha256(ByteBuffer b) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       md.update(b.duplicate());
@@ -82,7 +82,7 @@ final class Fixtures {
   }
 
   /** A writable copy of a fixture directory (the shared files are read-only). */
-  static Path copy(Path dir, Path into) throws IOException {
+  public static Path copy(Path dir, Path into) throws IOException {
     Files.createDirectories(into);
     try (Stream<Path> files = Files.list(dir)) {
       for (Path f : (Iterable<Path>) files::iterator) {
@@ -95,7 +95,7 @@ final class Fixtures {
   }
 
   /** File name -> size and SHA-256 of every file under {@code dir}: equal snapshots, same bytes. */
-  static Map<String, String> snapshot(Path dir) throws IOException {
+  public static Map<String, String> snapshot(Path dir) throws IOException {
     Map<String, String> out = new TreeMap<>();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : (Iterable<Path>) files::iterator) {
