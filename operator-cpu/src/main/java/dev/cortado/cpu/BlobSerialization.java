@@ -16,6 +16,9 @@ import dev.cortado.tensor.TensorProtoCodec;
 import dev.cortado.workspace.Blob;
 import dev.cortado.workspace.DeviceTensors;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
@@ -105,12 +108,10 @@ final class BlobSerialization {
   }
 
   /**
-   * Deserializes one record into {@code blob}. For tensors, {@code first} says whether this is the
-   * name's first record (a new target is made) or a later chunk (written into the target).
+   * Deserializes one non-tensor record (string, counter, DB reader) into {@code blob}; tensor
+   * records go through {@link #tensorChunk} and {@link TensorParts}.
    */
-  static void deserialize(
-      OperatorContext ctx, BlobProto proto, Blob blob, boolean first, boolean keepDevice,
-      String key) {
+  static void deserialize(OperatorContext ctx, BlobProto proto, Blob blob, String key) {
     String type = proto.getType();
     if (proto.hasContentNumChunks()) {
       throw ctx.error(
@@ -118,7 +119,6 @@ final class BlobSerialization {
               + "', which no Cortado deserializer reads");
     }
     switch (type) {
-      case TENSOR -> deserializeTensor(ctx, proto.getTensor(), blob, first, keepDevice, key);
       case STRING -> blob.set(proto.getContent().toString(StandardCharsets.UTF_8));
       case Counter.BLOB_TYPE -> {
         TensorProto t = proto.getTensor();
@@ -142,9 +142,29 @@ final class BlobSerialization {
     }
   }
 
-  private static void deserializeTensor(
-      OperatorContext ctx, TensorProto proto, Blob blob, boolean first, boolean keepDevice,
-      String key) {
+  /**
+   * One tensor record, fully checked: the tensor's type, dims and element count, the chunk's
+   * range [begin, end), and the chunk's elements as a tensor of their own ({@code data}; the whole
+   * tensor when the chunk covers it).
+   */
+  record TensorChunk(DataType type, long[] dims, long numel, long begin, long end, Tensor data) {
+    boolean whole() {
+      return begin == 0 && end == numel;
+    }
+  }
+
+  /**
+   * Checks a tensor record completely before anything is sized by its dims: a known type, a
+   * segment inside [0, numel) and a payload of exactly the segment's length. Only the chunk's own
+   * elements are allocated, so what Load allocates is bounded by the bytes really read.
+   */
+  static TensorChunk tensorChunk(
+      OperatorContext ctx, BlobProto blobProto, boolean keepDevice, String key) {
+    if (blobProto.hasContentNumChunks()) {
+      throw ctx.error("key '" + key + "' holds chunked content (content_num_chunks) of type '"
+          + blobProto.getType() + "', which no Cortado deserializer reads");
+    }
+    TensorProto proto = blobProto.getTensor();
     if (keepDevice && proto.hasDeviceDetail()) {
       DeviceOption d = proto.getDeviceDetail();
       if (d.getDeviceType() != ctx.deviceType()) {
@@ -157,43 +177,98 @@ final class BlobSerialization {
     // The device detail is overwritten with this operator's device (CPU) unless kept; either
     // way the tensor is decoded on the host.
     TensorProto cpu = proto.toBuilder().clearDeviceDetail().build();
-    Tensor target;
-    if (first) {
-      long[] dims = new long[cpu.getDimsCount()];
-      for (int i = 0; i < dims.length; i++) {
-        dims[i] = cpu.getDims(i);
-      }
-      DataType t = DataType.fromNumber(cpu.getDataType().getNumber()).orElse(DataType.FLOAT);
-      long numel = Shapes.numel(dims);
-      if (t == DataType.UNDEFINED && numel == 0) {
-        // Caffe2 (2024) reads an empty untyped tensor as float [0].
-        blob.set(Tensor.allocate(DataType.FLOAT, 0));
-        return;
-      }
-      if (t == DataType.UNDEFINED) {
-        throw ctx.error("record '" + key + "' holds a tensor of type UNDEFINED with " + numel
-            + " elements");
-      }
-      target = Tensor.allocate(t, dims);
-      blob.set(target);
-    } else {
-      target = blob.get(Tensor.class);
+    long[] dims = new long[cpu.getDimsCount()];
+    for (int i = 0; i < dims.length; i++) {
+      dims[i] = cpu.getDims(i);
     }
+    DataType t = DataType.fromNumber(cpu.getDataType().getNumber()).orElse(DataType.FLOAT);
+    long numel;
     try {
-      TensorProtoCodec.readChunkInto(cpu, target);
+      numel = Shapes.numel(dims);
     } catch (RuntimeException e) {
       throw ctx.error("record '" + key + "': " + e.getMessage(), e);
     }
+    if (t == DataType.UNDEFINED && numel == 0) {
+      // Caffe2 (2024) reads an empty untyped tensor as float [0].
+      return new TensorChunk(DataType.FLOAT, new long[] {0}, 0, 0, 0,
+          Tensor.allocate(DataType.FLOAT, 0));
+    }
+    if (t == DataType.UNDEFINED) {
+      throw ctx.error("record '" + key + "' holds a tensor of type UNDEFINED with " + numel
+          + " elements");
+    }
+    long begin = 0;
+    long end = numel;
+    if (cpu.hasSegment()) {
+      begin = cpu.getSegment().getBegin();
+      end = cpu.getSegment().getEnd();
+      if (begin < 0 || begin > end || end > numel) {
+        throw ctx.error("record '" + key + "': invalid chunk: segment [" + begin + ", " + end
+            + ") does not lie within the " + numel + " elements of " + t + " "
+            + Shapes.toString(dims));
+      }
+    }
+    Tensor data;
+    try {
+      if (begin == 0 && end == numel) {
+        data = TensorProtoCodec.toTensor(cpu);
+      } else {
+        // The chunk alone, as a tensor of its length: the codec checks its payload against
+        // that length, and allocates only that.
+        data = TensorProtoCodec.toTensor(
+            cpu.toBuilder().clearDims().addDims(end - begin).clearSegment().build());
+      }
+    } catch (RuntimeException e) {
+      throw ctx.error("record '" + key + "' (chunk [" + begin + ", " + end + ") of " + t + " "
+          + Shapes.toString(dims) + "): " + e.getMessage(), e);
+    }
+    return new TensorChunk(t, dims, numel, begin, end, data);
   }
 
-  /** The element count a tensor record declares and the size of its chunk: {total, chunk}. */
-  static long[] tensorSizes(TensorProto t) {
-    long total = 1;
-    for (long d : t.getDimsList()) {
-      total *= d;
+  /**
+   * The chunks of one tensor read so far; the tensor is allocated, and the chunks copied into it,
+   * only once their lengths sum to its element count.
+   */
+  static final class TensorParts {
+    private final DataType type;
+    private final long[] dims;
+    private final List<TensorChunk> chunks = new ArrayList<>();
+
+    TensorParts(TensorChunk first) {
+      this.type = first.type();
+      this.dims = first.dims();
     }
-    long chunk = t.hasSegment() ? t.getSegment().getEnd() - t.getSegment().getBegin() : total;
-    return new long[] {total, chunk};
+
+    /** Keeps {@code c}; its type and dims must be the first chunk's. */
+    void add(OperatorContext ctx, TensorChunk c, String key) {
+      if (c.type() != type || !Arrays.equals(c.dims(), dims)) {
+        throw ctx.error("record '" + key + "': chunk of " + c.type() + " "
+            + Shapes.toString(c.dims()) + " does not fit the tensor " + type + " "
+            + Shapes.toString(dims) + " of the first chunk");
+      }
+      chunks.add(c);
+    }
+
+    /** Allocates the tensor and copies every chunk into place (call once all are read). */
+    Tensor assemble(OperatorContext ctx, String name) {
+      Tensor target;
+      try {
+        target = Tensor.allocate(type, dims);
+      } catch (RuntimeException e) {
+        throw ctx.error("tensor '" + name + "': " + e.getMessage(), e);
+      }
+      for (TensorChunk c : chunks) {
+        int n = (int) (c.end() - c.begin());
+        if (type == DataType.STRING) {
+          System.arraycopy(c.data().strings(), 0, target.strings(), (int) c.begin(), n);
+        } else {
+          int size = type.elementSize();
+          target.data().put((int) (c.begin() * size), c.data().data(), 0, n * size);
+        }
+      }
+      chunks.clear();
+      return target;
+    }
   }
 
   /** Blob names from DB keys: cut at the first {@code #%}. */

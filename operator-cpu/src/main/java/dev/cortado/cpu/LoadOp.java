@@ -71,13 +71,18 @@ final class LoadOp implements Operator {
   private static final class BlobState {
     final boolean isTensor;
     final long total;
+    /** The first record of the blob, named when its chunks do not add up. */
+    final String firstKey;
     long current;
     /** Chunk begin to end, for overlap detection. */
     final TreeMap<Long, Long> segments = new TreeMap<>();
+    /** The chunks read so far, until they make the whole tensor (then null). */
+    BlobSerialization.TensorParts parts;
 
-    BlobState(boolean isTensor, long total, long current) {
+    BlobState(boolean isTensor, long total, long current, String firstKey) {
       this.isTensor = isTensor;
       this.total = total;
+      this.firstKey = firstKey;
       this.current = current;
     }
   }
@@ -189,18 +194,12 @@ final class LoadOp implements Operator {
         if (!first) {
           throw ctx.error("blob duplicated: '" + name + "' (record '" + key + "')");
         }
-        BlobSerialization.deserialize(ctx, proto, blob, true, keepDevice, key);
-        states.put(name, new BlobState(false, 0, 0));
+        BlobSerialization.deserialize(ctx, proto, blob, key);
+        states.put(name, new BlobState(false, 0, 0, key));
         loaded++;
         return;
       }
-      long[] sizes = BlobSerialization.tensorSizes(proto.getTensor());
-      long begin = proto.getTensor().hasSegment() ? proto.getTensor().getSegment().getBegin() : 0;
-      long end = begin + sizes[1];
-      if (first) {
-        state = new BlobState(true, sizes[0], 0);
-        states.put(name, state);
-      } else {
+      if (!first) {
         if (!state.isTensor) {
           throw ctx.error("blob '" + name + "' mixes a tensor record with other records");
         }
@@ -212,6 +211,23 @@ final class LoadOp implements Operator {
           throw ctx.error("partial tensor '" + name + "' needs a segment (record '" + key + "')");
         }
       }
+      // The record is checked in full (and only its own elements allocated) before anything is
+      // sized by the dims it declares.
+      BlobSerialization.TensorChunk chunk =
+          BlobSerialization.tensorChunk(ctx, proto, keepDevice, key);
+      long begin = chunk.begin();
+      long end = chunk.end();
+      if (first) {
+        state = new BlobState(true, chunk.numel(), 0, key);
+        states.put(name, state);
+        if (chunk.whole()) {
+          blob.set(chunk.data());
+          state.current = chunk.numel();
+          loaded++;
+          return;
+        }
+        state.parts = new BlobSerialization.TensorParts(chunk);
+      }
       Map.Entry<Long, Long> before = state.segments.floorEntry(begin);
       Map.Entry<Long, Long> after = state.segments.ceilingEntry(begin);
       if (end > begin
@@ -219,15 +235,17 @@ final class LoadOp implements Operator {
         throw ctx.error("chunk [" + begin + ", " + end + ") of tensor '" + name
             + "' overlaps a chunk read earlier (record '" + key + "')");
       }
-      BlobSerialization.deserialize(ctx, proto, blob, first, keepDevice, key);
+      state.parts.add(ctx, chunk, key);
       if (end > begin) {
         state.segments.put(begin, end);
       }
-      state.current += sizes[1];
+      state.current += end - begin;
       if (state.current > state.total) {
         throw ctx.error("tensor parts are bigger than the target size for tensor '" + name + "'");
       }
       if (state.current == state.total) {
+        blob.set(state.parts.assemble(ctx, name));
+        state.parts = null;
         loaded++;
       }
     }
@@ -257,7 +275,7 @@ final class LoadOp implements Operator {
       BlobState s = e.getValue();
       if (s.current != s.total) {
         throw ctx.error("data size mismatch for blob '" + e.getKey() + "': expected " + s.total
-            + " elements, read " + s.current);
+            + " elements, read " + s.current + " (first record '" + s.firstKey + "')");
       }
     }
     if (loadAll || loading.loaded == ctx.outputCount()) {

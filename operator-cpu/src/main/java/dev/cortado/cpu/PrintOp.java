@@ -15,6 +15,7 @@ import java.math.RoundingMode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -66,7 +67,14 @@ final class PrintOp implements Operator {
             : "Blob " + ctx.inputName(0) + " of type "
                 + (value == null ? "(empty)" : value.getClass().getName());
     if (toFile) {
-      Path file = Path.of(ctx.workspace().rootFolder(), ctx.inputName(0) + ".log");
+      Path file;
+      try {
+        file = Path.of(ctx.workspace().rootFolder(), ctx.inputName(0) + ".log");
+      } catch (InvalidPathException e) {
+        throw ctx.error("cannot print blob '" + ctx.inputName(0) + "' to a file: "
+            + ctx.workspace().rootFolder() + "/" + ctx.inputName(0) + ".log is no valid path: "
+            + e.getReason(), e);
+      }
       try (Writer w =
           Files.newBufferedWriter(
               file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {

@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Caffe2's {@code Save} (§12.3): writes every input into a NEW DB in Caffe2's layout, tensors
@@ -48,6 +49,8 @@ final class SaveOp implements Operator {
   private final List<String> names;
   private final long defaultChunk;
   private final List<BlobSerializationOptions> options;
+  /** Each options entry's blob_name_regex, compiled once; null where the regex is empty. */
+  private final List<Pattern> regexes = new ArrayList<>();
 
   SaveOp(OperatorContext ctx) {
     this.ctx = ctx;
@@ -103,6 +106,13 @@ final class SaveOp implements Operator {
         if (o.getFloatFormat() == BlobSerializationOptions.FloatFormat.FLOAT_BFLOAT16) {
           throw args.error("options", "asks for float_format BFLOAT16, which Cortado does not write");
         }
+        String regex = o.getBlobNameRegex();
+        try {
+          regexes.add(regex.isEmpty() ? null : Pattern.compile(regex));
+        } catch (PatternSyntaxException e) {
+          throw args.error("options", "holds a blob_name_regex that does not compile: '" + regex
+              + "': " + e.getDescription());
+        }
       }
     }
   }
@@ -129,9 +139,10 @@ final class SaveOp implements Operator {
 
   /** The first options entry whose regex is empty or matches the whole name decides the chunk size. */
   private long chunkFor(String name) {
-    for (BlobSerializationOptions o : options) {
-      String regex = o.getBlobNameRegex();
-      if (regex.isEmpty() || Pattern.matches(regex, name)) {
+    for (int i = 0; i < options.size(); i++) {
+      BlobSerializationOptions o = options.get(i);
+      Pattern regex = regexes.get(i);
+      if (regex == null || regex.matcher(name).matches()) {
         long c = o.getChunkSize();
         // In SerializationOptions 0 means the default and -1 means no chunking.
         return c == 0 ? defaultChunk : c == -1 ? 0 : c;

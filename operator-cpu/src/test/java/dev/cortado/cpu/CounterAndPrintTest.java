@@ -4,6 +4,7 @@ import static dev.cortado.cpu.CpuTesting.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cortado.CortadoException;
 import dev.cortado.tensor.DataType;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.workspace.Workspace;
@@ -66,6 +67,21 @@ class CounterAndPrintTest {
           .containsExactly(
               "Tensor x of type float. Dims: (2,2,): 1,2.5,-3",
               "Tensor x of type float. Dims: (2,2,): 1,2.5,-3");
+    }
+  }
+
+  /** I-D2: a blob name that is no file name is the operator's error, naming blob and path. */
+  @Test
+  void printToFileOfABlobNamedWithNulIsAnOperatorError(@TempDir Path root) {
+    try (Workspace ws = workspace(root)) {
+      ws.createBlob("a\0b").set(floats(1f));
+      assertThatThrownBy(() -> ws.runOperatorOnce(op(
+              "type: 'Print' input: 'a\\000b' arg { name: 'to_file' i: 1 }")))
+          .isInstanceOf(CortadoException.class)
+          .hasMessageContaining("Print")
+          .hasMessageContaining("cannot print blob 'a\0b' to a file")
+          .hasMessageContaining("a\0b.log is no valid path");
+      assertThat(root.toFile().list()).isEmpty();
     }
   }
 

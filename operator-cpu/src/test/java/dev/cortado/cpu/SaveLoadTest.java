@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.cortado.CortadoException;
 import dev.cortado.db.Cursor;
 import dev.cortado.db.Db;
 import dev.cortado.db.DbReader;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
+import dev.cortado.operator.ArgumentException;
 import dev.cortado.proto.BlobProto;
 import dev.cortado.proto.BlobSerializationOptions;
 import dev.cortado.proto.DeviceOption;
@@ -423,6 +425,103 @@ class SaveLoadTest {
           + " arg { name: 'db' s: 'again.minidb' } arg { name: 'db_type' s: 'minidb' }"));
       List<String> keys = new ArrayList<>(records("minidb", root.resolve("again.minidb").toString()).keySet());
       assertThat(keys).containsExactly("b#%0");
+    }
+  }
+
+  /** I-D1: a chunk is checked in full, and the tensor allocated only once its chunks are read. */
+  @Test
+  void loadAllocatesOnlyWhatTheChunksHold() {
+    TensorProto.Segment first = TensorProto.Segment.newBuilder().setBegin(0).setEnd(1).build();
+    Map<String, TensorProto.Builder> lies = new LinkedHashMap<>();
+    lies.put("strings", TensorProto.newBuilder().addDims(1_000_000_000L)
+        .setDataType(TensorProto.DataType.STRING).addStringData(ByteString.copyFromUtf8("a"))
+        .setSegment(first));
+    lies.put("floats", TensorProto.newBuilder().addDims(400_000_000L)
+        .setDataType(TensorProto.DataType.FLOAT).addFloatData(1).setSegment(first));
+    lies.put("huge", TensorProto.newBuilder().addDims(1_000_000_000L).addDims(1_000_000_000L)
+        .setDataType(TensorProto.DataType.FLOAT).addFloatData(1).setSegment(first));
+    lies.put("short", TensorProto.newBuilder().addDims(4).setDataType(TensorProto.DataType.INT32)
+        .addInt32Data(1).setSegment(TensorProto.Segment.newBuilder().setBegin(0).setEnd(2)));
+    lies.put("outside", TensorProto.newBuilder().addDims(4).setDataType(TensorProto.DataType.INT32)
+        .addInt32Data(1).setSegment(TensorProto.Segment.newBuilder().setBegin(3).setEnd(5)));
+    Map<String, String> expected = Map.of(
+        "strings", "data size mismatch for blob 'strings': expected 1000000000 elements, read 1"
+            + " (first record 'strings#%0')",
+        "floats", "data size mismatch for blob 'floats': expected 400000000 elements, read 1"
+            + " (first record 'floats#%0')",
+        "huge", "record 'huge#%0': shape [1000000000,1000000000] declares more than",
+        "short", "record 'short#%0' (chunk [0, 2) of INT32 [4])",
+        "outside", "record 'outside#%0': invalid chunk: segment [3, 5)");
+    try (Workspace ws = workspace(root)) {
+      for (Map.Entry<String, TensorProto.Builder> e : lies.entrySet()) {
+        String name = e.getKey();
+        writeRecords("minidb", root.resolve(name + ".minidb").toString(),
+            Map.of(name + "#%0", tensorBlob(name, e.getValue())));
+        assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'Load' output: '" + name + "'"
+                + " arg { name: 'db' s: '" + name + ".minidb' } arg { name: 'db_type' s: 'minidb' }")))
+            .isInstanceOf(CortadoException.class)
+            .hasMessageContaining(expected.get(name));
+      }
+    }
+  }
+
+  @Test
+  void loadReassemblesChunksInAnyOrderAndChecksTheirHeaders() {
+    Map<String, BlobProto> recs = new LinkedHashMap<>();
+    for (int[] seg : new int[][] {{2, 4}, {0, 2}}) {
+      TensorProto.Builder s = TensorProto.newBuilder().addDims(2).addDims(2)
+          .setDataType(TensorProto.DataType.STRING)
+          .setSegment(TensorProto.Segment.newBuilder().setBegin(seg[0]).setEnd(seg[1]));
+      TensorProto.Builder f = TensorProto.newBuilder().addDims(4)
+          .setDataType(TensorProto.DataType.FLOAT)
+          .setSegment(TensorProto.Segment.newBuilder().setBegin(seg[0]).setEnd(seg[1]));
+      for (int i = seg[0]; i < seg[1]; i++) {
+        s.addStringData(ByteString.copyFromUtf8("s" + i));
+        f.addFloatData(i + 0.5f);
+      }
+      recs.put("s#%" + seg[0], tensorBlob("s", s));
+      recs.put("f#%" + seg[0], tensorBlob("f", f));
+    }
+    writeRecords("minidb", root.resolve("parts.minidb").toString(), recs);
+    Map<String, BlobProto> mixed = new LinkedHashMap<>();
+    mixed.put("m#%0", tensorBlob("m", TensorProto.newBuilder().addDims(4)
+        .setDataType(TensorProto.DataType.INT32).addInt32Data(1).addInt32Data(2)
+        .setSegment(TensorProto.Segment.newBuilder().setBegin(0).setEnd(2))));
+    mixed.put("m#%1", tensorBlob("m", TensorProto.newBuilder().addDims(4)
+        .setDataType(TensorProto.DataType.INT64).addInt64Data(3).addInt64Data(4)
+        .setSegment(TensorProto.Segment.newBuilder().setBegin(2).setEnd(4))));
+    writeRecords("minidb", root.resolve("mixed.minidb").toString(), mixed);
+    try (Workspace ws = workspace(root)) {
+      ws.runOperatorOnce(op("type: 'Load' output: 's' output: 'f'"
+          + " arg { name: 'db' s: 'parts.minidb' } arg { name: 'db_type' s: 'minidb' }"));
+      Tensor s = ws.blob("s").get(Tensor.class);
+      assertThat(s.dims()).containsExactly(2, 2);
+      List<String> values = new ArrayList<>();
+      for (byte[] b : s.strings()) {
+        values.add(new String(b, StandardCharsets.UTF_8));
+      }
+      assertThat(values).containsExactly("s0", "s1", "s2", "s3");
+      assertThat(floatsOf(ws.blob("f").get(Tensor.class))).containsExactly(0.5f, 1.5f, 2.5f, 3.5f);
+      assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'Load' output: 'm'"
+              + " arg { name: 'db' s: 'mixed.minidb' } arg { name: 'db_type' s: 'minidb' }")))
+          .hasMessageContaining("record 'm#%1': chunk of INT64 [4] does not fit the tensor INT32 [4]");
+    }
+  }
+
+  /** I-D2: a regex that does not compile is the argument's error, before the operator runs. */
+  @Test
+  void saveRefusesARegexThatDoesNotCompile() {
+    byte[] options = SerializationOptions.newBuilder()
+        .addOptions(BlobSerializationOptions.newBuilder().setBlobNameRegex("(").setChunkSize(3))
+        .build().toByteArray();
+    try (Workspace ws = workspace(root)) {
+      ws.createBlob("w").set(floats(1f, 2f));
+      assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'Save' input: 'w'"
+              + " arg { name: 'db' s: 'bad.minidb' } arg { name: 'db_type' s: 'minidb' }"
+              + " arg { name: 'options' s: '" + escape(options) + "' }")))
+          .isInstanceOf(ArgumentException.class)
+          .hasMessageContaining("options")
+          .hasMessageContaining("blob_name_regex that does not compile: '('");
     }
   }
 }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Assumptions;
  */
 final class KnownBugs {
   /** Open markers; see /work/COORD.md. */
-  static final Set<String> OPEN = Set.of("I-D1", "I-D2");
+  static final Set<String> OPEN = Set.of();
 
   private KnownBugs() {}
 

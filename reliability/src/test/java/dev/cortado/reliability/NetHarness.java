@@ -111,11 +111,9 @@ final class NetHarness {
   /**
    * Raw exceptions already filed in /work/COORD.md, as "operator type: exception class" to marker:
    * tolerated while the marker is open ({@link KnownBugs}) so that fuzzing goes on past them; each
-   * has a case in {@link KnownBugsTest}.
+   * has a test case tied to its marker.
    */
-  static final java.util.Map<String, String> KNOWN = java.util.Map.of(
-      "Print: java.nio.file.InvalidPathException", "I-D2",
-      "Save: java.util.regex.PatternSyntaxException", "I-D2");
+  static final java.util.Map<String, String> KNOWN = java.util.Map.of();
 
   private static final java.util.regex.Pattern OPERATOR =
       java.util.regex.Pattern.compile("operator (\\S+) \\(index");
