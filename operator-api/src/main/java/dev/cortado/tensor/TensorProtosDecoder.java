@@ -103,12 +103,6 @@ public final class TensorProtosDecoder {
   private Slot[] slots = new Slot[0];
   private int protoCount = -1;
 
-  /** Records up to this size get {@link #touchLines} before they are parsed. */
-  private static final int TOUCH_LIMIT = 4096;
-
-  /** Where {@link #touchLines} puts what it read, so the reads are not optimised away. */
-  private int touched;
-
   /** False only in tests: every read byte by byte, the reference for the fast paths. */
   private final boolean fastPaths;
 
@@ -147,9 +141,6 @@ public final class TensorProtosDecoder {
     this.base = value.position();
     int end = value.limit();
     this.wordEnd = fastPaths ? end - 8 : -1;
-    if (end - base <= TOUCH_LIMIT) {
-      touchLines(base, end);
-    }
     int n = 0;
     pos = base;
     while (pos < end) {
@@ -295,24 +286,6 @@ public final class TensorProtosDecoder {
   /** The key given to the last {@link #parse}. */
   String key() {
     return key;
-  }
-
-  /**
-   * Reads one byte of each 64-byte line of {@code [from, end)} so that the record's cache misses
-   * overlap, as a memcpy's would, instead of arriving one at a time as the parser goes from the
-   * header to a trailing proto (the label) and then the copy starts. On LMDB, whose page layout
-   * defeats the hardware prefetcher, this made read+decode of 60k fmnist records ~6% faster;
-   * for cached records it costs ~13 loads. Larger records are left to the copy's own streaming.
-   */
-  private void touchLines(int from, int end) {
-    if (end <= from) {
-      return;
-    }
-    int t = buf.get(end - 1);
-    for (int i = from + 64; i < end; i += 64) {
-      t += buf.get(i);
-    }
-    touched = t;
   }
 
   // ---------------------------------------------------------------------------------------------
