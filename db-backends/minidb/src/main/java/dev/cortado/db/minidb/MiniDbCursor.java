@@ -72,7 +72,8 @@ public final class MiniDbCursor implements Cursor {
   @Override
   public void next() {
     checkReadable();
-    long nextOffset = offset + HEADER_BYTES + key.remaining() + value.remaining();
+    // Capacities: the caller may have moved the position of the buffers it was handed.
+    long nextOffset = offset + HEADER_BYTES + key.capacity() + value.capacity();
     load(nextOffset, ordinal < 0 ? -1 : ordinal + 1, fileSize);
   }
 
@@ -85,16 +86,25 @@ public final class MiniDbCursor implements Cursor {
     return key != null;
   }
 
+  /**
+   * The current key: the same read-only view on every call until the cursor moves, reset to
+   * position 0, limit = length and big-endian each time (no {@code duplicate()} per call).
+   */
   @Override
   public ByteBuffer key() {
     checkReadable();
-    return key.duplicate();
+    return pristine(key);
   }
 
+  /** The current value; handed out as {@link #key()} is. */
   @Override
   public ByteBuffer value() {
     checkReadable();
-    return value.duplicate();
+    return pristine(value);
+  }
+
+  private static ByteBuffer pristine(ByteBuffer view) {
+    return view.clear().order(ByteOrder.BIG_ENDIAN);
   }
 
   /** The byte offset of the current record. */
@@ -174,9 +184,19 @@ public final class MiniDbCursor implements Cursor {
       throw fail(null, "is truncated: only " + remaining + " bytes remain after the last whole"
           + " record, a record header needs " + HEADER_BYTES, true);
     }
-    ByteBuffer header = slice(at, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    int keyLength = header.getInt(0);
-    int valueLength = header.getInt(4);
+    int keyLength;
+    int valueLength;
+    if (window != null && at >= windowStart
+        && at + HEADER_BYTES <= windowStart + window.capacity()) {
+      // The usual case: read the header in place rather than through a slice per record.
+      int i = (int) (at - windowStart);
+      keyLength = littleEndianInt(window, i);
+      valueLength = littleEndianInt(window, i + 4);
+    } else {
+      ByteBuffer header = slice(at, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      keyLength = header.getInt(0);
+      valueLength = header.getInt(4);
+    }
     if (keyLength <= 0) {
       throw fail(null, badLength(keyLength, "key"), false);
     }
@@ -197,6 +217,12 @@ public final class MiniDbCursor implements Cursor {
     ByteBuffer valueBytes = slice(at + HEADER_BYTES + keyLength, valueLength);
     key = keyBytes;
     value = valueBytes;
+  }
+
+  /** The little-endian int at {@code index}, whatever {@code b}'s own byte order. */
+  private static int littleEndianInt(ByteBuffer b, int index) {
+    int v = b.getInt(index);
+    return b.order() == ByteOrder.LITTLE_ENDIAN ? v : Integer.reverseBytes(v);
   }
 
   private static String badLength(int length, String what) {
