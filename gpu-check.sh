@@ -5,7 +5,7 @@
 #       Builds ./gpu-bundle/ (git-ignored, < 60 MiB): a jlink'ed Java runtime with only the modules
 #       the jars need, the jars of operator-cuda and its dependencies (no RocksDB, no LMDB: the check
 #       reads minidb, which is pure Java), the test classes with the pinned JUnit console launcher,
-#       and a copy of ../shared/testdata/fmnist-mini.
+#       and a copy of testdata/fmnist-mini.
 #
 #   ./gpu-check.sh run OUTDIR     (on the GPU machine: no Java, no Maven, no network needed)
 #       Uses only ./gpu-bundle and writes everything to OUTDIR:
@@ -71,7 +71,7 @@ prepare() {
   cp "$staged"/junit/junit-platform-console-standalone-*.jar "$BUNDLE/junit/" \
     || die "the JUnit console launcher was not staged"
 
-  local testdata="${CORTADO_TESTDATA:-$ROOT/../shared/testdata}"
+  local testdata="${CORTADO_TESTDATA:-$ROOT/testdata}"
   [ -f "$testdata/fmnist-mini/expectations.json" ] || die "no fmnist-mini under $testdata"
   cp -r "$testdata/fmnist-mini" "$BUNDLE/testdata/"
   # One test checks that STRING outputs are refused on CUDA; it reads all-dtypes' minidb (18 KiB).

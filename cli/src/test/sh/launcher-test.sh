@@ -4,7 +4,7 @@
 # the real JVM flags, plugin jars from CORTADO_PLUGINS_DIR and CORTADO_CLASSPATH, the error style.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
-testdata="${CORTADO_TESTDATA:-$root/../shared/testdata}"
+testdata="${CORTADO_TESTDATA:-$root/testdata}"
 export CORTADO_NO_BUILD=1 # the reactor has just packaged the CLI
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/cortado-launcher-test.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT

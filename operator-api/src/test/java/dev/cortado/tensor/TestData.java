@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The shared fixtures in ../shared/testdata, read in place (minidb framing parsed here). */
+/** The shared fixtures in testdata, read in place (minidb framing parsed here). */
 final class TestData {
   static final List<String> DATASETS =
       List.of("fmnist-mini", "all-dtypes", "wire-variants", "key-order");

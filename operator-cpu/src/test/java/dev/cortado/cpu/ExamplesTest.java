@@ -46,7 +46,7 @@ class ExamplesTest {
       if (op.getType().equals("CreateDB")) {
         for (Argument.Builder a : op.getArgBuilderList()) {
           if (a.getName().equals("db")) {
-            assertThat(a.getS().toStringUtf8()).isEqualTo("../shared/testdata/fmnist-mini/fmnist-mini.minidb");
+            assertThat(a.getS().toStringUtf8()).isEqualTo("testdata/fmnist-mini/fmnist-mini.minidb");
             a.setS(com.google.protobuf.ByteString.copyFromUtf8(FMNIST.resolve("fmnist-mini.minidb").toString()));
           }
         }

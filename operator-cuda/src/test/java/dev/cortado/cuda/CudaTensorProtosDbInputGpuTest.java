@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** The CUDA operators on a real device; skipped (visibly) without one. */
 class CudaTensorProtosDbInputGpuTest {
   private static final Path FMNIST = Path.of(System.getProperty("cortado.testdata",
-      "../../shared/testdata")).resolve("fmnist-mini");
+      "../../testdata")).resolve("fmnist-mini");
 
   @BeforeEach
   void requireGpu() {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class CudaTensorProtosDbInputTest {
   private static final Path TESTDATA = Path.of(System.getProperty("cortado.testdata",
-      "../../shared/testdata"));
+      "../../testdata"));
   private static final Path FMNIST = TESTDATA.resolve("fmnist-mini");
 
   private final FakeCopyEngine engine = new FakeCopyEngine(1);

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 10, unit = TimeUnit.MINUTES) // a hang guard, not a timing assertion
 class ConformanceTest {
   private static final Path TESTDATA = Path.of(System.getProperty("cortado.testdata",
-      "../../shared/testdata"));
+      "../../testdata"));
   private static final List<String> DATASETS =
       List.of("fmnist-mini", "all-dtypes", "wire-variants", "key-order");
   /** Backends whose fixture directories are written to when opened, so tests read a copy. */

@@ -5,8 +5,8 @@ import java.nio.file.Path;
 
 /**
  * Finds the shared test vectors ({@code testdata/} with {@code fmnist-mini/}, {@code bad-inputs/}
- * and so on): the system property {@code cortado.testdata} when set, else a {@code
- * shared/testdata} folder in the working directory or one of its parents.
+ * and so on): the system property {@code cortado.testdata} when set, else a {@code testdata}
+ * folder in the working directory or one of its parents.
  */
 public final class TestData {
   /** The system property that points at the test vectors. */
@@ -27,7 +27,7 @@ public final class TestData {
       return root;
     }
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve("shared").resolve("testdata");
+      Path candidate = dir.resolve("testdata");
       if (Files.isDirectory(candidate.resolve("bad-inputs"))) {
         return candidate;
       }
