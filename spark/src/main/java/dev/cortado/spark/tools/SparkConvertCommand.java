@@ -1,0 +1,180 @@
+package dev.cortado.spark.tools;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cortado spark-convert}: any DB or shard set into N shards of any backend, or Parquet. */
+@Command(
+    name = "spark-convert",
+    sortOptions = false,
+    mixinStandardHelpOptions = true,
+    description = {
+      "Converts a DB, a directory of shard DBs or a glob into N shard DBs of any backend"
+          + " (shard-00000-of-0000N, with _manifest.json and _SUCCESS), or into N Parquet files"
+          + " with the tensors schema; a Parquet directory as --db converts back. Keys and values"
+          + " are kept; each shard is written in key order. Runs on Spark, local[2] by default."
+    })
+final class SparkConvertCommand implements Callable<Integer> {
+  /** What --format names. */
+  enum Format {
+    tensorprotos,
+    parquet
+  }
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--db",
+      required = true,
+      paramLabel = "PATH",
+      description = "What to read: a DB, a directory of shard DBs, a glob, or a Parquet directory.")
+  String db;
+
+  @Option(
+      names = "--db-type",
+      paramLabel = "TYPE",
+      description =
+          "Backend of --db: lmdb, leveldb, rocksdb, minidb, a plugin's name, or parquet"
+              + " (default: detected).")
+  String dbType;
+
+  @Option(
+      names = "--num-shards",
+      paramLabel = "S",
+      description = "Read only shard --shard-id of S, as Caffe2's DBReader strides (default: 1).")
+  Integer numShards;
+
+  @Option(
+      names = "--shard-id",
+      paramLabel = "K",
+      description = "Which shard to read with --num-shards (default: 0).")
+  Integer shardId;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write.")
+  String out;
+
+  @Option(
+      names = "--out-shards",
+      required = true,
+      paramLabel = "N",
+      description = "How many shard DBs (or at most how many Parquet files) to write.")
+  int outShards;
+
+  @Option(
+      names = "--out-type",
+      paramLabel = "TYPE",
+      description = "Backend of the shards (default: --db-type when it names a DB backend, else lmdb).")
+  String outType;
+
+  @Option(
+      names = "--format",
+      paramLabel = "FORMAT",
+      defaultValue = "tensorprotos",
+      description = "tensorprotos (shard DBs) or parquet (default: ${DEFAULT-VALUE}).")
+  Format format;
+
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
+      defaultValue = SparkSessions.DEFAULT_MASTER,
+      description = "Spark master (default: ${DEFAULT-VALUE}; a cluster's URL runs it there).")
+  String master;
+
+  @Option(names = "--overwrite", description = "Replace --out if it exists.")
+  boolean overwrite;
+
+  @Override
+  public Integer call() {
+    if (outShards < 1) {
+      throw new ToolException("--out-shards must be >= 1, got " + outShards);
+    }
+    if (shardId != null && numShards == null) {
+      throw new ToolException("--shard-id needs --num-shards");
+    }
+    Main root = Main.root(spec);
+    SparkSession spark =
+        SparkSessions.start(
+            "spark-convert", master, SparkSessions.progressWanted(root.quiet), root.verbose);
+    try {
+      Outputs.checkOut(spark, out, overwrite);
+      boolean parquetIn = isParquet(spark);
+      Dataset<Row> records = parquetIn ? readParquet(spark) : readDb(spark);
+      Outputs.Written written;
+      if (format == Format.parquet) {
+        written = Outputs.writeParquet(records, out, outShards, overwrite);
+        Outputs.summary(spec.commandLine().getOut(), "spark-convert", written, "files (parquet)", out);
+      } else {
+        String type = outputType();
+        written = Outputs.writeShards(records, out, outShards, type, overwrite);
+        Outputs.summary(
+            spec.commandLine().getOut(), "spark-convert", written, "shards (" + type + ")", out);
+      }
+      return 0;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private String outputType() {
+    if (outType != null) {
+      return outType;
+    }
+    if (dbType != null && !dbType.equalsIgnoreCase("parquet")) {
+      return dbType;
+    }
+    return "lmdb";
+  }
+
+  /** --db-type parquet, or --db a directory that holds .parquet files (or a .parquet file). */
+  private boolean isParquet(SparkSession spark) {
+    if (dbType != null) {
+      return dbType.toLowerCase(Locale.ROOT).equals("parquet");
+    }
+    Path path = new Path(db);
+    try {
+      FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(path)) {
+        return false;
+      }
+      FileStatus status = fs.getFileStatus(path);
+      if (!status.isDirectory()) {
+        return path.getName().endsWith(".parquet");
+      }
+      FileStatus[] parts = fs.globStatus(new Path(path, "*.parquet"));
+      return parts != null && parts.length > 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot look at --db " + db, e);
+    }
+  }
+
+  private Dataset<Row> readParquet(SparkSession spark) {
+    if (numShards != null) {
+      throw new ToolException("--num-shards/--shard-id read DBs, not Parquet (--db " + db + ")");
+    }
+    return spark.read().parquet(db);
+  }
+
+  private Dataset<Row> readDb(SparkSession spark) {
+    DataFrameReader reader = spark.read().format("tensorprotos");
+    if (dbType != null) {
+      reader = reader.option("db_type", dbType);
+    }
+    if (numShards != null) {
+      reader = reader.option("num_shards", numShards).option("shard_id", shardId == null ? 0 : shardId);
+    }
+    return reader.load(db);
+  }
+}
