@@ -1,0 +1,157 @@
+package dev.cortado.spark.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cortado.db.testkit.FixtureFiles;
+import dev.cortado.db.testkit.TestData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code cortado spark-convert} end to end in local mode, each output reopened by Cortado. */
+class SparkConvertCommandTest {
+  private static final Comparator<byte[]> KEY_ORDER = java.util.Arrays::compareUnsigned;
+
+  @TempDir Path tmp;
+
+  @Test
+  void caffe2LmdbIntoFourLmdbShards() throws IOException {
+    Path source = FixtureFiles.copy(TestData.root().resolve("fmnist-mini/lmdb"), tmp.resolve("src"));
+    Path out = tmp.resolve("out/shards");
+    Cli.Result r =
+        Cli.run(
+            "spark-convert", "--db", source.toString(), "--out", out.toString(),
+            "--out-shards", "4", "--out-type", "lmdb");
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdout())
+        .matches(
+            "spark-convert: 256 records, 4 shards \\(lmdb\\), [0-9.]+ MB in \\Q" + out
+                + "\\E, [0-9.]+ s \\([0-9]+ records/s\\)\\R");
+    assertThat(out.resolve("_SUCCESS")).exists();
+    assertThat(out.resolve("_manifest.json")).exists();
+    assertThat(out.resolve("_temporary")).doesNotExist();
+    assertThat(Cli.shardDirs(out).stream().map(p -> p.getFileName().toString()))
+        .containsExactly(
+            "shard-00000-of-00004", "shard-00001-of-00004", "shard-00002-of-00004",
+            "shard-00003-of-00004");
+    assertShardsHold(IdDataset.scan("lmdb", source.toString()), out, "lmdb");
+  }
+
+  @Test
+  void parquetAndBackGivesByteIdenticalValues() throws IOException {
+    Path source =
+        Files.copy(
+            TestData.root().resolve("fmnist-mini/fmnist-mini.minidb"), tmp.resolve("src.minidb"));
+    Path parquet = tmp.resolve("parquet");
+    Cli.Result toParquet =
+        Cli.run(
+            "spark-convert", "--db", source.toString(), "--db-type", "minidb",
+            "--out", parquet.toString(), "--out-shards", "3", "--format", "parquet", "-q");
+    assertThat(toParquet.exitCode()).as(toParquet.stderr()).isZero();
+    assertThat(toParquet.stdout()).startsWith("spark-convert: 256 records, 3 files (parquet), ");
+    try (Stream<Path> files = Files.list(parquet)) {
+      assertThat(files.filter(p -> p.toString().endsWith(".parquet")).count()).isEqualTo(3);
+    }
+    assertThat(parquet.resolve("_SUCCESS")).exists();
+
+    // A Parquet directory as --db is detected.
+    Path back = tmp.resolve("back");
+    Cli.Result fromParquet =
+        Cli.run(
+            "spark-convert", "--db", parquet.toString(), "--out", back.toString(),
+            "--out-shards", "2", "--out-type", "rocksdb", "-q");
+    assertThat(fromParquet.exitCode()).as(fromParquet.stderr()).isZero();
+    assertThat(fromParquet.stdout()).startsWith("spark-convert: 256 records, 2 shards (rocksdb), ");
+    assertShardsHold(IdDataset.scan("minidb", source.toString()), back, "rocksdb");
+  }
+
+  @Test
+  void refusesAnExistingOutUnlessOverwrite() throws IOException {
+    String source = tmp.resolve("src-lmdb").toString();
+    IdDataset.write("lmdb", source, 50);
+    Path out = Files.createDirectories(tmp.resolve("taken"));
+    Files.writeString(out.resolve("keep.txt"), "still here");
+    Cli.Result refused =
+        Cli.run("spark-convert", "--db", source, "--out", out.toString(), "--out-shards", "2", "-q");
+    assertThat(refused.exitCode()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(refused.stderr())
+        .isEqualTo(
+            "cortado spark-convert: error: --out " + out
+                + " already exists; pass --overwrite to replace it" + System.lineSeparator());
+    assertThat(out.resolve("keep.txt")).hasContent("still here");
+
+    Cli.Result replaced =
+        Cli.run(
+            "spark-convert", "--db", source, "--db-type", "lmdb", "--out", out.toString(),
+            "--out-shards", "2", "--overwrite", "-q");
+    assertThat(replaced.exitCode()).as(replaced.stderr()).isZero();
+    assertThat(out.resolve("keep.txt")).doesNotExist();
+    assertShardsHold(IdDataset.scan("lmdb", source), out, "lmdb");
+  }
+
+  @Test
+  void readsOneCaffe2ShardWithNumShardsAndShardId() throws IOException {
+    String source = tmp.resolve("striped-lmdb").toString();
+    IdDataset.write("lmdb", source, 100);
+    Path out = tmp.resolve("shard-1-of-3");
+    Cli.Result r =
+        Cli.run(
+            "spark-convert", "--db", source, "--db-type", "lmdb", "--num-shards", "3",
+            "--shard-id", "1", "--out", out.toString(), "--out-shards", "1", "--out-type",
+            "minidb", "-q");
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    List<String> keys =
+        IdDataset.scan("minidb", Cli.shardDirs(out).get(0).toString()).stream()
+            .map(IdDataset.Record::keyString)
+            .collect(Collectors.toList());
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i < 100; i += 3) {
+      expected.add(IdDataset.key(i));
+    }
+    assertThat(keys).isEqualTo(expected);
+  }
+
+  @Test
+  void badCommandLinesSayWhatIsWrong() {
+    Cli.Result zero =
+        Cli.run("spark-convert", "--db", "x", "--out", tmp.resolve("o").toString(), "--out-shards", "0");
+    assertThat(zero.exitCode()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(zero.stderr()).contains("--out-shards must be >= 1, got 0");
+    Cli.Result missing = Cli.run("spark-convert", "--out", "o", "--out-shards", "2");
+    assertThat(missing.exitCode()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(missing.stderr()).contains("Missing required option: '--db=PATH'");
+  }
+
+  /**
+   * Each shard, opened by Cortado's own backend, is in key order; the shards are disjoint and
+   * together hold exactly {@code expected}, values byte for byte.
+   */
+  static void assertShardsHold(List<IdDataset.Record> expected, Path out, String dbType)
+      throws IOException {
+    List<IdDataset.Record> union = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Path shard : Cli.shardDirs(out)) {
+      List<IdDataset.Record> records = IdDataset.scan(dbType, shard.toString());
+      assertThat(records.stream().map(IdDataset.Record::key).collect(Collectors.toList()))
+          .as("keys of %s", shard)
+          .isSortedAccordingTo(KEY_ORDER);
+      for (IdDataset.Record rec : records) {
+        assertThat(seen.add(rec.keyString())).as("key %s in two shards", rec.keyString()).isTrue();
+      }
+      union.addAll(records);
+    }
+    union.sort((a, b) -> KEY_ORDER.compare(a.key(), b.key()));
+    List<IdDataset.Record> sorted = new ArrayList<>(expected);
+    sorted.sort((a, b) -> KEY_ORDER.compare(a.key(), b.key()));
+    assertThat(union).isEqualTo(sorted);
+  }
+}
