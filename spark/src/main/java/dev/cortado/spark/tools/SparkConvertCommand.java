@@ -105,10 +105,10 @@ final class SparkConvertCommand implements Callable<Integer> {
       throw new ToolException("--shard-id needs --num-shards");
     }
     Main root = Main.root(spec);
-    SparkSession spark =
+    try (SparkSessions.Session session =
         SparkSessions.start(
-            "spark-convert", master, SparkSessions.progressWanted(root.quiet), root.verbose);
-    try {
+            "spark-convert", master, SparkSessions.progressWanted(root.quiet), root.verbose)) {
+      SparkSession spark = session.spark();
       Outputs.checkOut(spark, out, overwrite);
       boolean parquetIn = isParquet(spark);
       Dataset<Row> records = parquetIn ? readParquet(spark) : readDb(spark);
@@ -123,8 +123,6 @@ final class SparkConvertCommand implements Callable<Integer> {
             spec.commandLine().getOut(), "spark-convert", written, "shards (" + type + ")", out);
       }
       return 0;
-    } finally {
-      spark.stop();
     }
   }
 

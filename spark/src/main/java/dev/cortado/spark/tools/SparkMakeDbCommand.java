@@ -124,10 +124,10 @@ final class SparkMakeDbCommand implements Callable<Integer> {
       height = Integer.parseInt(m.group(2));
     }
     Main root = Main.root(spec);
-    SparkSession spark =
+    try (SparkSessions.Session session =
         SparkSessions.start(
-            "spark-make-db", master, SparkSessions.progressWanted(root.quiet), root.verbose);
-    try {
+            "spark-make-db", master, SparkSessions.progressWanted(root.quiet), root.verbose)) {
+      SparkSession spark = session.spark();
       Outputs.checkOut(spark, out, overwrite);
       FileSystem fs = fileSystem(spark, images);
       Path base = fs.makeQualified(new Path(images));
@@ -181,8 +181,6 @@ final class SparkMakeDbCommand implements Callable<Integer> {
       }
       Outputs.summary(stdout, "spark-make-db", written, "shards (" + outType + ")", out);
       return 0;
-    } finally {
-      spark.stop();
     }
   }
 

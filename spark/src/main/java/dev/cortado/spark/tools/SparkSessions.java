@@ -30,7 +30,10 @@ final class SparkSessions {
    * loopback address, so nothing listens on the network; Spark's console progress bar is on only
    * when {@code progress} is true.
    */
-  static SparkSession start(String command, String master, boolean progress, boolean verbose) {
+  static Session start(String command, String master, boolean progress, boolean verbose) {
+    // A session already running in this JVM (an application that calls Main.run) is used and
+    // left running; one made here is stopped when the command ends.
+    boolean owned = SparkSession.getDefaultSession().isEmpty();
     SparkSession.Builder builder =
         SparkSession.builder()
             .appName("cortado " + command)
@@ -46,7 +49,17 @@ final class SparkSessions {
     if (verbose) {
       spark.sparkContext().setLogLevel("INFO");
     }
-    return spark;
+    return new Session(spark, owned);
+  }
+
+  /** A command's Spark session; closing stops it when the command started it. */
+  record Session(SparkSession spark, boolean owned) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (owned) {
+        spark.stop();
+      }
+    }
   }
 
   static boolean isLocal(String master) {
