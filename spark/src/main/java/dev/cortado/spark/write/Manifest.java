@@ -18,7 +18,9 @@ public final class Manifest {
   public static final String FORMAT = "cortado-tensorprotos-shards/1";
 
   /** One shard DB. */
-  public static final class Shard {
+  public static final class Shard implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** The file or directory name in the output directory. */
     public String name;
     public String db_type;
