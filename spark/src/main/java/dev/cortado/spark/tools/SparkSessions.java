@@ -1,7 +1,13 @@
 package dev.cortado.spark.tools;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 
 /** The embedded Spark session of a spark-* command: local mode by default, quiet, no web UI. */
@@ -44,6 +50,8 @@ final class SparkSessions {
       builder
           .config("spark.driver.bindAddress", "127.0.0.1")
           .config("spark.driver.host", "127.0.0.1");
+    } else if (System.getProperty("spark.jars") == null) {
+      builder.config("spark.jars", connectorJar(master));
     }
     SparkSession spark = builder.getOrCreate();
     if (verbose) {
@@ -60,6 +68,36 @@ final class SparkSessions {
         spark.stop();
       }
     }
+  }
+
+  /**
+   * The connector's {@code -all} jar, which executors on a cluster need: spark/target of the
+   * checkout the launcher runs from ({@code -Dcortado.home}).
+   */
+  static String connectorJar(String master) {
+    String home = System.getProperty("cortado.home");
+    Path target = Path.of(home == null ? "." : home, "spark", "target");
+    if (Files.isDirectory(target)) {
+      try (Stream<Path> files = Files.list(target)) {
+        Optional<Path> jar =
+            files
+                .filter(p -> p.getFileName().toString().matches("cortado-spark-.*-all\\.jar"))
+                .findFirst();
+        if (jar.isPresent()) {
+          return jar.get().toAbsolutePath().toString();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot list " + target, e);
+      }
+    }
+    throw new ToolException(
+        "--master "
+            + master
+            + " runs on executors that need the connector jar, and there is no"
+            + " cortado-spark-*-all.jar in "
+            + target.toAbsolutePath()
+            + "; build it (./mvnw -B -q -DskipTests package -pl spark -am) or name a jar with"
+            + " JAVA_OPTS=-Dspark.jars=PATH");
   }
 
   static boolean isLocal(String master) {

@@ -129,6 +129,15 @@ class SparkConvertCommandTest {
     Cli.Result missing = Cli.run("spark-convert", "--out", "o", "--out-shards", "2");
     assertThat(missing.exitCode()).isEqualTo(Main.EXIT_USAGE);
     assertThat(missing.stderr()).contains("Missing required option: '--db=PATH'");
+    // A cluster master needs the connector's -all jar for its executors.
+    Cli.Result cluster =
+        Cli.run(
+            "spark-convert", "--db", "x", "--out", tmp.resolve("c").toString(), "--out-shards", "2",
+            "--master", "spark://127.0.0.1:7077");
+    assertThat(cluster.exitCode()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(cluster.stderr())
+        .contains("--master spark://127.0.0.1:7077 runs on executors that need the connector jar")
+        .contains("-Dspark.jars=PATH");
   }
 
   /**
