@@ -64,7 +64,8 @@ final class ImageRecords implements MapPartitionsFunction<Row, Row> {
         String path = file.getString(0);
         Target target = byPath.get(path);
         if (target == null) {
-          throw new ToolException("image " + path + ": not in the list of images the job started with");
+          throw new ToolException(
+              "image " + path + ": not in the list of images the job started with");
         }
         byte[] value = encode(path, (byte[]) file.get(1), target.label());
         return RowFactory.create(target.key().getBytes(StandardCharsets.UTF_8), value);
@@ -72,7 +73,9 @@ final class ImageRecords implements MapPartitionsFunction<Row, Row> {
     };
   }
 
-  private byte[] encode(String path, byte[] content, int label) {
+  private byte[] encode(String uri, byte[] content, int label) {
+    // Spark names local files file:/...; the user gave a plain path.
+    String path = uri.startsWith("file:") ? uri.substring("file:".length()) : uri;
     BufferedImage src;
     try {
       src = ImageIO.read(new ByteArrayInputStream(content));

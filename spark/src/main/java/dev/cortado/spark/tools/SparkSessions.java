@@ -55,7 +55,9 @@ final class SparkSessions {
     }
     SparkSession spark = builder.getOrCreate();
     if (verbose) {
-      spark.sparkContext().setLogLevel("INFO");
+      org.apache.logging.log4j.core.config.Configurator.setAllLevels(
+          org.apache.logging.log4j.LogManager.ROOT_LOGGER_NAME,
+          org.apache.logging.log4j.Level.INFO);
     }
     return new Session(spark, owned);
   }
