@@ -12,13 +12,14 @@ import org.lmdbjava.Txn;
  * read-only views into the map, valid until the cursor moves or closes.
  *
  * <p>Per record this is the hot path of every LMDB read, so no call takes a lock (a monitor per
- * move cost ~8 ns of a ~30 ns move): like every {@link Cursor} it is used by one thread at a time, its own {@link #close()} included ({@link dev.cortado.db.DbReader} does
- * so under its lock). What another thread may do at any time is close the DB: each call checks
- * the volatile closed flags once, and the store's reference count keeps the map and this
- * cursor's transaction alive until this cursor is closed, so a reader that is inside a call
- * finishes safely and its next call throws. {@link #valid()}, {@link #key()} and {@link
- * #value()} only read fields and re-point this cursor's two reusable read-only views ({@link
- * MapViews}) at lmdbjava's current key and value, so they neither lock nor allocate.
+ * move cost ~8 ns of a ~30 ns move): like every {@link Cursor} it is used by one thread at a time,
+ * its own {@link #close()} included ({@link dev.cortado.db.DbReader} does so under its lock). What
+ * another thread may do at any time is close the DB: each call checks the volatile closed flags
+ * once, and the store's reference count keeps the map and this cursor's transaction alive until
+ * this cursor is closed, so a reader that is inside a call finishes safely and its next call
+ * throws. {@link #valid()}, {@link #key()} and {@link #value()} only read fields and re-point this
+ * cursor's two reusable read-only views ({@link MapViews}) at lmdbjava's current key and value, so
+ * they neither lock nor allocate.
  */
 final class LmdbCursor implements Cursor {
   private final LmdbStore store;
