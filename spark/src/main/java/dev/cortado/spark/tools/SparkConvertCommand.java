@@ -111,7 +111,11 @@ final class SparkConvertCommand implements Callable<Integer> {
       SparkSession spark = session.spark();
       Outputs.checkOut(spark, out, overwrite);
       boolean parquetIn = isParquet(spark);
-      Dataset<Row> records = parquetIn ? readParquet(spark) : readDb(spark);
+      // DB to DB copies the value bytes as they are (raw); Parquet holds the tensors schema.
+      Dataset<Row> records =
+          parquetIn
+              ? readParquet(spark)
+              : readDb(spark, format == Format.parquet ? "tensors" : "raw");
       Outputs.Written written;
       if (format == Format.parquet) {
         written = Outputs.writeParquet(records, out, outShards, overwrite);
@@ -165,8 +169,9 @@ final class SparkConvertCommand implements Callable<Integer> {
     return spark.read().parquet(db);
   }
 
-  private Dataset<Row> readDb(SparkSession spark) {
-    DataFrameReader reader = spark.read().format("tensorprotos");
+  private Dataset<Row> readDb(SparkSession spark, String valueFormat) {
+    DataFrameReader reader =
+        spark.read().format("tensorprotos").option("value_format", valueFormat);
     if (dbType != null) {
       reader = reader.option("db_type", dbType);
     }
