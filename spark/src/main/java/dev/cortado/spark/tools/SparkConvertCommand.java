@@ -76,7 +76,8 @@ final class SparkConvertCommand implements Callable<Integer> {
   @Option(
       names = "--out-type",
       paramLabel = "TYPE",
-      description = "Backend of the shards (default: --db-type when it names a DB backend, else lmdb).")
+      description =
+          "Backend of the shards (default: --db-type when it names a DB backend, else lmdb).")
   String outType;
 
   @Option(
@@ -119,7 +120,8 @@ final class SparkConvertCommand implements Callable<Integer> {
       Outputs.Written written;
       if (format == Format.parquet) {
         written = Outputs.writeParquet(records, out, outShards, overwrite);
-        Outputs.summary(spec.commandLine().getOut(), "spark-convert", written, "files (parquet)", out);
+        Outputs.summary(
+            spec.commandLine().getOut(), "spark-convert", written, "files (parquet)", out);
       } else {
         String type = outputType();
         written = Outputs.writeShards(records, out, outShards, type, overwrite);
@@ -176,7 +178,10 @@ final class SparkConvertCommand implements Callable<Integer> {
       reader = reader.option("db_type", dbType);
     }
     if (numShards != null) {
-      reader = reader.option("num_shards", numShards).option("shard_id", shardId == null ? 0 : shardId);
+      reader =
+          reader
+              .option("num_shards", numShards)
+              .option("shard_id", shardId == null ? 0 : shardId);
     }
     return reader.load(db);
   }

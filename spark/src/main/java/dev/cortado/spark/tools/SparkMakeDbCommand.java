@@ -118,7 +118,8 @@ final class SparkMakeDbCommand implements Callable<Integer> {
     if (size != null) {
       Matcher m = SIZE.matcher(size);
       if (!m.matches() || Integer.parseInt(m.group(1)) < 1 || Integer.parseInt(m.group(2)) < 1) {
-        throw new ToolException("--size must be WxH with W, H >= 1 (like 224x224), got '" + size + "'");
+        throw new ToolException(
+            "--size must be WxH with W, H >= 1 (like 224x224), got '" + size + "'");
       }
       width = Integer.parseInt(m.group(1));
       height = Integer.parseInt(m.group(2));
@@ -147,7 +148,8 @@ final class SparkMakeDbCommand implements Callable<Integer> {
               .option("recursiveFileLookup", "true")
               .option("pathGlobFilter", IMAGE_GLOB)
               .load(base.toString());
-      List<String> paths = new ArrayList<>(files.select("path").as(Encoders.STRING()).collectAsList());
+      List<String> paths =
+          new ArrayList<>(files.select("path").as(Encoders.STRING()).collectAsList());
       if (paths.isEmpty()) {
         throw new ToolException("--images " + images + ": no PNG or JPEG files found");
       }
