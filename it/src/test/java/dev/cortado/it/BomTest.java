@@ -18,7 +18,12 @@ import org.w3c.dom.Element;
 class BomTest {
   /** Reactor modules that are not published: tools and checks of this repository. */
   private static final Set<String> NOT_PUBLISHED =
-      Set.of("cortado-parent", "cortado-bom", "cortado-benchmarks", "cortado-reliability", "cortado-it");
+      Set.of(
+          "cortado-parent",
+          "cortado-bom",
+          "cortado-benchmarks",
+          "cortado-reliability",
+          "cortado-it");
 
   @Test
   void theBomListsEveryPublishedArtifactAndNothingElse() throws Exception {
@@ -38,14 +43,19 @@ class BomTest {
 
     Element bom = parse(root.resolve("bom/pom.xml")).getDocumentElement();
     Map<String, String> pinned = new TreeMap<>();
-    for (Element dep : children(child(child(bom, "dependencyManagement"), "dependencies"), "dependency")) {
+    for (Element dep :
+        children(child(child(bom, "dependencyManagement"), "dependencies"), "dependency")) {
       assertThat(text(dep, "groupId")).isEqualTo("dev.cortado");
       pinned.put(text(dep, "artifactId"), text(dep, "version"));
     }
 
-    assertThat(pinned.keySet()).as("bom/pom.xml against the reactor's published modules").isEqualTo(published);
+    assertThat(pinned.keySet())
+        .as("bom/pom.xml against the reactor's published modules")
+        .isEqualTo(published);
     assertThat(pinned.values()).containsOnly("${project.version}");
     assertThat(text(bom, "version")).as("the BOM's version").isEqualTo(Repo.version());
-    assertThat(child(bom, "parent")).as("the BOM has no parent, so it pins nothing but Cortado").isNull();
+    assertThat(child(bom, "parent"))
+        .as("the BOM has no parent, so it pins nothing but Cortado")
+        .isNull();
   }
 }

@@ -37,11 +37,14 @@ class ExampleFilesRunTest {
                 DynamicTest.dynamicTest(
                     name,
                     () -> {
-                      Sandbox sandbox = Sandbox.create(sandboxes.resolve(name.replaceAll("\\W", "_")));
+                      Sandbox sandbox =
+                          Sandbox.create(sandboxes.resolve(name.replaceAll("\\W", "_")));
                       Repo.Result r = sandbox.run(command, 300);
                       assertThat(r.ok()).as(Sandbox.describe("the header of " + name, r)).isTrue();
                       if (command.contains("--digest")) {
-                        assertThat(r.output()).as(Sandbox.describe(name + " prints digests", r)).contains("\"sha256\"");
+                        assertThat(r.output())
+                            .as(Sandbox.describe(name + " prints digests", r))
+                            .contains("\"sha256\"");
                       }
                     }));
           }
@@ -55,7 +58,9 @@ class ExampleFilesRunTest {
     String all = String.join("\n", commands.values().stream().flatMap(List::stream).toList());
     for (Path file : commands.keySet()) {
       assertThat(all)
-          .as(file + ": no header comment says how to run it (a line '#   ./cortado ...' naming it)")
+          .as(
+              file
+                  + ": no header comment says how to run it (a line '#   ./cortado ...' naming it)")
           .contains(Repo.root().relativize(file).toString());
     }
   }
@@ -90,7 +95,7 @@ class ExampleFilesRunTest {
         current = new StringBuilder();
       }
       if (text.endsWith("\\")) {
-        current.append(text, 0, text.length() - 1).append(' ');
+        current.append(text.substring(0, text.length() - 1).strip()).append(' ');
       } else {
         out.add(current.append(text).toString());
         current = null;

@@ -45,7 +45,11 @@ class OutsidePluginBuildTest {
     Map<String, Path> installed = installCortado(root, repo);
     assertThat(installed)
         .as("Cortado artifacts installed into the temporary local repository")
-        .containsKeys("cortado-bom", "cortado-operator-api", "cortado-db-testkit", "cortado-operator-testkit");
+        .containsKeys(
+            "cortado-bom",
+            "cortado-operator-api",
+            "cortado-db-testkit",
+            "cortado-operator-testkit");
 
     Path work = tmp.resolve("work");
     StringBuilder modules = new StringBuilder();
@@ -85,20 +89,26 @@ class OutsidePluginBuildTest {
     argv.add(work.resolve("pom.xml").toString());
     argv.add("-Dmaven.repo.local=" + repo);
     argv.add("-Dmaven.repo.local.tail=" + localRepository());
-    if (Boolean.getBoolean("cortado.offline")) {
+    if ("mode-true".equals(System.getProperty("cortado.offline"))) {
       argv.add("-o");
     }
     argv.add("verify");
-    Repo.Result r =
-        Repo.run(argv, String.join(" ", argv), work, Map.of("MAVEN_ARGS", ""), 540);
+    Repo.Result r = Repo.run(argv, String.join(" ", argv), work, Map.of("MAVEN_ARGS", ""), 540);
 
     assertThat(r.ok())
-        .as("%s\nexit %d%s\n%s", r.command(), r.exitCode(), r.timedOut() ? " (timed out)" : "", Repo.tail(r.output(), 8000))
+        .as(
+            "%s\nexit %d%s\n%s",
+            r.command(),
+            r.exitCode(),
+            r.timedOut() ? " (timed out)" : "",
+            Repo.tail(r.output(), 8000))
         .isTrue();
     Map<String, Integer> ran = testsRun(work);
     EXPECTED_TESTS.forEach(
         (test, atLeast) ->
-            assertThat(ran.getOrDefault(test, 0)).as("tests run in " + test + "; all: " + ran).isGreaterThanOrEqualTo(atLeast));
+            assertThat(ran.getOrDefault(test, 0))
+                .as("tests run in " + test + "; all: " + ran)
+                .isGreaterThanOrEqualTo(atLeast));
     assertThat(work.resolve("sqlite-db-plugin/target/plugin/sqlite-jdbc-3.50.3.0.jar")).exists();
     assertThat(work.resolve("sqlite-db-plugin/target/plugin"))
         .as("the plugin folder holds no Cortado jar (Cortado provides its API)")
@@ -123,14 +133,21 @@ class OutsidePluginBuildTest {
     String version = Repo.version();
     Map<String, Path> installed = new TreeMap<>();
     Deque<String> todo =
-        new ArrayDeque<>(List.of("cortado-bom", "cortado-operator-api", "cortado-db-testkit", "cortado-operator-testkit"));
+        new ArrayDeque<>(
+            List.of(
+                "cortado-bom",
+                "cortado-operator-api",
+                "cortado-db-testkit",
+                "cortado-operator-testkit"));
     while (!todo.isEmpty()) {
       String artifact = todo.pop();
       if (installed.containsKey(artifact)) {
         continue;
       }
       Path dir = modules.get(artifact);
-      assertThat(dir).as("module of dev.cortado:" + artifact + " in " + modules.keySet()).isNotNull();
+      assertThat(dir)
+          .as("module of dev.cortado:" + artifact + " in " + modules.keySet())
+          .isNotNull();
       Element project = parse(dir.resolve("pom.xml")).getDocumentElement();
       Path target = repo.resolve("dev/cortado").resolve(artifact).resolve(version);
       Files.createDirectories(target);
@@ -139,7 +156,10 @@ class OutsidePluginBuildTest {
       if (packaging == null || packaging.equals("jar")) {
         Path jar = dir.resolve("target").resolve(artifact + "-" + version + ".jar");
         assertThat(jar)
-            .as("the packaged jar of " + artifact + " (this test runs in the integration-test phase, after package)")
+            .as(
+                "the packaged jar of "
+                    + artifact
+                    + " (this test runs in the integration-test phase, after package)")
             .exists();
         Files.copy(jar, target.resolve(jar.getFileName()));
       }
@@ -182,11 +202,13 @@ class OutsidePluginBuildTest {
 
   /** Test class -> tests run, from every surefire report under {@code dir}. */
   private static Map<String, Integer> testsRun(Path dir) throws IOException {
-    Pattern p = Pattern.compile("Tests run: (\\d+), Failures: 0, Errors: 0, Skipped: \\d+.* in (\\S+)");
+    Pattern p =
+        Pattern.compile("Tests run: (\\d+), Failures: 0, Errors: 0, Skipped: \\d+.* in (\\S+)");
     Map<String, Integer> out = new TreeMap<>();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : (Iterable<Path>) files::iterator) {
-        if (f.getParent().getFileName().toString().equals("surefire-reports") && f.toString().endsWith(".txt")) {
+        if (f.getParent().getFileName().toString().equals("surefire-reports")
+            && f.toString().endsWith(".txt")) {
           Matcher m = p.matcher(Files.readString(f));
           while (m.find()) {
             out.merge(m.group(2), Integer.parseInt(m.group(1)), Integer::sum);

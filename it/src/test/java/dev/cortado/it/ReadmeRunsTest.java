@@ -23,12 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
  * The README runs: every shell block of the root README's "Using it" section and of each module's
  * README (a README.md beside a pom.xml) is run, command by command, in a fresh copy of the
  * repository with the packaged CLI; a command that exits non-zero fails the test with the block,
- * the command and its output. The READMEs are read when the test runs, so whatever they say is
- * what is tested.
+ * the command and its output. The READMEs are read when the test runs, so whatever they say is what
+ * is tested.
  *
  * <p>A shell block is a fenced block without a language (or {@code sh}, {@code bash}, {@code
- * shell}) whose lines are commands; blocks of program output are recognised and left alone. A
- * block is excluded by an HTML comment on the line before its fence that says why: {@code <!--
+ * shell}) whose lines are commands; blocks of program output are recognised and left alone. A block
+ * is excluded by an HTML comment on the line before its fence that says why: {@code <!--
  * readme-test: skip (needs a GPU) -->}.
  */
 class ReadmeRunsTest {
@@ -138,7 +138,7 @@ class ReadmeRunsTest {
         continue;
       }
       if (l.endsWith("\\")) {
-        current.append(l, 0, l.length() - 1).append(' ');
+        current.append(l.substring(0, l.length() - 1).strip()).append(' ');
         continue;
       }
       current.append(l);
@@ -169,8 +169,10 @@ class ReadmeRunsTest {
     }
     if (matching < logical.size() && b.skipReason() == null) {
       fail(
-          b.where() + " mixes commands and output; split it, or mark it with <!-- readme-test:"
-              + " skip (why) -->:\n" + String.join("\n", b.lines()));
+          b.where()
+              + " mixes commands and output; split it, or mark it with <!-- readme-test:"
+              + " skip (why) -->:\n"
+              + String.join("\n", b.lines()));
     }
     return true;
   }

@@ -7,8 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -43,7 +43,9 @@ final class Repo {
     }
   }
 
-  /** Runs {@code command} with bash in {@code dir}; a command past {@code timeoutSeconds} is killed. */
+  /**
+   * Runs {@code command} with bash in {@code dir}; a command past {@code timeoutSeconds} is killed.
+   */
   static Result bash(String command, Path dir, Map<String, String> env, long timeoutSeconds)
       throws IOException, InterruptedException {
     return run(List.of("bash", "-c", command), command, dir, env, timeoutSeconds);

@@ -36,7 +36,9 @@ final class Sandbox {
     Path root = Repo.root();
     Path jar = root.resolve("cli/target/cortado-cli.jar");
     Path lib = root.resolve("cli/target/lib");
-    assertThat(jar).as("the packaged CLI (this test runs after the cli module's package phase)").exists();
+    assertThat(jar)
+        .as("the packaged CLI (this test runs after the cli module's package phase)")
+        .exists();
     assertThat(lib).isDirectory();
     Files.walkFileTree(
         root,
@@ -53,7 +55,8 @@ final class Sandbox {
 
           @Override
           public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-            Files.copy(f, dir.resolve(root.relativize(f).toString()), StandardCopyOption.COPY_ATTRIBUTES);
+            Files.copy(
+                f, dir.resolve(root.relativize(f).toString()), StandardCopyOption.COPY_ATTRIBUTES);
             return FileVisitResult.CONTINUE;
           }
         });
@@ -82,8 +85,12 @@ final class Sandbox {
 
   /** The failure message for a command that did not succeed. */
   static String describe(String where, Repo.Result r) {
-    return where + "\n$ " + r.command() + "\n"
-        + (r.timedOut() ? "timed out" : "exit " + r.exitCode()) + ", output:\n"
+    return where
+        + "\n$ "
+        + r.command()
+        + "\n"
+        + (r.timedOut() ? "timed out" : "exit " + r.exitCode())
+        + ", output:\n"
         + Repo.tail(r.output(), 4000);
   }
 }

@@ -85,7 +85,11 @@ public final class OperatorTestHarness {
     Tensor t = Tensor.allocate(DataType.FLOAT, dims);
     if (t.numel() != values.length) {
       throw new IllegalArgumentException(
-          "dims " + Arrays.toString(dims) + " hold " + t.numel() + " elements, given "
+          "dims "
+              + Arrays.toString(dims)
+              + " hold "
+              + t.numel()
+              + " elements, given "
               + values.length);
     }
     ByteBuffer data = t.data();
@@ -235,11 +239,15 @@ public final class OperatorTestHarness {
       try {
         run();
       } catch (RuntimeException e) {
-        Throwable own = e instanceof OperatorRunException && e.getCause() != null ? e.getCause() : e;
+        Throwable own =
+            e instanceof OperatorRunException && e.getCause() != null ? e.getCause() : e;
         if (!(own instanceof CortadoException) || !(e instanceof CortadoException c)) {
           throw new AssertionError(
-              def().getType() + " failed with " + own.getClass().getName()
-                  + " instead of a CortadoException with a clear message: " + own.getMessage(),
+              def().getType()
+                  + " failed with "
+                  + own.getClass().getName()
+                  + " instead of a CortadoException with a clear message: "
+                  + own.getMessage(),
               e);
         }
         return c;

@@ -45,7 +45,11 @@ public final class TestData {
       Path root = Path.of(configured).toAbsolutePath().normalize();
       if (!Files.isDirectory(root)) {
         throw new IllegalStateException(
-            "-D" + PROPERTY + "=" + configured + " is not a folder; it must point at the"
+            "-D"
+                + PROPERTY
+                + "="
+                + configured
+                + " is not a folder; it must point at the"
                 + " test vectors (the folder holding fmnist-mini/ and bad-inputs/), or be unset to"
                 + " use the copy in the cortado-db-testkit jar");
       }
@@ -68,9 +72,17 @@ public final class TestData {
     URL marker = TestData.class.getClassLoader().getResource(RESOURCE_ROOT + "/" + MARKER);
     if (marker == null) {
       throw new IllegalStateException(
-          "cannot find the test vectors: -D" + PROPERTY + " is unset, no testdata/ folder with"
-              + " bad-inputs/ is in " + Path.of("").toAbsolutePath() + " or above, and the"
-              + " classpath has no " + RESOURCE_ROOT + "/" + MARKER + " (is cortado-db-testkit's"
+          "cannot find the test vectors: -D"
+              + PROPERTY
+              + " is unset, no testdata/ folder with"
+              + " bad-inputs/ is in "
+              + Path.of("").toAbsolutePath()
+              + " or above, and the"
+              + " classpath has no "
+              + RESOURCE_ROOT
+              + "/"
+              + MARKER
+              + " (is cortado-db-testkit's"
               + " jar on the test classpath?)");
     }
     extracted = locate(marker);

@@ -16,10 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
 class TestDataTest {
   @Test
   void theBuildPutsEveryTestVectorOnTheClasspath() throws IOException {
-    URL marker = TestData.class.getClassLoader().getResource("cortado-testdata/bad-inputs/manifest.json");
+    URL marker =
+        TestData.class.getClassLoader().getResource("cortado-testdata/bad-inputs/manifest.json");
     assertThat(marker).as("cortado-testdata/ in the testkit's resources").isNotNull();
     Path onClasspath = TestData.locate(marker);
-    assertThat(FixtureFiles.snapshot(onClasspath)).isEqualTo(FixtureFiles.snapshot(repositoryCopy()));
+    assertThat(FixtureFiles.snapshot(onClasspath))
+        .isEqualTo(FixtureFiles.snapshot(repositoryCopy()));
   }
 
   @Test
@@ -30,7 +32,8 @@ class TestDataTest {
         JarOutputStream zip = new JarOutputStream(out);
         Stream<Path> files = Files.walk(source)) {
       for (Path f : (Iterable<Path>) files.sorted()::iterator) {
-        String name = TestData.RESOURCE_ROOT + "/" + source.relativize(f).toString().replace('\\', '/');
+        String name =
+            TestData.RESOURCE_ROOT + "/" + source.relativize(f).toString().replace('\\', '/');
         if (Files.isDirectory(f)) {
           zip.putNextEntry(new JarEntry(name.endsWith("/") ? name : name + "/"));
         } else {
@@ -40,13 +43,15 @@ class TestDataTest {
         zip.closeEntry();
       }
     }
-    URL marker = new URL("jar:" + jar.toUri() + "!/" + TestData.RESOURCE_ROOT + "/bad-inputs/manifest.json");
+    URL marker =
+        new URL("jar:" + jar.toUri() + "!/" + TestData.RESOURCE_ROOT + "/bad-inputs/manifest.json");
 
     Path extracted = TestData.locate(marker);
 
     assertThat(extracted).isNotEqualTo(source);
     assertThat(FixtureFiles.snapshot(extracted)).isEqualTo(FixtureFiles.snapshot(source));
-    assertThat(FixtureFiles.snapshot(extracted)).containsKeys("fmnist-mini/expectations.json", "bad-inputs/manifest.json");
+    assertThat(FixtureFiles.snapshot(extracted))
+        .containsKeys("fmnist-mini/expectations.json", "bad-inputs/manifest.json");
   }
 
   /** The repository's own folder, as the build's system property names it. */

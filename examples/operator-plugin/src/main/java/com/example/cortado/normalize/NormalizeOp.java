@@ -24,8 +24,9 @@ public final class NormalizeOp implements Operator {
           .requiredArg("std", "per-channel standard deviations (floats, each > 0), as mean")
           .stringArg("order", "NCHW", "layout of X: NCHW ([N,]C,H,W) or NHWC ([N,]H,W,C)")
           .floatArg("scale", 1.0f, "X is multiplied by this first (1/255 for bytes cast to float)")
-          .doc("Subtracts a per-channel mean from a FLOAT image tensor and divides by a per-channel"
-              + " standard deviation.")
+          .doc(
+              "Subtracts a per-channel mean from a FLOAT image tensor and divides by a per-channel"
+                  + " standard deviation.")
           .build();
 
   private final OperatorContext ctx;
@@ -51,8 +52,13 @@ public final class NormalizeOp implements Operator {
     }
     if (mean.length != std.length) {
       throw ctx.args()
-          .error("std", "has " + std.length + " values but mean has " + mean.length
-              + "; give one per channel for both");
+          .error(
+              "std",
+              "has "
+                  + std.length
+                  + " values but mean has "
+                  + mean.length
+                  + "; give one per channel for both");
     }
     for (int c = 0; c < std.length; c++) {
       if (!(std[c] > 0)) {
@@ -68,14 +74,26 @@ public final class NormalizeOp implements Operator {
       throw ctx.error("X must be a FLOAT tensor, found " + x + " (Cast it first)");
     }
     if (x.rank() != 3 && x.rank() != 4) {
-      throw ctx.error("X must be " + (channelsLast ? "[N,]H,W,C" : "[N,]C,H,W") + " (rank 3 or 4),"
-          + " found dims " + Arrays.toString(x.dims()));
+      throw ctx.error(
+          "X must be "
+              + (channelsLast ? "[N,]H,W,C" : "[N,]C,H,W")
+              + " (rank 3 or 4),"
+              + " found dims "
+              + Arrays.toString(x.dims()));
     }
     int channelAxis = channelsLast ? x.rank() - 1 : x.rank() - 3;
     int channels = Math.toIntExact(x.dim(channelAxis));
     if (mean.length != 1 && mean.length != channels) {
-      throw ctx.error("X has " + channels + " channels (dims " + Arrays.toString(x.dims()) + ", "
-          + (channelsLast ? "NHWC" : "NCHW") + ") but mean and std have " + mean.length + " values");
+      throw ctx.error(
+          "X has "
+              + channels
+              + " channels (dims "
+              + Arrays.toString(x.dims())
+              + ", "
+              + (channelsLast ? "NHWC" : "NCHW")
+              + ") but mean and std have "
+              + mean.length
+              + " values");
     }
     // Elements of one channel are contiguous runs of `inner` values, repeating every C runs.
     long inner = 1;
