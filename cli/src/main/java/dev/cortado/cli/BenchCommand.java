@@ -30,12 +30,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--db", required = true, paramLabel = "PATH", description = "DB to read.")
-  String db;
-
-  @Option(names = "--db-type", required = true, paramLabel = "TYPE",
-      description = "Backend: " + Dbs.TYPE_HELP)
-  String dbType;
+  @Mixin Options.DbIn in;
 
   @Option(names = "--batch-size", required = true, paramLabel = "B",
       description = "TensorProtosDBInput batch_size.")
@@ -68,6 +63,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    String db = in.path;
+    String dbType = in.type();
     if (batchSize < 1 || passes < 1 || warmup < 0) {
       throw new CliException("need --batch-size >= 1, --passes >= 1 and --warmup >= 0");
     }

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
       "cursor mode: one cursor walks every record; reader mode: K threads share one DbReader"
           + " (CreateDB's reader, Caffe2 DBReader semantics) and read one DB's worth of records"
           + " per pass. Each pass covers the whole DB; the rate is records per second of wall"
-          + " time, reported as median, min and max over --repeat passes after --warmup passes."
+          + " time, reported as median, min and max over --passes passes after --warmup passes."
     })
 final class DbThroughputCommand implements Callable<Integer> {
   /** Which measurements to run. */
@@ -42,20 +42,18 @@ final class DbThroughputCommand implements Callable<Integer> {
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--db", required = true, paramLabel = "PATH", description = "DB to read.")
-  String db;
+  @Mixin Options.DbIn in;
 
-  @Option(names = "--db-type", required = true, paramLabel = "TYPE",
-      description = "Backend: " + Dbs.TYPE_HELP)
-  String dbType;
+  private String db;
+  private String dbType;
 
   @Option(names = "--mode", paramLabel = "MODE", defaultValue = "both",
       description = "cursor, reader or both (default: ${DEFAULT-VALUE}).")
   Which mode;
 
-  @Option(names = "--repeat", paramLabel = "N", defaultValue = "5",
+  @Option(names = "--passes", paramLabel = "N", defaultValue = "5",
       description = "Measured passes per mode (default: ${DEFAULT-VALUE}).")
-  int repeat;
+  int passes;
 
   @Option(names = "--warmup", paramLabel = "N", defaultValue = "1",
       description = "Unmeasured passes first, to warm the page cache and the JIT (default:"
@@ -74,9 +72,11 @@ final class DbThroughputCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    if (repeat < 1 || warmup < 0 || readerThreads < 1) {
+    db = in.path;
+    dbType = in.type();
+    if (passes < 1 || warmup < 0 || readerThreads < 1) {
       throw new CliException(
-          "need --repeat >= 1, --warmup >= 0 and --reader-threads >= 1, got " + repeat + ", "
+          "need --passes >= 1, --warmup >= 0 and --reader-threads >= 1, got " + passes + ", "
               + warmup + ", " + readerThreads);
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -91,9 +91,9 @@ final class DbThroughputCommand implements Callable<Integer> {
             size[1] / 1e6);
       }
       if (mode != Which.reader) {
-        double[] rates = new double[repeat];
-        try (Progress p = Progress.start(spec, "cursor", (long) warmup + repeat, "pass")) {
-          for (int i = 0; i < warmup + repeat; i++) {
+        double[] rates = new double[passes];
+        try (Progress p = Progress.start(spec, "cursor", (long) warmup + passes, "pass")) {
+          for (int i = 0; i < warmup + passes; i++) {
             long start = System.nanoTime();
             Dbs.where(dbType, db, () -> cursorPass(opened));
             if (i >= warmup) {
@@ -106,11 +106,11 @@ final class DbThroughputCommand implements Callable<Integer> {
       }
     }
     if (mode != Which.cursor) {
-      double[] rates = new double[repeat];
+      double[] rates = new double[passes];
       ExecutorService pool = Executors.newFixedThreadPool(readerThreads);
       try (DbReader reader = Dbs.where(dbType, db, () -> DbReader.open(Dbs.registry(), dbType, db));
-          Progress p = Progress.start(spec, "reader", (long) warmup + repeat, "pass")) {
-        for (int i = 0; i < warmup + repeat; i++) {
+          Progress p = Progress.start(spec, "reader", (long) warmup + passes, "pass")) {
+        for (int i = 0; i < warmup + passes; i++) {
           long start = System.nanoTime();
           readerPass(pool, reader, size[0]);
           if (i >= warmup) {
@@ -172,7 +172,7 @@ final class DbThroughputCommand implements Callable<Integer> {
           .put("db_type", dbType)
           .put("records", size[0])
           .put("value_bytes", size[1])
-          .put("passes", repeat)
+          .put("passes", passes)
           .put("reader_threads", threads)
           .put("records_per_s_median", s.median(), 0)
           .put("records_per_s_min", s.min(), 0)
@@ -181,7 +181,7 @@ final class DbThroughputCommand implements Callable<Integer> {
     } else {
       out.printf("%-6s %d thread%s: %,.0f records/s median (min %,.0f, max %,.0f), %.1f MB/s over"
               + " %d passes%n", name, threads, threads == 1 ? " " : "s", s.median(), s.min(),
-          s.max(), s.median() * mbPerRecord, repeat);
+          s.max(), s.median() * mbPerRecord, passes);
     }
   }
 }

@@ -4,7 +4,8 @@ import dev.cortado.runtime.CortadoRuntime;
 
 /**
  * The Guice runtime (every operator and db plugin on the classpath), started once per JVM: it is
- * immutable, and each command makes its own workspace from it.
+ * immutable, and each command makes its own workspace from it. Every command, the DB tools
+ * included, goes through its registries, so a Guice override applies everywhere.
  */
 final class Runtimes {
   private static CortadoRuntime runtime;
@@ -20,5 +21,10 @@ final class Runtimes {
       }
     }
     return runtime;
+  }
+
+  /** Uses {@code rt} for the following commands (an embedding program's or a test's runtime). */
+  static synchronized void use(CortadoRuntime rt) {
+    runtime = rt;
   }
 }
