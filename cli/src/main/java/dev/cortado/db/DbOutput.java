@@ -63,6 +63,7 @@ public final class DbOutput implements AutoCloseable {
   private final Consumer<String> notices;
   private final CountDownLatch released = new CountDownLatch(1);
   private volatile boolean interrupted;
+  private boolean removedPartial;
   private boolean committed;
   private boolean closed;
 
@@ -240,6 +241,7 @@ public final class DbOutput implements AutoCloseable {
     synchronized (this) {
       if (!committed && !closed) {
         closed = true;
+        removedPartial = Files.exists(partial, LinkOption.NOFOLLOW_LINKS);
         deleteQuietly(partial);
       }
       closed = true;
@@ -250,7 +252,7 @@ public final class DbOutput implements AutoCloseable {
 
   /** What an unfinished write left: the old output unchanged, or no output at all. */
   public String keptNote() {
-    return "removed the partial output " + partial + "; "
+    return (removedPartial ? "removed the partial output " + partial + "; " : "")
         + (targetExisted ? target + " is unchanged" : "no " + target + " was created");
   }
 
@@ -299,6 +301,7 @@ public final class DbOutput implements AutoCloseable {
       }
       synchronized (o) {
         o.closed = true;
+        o.removedPartial |= Files.exists(o.partial, LinkOption.NOFOLLOW_LINKS);
         deleteQuietly(o.partial);
       }
       o.notices.accept("interrupted: " + o.keptNote());
