@@ -140,7 +140,7 @@ final class InspectCommand implements Callable<Integer> {
       out.println(what + ": " + Dbs.EMPTY);
     } else {
       printTable(out, rows);
-      out.printf("%d record%s shown of %s%s in %s%n", shown, shown == 1 ? "" : "s",
+      out.printf("%d record%s shown of %s%d%s in %s%n", shown, shown == 1 ? "" : "s",
           exact ? "" : "at least ", count, exact ? "" : " (counting stopped after 2 s)", what);
     }
     if (grid != null) {

@@ -39,6 +39,11 @@ final class RunPlanCommand implements Callable<Integer> {
       description = "Blobs to digest after the plan; repeatable.")
   List<String> digest = new ArrayList<>();
 
+  @Option(names = "--overwrite",
+      description = "Let Save replace an existing DB, once the new one is complete (without it,"
+          + " Save refuses a DB that exists before the run).")
+  boolean overwrite;
+
   @Option(names = "--set", paramLabel = "NAME=VALUE",
       description = "Replace argument NAME of every operator that has it, in every net of the"
           + " plan, keeping its type; repeatable.")
@@ -51,7 +56,7 @@ final class RunPlanCommand implements Callable<Integer> {
     overrides.checkAllUsed(plan.toString());
     Digests digests = new Digests(Digests.names(digest));
     PrintWriter out = spec.commandLine().getOut();
-    CortadoRuntime rt = Runtimes.start();
+    CortadoRuntime rt = Runtimes.start(overwrite);
     try (Workspace ws = rt.newWorkspace()) {
       RunNetCommand.runOrExplain("plan " + plan, () -> PlanExecutor.run(planDef, ws));
       if (!digests.isEmpty()) {

@@ -186,6 +186,36 @@ class OutputSafetyTest {
     assertNoPartials(tmp);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("backends")
+  void saveRefusesAnExistingDbWithoutOverwriteAndReplacesItWith(String backend)
+      throws IOException {
+    Path init = tmp.resolve("init.pbtxt");
+    Files.writeString(init, "name: 'init' op { type: 'ConstantFill' output: 'w'"
+        + " arg { name: 'shape' ints: 3 } arg { name: 'value' f: 0.5 } }\n");
+    Path net = tmp.resolve("save.pbtxt");
+    Files.writeString(net, "name: 'save' external_input: 'w' op { type: 'Save' input: 'w'"
+        + " arg { name: 'db' s: 'x' } arg { name: 'db_type' s: 'minidb' }"
+        + " arg { name: 'absolute_path' i: 1 } }\n");
+    Path o = out(backend, "saved");
+    assertThat(make(o, backend, "--data-limit", "4").exit()).isZero();
+    String old = treeHash(o);
+    String[] args = {"run-net", "--init", init.toString(), "--net", net.toString(), "--set",
+        "db=" + o, "--set", "db_type=" + backend, "--iterations", "2"};
+    Cli.Result r = Cli.run(args);
+    MakeMnistDbCommandTest.assertOneLineError(r, o + " already exists", "--overwrite");
+    assertThat(treeHash(o)).isEqualTo(old);
+
+    // With --overwrite the new DB replaces it; the second run saves over its own output.
+    List<String> withFlag = new ArrayList<>(List.of(args));
+    withFlag.add("--overwrite");
+    r = Cli.run(withFlag.toArray(new String[0]));
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(dump(o)).hasSize(1).first().asString().contains("\"key\":\"w#%0\"");
+    assertNoPartials(tmp);
+
+  }
+
   @Test
   void aFolderThatIsNotADbIsNeverReplaced() throws IOException {
     Path in = source("minidb");

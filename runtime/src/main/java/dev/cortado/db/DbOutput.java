@@ -54,6 +54,21 @@ public final class DbOutput implements AutoCloseable {
   public static final String OLD = ".old-";
 
   private static final long PID = ProcessHandle.current().pid();
+  /** Outputs committed by writers that may replace their own earlier output (Save). */
+  private static final Set<Path> REPLACEABLE_OWN = new java.util.HashSet<>();
+
+  /**
+   * What {@code Save} does with an existing DB, a runtime service (bind it in a Guice module; the
+   * CLI binds {@link #REFUSE} or, with {@code --overwrite}, {@link #REPLACE}).
+   */
+  public enum Policy {
+    /** Caffe2's NEW mode: a minidb file is replaced, any other existing DB is an error. */
+    CAFFE2,
+    /** An existing DB is an error, unless this process saved it. */
+    REFUSE,
+    /** An existing DB is replaced once the new one is complete. */
+    REPLACE
+  }
   private static final Set<DbOutput> ACTIVE = new LinkedHashSet<>();
   private static Thread hook;
 
@@ -64,6 +79,7 @@ public final class DbOutput implements AutoCloseable {
   private final CountDownLatch released = new CountDownLatch(1);
   private volatile boolean interrupted;
   private boolean removedPartial;
+  private boolean replaceOwn;
   private boolean committed;
   private boolean closed;
 
@@ -90,6 +106,7 @@ public final class DbOutput implements AutoCloseable {
     private final List<Path> inputs = new ArrayList<>();
     private Consumer<String> notices = s -> {};
     private String overwriteHint = "pass --overwrite to replace it once the new one is complete";
+    private boolean replaceOwn;
 
     private Builder(Path target) {
       this.target = Objects.requireNonNull(target, "target");
@@ -110,6 +127,15 @@ public final class DbOutput implements AutoCloseable {
     /** Where notices about stale partial outputs and interrupts go (default: nowhere). */
     public Builder notices(Consumer<String> sink) {
       this.notices = Objects.requireNonNull(sink, "sink");
+      return this;
+    }
+
+    /**
+     * Replace an existing output that an earlier writer with this flag committed in this process
+     * (a net that saves the same checkpoint again), even without {@link #overwrite(boolean)}.
+     */
+    public Builder replaceOwn(boolean replaceOwn) {
+      this.replaceOwn = replaceOwn;
       return this;
     }
 
@@ -149,7 +175,11 @@ public final class DbOutput implements AutoCloseable {
       }
       removeStale(out, notices);
       boolean exists = Files.exists(out, LinkOption.NOFOLLOW_LINKS);
-      if (exists && !overwrite) {
+      boolean own;
+      synchronized (REPLACEABLE_OWN) {
+        own = replaceOwn && REPLACEABLE_OWN.contains(out);
+      }
+      if (exists && !overwrite && !own) {
         throw new DbException(target + " already exists (" + describeExisting(out)
             + ") and was left as it is; " + overwriteHint);
       }
@@ -161,6 +191,7 @@ public final class DbOutput implements AutoCloseable {
       Path partial = out.resolveSibling(out.getFileName() + PARTIAL + PID);
       deleteTree(partial);
       DbOutput output = new DbOutput(out, partial, exists, notices);
+      output.replaceOwn = replaceOwn;
       register(output);
       return output;
     }
@@ -230,6 +261,11 @@ public final class DbOutput implements AutoCloseable {
             + e.getMessage() + "; " + keptNote(), e);
       }
       committed = true;
+    }
+    if (replaceOwn) {
+      synchronized (REPLACEABLE_OWN) {
+        REPLACEABLE_OWN.add(target);
+      }
     }
     unregister(this);
     released.countDown();
