@@ -26,7 +26,7 @@ final class InputNets {
     return Dbs.where(dbType, path, () -> {
       try (Db db = Dbs.registry().open(dbType, path, Mode.READ); Cursor c = db.newCursor()) {
         if (!c.valid()) {
-          throw new CliException(Dbs.describe(dbType, path) + ": the DB is empty");
+          throw new CliException(Dbs.describe(dbType, path) + ": " + Dbs.EMPTY);
         }
         int outputs = new TensorProtosDecoder().parse(c.value(), DbBytes.keyString(c.key()));
         long n = 0;
