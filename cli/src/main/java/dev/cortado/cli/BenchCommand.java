@@ -212,6 +212,7 @@ final class BenchCommand implements Callable<Integer> {
           .put("warmup", r.result().warmupPasses())
           .put("warmup_settled", r.result().settled())
           .put("batch_size", r.batchSize())
+          .put("batches_per_epoch", r.batchesPerPass())
           .put("batches_per_pass", r.batchesPerPass() * r.result().epochsPerPass())
           .put("records", r.records())
           .put("db", in.path)
