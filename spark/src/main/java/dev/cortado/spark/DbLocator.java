@@ -2,6 +2,7 @@ package dev.cortado.spark;
 
 import dev.cortado.db.DbException;
 import dev.cortado.db.DbRegistry;
+import dev.cortado.db.DbTypeDetector;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -50,30 +51,13 @@ public final class DbLocator {
     return out;
   }
 
-  /** The db_type a path's files show, if any: {@code lmdb}, {@code rocksdb}, {@code leveldb}, {@code minidb}. */
+  /**
+   * The db_type a path's files show, if any ({@code lmdb}, {@code rocksdb}, {@code leveldb},
+   * {@code minidb}, or {@link DbTypeDetector#SHARDS} for a write's output), by Cortado's {@link
+   * DbTypeDetector}, which the CLI uses too.
+   */
   public static Optional<String> detect(Path path) {
-    if (Files.isRegularFile(path)) {
-      return Optional.of("minidb");
-    }
-    if (!Files.isDirectory(path)) {
-      return Optional.empty();
-    }
-    if (Files.isRegularFile(path.resolve("data.mdb"))) {
-      return Optional.of("lmdb");
-    }
-    boolean options;
-    try (Stream<Path> files = Files.list(path)) {
-      options = files.anyMatch(p -> p.getFileName().toString().startsWith("OPTIONS-"));
-    } catch (IOException e) {
-      throw new DbException("tensorprotos: cannot list " + path + ": " + e, e);
-    }
-    if (options) {
-      return Optional.of("rocksdb");
-    }
-    if (Files.isRegularFile(path.resolve("CURRENT"))) {
-      return Optional.of("leveldb");
-    }
-    return Optional.empty();
+    return DbTypeDetector.detect(path).map(DbTypeDetector.Detection::type);
   }
 
   private static void locateOne(Path path, String dbType, List<DbSource> out) {
@@ -81,13 +65,21 @@ public final class DbLocator {
       throw new DbException("tensorprotos: no DB at " + path + ": the path does not exist");
     }
     Optional<String> detected = detect(path);
-    if (detected.isPresent()) {
+    if (detected.isPresent() && !detected.get().equals(DbTypeDetector.SHARDS)) {
       out.add(new DbSource(path.toString(), dbType != null ? dbType : detected.get()));
+      return;
+    }
+    if (!Files.isDirectory(path)) {
+      if (dbType == null) {
+        throw new DbException("tensorprotos: cannot tell the db_type of " + path + ": it is no"
+            + " minidb file, LMDB, LevelDB or RocksDB directory; give the option db_type");
+      }
+      out.add(new DbSource(path.toString(), dbType)); // a plugin backend's file
       return;
     }
     // A directory that is not itself a DB of a known layout.
     List<Path> children = children(path);
-    boolean shardSet = Files.exists(path.resolve("_manifest.json"))
+    boolean shardSet = detected.isPresent()
         || children.stream().anyMatch(c -> c.getFileName().toString().startsWith("shard-"));
     if (dbType != null && !shardSet) {
       out.add(new DbSource(path.toString(), dbType)); // a plugin backend's own directory layout
@@ -98,7 +90,7 @@ public final class DbLocator {
           + " LMDB, LevelDB or RocksDB directory, or a minidb file) or a directory of shard DBs");
     }
     for (Path child : children) {
-      Optional<String> type = detect(child);
+      Optional<String> type = detect(child).filter(t -> !t.equals(DbTypeDetector.SHARDS));
       if (type.isEmpty() && dbType == null) {
         throw new DbException("tensorprotos: cannot tell the db_type of " + child + " (in the"
             + " directory of shards " + path + "): it has no data.mdb (lmdb), OPTIONS-* (rocksdb)"

@@ -53,6 +53,7 @@ public final class AllJarCheck {
             .load(dir.toString()).select("label").collectAsList();
         check(labels.size() == 256 && Files.exists(dir.resolve("_SUCCESS")),
             "write and read back 2 " + out + " shards: " + labels.size() + " records");
+        System.out.println(Files.readString(dir.resolve("_manifest.json")));
       }
     } finally {
       spark.stop();
