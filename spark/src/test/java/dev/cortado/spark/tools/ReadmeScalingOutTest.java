@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs every {@code ./cortado spark-*} command of the README's "Scaling out" section, in order,
  * in a scratch folder that holds what the section assumes: the quickstart LMDB (here the
  * 256-record Fashion-MNIST slice of the test vectors) and a {@code photos/} folder of PNGs. Code
- * blocks after an HTML comment that says {@code cluster-only} or {@code not run} are skipped.
+ * blocks marked {@code <!-- readme-test: skip (why) -->} are skipped.
  */
 class ReadmeScalingOutTest {
   private static final Set<String> PATH_OPTIONS = Set.of("--db", "--out", "--images", "--labels");
@@ -85,8 +85,7 @@ class ReadmeScalingOutTest {
     for (String line : lines) {
       if (line.startsWith("```")) {
         if (!inBlock) {
-          skip = previous.startsWith("<!--")
-              && (previous.contains("cluster-only") || previous.contains("not run"));
+          skip = previous.startsWith("<!--") && previous.contains("readme-test: skip");
         }
         inBlock = !inBlock;
       } else if (inBlock && !skip && line.startsWith("./cortado spark-")) {
