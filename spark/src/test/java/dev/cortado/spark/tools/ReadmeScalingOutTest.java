@@ -53,7 +53,7 @@ class ReadmeScalingOutTest {
       List<String> args = arguments(command);
       Cli.Result r = Cli.run(args.toArray(String[]::new));
       assertThat(r.exitCode()).as("%s%n%s", command, r.stderr()).isZero();
-      assertThat(r.stdout()).as(command).containsPattern("^" + args.get(0) + ": \\d+ records, ");
+      assertThat(r.stdout()).as(command).containsPattern("(?m)^" + args.get(0) + ": \\d+ records, ");
     }
     // The Parquet round trip of the section gives back the source records, byte for byte.
     SparkConvertCommandTest.assertShardsHold(
