@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
       DbThroughputCommand.class,
       RunNetCommand.class,
       RunPlanCommand.class,
+      AddGradientsCommand.class,
       OpsCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
