@@ -5,12 +5,10 @@ import static dev.cortado.operator.GradientContext.intArg;
 import dev.cortado.operator.GradientContext;
 import dev.cortado.operator.GradientMaker;
 import dev.cortado.operator.GradientRegistration;
-import dev.cortado.operator.OperatorProvider;
 import dev.cortado.proto.Argument;
 import dev.cortado.proto.OperatorDef;
 import dev.cortado.proto.TensorProto;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 
@@ -20,9 +18,11 @@ import java.util.Locale;
  * cortado add-gradients} writes the backward net Caffe2's Python frontend writes. Operators whose
  * schema says {@code NO_GRADIENT} need no maker.
  */
-public final class GradientMakers implements OperatorProvider {
-  @Override
-  public Collection<GradientRegistration> gradients() {
+final class GradientMakers {
+  private GradientMakers() {}
+
+  /** Every maker, registered by {@link TrainingOperators#gradients()}. */
+  static List<GradientRegistration> registrations() {
     List<GradientRegistration> regs = new ArrayList<>();
     regs.add(new GradientRegistration("Conv", GradientMakers::conv));
     regs.add(new GradientRegistration("MaxPool", GradientMakers::pool));

@@ -1,5 +1,6 @@
 package dev.cortado.cpu;
 
+import dev.cortado.operator.GradientRegistration;
 import dev.cortado.operator.OperatorProvider;
 import dev.cortado.operator.OperatorRegistration;
 import java.util.ArrayList;
@@ -8,7 +9,8 @@ import java.util.List;
 
 /**
  * The training operators of Caffe2's SGD path on CPU (float32): the iteration counter, the
- * learning rate, the parameter updates and the random fills that initialize parameters.
+ * learning rate, the parameter updates and the random fills that initialize parameters; and
+ * the gradient makers of the operators that have a gradient.
  */
 public final class TrainingOperators implements OperatorProvider {
   @Override
@@ -23,5 +25,11 @@ public final class TrainingOperators implements OperatorProvider {
       regs.add(k.registration());
     }
     return regs;
+  }
+
+  /** The gradient makers of every Caffe2 operator Cortado runs that has a gradient. */
+  @Override
+  public Collection<GradientRegistration> gradients() {
+    return GradientMakers.registrations();
   }
 }
