@@ -6,7 +6,7 @@ import dev.cortado.proto.NetDef;
 import dev.cortado.proto.OperatorDef;
 import dev.cortado.runtime.CortadoRuntime;
 import dev.cortado.tensor.Tensor;
-import dev.cortado.workspace.Blob;
+import dev.cortado.operator.Blob;
 import dev.cortado.workspace.Workspace;
 
 /**

@@ -2,8 +2,8 @@ package dev.cortado.cli;
 
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorDigest;
-import dev.cortado.workspace.Blob;
-import dev.cortado.workspace.DeviceTensors;
+import dev.cortado.operator.Blob;
+import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.workspace.Workspace;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package dev.cortado.cli;
 
+import dev.cortado.plan.PlanExecutor;
 import dev.cortado.proto.PlanDef;
 import dev.cortado.runtime.CortadoRuntime;
 import dev.cortado.workspace.Workspace;
@@ -52,7 +53,7 @@ final class RunPlanCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     CortadoRuntime rt = Runtimes.start();
     try (Workspace ws = rt.newWorkspace()) {
-      RunNetCommand.runOrExplain("plan " + plan, () -> ws.runPlan(planDef));
+      RunNetCommand.runOrExplain("plan " + plan, () -> PlanExecutor.run(planDef, ws));
       if (!digests.isEmpty()) {
         out.println(digests.line(ws, 0));
       }

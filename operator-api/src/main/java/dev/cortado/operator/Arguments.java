@@ -11,8 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Typed access to the arguments of an operator (or a net), with Caffe2's rules (§9.4): a single
@@ -22,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * another field reads as empty, as in Caffe2.
  */
 public final class Arguments {
-  private static final Logger LOG = LoggerFactory.getLogger(Arguments.class);
+  private static final System.Logger LOG = System.getLogger(Arguments.class.getName());
 
   private final Map<String, Argument> byName;
   private final String owner;
@@ -48,7 +46,11 @@ public final class Arguments {
               owner + ": argument '" + arg.getName() + "' is given twice with different values: "
                   + payload(previous) + " and " + payload(arg));
         }
-        LOG.warn("{}: argument '{}' is given twice with the same value", owner, arg.getName());
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "{0}: argument ''{1}'' is given twice with the same value",
+            owner,
+            arg.getName());
       }
     }
     return new Arguments(map, owner);

@@ -2,125 +2,82 @@ package dev.cortado.operator;
 
 import dev.cortado.proto.DeviceOption;
 import dev.cortado.proto.OperatorDef;
-import dev.cortado.workspace.Blob;
-import dev.cortado.workspace.Workspace;
 import java.util.List;
 
 /**
  * Everything an operator sees at construction: its {@code OperatorDef} (device option already
  * inherited from the net), typed {@link Arguments}, its input and output blobs, where it sits in
- * its net, and the runtime {@link Services}. Made by {@link OperatorRegistry#create}.
+ * its net, and the runtime {@link Services}. The runtime makes one per operator; an operator never
+ * sees the workspace itself.
  */
-public final class OperatorContext {
-  private final OperatorDef def;
-  private final Workspace workspace;
-  private final String netName;
-  private final int index;
-  private final String engine;
-  private final OperatorSchema schema;
-  private final Arguments args;
-  private final Blob[] inputs;
-  private final Blob[] outputs;
+public interface OperatorContext {
+  OperatorDef def();
 
-  OperatorContext(
-      OperatorDef def,
-      Workspace workspace,
-      String netName,
-      int index,
-      String engine,
-      OperatorSchema schema,
-      Blob[] inputs,
-      Blob[] outputs) {
-    this.def = def;
-    this.workspace = workspace;
-    this.netName = netName;
-    this.index = index;
-    this.engine = engine;
-    this.schema = schema;
-    this.inputs = inputs;
-    this.outputs = outputs;
-    this.args = Arguments.forOperator(def.getArgList(), describe(def, netName, index));
-  }
-
-  public OperatorDef def() {
-    return def;
-  }
-
-  public String type() {
-    return def.getType();
+  default String type() {
+    return def().getType();
   }
 
   /** The operator's {@code name} field; often empty. */
-  public String name() {
-    return def.getName();
+  default String name() {
+    return def().getName();
   }
 
   /** Position in the net, or -1 when the operator runs on its own. */
-  public int index() {
-    return index;
-  }
+  int index();
 
   /** The owning net's name, or null when the operator runs on its own. */
-  public String netName() {
-    return netName;
-  }
+  String netName();
 
   /** The engine that was chosen; {@code ""} for the default one. */
-  public String engine() {
-    return engine;
+  String engine();
+
+  OperatorSchema schema();
+
+  default DeviceOption deviceOption() {
+    return def().getDeviceOption();
   }
 
-  public OperatorSchema schema() {
-    return schema;
+  default int deviceType() {
+    return def().getDeviceOption().getDeviceType();
   }
 
-  public DeviceOption deviceOption() {
-    return def.getDeviceOption();
+  Arguments args();
+
+  int inputCount();
+
+  int outputCount();
+
+  default String inputName(int i) {
+    return def().getInput(i);
   }
 
-  public int deviceType() {
-    return def.getDeviceOption().getDeviceType();
+  default String outputName(int i) {
+    return def().getOutput(i);
   }
 
-  public Arguments args() {
-    return args;
+  Blob input(int i);
+
+  Blob output(int i);
+
+  default List<Blob> inputs() {
+    Blob[] all = new Blob[inputCount()];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = input(i);
+    }
+    return List.of(all);
   }
 
-  public int inputCount() {
-    return inputs.length;
-  }
-
-  public int outputCount() {
-    return outputs.length;
-  }
-
-  public String inputName(int i) {
-    return def.getInput(i);
-  }
-
-  public String outputName(int i) {
-    return def.getOutput(i);
-  }
-
-  public Blob input(int i) {
-    return inputs[i];
-  }
-
-  public Blob output(int i) {
-    return outputs[i];
-  }
-
-  public List<Blob> inputs() {
-    return List.of(inputs);
-  }
-
-  public List<Blob> outputs() {
-    return List.of(outputs);
+  default List<Blob> outputs() {
+    Blob[] all = new Blob[outputCount()];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = output(i);
+    }
+    return List.of(all);
   }
 
   /** Input {@code i} as {@code type}; an error naming this operator, the blob and its content. */
-  public <T> T input(int i, Class<T> type) {
-    Blob b = inputs[i];
+  default <T> T input(int i, Class<T> type) {
+    Blob b = input(i);
     Object v = b.get();
     if (!type.isInstance(v)) {
       throw error(
@@ -130,17 +87,24 @@ public final class OperatorContext {
     return type.cast(v);
   }
 
-  public Workspace workspace() {
-    return workspace;
-  }
+  /**
+   * The named blob of the operator's workspace, created when absent (Caffe2's {@code
+   * ws->CreateBlob}); for operators whose outputs are named by arguments, such as {@code Load}.
+   */
+  Blob createBlob(String name);
+
+  /** The folder that relative DB and log paths resolve against (Caffe2's workspace root folder). */
+  String rootFolder();
+
+  /** The runtime services bound for this operator's workspace. */
+  Services services();
 
   /**
-   * A runtime service, such as {@code DbRegistry}; an error when the runtime binds none. Services
-   * come from the workspace, which got them from {@code CortadoRuntime} (Guice).
+   * A runtime service, such as {@code DbRegistry}; an error naming this operator when the runtime
+   * binds none.
    */
-  public <T> T service(Class<T> type) {
-    return workspace
-        .services()
+  default <T> T service(Class<T> type) {
+    return services()
         .find(type)
         .orElseThrow(
             () ->
@@ -151,21 +115,21 @@ public final class OperatorContext {
   }
 
   /** {@code operator Cast (index 2, name 'c') in net 'train'}. */
-  public String describe() {
-    return describe(def, netName, index);
+  default String describe() {
+    return describe(def(), netName(), index());
   }
 
   /** An {@link OperatorException} whose message starts with {@link #describe()}. */
-  public OperatorException error(String message) {
+  default OperatorException error(String message) {
     return new OperatorException(describe() + ": " + message);
   }
 
-  public OperatorException error(String message, Throwable cause) {
+  default OperatorException error(String message, Throwable cause) {
     return new OperatorException(describe() + ": " + message, cause);
   }
 
   /** How messages name an operator: type, then index and name when known, then the net. */
-  public static String describe(OperatorDef def, String netName, int index) {
+  static String describe(OperatorDef def, String netName, int index) {
     StringBuilder sb = new StringBuilder("operator ").append(def.getType());
     if (index >= 0 || !def.getName().isEmpty()) {
       sb.append(" (");

@@ -8,8 +8,6 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The prefetch engine: a producer thread fills batch slots from a {@link BatchSource} ahead of a
@@ -76,7 +74,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   /** The longest time the consumer polls before it parks. */
   static final long MAX_POLL_NANOS = 500_000;
 
-  private static final Logger LOG = LoggerFactory.getLogger(Prefetcher.class);
+  private static final System.Logger LOG = System.getLogger(Prefetcher.class.getName());
   private static final VarHandle CLAIMED;
 
   static {
@@ -563,8 +561,12 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
     }
     Throwable f = failure;
     if (f != null && !failureDelivered) {
-      LOG.warn("{}: closed before the producer's failure at batch {} was taken: {}",
-          owner, failedAt, describe(f));
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "{0}: closed before the producer''s failure at batch {1} was taken: {2}",
+          owner,
+          failedAt,
+          describe(f));
     }
     if (isStuck()) {
       String inFlight = source.describeInFlight();

@@ -11,6 +11,6 @@ final class DbPaths {
     if (ctx.args().getInt("absolute_path", 0) != 0) {
       return db;
     }
-    return ctx.workspace().rootFolder() + "/" + db;
+    return ctx.rootFolder() + "/" + db;
   }
 }

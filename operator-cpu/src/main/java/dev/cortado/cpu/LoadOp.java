@@ -12,7 +12,7 @@ import dev.cortado.operator.OperatorContext;
 import dev.cortado.operator.OperatorSchema;
 import dev.cortado.proto.BlobProto;
 import dev.cortado.proto.DBReaderProto;
-import dev.cortado.workspace.Blob;
+import dev.cortado.operator.Blob;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -176,7 +176,7 @@ final class LoadOp implements Operator {
         }
         BlobProto proto = BlobSerialization.parse(ctx, rawKey, bytes(cursor.value()));
         if (blob == null) {
-          blob = ctx.workspace().createBlob(name);
+          blob = ctx.createBlob(name);
         }
         process(blob, proto, name, rawKey);
         // As in Caffe2, a DB stops early once every output is complete; later DBs are still

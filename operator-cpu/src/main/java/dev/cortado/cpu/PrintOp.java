@@ -69,10 +69,10 @@ final class PrintOp implements Operator {
     if (toFile) {
       Path file;
       try {
-        file = Path.of(ctx.workspace().rootFolder(), ctx.inputName(0) + ".log");
+        file = Path.of(ctx.rootFolder(), ctx.inputName(0) + ".log");
       } catch (InvalidPathException e) {
         throw ctx.error("cannot print blob '" + ctx.inputName(0) + "' to a file: "
-            + ctx.workspace().rootFolder() + "/" + ctx.inputName(0) + ".log is no valid path: "
+            + ctx.rootFolder() + "/" + ctx.inputName(0) + ".log is no valid path: "
             + e.getReason(), e);
       }
       try (Writer w =

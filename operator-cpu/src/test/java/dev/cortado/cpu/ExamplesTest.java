@@ -1,5 +1,6 @@
 package dev.cortado.cpu;
 
+import dev.cortado.plan.PlanExecutor;
 import static dev.cortado.cpu.CpuTesting.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -83,7 +84,7 @@ class ExamplesTest {
     List<String> images = expectedDigests(0);
     List<String> labels = expectedDigests(1);
     try (Workspace ws = workspace()) {
-      ws.runPlan(b.build());
+      PlanExecutor.run(b.build(), ws);
       // 8 runs of 64 over 256 records: the last batch is batch 7 = batch 3 of the cycle.
       Tensor uint8 = ws.blob("data_uint8").tensor();
       assertThat(TensorDigest.sha256Hex(uint8)).isEqualTo(images.get(3));

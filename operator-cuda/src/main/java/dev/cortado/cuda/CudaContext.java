@@ -61,7 +61,7 @@ public final class CudaContext implements AutoCloseable {
    * provide (a test binds a fake GPU there), else on JCuda.
    */
   public static CudaContext forOperator(OperatorContext op) {
-    Optional<CopyEngine> engine = op.workspace().services().find(CopyEngine.class);
+    Optional<CopyEngine> engine = op.services().find(CopyEngine.class);
     return engine.isPresent()
         ? open(engine.get(), op.deviceOption(), op.describe())
         : open(op.deviceOption(), op.describe());

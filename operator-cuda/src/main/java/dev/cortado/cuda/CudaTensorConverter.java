@@ -1,7 +1,7 @@
 package dev.cortado.cuda;
 
 import dev.cortado.tensor.Tensor;
-import dev.cortado.workspace.DeviceTensorConverter;
+import dev.cortado.tensor.DeviceTensorConverter;
 import java.util.Optional;
 
 /**

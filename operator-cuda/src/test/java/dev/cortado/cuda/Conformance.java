@@ -12,7 +12,7 @@ import dev.cortado.proto.OperatorDef;
 import dev.cortado.runtime.CortadoRuntime;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorDigest;
-import dev.cortado.workspace.DeviceTensors;
+import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.workspace.Workspace;
 import java.io.IOException;
 import java.io.Reader;

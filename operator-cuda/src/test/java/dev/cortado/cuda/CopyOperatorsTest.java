@@ -13,7 +13,7 @@ import dev.cortado.proto.OperatorDef;
 import dev.cortado.tensor.DataType;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorDigest;
-import dev.cortado.workspace.DeviceTensors;
+import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.workspace.Workspace;
 import java.util.List;
 import java.util.Map;

@@ -11,7 +11,7 @@ import dev.cortado.proto.NetDef;
 import dev.cortado.runtime.CortadoRuntime;
 import dev.cortado.tensor.DataType;
 import dev.cortado.tensor.Tensor;
-import dev.cortado.workspace.DeviceTensors;
+import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.workspace.Workspace;
 import java.nio.file.Path;
 import java.util.List;

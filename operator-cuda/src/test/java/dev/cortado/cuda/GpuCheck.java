@@ -6,7 +6,7 @@ import com.google.gson.JsonParser;
 import com.google.inject.Module;
 import dev.cortado.proto.DeviceOption;
 import dev.cortado.runtime.CortadoRuntime;
-import dev.cortado.workspace.DeviceTensors;
+import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.workspace.Workspace;
 import java.io.IOException;
 import java.io.PrintStream;

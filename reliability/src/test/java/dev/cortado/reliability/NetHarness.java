@@ -1,5 +1,6 @@
 package dev.cortado.reliability;
 
+import dev.cortado.plan.PlanExecutor;
 import com.google.protobuf.ByteString;
 import dev.cortado.CortadoException;
 import dev.cortado.net.Net;
@@ -53,7 +54,7 @@ final class NetHarness {
   }
 
   void runPlan(PlanDef plan) {
-    run(ws -> ws.runPlan(sanitize(plan, ws.rootFolder())));
+    run(ws -> PlanExecutor.run(sanitize(plan, ws.rootFolder()), ws));
   }
 
   /** Runs {@code body} in a fresh workspace with a DB in its root folder; CortadoException is fine. */
