@@ -1,12 +1,15 @@
 package dev.cortado.cpu.nn;
 
 /**
- * The GEMM the operators use, chosen once per JVM. The system property {@code cortado.gemm}
- * ({@code java} or {@code openblas}) forces a choice; otherwise the default is the measured winner
- * (operator-cpu's PERFORMANCE-gemm.md), falling back to {@link JavaGemm} when a native library
- * cannot load on this platform.
+ * The GEMM the operators use, chosen once per JVM: the system's OpenBLAS through
+ * dev.ludovic.netlib's JNI binding when it loads ({@link NativeGemm}, the measured winner), else
+ * the portable {@link JavaGemm}. The system property {@code cortado.gemm} forces a choice:
+ * {@code native} (an error when no native BLAS loads) or {@code java}.
  */
 public final class Gemm {
+  /** Set while KERNEL is chosen, so declared (and initialized) before it. */
+  private static String fallbackReason = "";
+
   private static final GemmKernel KERNEL = choose(System.getProperty("cortado.gemm", ""));
 
   private Gemm() {}
@@ -18,11 +21,25 @@ public final class Gemm {
 
   static GemmKernel choose(String wanted) {
     return switch (wanted) {
-      case "", "java" -> new JavaGemm();
+      case "java" -> new JavaGemm();
+      case "native" -> NativeGemm.load();
+      case "" -> {
+        try {
+          yield NativeGemm.load();
+        } catch (IllegalStateException e) {
+          fallbackReason = e.getMessage();
+          yield new JavaGemm();
+        }
+      }
       default ->
           throw new IllegalArgumentException(
-              "unknown cortado.gemm '" + wanted + "'; known: [java]");
+              "unknown cortado.gemm '" + wanted + "'; known: [native, java]");
     };
+  }
+
+  /** Why the native kernel is not in use, or "" when it is or was not asked for. */
+  public static String fallbackReason() {
+    return fallbackReason;
   }
 
   /** {@code C = alpha * op(A) * op(B) + beta * C}, row-major (see {@link GemmKernel}). */
