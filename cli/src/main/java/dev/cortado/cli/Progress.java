@@ -74,6 +74,13 @@ final class Progress implements AutoCloseable {
     }
   }
 
+  /** Text shown after the bar (the tutorial's loss, accuracy and rates). */
+  void extraMessage(String message) {
+    if (bar != null) {
+      bar.setExtraMessage(message);
+    }
+  }
+
   void maxHint(long max) {
     if (bar != null) {
       bar.maxHint(max);
