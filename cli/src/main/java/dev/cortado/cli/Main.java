@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
       RunNetCommand.class,
       RunPlanCommand.class,
       AddGradientsCommand.class,
+      PredictCommand.class,
       OpsCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
