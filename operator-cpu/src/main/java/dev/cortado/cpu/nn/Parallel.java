@@ -35,9 +35,16 @@ final class Parallel {
 
   private Parallel() {}
 
+  /** When false, every piece runs on the calling thread (tests compare the two ways). */
+  private static volatile boolean parallel = true;
+
   /** Threads the pool runs on (the {@code cortado.nn.threads} property, else the core count). */
   static int threads() {
     return THREADS;
+  }
+
+  static void setParallel(boolean on) {
+    parallel = on;
   }
 
   /** Runs {@code body} for each piece in [0, pieces); inline when one thread or one piece. */
@@ -45,7 +52,7 @@ final class Parallel {
     if (pieces <= 0) {
       return;
     }
-    if (pieces == 1 || THREADS == 1 || inPool()) {
+    if (pieces == 1 || THREADS == 1 || !parallel || inPool()) {
       for (int i = 0; i < pieces; i++) {
         body.accept(i);
       }

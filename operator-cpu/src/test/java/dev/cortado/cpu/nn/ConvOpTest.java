@@ -219,22 +219,45 @@ class ConvOpTest {
   }
 
   @Test
-  void resultsDoNotDependOnTheBatchSplit() {
-    // The same images alone and inside a batch give bit-identical outputs, and dW of a batch is
-    // the same on every run (fixed pieces summed in order).
-    Case k = new Case("b", 9, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true);
+  void resultsAreTheSameBitsOnOneThreadAndOnAll() {
+    // The batch is cut into fixed pieces whose partial dW and db are summed in order, so the
+    // thread count cannot change a bit of any output.
+    Case k = new Case("b", 19, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true);
     SplittableRandom r = new SplittableRandom(11);
     try (Workspace ws = workspace()) {
       put(ws, "X", r, k.xDims());
       put(ws, "W", r, k.wDims());
       put(ws, "b", r, k.m);
       put(ws, "dY", r, k.yDims());
-      String grad = "type: 'ConvGradient' input: 'X' input: 'W' input: 'dY' output: 'dW'"
-          + " output: 'db' output: 'dX'" + k.args();
-      ws.runOperatorOnce(op(grad));
-      float[] first = floatsOf(tensor(ws, "dW"));
-      ws.runOperatorOnce(op(grad));
-      assertThat(floatsOf(tensor(ws, "dW"))).containsExactly(first);
+      put(ws, "F", r, 37, 50);
+      put(ws, "FW", r, 45, 50);
+      put(ws, "Fb", r, 45);
+      put(ws, "FdY", r, 37, 45);
+      String[] ops = {
+        "type: 'Conv' input: 'X' input: 'W' input: 'b' output: 'Y'" + k.args(),
+        "type: 'ConvGradient' input: 'X' input: 'W' input: 'dY' output: 'dW' output: 'db' output: 'dX'" + k.args(),
+        "type: 'FC' input: 'F' input: 'FW' input: 'Fb' output: 'FY'",
+        "type: 'FCGradient' input: 'F' input: 'FW' input: 'FdY' output: 'FdW' output: 'Fdb' output: 'FdX'"
+      };
+      String[] outs = {"Y", "dW", "db", "dX", "FY", "FdW", "Fdb", "FdX"};
+      float[][] serial = new float[outs.length][];
+      Parallel.setParallel(false);
+      try {
+        for (String o : ops) {
+          ws.runOperatorOnce(op(o));
+        }
+        for (int i = 0; i < outs.length; i++) {
+          serial[i] = floatsOf(tensor(ws, outs[i])).clone();
+        }
+      } finally {
+        Parallel.setParallel(true);
+      }
+      for (String o : ops) {
+        ws.runOperatorOnce(op(o));
+      }
+      for (int i = 0; i < outs.length; i++) {
+        assertThat(floatsOf(tensor(ws, outs[i]))).as(outs[i]).containsExactly(serial[i]);
+      }
     }
   }
 
