@@ -237,7 +237,7 @@ final class QuickstartCommand implements Callable<Integer> {
       try (Progress progress = Progress.start(spec, "train", iters, "it")) {
         training = MnistTutorial.train(ws, net, iters, step -> {
           progress.step();
-          progress.extraMessage(String.format("loss %.3f acc %3.0f%% %,5.0f img/s wait %.1f%%",
+          progress.extraMessage(String.format(" loss %.3f acc %.0f%% %.0f img/s wait %.1f%%",
               step.loss(), 100 * step.accuracy(), step.imagesPerSecond(),
               100 * step.waitFraction()));
         });
