@@ -57,7 +57,8 @@ public final class AliasProvider implements DbProvider {
 }
 JAVA
 api="$(ls "$root"/cli/target/lib/cortado-operator-api-*.jar | head -1)"
-javac --release 17 -d "$tmp/classes" -cp "$api" "$tmp/src/example/AliasProvider.java"
+runtime="$(ls "$root"/cli/target/lib/cortado-runtime-*.jar | head -1)"
+javac --release 17 -d "$tmp/classes" -cp "$api:$runtime" "$tmp/src/example/AliasProvider.java"
 echo example.AliasProvider >"$tmp/classes/META-INF/services/dev.cortado.db.DbProvider"
 jar --create --file "$tmp/plugins/alias.jar" -C "$tmp/classes" .
 
