@@ -8,6 +8,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -30,6 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * 64 GEMMs for a convolution (one per image), one GEMM for a fully connected layer. GFLOP/s =
  * {@code 2*m*n*k*count / time}. Run with {@code OPENBLAS_NUM_THREADS=1} so that the native
  * libraries stay on one thread, as the operators call them.
+ *
+ * <p>On a shared machine the wall time includes the time other processes held the core, so the
+ * secondary results {@code cpuNanos} and {@code calls} also give this thread's own CPU time per
+ * invocation ({@code cpuNanos / calls}), which is much less sensitive to the machine's load.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -121,9 +128,28 @@ public class GemmBenchmark {
     }
   }
 
+  /** This thread's CPU time across the invocations of one iteration. */
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  @State(Scope.Thread)
+  public static class CpuTime {
+    private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+    public long cpuNanos;
+    public long calls;
+
+    @Setup(Level.Iteration)
+    public void reset() {
+      cpuNanos = 0;
+      calls = 0;
+    }
+  }
+
   @Benchmark
-  public float gemm() {
-    return run();
+  public float gemm(CpuTime cpu) {
+    long t0 = CpuTime.MX.getCurrentThreadCpuTime();
+    float r = run();
+    cpu.cpuNanos += CpuTime.MX.getCurrentThreadCpuTime() - t0;
+    cpu.calls++;
+    return r;
   }
 
   private float run() {

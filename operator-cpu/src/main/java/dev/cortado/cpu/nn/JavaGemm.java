@@ -1,15 +1,25 @@
 package dev.cortado.cpu.nn;
 
+import java.util.Arrays;
+
 /**
- * The portable GEMM: plain Java, blocked for the caches, with an inner loop over a row of C that
- * the JIT vectorizes (four rows of B per pass, so each store of C carries four multiply-adds).
- * Transposed operands are packed first so that the inner loop always reads B row by row.
+ * The portable GEMM: plain Java, blocked for the caches. Each block of op(B) is packed into one
+ * array per row and each row of C is accumulated in a scratch row, so that the inner loop reads
+ * and writes every array at the same index from 0: the form the JIT's auto-vectorizer accepts
+ * (it cannot prove that offset accesses into two arrays do not overlap).
  */
 public final class JavaGemm implements GemmKernel {
   private static final int KC = 128;
-  private static final int NC = 1024;
+  private static final int NC = 512;
 
-  private static final ThreadLocal<float[][]> PACK = ThreadLocal.withInitial(() -> new float[1][0]);
+  /** Per-thread scratch: the packed block of B (KC rows of NC) and two accumulator rows. */
+  private static final class Scratch {
+    final float[][] b = new float[KC][NC];
+    final float[] acc = new float[NC];
+    final float[] acc2 = new float[NC];
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   @Override
   public String name() {
@@ -41,71 +51,103 @@ public final class JavaGemm implements GemmKernel {
     if (k <= 0 || alpha == 0f) {
       return;
     }
-    float[] bp = b;
-    int bo = bOff;
-    int ldbp = ldb;
-    if (transB) {
-      // op(B)[p][j] = b[j * ldb + p]: pack it row-major (k x n) once.
-      float[][] holder = PACK.get();
-      if (holder[0].length < k * n) {
-        holder[0] = new float[k * n];
-      }
-      bp = holder[0];
-      for (int j = 0; j < n; j++) {
-        int src = bOff + j * ldb;
-        for (int p = 0; p < k; p++) {
-          bp[p * n + j] = b[src + p];
-        }
-      }
-      bo = 0;
-      ldbp = n;
-    }
-    for (int p0 = 0; p0 < k; p0 += KC) {
-      int p1 = Math.min(k, p0 + KC);
-      for (int j0 = 0; j0 < n; j0 += NC) {
-        int j1 = Math.min(n, j0 + NC);
-        for (int i = 0; i < m; i++) {
-          int crow = cOff + i * ldc;
-          int p = p0;
-          for (; p + 3 < p1; p += 4) {
-            float a0;
-            float a1;
-            float a2;
-            float a3;
-            if (transA) {
-              a0 = a[aOff + p * lda + i];
-              a1 = a[aOff + (p + 1) * lda + i];
-              a2 = a[aOff + (p + 2) * lda + i];
-              a3 = a[aOff + (p + 3) * lda + i];
-            } else {
-              int ar = aOff + i * lda + p;
-              a0 = a[ar];
-              a1 = a[ar + 1];
-              a2 = a[ar + 2];
-              a3 = a[ar + 3];
+    Scratch s = SCRATCH.get();
+    float[][] bp = s.b;
+    float[] acc = s.acc;
+    float[] acc2 = s.acc2;
+    for (int j0 = 0; j0 < n; j0 += NC) {
+      int nb = Math.min(NC, n - j0);
+      for (int p0 = 0; p0 < k; p0 += KC) {
+        int kb = Math.min(KC, k - p0);
+        // Pack op(B)[p0 .. p0+kb) x [j0 .. j0+nb) as rows starting at index 0.
+        for (int p = 0; p < kb; p++) {
+          float[] row = bp[p];
+          if (transB) {
+            int src = bOff + j0 * ldb + p0 + p;
+            for (int j = 0; j < nb; j++) {
+              row[j] = b[src + j * ldb];
             }
-            a0 *= alpha;
-            a1 *= alpha;
-            a2 *= alpha;
-            a3 *= alpha;
-            int b0 = bo + p * ldbp;
-            int b1 = b0 + ldbp;
-            int b2 = b1 + ldbp;
-            int b3 = b2 + ldbp;
-            for (int j = j0; j < j1; j++) {
-              c[crow + j] += a0 * bp[b0 + j] + a1 * bp[b1 + j] + a2 * bp[b2 + j] + a3 * bp[b3 + j];
-            }
-          }
-          for (; p < p1; p++) {
-            float a0 = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
-            int b0 = bo + p * ldbp;
-            for (int j = j0; j < j1; j++) {
-              c[crow + j] += a0 * bp[b0 + j];
-            }
+          } else {
+            System.arraycopy(b, bOff + (p0 + p) * ldb + j0, row, 0, nb);
           }
         }
+        int i = 0;
+        for (; i + 1 < m; i += 2) {
+          // Two rows of C per pass: each load of B feeds two multiply-adds.
+          Arrays.fill(acc, 0, nb, 0f);
+          Arrays.fill(acc2, 0, nb, 0f);
+          int p = 0;
+          for (; p + 3 < kb; p += 4) {
+            float a0 = at(a, aOff, lda, transA, i, p0 + p);
+            float a1 = at(a, aOff, lda, transA, i, p0 + p + 1);
+            float a2 = at(a, aOff, lda, transA, i, p0 + p + 2);
+            float a3 = at(a, aOff, lda, transA, i, p0 + p + 3);
+            float e0 = at(a, aOff, lda, transA, i + 1, p0 + p);
+            float e1 = at(a, aOff, lda, transA, i + 1, p0 + p + 1);
+            float e2 = at(a, aOff, lda, transA, i + 1, p0 + p + 2);
+            float e3 = at(a, aOff, lda, transA, i + 1, p0 + p + 3);
+            float[] b0 = bp[p];
+            float[] b1 = bp[p + 1];
+            float[] b2 = bp[p + 2];
+            float[] b3 = bp[p + 3];
+            for (int j = 0; j < nb; j++) {
+              float v0 = b0[j];
+              float v1 = b1[j];
+              float v2 = b2[j];
+              float v3 = b3[j];
+              acc[j] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+              acc2[j] += e0 * v0 + e1 * v1 + e2 * v2 + e3 * v3;
+            }
+          }
+          for (; p < kb; p++) {
+            float a0 = at(a, aOff, lda, transA, i, p0 + p);
+            float e0 = at(a, aOff, lda, transA, i + 1, p0 + p);
+            float[] b0 = bp[p];
+            for (int j = 0; j < nb; j++) {
+              acc[j] += a0 * b0[j];
+              acc2[j] += e0 * b0[j];
+            }
+          }
+          addRow(c, cOff + i * ldc + j0, alpha, acc, nb);
+          addRow(c, cOff + (i + 1) * ldc + j0, alpha, acc2, nb);
+        }
+        for (; i < m; i++) {
+          Arrays.fill(acc, 0, nb, 0f);
+          int p = 0;
+          for (; p + 3 < kb; p += 4) {
+            float a0 = at(a, aOff, lda, transA, i, p0 + p);
+            float a1 = at(a, aOff, lda, transA, i, p0 + p + 1);
+            float a2 = at(a, aOff, lda, transA, i, p0 + p + 2);
+            float a3 = at(a, aOff, lda, transA, i, p0 + p + 3);
+            float[] b0 = bp[p];
+            float[] b1 = bp[p + 1];
+            float[] b2 = bp[p + 2];
+            float[] b3 = bp[p + 3];
+            for (int j = 0; j < nb; j++) {
+              acc[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+            }
+          }
+          for (; p < kb; p++) {
+            float a0 = at(a, aOff, lda, transA, i, p0 + p);
+            float[] b0 = bp[p];
+            for (int j = 0; j < nb; j++) {
+              acc[j] += a0 * b0[j];
+            }
+          }
+          addRow(c, cOff + i * ldc + j0, alpha, acc, nb);
+        }
       }
     }
+  }
+
+  private static void addRow(float[] c, int at, float alpha, float[] acc, int nb) {
+    for (int j = 0; j < nb; j++) {
+      c[at + j] += alpha * acc[j];
+    }
+  }
+
+  private static float at(float[] a, int aOff, int lda, boolean transA, int i, int p) {
+    return transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
   }
 
   static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
@@ -115,7 +157,7 @@ public final class JavaGemm implements GemmKernel {
     for (int i = 0; i < m; i++) {
       int row = cOff + i * ldc;
       if (beta == 0f) {
-        java.util.Arrays.fill(c, row, row + n, 0f);
+        Arrays.fill(c, row, row + n, 0f);
       } else {
         for (int j = 0; j < n; j++) {
           c[row + j] *= beta;
