@@ -27,7 +27,7 @@ final class InputNets {
     return Dbs.where(dbType, path, () -> {
       try (Db db = Dbs.registry().open(dbType, path, Mode.READ); Cursor c = db.newCursor()) {
         if (!c.valid()) {
-          throw new CliException(Dbs.describe(dbType, path) + ": the DB is empty");
+          throw new CliException(Dbs.describe(dbType, path) + ": " + Dbs.EMPTY);
         }
         int outputs = new TensorProtosDecoder().parse(c.value(), Keys.text(c.key()));
         long n = 0;

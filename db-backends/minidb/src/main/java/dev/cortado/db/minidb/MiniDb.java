@@ -164,8 +164,9 @@ public final class MiniDb implements Db {
     } catch (MiniDbFormatException e) {
       throw new DbException(
           "cannot append to minidb file " + path + ": " + e.getMessage()
-              + "; records appended after it could never be read. Repair the file with"
-              + " MiniDb.truncateToRecoverable (it keeps the first " + e.offset() + " bytes)",
+              + "; records appended after it could never be read. Repair it first: cortado"
+              + " repair-db --db " + path + " writes its first " + e.offset() + " bytes (the"
+              + " whole records) into a new file",
           e);
     }
   }

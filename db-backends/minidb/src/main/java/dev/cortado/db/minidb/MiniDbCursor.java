@@ -241,7 +241,8 @@ public final class MiniDbCursor implements Cursor {
       message.append(" (a torn tail, as a crash while writing leaves; ").append(offset == 0
           ? "the file holds no whole record)"
           : "the records before byte " + offset
-              + " read normally and MiniDb.truncateToRecoverable cuts the file there)");
+              + " read normally; cortado repair-db --db " + db.path()
+              + " copies them into a new file)");
     }
     broken = new MiniDbFormatException(message.toString(), offset, tornTail);
     return broken;

@@ -116,7 +116,8 @@ final class MiniDbTransaction implements Transaction {
     } catch (IOException e) {
       throw new DbException(
           "cannot append to minidb file " + db.path() + ": " + e.getMessage()
-              + " (the file may now end in a torn record; MiniDb.truncateToRecoverable repairs it)",
+              + " (the file may now end in a torn record; cortado repair-db --db " + db.path()
+              + " copies its whole records into a new file)",
           e);
     }
   }
