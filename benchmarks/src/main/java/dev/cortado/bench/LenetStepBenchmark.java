@@ -9,6 +9,8 @@ import dev.cortado.tensor.Tensor;
 import dev.cortado.workspace.Workspace;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.lang.management.ManagementFactory;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -27,7 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The compute of one LeNet training step on a batch of 64 (the MNIST tutorial's net): forward,
  * loss and every gradient operator, without the input and the parameter update. {@code forward}
  * runs the forward half alone. The GEMM is the JVM's default; add
- * {@code -jvmArgsAppend -Dcortado.gemm=java} to time the portable kernel.
+ * {@code -jvmArgsAppend -Dcortado.gemm=java} to time the portable kernel. The secondary results
+ * {@code cpuNanos / calls} give the process's CPU time per invocation (all threads), which a
+ * shared machine's load disturbs much less than the wall time.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -112,14 +116,40 @@ public class LenetStepBenchmark {
     ws.close();
   }
 
-  @Benchmark
-  public void step() {
-    forward.run();
-    backward.run();
+  /** The process's CPU time across the invocations of one iteration. */
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  @State(Scope.Thread)
+  public static class CpuTime {
+    private static final com.sun.management.OperatingSystemMXBean OS =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    public long cpuNanos;
+    public long calls;
+
+    @Setup(Level.Iteration)
+    public void reset() {
+      cpuNanos = 0;
+      calls = 0;
+    }
+
+    long now() {
+      return OS.getProcessCpuTime();
+    }
   }
 
   @Benchmark
-  public void forward() {
+  public void step(CpuTime cpu) {
+    long t0 = cpu.now();
     forward.run();
+    backward.run();
+    cpu.cpuNanos += cpu.now() - t0;
+    cpu.calls++;
+  }
+
+  @Benchmark
+  public void forward(CpuTime cpu) {
+    long t0 = cpu.now();
+    forward.run();
+    cpu.cpuNanos += cpu.now() - t0;
+    cpu.calls++;
   }
 }

@@ -135,9 +135,7 @@ final class PoolOp implements Operator {
           for (int i = h0; i < h1; i++) {
             for (int j = w0; j < w1; j++) {
               float e = x[xo + (i * g.w() + j) * xs];
-              if (e > v) {
-                v = e;
-              }
+              v = e > v ? e : v;
             }
           }
         } else {
