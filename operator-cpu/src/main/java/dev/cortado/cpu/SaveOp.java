@@ -24,9 +24,10 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Caffe2's {@code Save} (§12.3): writes every input atomically into a NEW DB in Caffe2's layout, tensors
- * chunked under {@code <name>#%<chunk>} keys, one transaction per record, so Caffe2's Load reads
- * it and the other way round. Chunks are written in order (Caffe2's order is not deterministic).
+ * Caffe2's {@code Save} (§12.3 of docs/caffe2-semantics.md): writes every input atomically into a
+ * NEW DB in Caffe2's layout, tensors chunked under {@code <name>#%<chunk>} keys, one transaction per
+ * record, so Caffe2's Load reads it and the other way round. Chunks are written in order (Caffe2's
+ * order is not deterministic).
  */
 final class SaveOp implements Operator {
   static final OperatorSchema SCHEMA =
