@@ -88,6 +88,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   private final int depth;
   private final Object[] slots;
   private final long spinNanos;
+  private final boolean ownThread;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition ready = lock.newCondition();
   private final Condition room = lock.newCondition();
@@ -120,6 +121,15 @@ public final class Prefetcher<B> implements AutoCloseable {
    *     past the next take (1 for an asynchronous device copy)
    */
   public Prefetcher(String owner, Source<B> source, int depth, int extraSlots) {
+    this(owner, source, depth, extraSlots, true);
+  }
+
+  /**
+   * With {@code ownThread} false no thread is started: the caller runs {@link #produce()} on a
+   * thread of its own (the concurrency stress tests drive both sides this way).
+   */
+  Prefetcher(String owner, Source<B> source, int depth, int extraSlots, boolean ownThread) {
+    this.ownThread = ownThread;
     if (depth < 0) {
       throw new IllegalArgumentException("prefetch depth must be >= 0, got " + depth);
     }
@@ -149,7 +159,7 @@ public final class Prefetcher<B> implements AutoCloseable {
       return takeInline();
     }
     long t = taken;
-    if (produced == t && producer != null) {
+    if (produced == t && (producer != null || !ownThread)) {
       Spin.until(consumerMayGo, spinNanos);
     }
     lock.lock();
@@ -208,7 +218,7 @@ public final class Prefetcher<B> implements AutoCloseable {
 
   /** Under the lock: waits for batch {@code t}, starting the producer if there is none. */
   private void awaitBatch(long t) {
-    if (producer == null) {
+    if (producer == null && ownThread) {
       Thread thread = new Thread(this::produce,
           "cortado-prefetch-" + THREAD_SEQ.incrementAndGet() + " " + owner);
       thread.setDaemon(true);
@@ -313,7 +323,8 @@ public final class Prefetcher<B> implements AutoCloseable {
     return s == null || source.isFree(s);
   }
 
-  private void produce() {
+  /** The producer loop: fills batches while there is room; returns when it must stop. */
+  void produce() {
     try {
       while (true) {
         if (!hasRoom()) {
