@@ -60,6 +60,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--no-prefetch", description = "no_prefetch=1: read and decode inline.")
   boolean noPrefetch;
 
+  @Option(names = "--consumer-work-us", paramLabel = "N", defaultValue = "0",
+      description = "Busy-wait N microseconds on the calling thread after each batch, as a"
+          + " training step would (default: ${DEFAULT-VALUE}); with prefetch the reads overlap it.")
+  long consumerWorkUs;
+
   @Option(names = "--json",
       description = "One JSON line: {\"items_per_s_median\",\"items_per_s_min\","
           + "\"items_per_s_max\",\"mb_per_s_median\",\"passes\",\"batch_size\",\"db_type\","
@@ -68,9 +73,11 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (batchSize < 1 || passes < 1 || warmup < 0) {
-      throw new CliException("need --batch-size >= 1, --passes >= 1 and --warmup >= 0");
+    if (batchSize < 1 || passes < 1 || warmup < 0 || consumerWorkUs < 0) {
+      throw new CliException("need --batch-size >= 1, --passes >= 1, --warmup >= 0 and"
+          + " --consumer-work-us >= 0");
     }
+    long workNanos = consumerWorkUs * 1000;
     InputNets.Shape shape = InputNets.scan(dbType, db);
     long batchesPerPass = (shape.records() + batchSize - 1) / batchSize;
     List<Argument> extra = new ArrayList<>();
@@ -100,6 +107,9 @@ final class BenchCommand implements Callable<Integer> {
           long start = System.nanoTime();
           for (long b = 0; b < batchesPerPass; b++) {
             RunNetCommand.runOrExplain(Dbs.describe(dbType, db), net::run);
+            if (workNanos > 0) {
+              busyWait(workNanos);
+            }
           }
           double seconds = (System.nanoTime() - start) / 1e9;
           progress.stepBy(batchesPerPass);
@@ -135,15 +145,25 @@ final class BenchCommand implements Callable<Integer> {
           .put("db_type", dbType)
           .put("prefetch_depth", depth)
           .put("decode_threads", threads)
-          .put("no_prefetch", noPrefetch));
+          .put("no_prefetch", noPrefetch)
+          .put("consumer_work_us", consumerWorkUs));
     } else {
       out.printf("%s: %d records, batch %d, %d batches per epoch, prefetch_depth %s,"
-              + " decode_threads %s%s%n", Dbs.describe(dbType, db), shape.records(), batchSize,
-          batchesPerPass, depth, threads, noPrefetch ? ", no_prefetch" : "");
+              + " decode_threads %s%s%s%n", Dbs.describe(dbType, db), shape.records(), batchSize,
+          batchesPerPass, depth, threads, noPrefetch ? ", no_prefetch" : "",
+          consumerWorkUs > 0 ? ", consumer work " + consumerWorkUs + " us per batch" : "");
       out.printf("%,.0f items/s median (min %,.0f, max %,.0f), %.1f MB/s, over %d epochs%n",
           itemStats.median(), itemStats.min(), itemStats.max(), mbStats.median(), passes);
     }
     out.flush();
     return 0;
+  }
+
+  /** Keeps this thread busy for {@code nanos}, like a compute step; the clock is the calibration. */
+  static void busyWait(long nanos) {
+    long end = System.nanoTime() + nanos;
+    while (System.nanoTime() - end < 0) {
+      Thread.onSpinWait();
+    }
   }
 }
