@@ -71,7 +71,10 @@ public final class ReadAheadAtCloseStress {
     }
   }
 
-  /** Close from a third thread races a take: the read-ahead follows what was taken. */
+  /**
+   * Close from a third thread races a take: the read-ahead follows what was taken. Three actors:
+   * jcstress runs it on machines with at least 3 CPUs.
+   */
   @JCStressTest
   @Description("Depth 1: a take races a close from another thread.")
   @Outcome(id = "0, 2", expect = ACCEPTABLE, desc = "the take won: batch 0, then 1 read ahead")
@@ -95,6 +98,33 @@ public final class ReadAheadAtCloseStress {
     @Actor
     public void closer() {
       p.close();
+    }
+
+    @Arbiter
+    public void arbiter(org.openjdk.jcstress.infra.results.JJ_Result r) {
+      r.r2 = source.fills;
+    }
+  }
+
+  /** A take that waits when close comes from the producer's side is woken with "closed". */
+  @JCStressTest
+  @Description("Depth 1: the producer side closes, then runs; a take races the close.")
+  @Outcome(id = "-1, 1", expect = ACCEPTABLE, desc = "'closed'; batch 0 is still read ahead")
+  @Outcome(expect = FORBIDDEN, desc = "a batch after close, a hang, or a wrong read-ahead")
+  @State
+  public static class TakeMeetsClose {
+    final Numbered source = new Numbered(Long.MAX_VALUE);
+    final Prefetcher<Numbered.Slot> p = Numbered.prefetcher(source, 1);
+
+    @Actor
+    public void producerSide() {
+      p.close();
+      p.produce();
+    }
+
+    @Actor
+    public void consumer(org.openjdk.jcstress.infra.results.JJ_Result r) {
+      r.r1 = Numbered.take(p);
     }
 
     @Arbiter
