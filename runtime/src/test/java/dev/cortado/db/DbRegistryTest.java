@@ -1,5 +1,6 @@
 package dev.cortado.db;
 
+import dev.cortado.RegistrationException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -89,13 +90,13 @@ class DbRegistryTest {
   void aNameProvidedTwiceIsAStartupErrorNamingBothClasses() {
     assertThatThrownBy(() -> DbRegistry.of(
             List.of(new NamedProvider("lmdb"), new OtherProvider("LMDB"))))
-        .isInstanceOf(DbException.class)
+        .isInstanceOf(RegistrationException.class)
         .hasMessageContaining("'lmdb'")
         .hasMessageContaining(NamedProvider.class.getName())
         .hasMessageContaining(OtherProvider.class.getName());
     assertThatThrownBy(() -> DbRegistry.of(
             List.of(new NamedProvider("lmdb", "fast"), new OtherProvider("fast"))))
-        .isInstanceOf(DbException.class)
+        .isInstanceOf(RegistrationException.class)
         .hasMessageContaining("'fast'");
   }
 
@@ -165,15 +166,16 @@ class DbRegistryTest {
   }
 
   @Test
-  void aBrokenServiceEntryIsADbException(@TempDir Path dir) throws Exception {
+  void aBrokenServiceEntryIsARegistrationErrorNamingTheFile(@TempDir Path dir) throws Exception {
     Path services = dir.resolve("META-INF/services");
     Files.createDirectories(services);
     Files.writeString(services.resolve(DbProvider.class.getName()), "com.example.Missing\n");
     try (URLClassLoader loader =
         new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
       assertThatThrownBy(() -> DbRegistry.fromServiceLoader(loader))
-          .isInstanceOf(DbException.class)
-          .hasMessageContaining("com.example.Missing");
+          .isInstanceOf(RegistrationException.class)
+          .hasMessageContaining("com.example.Missing")
+          .hasMessageContaining("listed in " + services.resolve(DbProvider.class.getName()).toUri().toURL());
     }
   }
 }
