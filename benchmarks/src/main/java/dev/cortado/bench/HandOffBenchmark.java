@@ -28,9 +28,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * <ul>
  *   <li>{@code lockfree-steal}: the lock-free ring with spin-yield-park waits and work stealing
  *       that the prefetch operator used before;
- *   <li>{@code lock}: {@link Prefetcher} without polling ({@code cortado.prefetch.spin_ns=0}): a
- *       {@code ReentrantLock} and two {@code Condition}s;
- *   <li>{@code lock-spin}: {@link Prefetcher} as shipped, polling up to 50 us before it waits;
+ *   <li>{@code lock}: {@link Prefetcher} as shipped: a {@code ReentrantLock} and two {@code
+ *       Condition}s, no polling;
+ *   <li>{@code lock-spin}: the same polling up to 50 us before it waits ({@code
+ *       cortado.prefetch.spin_ns=50000});
  *   <li>{@code abq}, {@code abq-spin}: two {@code ArrayBlockingQueue}s (ready, free), the consumer
  *       blocking at once or polling up to 50 us first.
  * </ul>

@@ -36,9 +36,10 @@ import java.util.function.BooleanSupplier;
  *            schedule: the read-ahead that Caffe2's Finalize finishes and throws away.
  * </pre>
  *
- * <p>Each side polls briefly before it waits on its condition (spin hints, then yields, for at
- * most {@code cortado.prefetch.spin_ns}, default {@value #DEFAULT_SPIN_NANOS} ns), so a busy
- * pipeline hands a batch over without a wake-up. Depth 0 ({@code no_prefetch}) fills on the
+ * <p>A side that finds nothing to do waits on its condition at once. Polling first (spin hints,
+ * then yields, for {@code -Dcortado.prefetch.spin_ns=N}) saves a wake-up per batch on idle cores,
+ * but on a busy machine the poller burns the time slice its partner needs, so it is off by
+ * default (operator-api/PERFORMANCE-prefetch.md has the measurements). Depth 0 ({@code no_prefetch}) fills on the
  * caller's thread, with the same failure rule. Close interrupts a producer still running after
  * {@value #STOP_GRACE_MILLIS} ms and gives up after {@value #STOP_BOUND_MILLIS} ms, throwing a
  * {@link PrefetchException} that names what was lost; so does a read-ahead cut short by the
@@ -57,7 +58,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   public static final long STOP_BOUND_MILLIS = 1000;
 
   /** How long a side polls before it waits on its condition, unless the property says. */
-  static final long DEFAULT_SPIN_NANOS = 50_000;
+  static final long DEFAULT_SPIN_NANOS = 0;
 
   /** What a prefetcher fills and how it learns that a slot is free again. */
   public interface Source<B> {
