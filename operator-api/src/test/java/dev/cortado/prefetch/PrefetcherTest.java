@@ -152,13 +152,13 @@ class PrefetcherTest {
     String owner = owner();
     Counting source = new Counting();
     try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 4, 0)) {
-      p.take(); // nothing was ready: it waited
+      p.take(); // nothing was ready: it waited or filled batch 0 itself
       await("five fills", () -> source.fills.get() >= 5);
       Thread producer = producerOf(owner);
       await("producer parked", () -> producer.getState() == Thread.State.WAITING);
       p.take(); // four were ready
       PrefetchMetrics m = p.metrics();
-      assertThat(m.waits()).isEqualTo(1);
+      assertThat(m.waits() + m.consumerFills()).isEqualTo(1);
       assertThat(m.maxOccupancy()).isEqualTo(4);
       assertThat(m.occupancySum()).isEqualTo(4);
       assertThat(m.meanOccupancy()).isEqualTo(2.0);
@@ -362,6 +362,37 @@ class PrefetcherTest {
     consumer.join();
     assertThat(seen.get()).isInstanceOf(PrefetchException.class).hasMessageContaining("closed");
     assertThat(threadsOf(owner)).isEmpty();
+  }
+
+  /** Producer and consumer both fill; whatever the interleaving, fills never overlap. */
+  @Test
+  void fillsNeverOverlapWhoeverMakesThem() {
+    String owner = owner();
+    AtomicInteger active = new AtomicInteger();
+    AtomicInteger overlaps = new AtomicInteger();
+    AtomicInteger onConsumer = new AtomicInteger();
+    Thread me = Thread.currentThread();
+    Counting source = new Counting() {
+      @Override
+      public void fill(Numbered batch) throws Exception {
+        if (active.incrementAndGet() != 1) {
+          overlaps.incrementAndGet();
+        }
+        if (Thread.currentThread() == me) {
+          onConsumer.incrementAndGet();
+        }
+        Thread.onSpinWait();
+        super.fill(batch);
+        active.decrementAndGet();
+      }
+    };
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0)) {
+      for (int i = 0; i < 5000; i++) {
+        assertThat(p.take().value).isEqualTo(i);
+      }
+      assertThat(overlaps.get()).isZero();
+      assertThat(p.metrics().consumerFills()).isEqualTo(onConsumer.get());
+    }
   }
 
   @ParameterizedTest

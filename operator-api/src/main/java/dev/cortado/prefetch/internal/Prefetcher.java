@@ -17,17 +17,19 @@ import java.util.function.BooleanSupplier;
  *
  * <p>State, guarded by {@code lock}: {@code produced} and {@code taken} (batches finished and
  * taken; {@code taken <= produced <= taken + depth}), {@code failure} (set once, at batch {@code
- * produced}), {@code closing} (set once) and {@code producer} (started by the first take). The
- * producer has room when {@code produced < taken + depth}, no failure is set and the slot of batch
- * {@code produced} holds no reference.
+ * produced}), {@code closing} (set once), {@code filling} (someone fills batch {@code produced})
+ * and {@code producer} (started by the first take). There is room when {@code produced < taken +
+ * depth}, nobody is filling, no failure is set and the slot of batch {@code produced} is free.
  *
  * <pre>
- * producer   WAIT  -- room --------------------------> FILL   (take and release signal room)
+ * producer   WAIT  -- room: filling = true ---------> FILL   (take and release signal room)
  *            WAIT  -- no room, closing or failure ---> EXIT   (close signals room)
  *            FILL  -- fill returns: produced++ ------> WAIT   (signals ready)
  *            FILL  -- fill throws: failure = e ------> EXIT   (signals ready)
  * consumer   take: drops its last batch, starts the producer if there is none, then
- *            waits while produced == taken, no failure, not closing  (publish signals ready)
+ *            while produced == taken, no failure, not closing:
+ *              room (the producer has not claimed it) -> fills it itself, as FILL above
+ *              else waits                                 (publish signals ready)
  *            produced > taken   -> batch taken, taken++ (signals room)
  *            failure, produced == taken -> throws it, on every later take too
  *            closing            -> throws "closed"
@@ -39,8 +41,11 @@ import java.util.function.BooleanSupplier;
  * <p>A side that finds nothing to do waits on its condition at once. Polling first (spin hints,
  * then yields, for {@code -Dcortado.prefetch.spin_ns=N}) saves a wake-up per batch on idle cores,
  * but on a busy machine the poller burns the time slice its partner needs, so it is off by
- * default (operator-api/PERFORMANCE-prefetch.md has the measurements). Depth 0 ({@code no_prefetch}) fills on the
- * caller's thread, with the same failure rule. Close interrupts a producer still running after
+ * default. A consumer that would wait for a batch nobody has started fills it itself: on a busy
+ * machine the producer thread may not have run since the last take, and waiting for it costs a
+ * time slice per batch (operator-api/PERFORMANCE-prefetch.md has the measurements). Fills never
+ * overlap and happen in order, so the read-ahead is unchanged. Depth 0 ({@code no_prefetch})
+ * fills on the caller's thread, with the same failure rule. Close interrupts a producer still running after
  * {@value #STOP_GRACE_MILLIS} ms and gives up after {@value #STOP_BOUND_MILLIS} ms, throwing a
  * {@link PrefetchException} that names what was lost; so does a read-ahead cut short by the
  * interrupt. {@link #producerStopped()} then says whether the slots may be freed.
@@ -103,6 +108,8 @@ public final class Prefetcher<B> implements AutoCloseable {
   private volatile Throwable failure;
   private volatile boolean closing;
   private volatile Thread producer;
+  private volatile boolean filling;
+  private long consumerFills;
   private boolean failureDelivered;
   private boolean failedBeforeClose;
   private boolean interruptedByClose;
@@ -168,6 +175,7 @@ public final class Prefetcher<B> implements AutoCloseable {
       throwIfFailedOrClosed(t);
       long found = produced - t;
       if (found == 0) {
+        startProducer();
         awaitBatch(t);
       }
       occupancySum += found;
@@ -217,8 +225,8 @@ public final class Prefetcher<B> implements AutoCloseable {
     return batch;
   }
 
-  /** Under the lock: waits for batch {@code t}, starting the producer if there is none. */
-  private void awaitBatch(long t) {
+  /** Under the lock. */
+  private void startProducer() {
     if (producer == null && ownThread) {
       Thread thread = new Thread(this::produce,
           "cortado-prefetch-" + THREAD_SEQ.incrementAndGet() + " " + owner);
@@ -226,16 +234,51 @@ public final class Prefetcher<B> implements AutoCloseable {
       producer = thread;
       thread.start();
     }
-    waits++;
+  }
+
+  /** Under the lock: batch {@code t} is ready after this, filled here if nobody claimed it. */
+  private void awaitBatch(long t) {
+    boolean waited = false;
     long start = System.nanoTime();
     try {
       while (produced == t) {
+        if (hasRoom()) {
+          fillHere(t);
+          return;
+        }
+        waited = true;
         await(ready, "batch " + t);
         throwIfFailedOrClosed(t);
       }
     } finally {
-      waitNanos += System.nanoTime() - start;
+      if (waited) {
+        waits++;
+        waitNanos += System.nanoTime() - start;
+      }
     }
+  }
+
+  /** Under the lock, which it releases while it fills batch {@code t} on the consumer's thread. */
+  private void fillHere(long t) {
+    filling = true;
+    B batch = slot(t);
+    lock.unlock();
+    Throwable failed = null;
+    try {
+      source.fill(batch);
+    } catch (Throwable e) {
+      failed = e;
+    } finally {
+      lock.lock();
+    }
+    filling = false;
+    if (failed != null) {
+      record(failed);
+      throw delivered(t, failed);
+    }
+    consumerFills++;
+    produced = t + 1;
+    room.signal();
   }
 
   /** Under the lock. */
@@ -281,6 +324,7 @@ public final class Prefetcher<B> implements AutoCloseable {
         failure = e;
         failedBeforeClose = !closing;
       }
+      filling = false;
       ready.signal();
     } finally {
       lock.unlock();
@@ -316,7 +360,7 @@ public final class Prefetcher<B> implements AutoCloseable {
 
   private boolean hasRoom() {
     long p = produced;
-    if (failure != null || p - taken >= depth) {
+    if (failure != null || filling || p - taken >= depth) {
       return false;
     }
     @SuppressWarnings("unchecked")
@@ -335,18 +379,21 @@ public final class Prefetcher<B> implements AutoCloseable {
         lock.lock();
         try {
           while (!hasRoom()) {
-            if (closing || failure != null) {
+            // While the consumer fills a batch, its take may still make room for the read-ahead.
+            if (failure != null || (closing && !filling)) {
               return;
             }
             room.await();
           }
           p = produced;
+          filling = true;
         } finally {
           lock.unlock();
         }
         source.fill(slot(p));
         lock.lock();
         try {
+          filling = false;
           produced = p + 1;
           ready.signal();
         } finally {
@@ -398,7 +445,7 @@ public final class Prefetcher<B> implements AutoCloseable {
     try {
       long discarded = closing && producerStopped() ? produced - taken : 0;
       return new PrefetchMetrics(depth, produced, taken, discarded, waits, waitNanos,
-          occupancySum, maxOccupancy, depth == 0 ? taken : 0);
+          occupancySum, maxOccupancy, depth == 0 ? taken : consumerFills);
     } finally {
       lock.unlock();
     }
