@@ -14,7 +14,7 @@ package dev.cortado.prefetch;
  *     (0 when it had to wait), so the mean queue occupancy is {@code occupancySum / batchesTaken}
  * @param maxOccupancy the most ready batches one take found on arrival
  * @param consumerFills batches filled on the consumer's thread: all of them with {@code
- *     no_prefetch}, none with a producer
+ *     no_prefetch}; with a producer, those a take filled because nobody had started them
  */
 public record PrefetchMetrics(
     int depth,
