@@ -20,6 +20,20 @@ minidb="$testdata/fmnist-mini/fmnist-mini.minidb"
 [[ "$(wc -l <"$tmp/dump")" -eq 256 ]] || fail "db-dump printed $(wc -l <"$tmp/dump") lines, expected 256"
 head -1 "$tmp/dump" | grep -q '"key_hex":"3030303030303030","value_len":805' || fail "first db-dump line: $(head -1 "$tmp/dump")"
 
+# --version names the commit, Java and what was found
+"$root/cortado" --version >"$tmp/version"
+grep -q '^git commit: ' "$tmp/version" || fail "--version has no git commit: $(cat "$tmp/version")"
+grep -q '^db backends: .*lmdb' "$tmp/version" || fail "--version lists no backends: $(cat "$tmp/version")"
+
+# through a symlink on PATH, from another folder
+mkdir -p "$tmp/bin"
+ln -s "$root/cortado" "$tmp/bin/cortado"
+n="$(cd / && PATH="$tmp/bin:$PATH" cortado db-dump --db "$minidb" | wc -l)"
+[[ "$n" -eq 256 ]] || fail "through a symlink on PATH: $n lines"
+
+# shell completion
+"$root/cortado" generate-completion | grep -q 'complete -F' || fail "generate-completion"
+
 # the error style: exit 1, one line on stderr, no stack trace; --verbose adds it
 set +e
 "$root/cortado" db-dump --db "$tmp/missing.minidb" --db-type minidb >"$tmp/out" 2>"$tmp/err"
@@ -57,7 +71,8 @@ public final class AliasProvider implements DbProvider {
 }
 JAVA
 api="$(ls "$root"/cli/target/lib/cortado-operator-api-*.jar | head -1)"
-javac --release 17 -d "$tmp/classes" -cp "$api" "$tmp/src/example/AliasProvider.java"
+runtime="$(ls "$root"/cli/target/lib/cortado-runtime-*.jar | head -1)"
+javac --release 17 -d "$tmp/classes" -cp "$api:$runtime" "$tmp/src/example/AliasProvider.java"
 echo example.AliasProvider >"$tmp/classes/META-INF/services/dev.cortado.db.DbProvider"
 jar --create --file "$tmp/plugins/alias.jar" -C "$tmp/classes" .
 

@@ -5,10 +5,16 @@ import dev.cortado.operator.Operator;
 import dev.cortado.proto.Argument;
 import dev.cortado.runtime.CortadoRuntime;
 import dev.cortado.workspace.Workspace;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,38 +22,43 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code cortado bench}: CreateDB + TensorProtosDBInput through a net, epochs per second. */
+/** {@code cortado bench}: CreateDB + TensorProtosDBInput through a net, items per second. */
 @Command(
     name = "bench",
     sortOptions = false,
     description = {
-      "Measures the whole input path: CreateDB + TensorProtosDBInput in a net, one full epoch"
-          + " (ceil(records / batch size) runs) per pass, after --warmup unmeasured passes. Items"
-          + " are records; MB are 10^6 bytes of output tensors."
+      "Measures the whole input path: CreateDB + TensorProtosDBInput in a net. A pass is one or"
+          + " more full epochs (ceil(records / batch size) runs each), as many as make it last"
+          + " --min-pass-seconds; warm-up runs at least --warmup passes and goes on until two in"
+          + " a row agree within 10%. Items are records; MB are 10^6 bytes of output tensors. A"
+          + " spread (max/min) over 1.5x is a warning; Ctrl-C prints the passes finished so far.",
+      "--db-type and --batch-size take comma-separated lists: the DB is copied into each other"
+          + " backend (in a temporary folder) and every backend runs with every batch size, one"
+          + " result each; --plot draws them as bars with their min-max spread."
     })
 final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--db", required = true, paramLabel = "PATH", description = "DB to read.")
-  String db;
+  @Mixin Options.DbIn in;
 
-  @Option(names = "--db-type", required = true, paramLabel = "TYPE",
-      description = "Backend: " + Dbs.TYPE_HELP)
-  String dbType;
-
-  @Option(names = "--batch-size", required = true, paramLabel = "B",
-      description = "TensorProtosDBInput batch_size.")
-  int batchSize;
+  @Option(names = "--batch-size", required = true, paramLabel = "B[,B...]", split = ",",
+      description = "TensorProtosDBInput batch_size; several give one run each.")
+  List<Integer> batchSizes;
 
   @Option(names = "--passes", paramLabel = "N", defaultValue = "5",
-      description = "Measured epochs (default: ${DEFAULT-VALUE}).")
+      description = "Measured passes (default: ${DEFAULT-VALUE}).")
   int passes;
 
   @Option(names = "--warmup", paramLabel = "N", defaultValue = "1",
-      description = "Unmeasured epochs first (default: ${DEFAULT-VALUE}).")
+      description = "Unmeasured passes first, at least (default: ${DEFAULT-VALUE}).")
   int warmup;
+
+  @Option(names = "--min-pass-seconds", paramLabel = "S", defaultValue = "0.5",
+      description = "Repeat the epoch within a pass until the pass lasts this long (default:"
+          + " ${DEFAULT-VALUE}).")
+  double minPassSeconds;
 
   @Option(names = "--prefetch-depth", paramLabel = "D",
       description = "prefetch_depth argument (default: the operator's).")
@@ -65,19 +76,87 @@ final class BenchCommand implements Callable<Integer> {
           + " training step would (default: ${DEFAULT-VALUE}); with prefetch the reads overlap it.")
   long consumerWorkUs;
 
-  @Option(names = "--json",
-      description = "One JSON line: {\"items_per_s_median\",\"items_per_s_min\","
-          + "\"items_per_s_max\",\"mb_per_s_median\",\"passes\",\"batch_size\",\"db_type\","
-          + "\"prefetch_depth\",\"decode_threads\",...}.")
-  boolean json;
+  @Option(names = "--plot", paramLabel = "SVG",
+      description = "Also draw the results as an SVG bar chart (median, min-max spread).")
+  Path plot;
+
+  @Mixin Options.Json json;
+
+  /** One run's result. */
+  record Run(String dbType, int batchSize, long records, long batchesPerPass,
+      Passes.Result result, double mbMedian, Object depth, Object threads) {}
 
   @Override
-  public Integer call() {
-    if (batchSize < 1 || passes < 1 || warmup < 0 || consumerWorkUs < 0) {
-      throw new CliException("need --batch-size >= 1, --passes >= 1, --warmup >= 0 and"
+  public Integer call() throws IOException {
+    if (passes < 1 || warmup < 0 || minPassSeconds < 0 || consumerWorkUs < 0) {
+      throw new CliException("need --passes >= 1, --warmup >= 0, --min-pass-seconds >= 0 and"
           + " --consumer-work-us >= 0");
     }
-    long workNanos = consumerWorkUs * 1000;
+    for (int b : batchSizes) {
+      if (b < 1) {
+        throw new CliException("--batch-size must be >= 1, got " + b);
+      }
+    }
+    String own = Dbs.inputType(in.type != null && !in.type.contains(",") ? in.type : null,
+        in.path);
+    Set<String> types = new LinkedHashSet<>();
+    if (in.type == null) {
+      types.add(own);
+    } else {
+      for (String t : in.type.split(",")) {
+        types.add(Dbs.canonical(t.trim(), in.path));
+      }
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    List<Run> runs = new ArrayList<>();
+    Path scratch = null;
+    try {
+      for (String type : types) {
+        String path = in.path;
+        if (!type.equals(own)) {
+          if (scratch == null) {
+            scratch = Files.createTempDirectory("cortado-bench-");
+          }
+          path = copy(own, type, scratch);
+        }
+        for (int b : batchSizes) {
+          Run run = bench(type, path, b);
+          runs.add(run);
+          print(out, run);
+        }
+      }
+    } finally {
+      if (scratch != null) {
+        dev.cortado.db.DbOutput.deleteTree(scratch);
+      }
+    }
+    if (plot != null) {
+      List<BarChart.Bar> bars = new ArrayList<>();
+      for (Run r : runs) {
+        Stats s = r.result().stats();
+        bars.add(new BarChart.Bar(r.dbType() + " batch " + r.batchSize(), s.median(), s.min(),
+            s.max()));
+      }
+      PlotCommand.writeSvg(plot, BarChart.svg(bars, "cortado bench: " + in.path,
+          "items/s"));
+    }
+    out.flush();
+    return 0;
+  }
+
+  private String copy(String own, String type, Path scratch) {
+    Path target = scratch.resolve("db-" + type);
+    StringWriter err = new StringWriter();
+    int exit = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "convert-db",
+        "--db", in.path, "--db-type", own, "--out", target.toString(), "--out-type", type, "-q");
+    if (exit != 0) {
+      throw new CliException("cannot copy " + in.path + " into a " + type + " DB for the"
+          + " benchmark: " + err.toString().strip());
+    }
+    return target.toString();
+  }
+
+  private Run bench(String dbType, String db, int batchSize) {
     InputNets.Shape shape = InputNets.scan(dbType, db);
     long batchesPerPass = (shape.records() + batchSize - 1) / batchSize;
     List<Argument> extra = new ArrayList<>();
@@ -90,77 +169,85 @@ final class BenchCommand implements Callable<Integer> {
     if (noPrefetch) {
       extra.add(InputNets.i("no_prefetch", 1));
     }
-    PrintWriter out = spec.commandLine().getOut();
     CortadoRuntime rt = Runtimes.start();
-    double[] items = new double[passes];
-    double[] mb = new double[passes];
     Map<String, Number> metrics;
+    Passes.Result result;
     long bytesPerBatch = 0;
     try (Workspace ws = rt.newWorkspace()) {
       RunNetCommand.runOrExplain(Dbs.describe(dbType, db) + ": CreateDB",
           () -> ws.runNetOnce(InputNets.initNet(dbType, db)));
       Net net = RunNetCommand.runOrExplainGet(Dbs.describe(dbType, db),
           () -> ws.createNet(InputNets.inputNet(shape.outputs(), batchSize, extra), true));
-      try (Progress progress =
-          Progress.start(spec, "bench", (warmup + passes) * batchesPerPass, "batch")) {
-        for (int p = 0; p < warmup + passes; p++) {
-          long start = System.nanoTime();
-          for (long b = 0; b < batchesPerPass; b++) {
-            RunNetCommand.runOrExplain(Dbs.describe(dbType, db), net::run);
-            if (workNanos > 0) {
-              busyWait(workNanos);
-            }
-          }
-          double seconds = (System.nanoTime() - start) / 1e9;
-          progress.stepBy(batchesPerPass);
-          if (p == 0) {
-            for (String name : InputNets.outputNames(shape.outputs())) {
-              bytesPerBatch += ws.blob(name).tensor().nbytes();
-            }
-          }
-          if (p >= warmup) {
-            items[p - warmup] = batchesPerPass * batchSize / seconds;
-            mb[p - warmup] = batchesPerPass * bytesPerBatch / 1e6 / seconds;
-          }
-        }
+      RunNetCommand.runOrExplain(Dbs.describe(dbType, db), net::run);
+      for (String name : InputNets.outputNames(shape.outputs())) {
+        bytesPerBatch += ws.blob(name).tensor().nbytes();
+      }
+      String label = dbType + " batch " + batchSize;
+      try (Progress progress = Progress.start(spec, "bench " + label, -1, "pass")) {
+        result = Passes.measure(spec.commandLine().getOut(), spec.commandLine().getErr(), label,
+            batchesPerPass * batchSize, passes, warmup, minPassSeconds,
+            () -> {
+              for (long b = 0; b < batchesPerPass; b++) {
+                RunNetCommand.runOrExplain(Dbs.describe(dbType, db), net::run);
+                busyWait(consumerWorkUs * 1000);
+              }
+            }, progress);
+        progress.done();
       }
       Operator input = net.operators().get(0);
       metrics = input.metrics();
     }
-    Stats itemStats = Stats.of(items);
-    Stats mbStats = Stats.of(mb);
+    double mbMedian = result.stats().median() / batchSize * bytesPerBatch / 1e6;
     Object depth = noPrefetch ? 0 : metrics.getOrDefault("prefetch_depth", prefetchDepth);
     Object threads = metrics.getOrDefault("decode_threads", decodeThreads);
-    if (json) {
+    return new Run(dbType, batchSize, shape.records(), batchesPerPass, result, mbMedian, depth,
+        threads);
+  }
+
+  private void print(PrintWriter out, Run r) {
+    Stats s = r.result().stats();
+    if (json.json) {
       out.println(new JsonLine()
-          .put("items_per_s_median", itemStats.median(), 0)
-          .put("items_per_s_min", itemStats.min(), 0)
-          .put("items_per_s_max", itemStats.max(), 0)
-          .put("mb_per_s_median", mbStats.median(), 1)
+          .put("label", r.dbType() + " batch " + r.batchSize())
+          .put("items_per_s_median", s.median(), 0)
+          .put("items_per_s_min", s.min(), 0)
+          .put("items_per_s_max", s.max(), 0)
+          .put("mb_per_s_median", r.mbMedian(), 1)
+          .put("spread", r.result().spread(), 3)
           .put("passes", passes)
-          .put("warmup", warmup)
-          .put("batch_size", batchSize)
-          .put("batches_per_pass", batchesPerPass)
-          .put("records", shape.records())
-          .put("db_type", dbType)
-          .put("prefetch_depth", depth)
-          .put("decode_threads", threads)
+          .put("epochs_per_pass", r.result().epochsPerPass())
+          .put("warmup", r.result().warmupPasses())
+          .put("warmup_settled", r.result().settled())
+          .put("batch_size", r.batchSize())
+          .put("batches_per_epoch", r.batchesPerPass())
+          .put("batches_per_pass", r.batchesPerPass() * r.result().epochsPerPass())
+          .put("records", r.records())
+          .put("db", in.path)
+          .put("db_type", r.dbType())
+          .put("prefetch_depth", r.depth())
+          .put("decode_threads", r.threads())
           .put("no_prefetch", noPrefetch)
           .put("consumer_work_us", consumerWorkUs));
     } else {
-      out.printf("%s: %d records, batch %d, %d batches per epoch, prefetch_depth %s,"
-              + " decode_threads %s%s%s%n", Dbs.describe(dbType, db), shape.records(), batchSize,
-          batchesPerPass, depth, threads, noPrefetch ? ", no_prefetch" : "",
-          consumerWorkUs > 0 ? ", consumer work " + consumerWorkUs + " us per batch" : "");
-      out.printf("%,.0f items/s median (min %,.0f, max %,.0f), %.1f MB/s, over %d epochs%n",
-          itemStats.median(), itemStats.min(), itemStats.max(), mbStats.median(), passes);
+      out.printf("%s: %d records, batch %d, %d batches per epoch, %d epoch%s per pass,"
+              + " prefetch_depth %s, decode_threads %s%s%n", Dbs.describe(r.dbType(), in.path),
+          r.records(), r.batchSize(), r.batchesPerPass(), r.result().epochsPerPass(),
+          r.result().epochsPerPass() == 1 ? "" : "s", r.depth(), r.threads(),
+          (noPrefetch ? ", no_prefetch" : "")
+              + (consumerWorkUs > 0 ? ", consumer work " + consumerWorkUs + " us per batch"
+                  : ""));
+      out.printf("%,.0f items/s median (min %,.0f, max %,.0f), %.1f MB/s, over %d passes after"
+              + " %d warm-up passes%n", s.median(), s.min(), s.max(), r.mbMedian(), passes,
+          r.result().warmupPasses());
     }
     out.flush();
-    return 0;
   }
 
   /** Keeps this thread busy for {@code nanos}, like a compute step; the clock is the calibration. */
   static void busyWait(long nanos) {
+    if (nanos <= 0) {
+      return;
+    }
     long end = System.nanoTime() + nanos;
     while (System.nanoTime() - end < 0) {
       Thread.onSpinWait();

@@ -2,13 +2,16 @@ package dev.cortado.cli;
 
 import dev.cortado.db.Cursor;
 import dev.cortado.db.Db;
+import dev.cortado.db.DbOutput;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code cortado convert-db}: Caffe2's convert_db, between any two backends. */
@@ -17,64 +20,86 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Copies every record, in the input's cursor order, into a new DB of any type (Caffe2's"
-          + " convert_db). Keys and values are copied byte for byte."
+          + " convert_db). Keys and values are copied byte for byte. The output appears only when"
+          + " complete; an error or Ctrl-C leaves no output (or the old one, with --overwrite)."
     })
 final class ConvertDbCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--input-db", required = true, paramLabel = "PATH", description = "DB to read.")
-  String inputDb;
+  @Mixin Options.DbIn in;
 
-  @Option(names = "--input-db-type", required = true, paramLabel = "TYPE",
-      description = "Backend of the input DB: " + Dbs.TYPE_HELP)
-  String inputType;
+  @Mixin Options.Shards shards;
 
-  @Option(names = "--output-db", required = true, paramLabel = "PATH",
-      description = "DB to create.")
-  String outputDb;
+  @Mixin Options.DbOut out;
 
-  @Option(names = "--output-db-type", required = true, paramLabel = "TYPE",
-      description = "Backend of the output DB.")
-  String outputType;
+  @Mixin Options.Commit commit;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "1000",
-      description = "Records per commit (default: ${DEFAULT-VALUE}).")
-  int batchSize;
+  @Mixin Options.Json json;
 
   @Override
   public Integer call() {
-    if (batchSize <= 0) {
-      throw new CliException("--batch-size must be > 0, got " + batchSize);
-    }
+    String outPath = out.path(spec);
+    shards.check();
+    commit.check();
+    String inType = in.type();
+    String outType = Dbs.canonical(out.type(inType), outPath);
+    DbSize.Total total = DbSize.total(inType, in.path, shards.numShards);
     long start = System.nanoTime();
-    long[] counts = new long[2];
-    try (Db in = Dbs.open(inputType, inputDb, Mode.READ);
-        Db out = Dbs.open(outputType, outputDb, Mode.NEW);
-        Progress progress = Progress.start(spec, "convert-db", -1, "rec")) {
-      try (Cursor cursor = Dbs.where(inputType, inputDb, in::newCursor);
-          Transaction txn = Dbs.where(outputType, outputDb, out::newTransaction)) {
-        while (Dbs.where(inputType, inputDb, cursor::valid)) {
-          byte[] key = DbBytes.copy(Dbs.where(inputType, inputDb, cursor::key));
-          byte[] value = DbBytes.copy(Dbs.where(inputType, inputDb, cursor::value));
-          Dbs.where(outputType, outputDb, () -> txn.put(key, value));
-          counts[0]++;
-          counts[1] += value.length;
-          if (counts[0] % batchSize == 0) {
-            Dbs.where(outputType, outputDb, txn::commit);
-            progress.stepBy(batchSize);
+    long records = 0;
+    long bytes = 0;
+    try (DbOutput output = Outputs.begin(spec, outPath, out.overwrite, List.of(Path.of(in.path)))) {
+      String partial = output.path().toString();
+      try {
+        try (Db src = Dbs.open(inType, in.path, Mode.READ);
+            Db dst = Dbs.open(outType, partial, Mode.NEW);
+            Progress progress = Progress.start(spec, "convert-db", total.max(), total.unit());
+            Cursor cursor = Dbs.where(inType, in.path, src::newCursor);
+            Transaction txn = Dbs.where(outType, partial, dst::newTransaction)) {
+          long position = 0;
+          long pending = 0;
+          for (; Dbs.where(inType, in.path, cursor::valid); position++) {
+            output.checkActive();
+            if (shards.includes(position)) {
+              ByteBuffer k = Dbs.where(inType, in.path, cursor::key);
+              ByteBuffer v = Dbs.where(inType, in.path, cursor::value);
+              byte[] key = DbBytes.copy(k);
+              byte[] value = DbBytes.copy(v);
+              Dbs.where(outType, partial, () -> txn.put(key, value));
+              records++;
+              bytes += value.length;
+              if (++pending == commit.every) {
+                Dbs.where(outType, partial, txn::commit);
+                pending = 0;
+              }
+              progress.stepBy(total.step(key.length, value.length));
+            }
+            Dbs.where(inType, in.path, cursor::next);
           }
-          Dbs.where(inputType, inputDb, cursor::next);
+          Dbs.where(outType, partial, txn::commit);
+          progress.done();
         }
-        Dbs.where(outputType, outputDb, txn::commit);
+        output.commit();
+      } catch (RuntimeException e) {
+        throw Outputs.failed(e, output);
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    spec.commandLine().getOut().printf(
-        "copied %d records (%.1f MB) from %s to %s in %.2f s%n",
-        counts[0], counts[1] / 1e6, Dbs.describe(inputType, inputDb),
-        Dbs.describe(outputType, outputDb), seconds);
+    if (json.json) {
+      spec.commandLine().getOut().println(new JsonLine()
+          .put("records", records)
+          .put("value_bytes", bytes)
+          .put("db", in.path)
+          .put("db_type", inType)
+          .put("out", outPath)
+          .put("out_type", outType)
+          .put("seconds", seconds, 3));
+    } else {
+      spec.commandLine().getOut().printf(
+          "copied %d records (%.1f MB) from %s to %s in %.2f s%n",
+          records, bytes / 1e6, in.describe(), Dbs.describe(outType, outPath), seconds);
+    }
     return 0;
   }
 }

@@ -23,7 +23,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Prints one JSON line per record, in the order a DbReader (CreateDB's reader) returns"
           + " them, once each, without wrapping around.",
-      "Each line: {\"index\":i,\"key_hex\":\"...\",\"value_len\":n,\"value_sha256\":\"...\"}",
+      "Each line: {\"index\":i,\"key\":\"...\",\"key_hex\":\"...\",\"value_len\":n,"
+          + "\"value_sha256\":\"...\"}; key is the key as text when it is printable ASCII, else"
+          + " null; key_hex is always there.",
       "index counts the records printed, from 0. With --num-shards N --shard-id K only the"
           + " records at positions K, K+N, K+2N, ... are printed."
     })
@@ -32,20 +34,9 @@ final class DbDumpCommand implements Callable<Integer> {
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--db", required = true, paramLabel = "PATH", description = "DB to read.")
-  String db;
+  @Mixin Options.DbIn in;
 
-  @Option(names = "--db-type", required = true, paramLabel = "TYPE",
-      description = "Backend: " + Dbs.TYPE_HELP)
-  String dbType;
-
-  @Option(names = "--num-shards", paramLabel = "N", defaultValue = "1",
-      description = "Number of shards (default: ${DEFAULT-VALUE}).")
-  int numShards;
-
-  @Option(names = "--shard-id", paramLabel = "K", defaultValue = "0",
-      description = "Which shard to print, 0 <= K < N (default: ${DEFAULT-VALUE}).")
-  int shardId;
+  @Mixin Options.Shards shards;
 
   @Option(names = "--limit", paramLabel = "N", defaultValue = "-1",
       description = "Stop after N records (default: all).")
@@ -53,11 +44,11 @@ final class DbDumpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws NoSuchAlgorithmException {
-    if (numShards < 1 || shardId < 0 || shardId >= numShards) {
-      throw new CliException(
-          "need --num-shards >= 1 and 0 <= --shard-id < --num-shards, got --num-shards "
-              + numShards + " --shard-id " + shardId);
-    }
+    shards.check();
+    String db = in.path;
+    String dbType = in.type();
+    int numShards = shards.numShards;
+    int shardId = shards.shardId;
     PrintWriter out = spec.commandLine().getOut();
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
     HexFormat hex = HexFormat.of();
@@ -76,6 +67,7 @@ final class DbDumpCommand implements Callable<Integer> {
           sha.update(value.duplicate());
           out.println(new JsonLine()
               .put("index", i)
+              .put("key", printable(key))
               .put("key_hex", Keys.hex(key))
               .put("value_len", value.remaining())
               .put("value_sha256", hex.formatHex(sha.digest())));
@@ -99,6 +91,19 @@ final class DbDumpCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  /** The key as text when every byte is printable ASCII, else null. */
+  static String printable(java.nio.ByteBuffer key) {
+    StringBuilder sb = new StringBuilder(key.remaining());
+    for (int i = key.position(); i < key.limit(); i++) {
+      int b = key.get(i) & 0xff;
+      if (b < 0x20 || b >= 0x7f) {
+        return null;
+      }
+      sb.append((char) b);
+    }
+    return sb.toString();
   }
 
   private static void advance(Cursor cursor, int steps) {

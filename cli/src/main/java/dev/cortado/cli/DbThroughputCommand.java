@@ -27,8 +27,10 @@ import picocli.CommandLine.Spec;
           + " a shared DbReader (Caffe2's db_throughput).",
       "cursor mode: one cursor walks every record; reader mode: K threads share one DbReader"
           + " (CreateDB's reader, Caffe2 DBReader semantics) and read one DB's worth of records"
-          + " per pass. Each pass covers the whole DB; the rate is records per second of wall"
-          + " time, reported as median, min and max over --repeat passes after --warmup passes."
+          + " per walk. A pass repeats the walk until it lasts --min-pass-seconds; the rate is"
+          + " records per second of wall time, reported as median, min and max over --passes"
+          + " passes after at least --warmup passes (more until two agree within 10%). A spread"
+          + " over 1.5x is a warning; Ctrl-C prints the passes finished so far."
     })
 final class DbThroughputCommand implements Callable<Integer> {
   /** Which measurements to run. */
@@ -42,20 +44,18 @@ final class DbThroughputCommand implements Callable<Integer> {
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--db", required = true, paramLabel = "PATH", description = "DB to read.")
-  String db;
+  @Mixin Options.DbIn in;
 
-  @Option(names = "--db-type", required = true, paramLabel = "TYPE",
-      description = "Backend: " + Dbs.TYPE_HELP)
-  String dbType;
+  private String db;
+  private String dbType;
 
   @Option(names = "--mode", paramLabel = "MODE", defaultValue = "both",
       description = "cursor, reader or both (default: ${DEFAULT-VALUE}).")
   Which mode;
 
-  @Option(names = "--repeat", paramLabel = "N", defaultValue = "5",
+  @Option(names = "--passes", paramLabel = "N", defaultValue = "5",
       description = "Measured passes per mode (default: ${DEFAULT-VALUE}).")
-  int repeat;
+  int passes;
 
   @Option(names = "--warmup", paramLabel = "N", defaultValue = "1",
       description = "Unmeasured passes first, to warm the page cache and the JIT (default:"
@@ -66,17 +66,23 @@ final class DbThroughputCommand implements Callable<Integer> {
       description = "Threads sharing the DbReader in reader mode (default: ${DEFAULT-VALUE}).")
   int readerThreads;
 
-  @Option(names = "--json",
-      description = "One JSON line per mode: {\"mode\":...,\"records\":...,"
-          + "\"records_per_s_median\":...,\"records_per_s_min\":...,\"records_per_s_max\":...,"
-          + "\"mb_per_s_median\":...,...}.")
-  boolean json;
+  @Option(names = "--min-pass-seconds", paramLabel = "S", defaultValue = "0.5",
+      description = "Repeat the walk within a pass until the pass lasts this long (default:"
+          + " ${DEFAULT-VALUE}).")
+  double minPassSeconds;
+
+  @Mixin Options.Json jsonOption;
+
+  private boolean json;
 
   @Override
   public Integer call() throws InterruptedException {
-    if (repeat < 1 || warmup < 0 || readerThreads < 1) {
+    db = in.path;
+    dbType = in.type();
+    json = jsonOption.json;
+    if (passes < 1 || warmup < 0 || readerThreads < 1) {
       throw new CliException(
-          "need --repeat >= 1, --warmup >= 0 and --reader-threads >= 1, got " + repeat + ", "
+          "need --passes >= 1, --warmup >= 0 and --reader-threads >= 1, got " + passes + ", "
               + warmup + ", " + readerThreads);
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -84,44 +90,34 @@ final class DbThroughputCommand implements Callable<Integer> {
     try (Db opened = Dbs.open(dbType, db, Mode.READ)) {
       size = Dbs.where(dbType, db, () -> cursorPass(opened));
       if (size[0] == 0) {
-        throw new CliException(Dbs.describe(dbType, db) + ": the DB is empty; nothing to measure");
+        throw new CliException(Dbs.describe(dbType, db) + ": " + Dbs.EMPTY + "; nothing to measure");
       }
       if (!json) {
         out.printf("%s: %d records, %.1f MB of values%n", Dbs.describe(dbType, db), size[0],
             size[1] / 1e6);
       }
       if (mode != Which.reader) {
-        double[] rates = new double[repeat];
-        try (Progress p = Progress.start(spec, "cursor", (long) warmup + repeat, "pass")) {
-          for (int i = 0; i < warmup + repeat; i++) {
-            long start = System.nanoTime();
-            Dbs.where(dbType, db, () -> cursorPass(opened));
-            if (i >= warmup) {
-              rates[i - warmup] = size[0] / ((System.nanoTime() - start) / 1e9);
-            }
-            p.step();
-          }
+        Passes.Result r;
+        try (Progress p = Progress.start(spec, "cursor", -1, "pass")) {
+          r = Passes.measure(out, spec.commandLine().getErr(), "cursor", size[0], passes, warmup,
+              minPassSeconds, () -> Dbs.where(dbType, db, () -> cursorPass(opened)), p);
+          p.done();
         }
-        report(out, "cursor", 1, size, Stats.of(rates));
+        report(out, "cursor", 1, size, r);
       }
     }
     if (mode != Which.cursor) {
-      double[] rates = new double[repeat];
       ExecutorService pool = Executors.newFixedThreadPool(readerThreads);
+      Passes.Result r;
       try (DbReader reader = Dbs.where(dbType, db, () -> DbReader.open(Dbs.registry(), dbType, db));
-          Progress p = Progress.start(spec, "reader", (long) warmup + repeat, "pass")) {
-        for (int i = 0; i < warmup + repeat; i++) {
-          long start = System.nanoTime();
-          readerPass(pool, reader, size[0]);
-          if (i >= warmup) {
-            rates[i - warmup] = size[0] / ((System.nanoTime() - start) / 1e9);
-          }
-          p.step();
-        }
+          Progress p = Progress.start(spec, "reader", -1, "pass")) {
+        r = Passes.measure(out, spec.commandLine().getErr(), "reader", size[0], passes, warmup,
+            minPassSeconds, () -> readerPass(pool, reader, size[0]), p);
+        p.done();
       } finally {
         pool.shutdownNow();
       }
-      report(out, "reader", readerThreads, size, Stats.of(rates));
+      report(out, "reader", readerThreads, size, r);
     }
     out.flush();
     return 0;
@@ -140,8 +136,7 @@ final class DbThroughputCommand implements Callable<Integer> {
     return new long[] {records, bytes};
   }
 
-  private void readerPass(ExecutorService pool, DbReader reader, long records)
-      throws InterruptedException {
+  private void readerPass(ExecutorService pool, DbReader reader, long records) {
     List<Future<?>> parts = new ArrayList<>();
     for (int t = 0; t < readerThreads; t++) {
       long share = records / readerThreads + (t < records % readerThreads ? 1 : 0);
@@ -156,6 +151,9 @@ final class DbThroughputCommand implements Callable<Integer> {
     for (Future<?> part : parts) {
       try {
         part.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CliException("interrupted", e);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         throw new CliException(Dbs.describe(dbType, db) + ": " + Errors.oneLine(cause), cause);
@@ -163,7 +161,8 @@ final class DbThroughputCommand implements Callable<Integer> {
     }
   }
 
-  private void report(PrintWriter out, String name, int threads, long[] size, Stats s) {
+  private void report(PrintWriter out, String name, int threads, long[] size, Passes.Result r) {
+    Stats s = r.stats();
     double mbPerRecord = size[1] / 1e6 / size[0];
     if (json) {
       out.println(new JsonLine()
@@ -172,16 +171,20 @@ final class DbThroughputCommand implements Callable<Integer> {
           .put("db_type", dbType)
           .put("records", size[0])
           .put("value_bytes", size[1])
-          .put("passes", repeat)
+          .put("passes", passes)
           .put("reader_threads", threads)
           .put("records_per_s_median", s.median(), 0)
           .put("records_per_s_min", s.min(), 0)
           .put("records_per_s_max", s.max(), 0)
-          .put("mb_per_s_median", s.median() * mbPerRecord, 1));
+          .put("mb_per_s_median", s.median() * mbPerRecord, 1)
+          .put("spread", r.spread(), 3)
+          .put("epochs_per_pass", r.epochsPerPass())
+          .put("warmup", r.warmupPasses()));
     } else {
       out.printf("%-6s %d thread%s: %,.0f records/s median (min %,.0f, max %,.0f), %.1f MB/s over"
-              + " %d passes%n", name, threads, threads == 1 ? " " : "s", s.median(), s.min(),
-          s.max(), s.median() * mbPerRecord, repeat);
+              + " %d passes of %d walk%s%n", name, threads, threads == 1 ? " " : "s", s.median(), s.min(),
+          s.max(), s.median() * mbPerRecord, passes, r.epochsPerPass(),
+          r.epochsPerPass() == 1 ? "" : "s");
     }
   }
 }

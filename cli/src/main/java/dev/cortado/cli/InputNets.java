@@ -3,6 +3,7 @@ package dev.cortado.cli;
 import com.google.protobuf.ByteString;
 import dev.cortado.db.Cursor;
 import dev.cortado.db.Db;
+import dev.cortado.db.Keys;
 import dev.cortado.db.Mode;
 import dev.cortado.proto.Argument;
 import dev.cortado.proto.NetDef;
@@ -26,9 +27,9 @@ final class InputNets {
     return Dbs.where(dbType, path, () -> {
       try (Db db = Dbs.registry().open(dbType, path, Mode.READ); Cursor c = db.newCursor()) {
         if (!c.valid()) {
-          throw new CliException(Dbs.describe(dbType, path) + ": the DB is empty");
+          throw new CliException(Dbs.describe(dbType, path) + ": " + Dbs.EMPTY);
         }
-        int outputs = new TensorProtosDecoder().parse(c.value(), DbBytes.keyString(c.key()));
+        int outputs = new TensorProtosDecoder().parse(c.value(), Keys.text(c.key()));
         long n = 0;
         for (; c.valid(); c.next()) {
           n++;

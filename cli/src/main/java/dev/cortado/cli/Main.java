@@ -2,6 +2,10 @@ package dev.cortado.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,6 +37,9 @@ import picocli.CommandLine.Spec;
       RunPlanCommand.class,
       OpsCommand.class,
       BenchCommand.class,
+      PlotCommand.class,
+      RepairDbCommand.class,
+      picocli.AutoComplete.GenerateCompletion.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -73,11 +80,63 @@ public final class Main implements Runnable {
     System.exit(status);
   }
 
+  /** Exit status after SIGINT, as a shell reports it (128 + 2). */
+  public static final int EXIT_INTERRUPTED = 130;
+
+  /**
+   * Caffe2's tool flags and earlier Cortado names that a command accepts besides the primary
+   * ones: command -> (alias -> primary option).
+   */
+  static final Map<String, Map<String, String>> ALIASES = Map.of(
+      "make-mnist-db", aliases("--output-file", "--out", "--db-type", "--out-type",
+          "--image_file", "--image-file", "--label_file", "--label-file", "--output_file", "--out",
+          "--channel_first", "--channel-first", "--data_limit", "--data-limit"),
+      "convert-db", aliases("--input-db", "--db", "--input-db-type", "--db-type",
+          "--output-db", "--out", "--output-db-type", "--out-type", "--batch-size",
+          "--commit-every", "--input_db", "--db", "--input_db_type", "--db-type", "--output_db",
+          "--out", "--output_db_type", "--out-type", "--batch_size", "--commit-every"),
+      "split-db", aliases("--input-db", "--db", "--batch-size", "--commit-every", "--input_db",
+          "--db", "--db_type", "--db-type", "--batch_size", "--commit-every"),
+      "db-throughput", aliases("--repeat", "--passes", "--input_db", "--db", "--input_db_type",
+          "--db-type"));
+
+  private static Map<String, String> aliases(String... pairs) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      m.put(pairs[i], pairs[i + 1]);
+    }
+    return m;
+  }
+
+  /** {@code args} with the subcommand's aliases replaced by the primary option names. */
+  static String[] withPrimaryNames(String[] args) {
+    String[] out = args.clone();
+    Map<String, String> table = null;
+    for (int i = 0; i < out.length; i++) {
+      String a = out[i];
+      if (a.equals("--")) {
+        break;
+      }
+      if (table == null) {
+        table = ALIASES.get(a);
+        continue;
+      }
+      for (Map.Entry<String, String> e : table.entrySet()) {
+        if (a.equals(e.getKey())) {
+          out[i] = e.getValue();
+        } else if (a.startsWith(e.getKey() + "=")) {
+          out[i] = e.getValue() + a.substring(e.getKey().length());
+        }
+      }
+    }
+    return out;
+  }
+
   /** Runs one command line with the given streams and returns the exit status (tests call this). */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = newCommandLine(out, err);
     try {
-      return cli.execute(args);
+      return cli.execute(withPrimaryNames(args));
     } catch (Error e) {
       // picocli passes only Exceptions to the handler; an OutOfMemoryError or a linkage error
       // still gets the one-line style.
@@ -111,6 +170,22 @@ public final class Main implements Runnable {
     cli.setExecutionExceptionHandler(Main::handleExecutionException);
     cli.setParameterExceptionHandler(Main::handleParameterException);
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    ALIASES.forEach((name, table) -> {
+      CommandLine sub = cli.getSubcommands().get(name);
+      Map<String, List<String>> byPrimary = new LinkedHashMap<>();
+      table.forEach((alias, primary) ->
+          byPrimary.computeIfAbsent(primary, k -> new ArrayList<>()).add(alias));
+      StringBuilder line = new StringBuilder("Also accepted (Caffe2's tool flags and earlier"
+          + " names):");
+      byPrimary.forEach((primary, names) ->
+          line.append(' ').append(String.join(", ", names)).append(" for ").append(primary)
+              .append(';'));
+      line.setLength(line.length() - 1);
+      List<String> description =
+          new ArrayList<>(List.of(sub.getCommandSpec().usageMessage().description()));
+      description.add(line + ".");
+      sub.getCommandSpec().usageMessage().description(description.toArray(new String[0]));
+    });
     CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
     cli.setExecutionStrategy(
         parseResult -> {
@@ -133,6 +208,13 @@ public final class Main implements Runnable {
   private static int handleExecutionException(
       Exception e, CommandLine failed, ParseResult parseResult) {
     failed.getOut().flush();
+    if (Outputs.interrupted(e)) {
+      // The shutdown hook says what it removed and what was kept.
+      return EXIT_INTERRUPTED;
+    }
+    if (e instanceof ParameterException pe) {
+      return handleParameterException(pe, new String[0]);
+    }
     PrintWriter err = failed.getErr();
     Main root = (Main) failed.getCommandSpec().root().userObject();
     if (root.verbose) {
@@ -166,12 +248,14 @@ public final class Main implements Runnable {
     return ((Main) spec.root().userObject()).quiet;
   }
 
-  /** The version from the jar manifest, or "development build" when run from classes. */
+  /**
+   * The version from the jar manifest ("development build" when run from classes), the git commit
+   * of the checkout it runs from, Java, and the backends and operator providers found.
+   */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"cortado " + (v == null ? "(development build)" : v)};
+      return VersionInfo.lines().toArray(new String[0]);
     }
   }
 }

@@ -1,8 +1,10 @@
 package dev.cortado.cli;
 
 import dev.cortado.db.Db;
+import dev.cortado.db.DbOutput;
 import dev.cortado.db.Mode;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +20,7 @@ import picocli.CommandLine.Spec;
       "Converts MNIST-format IDX files (raw or .gz) into a DB of TensorProtos, byte-identical to"
           + " Caffe2's make_mnist_db: keys 00000000, 00000001, ..., an image (BYTE, dims [1,28,28] with"
           + " --channel-first, else [28,28,1]) and a label (INT32 scalar); a commit every 1000"
-          + " records."
+          + " records. The output appears only when complete."
     })
 final class MakeMnistDbCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -33,13 +35,7 @@ final class MakeMnistDbCommand implements Callable<Integer> {
       description = "IDX label file (magic 2049), raw or gzip-compressed.")
   Path labelFile;
 
-  @Option(names = "--output-file", required = true, paramLabel = "PATH",
-      description = "The DB to create.")
-  String outputFile;
-
-  @Option(names = "--db-type", required = true, paramLabel = "TYPE",
-      description = "Backend of the output DB. " + Dbs.TYPE_HELP)
-  String dbType;
+  @Mixin Options.DbOut out;
 
   @Option(names = "--channel-first",
       description = "Store images as [1,rows,cols] (CHW) instead of [rows,cols,1].")
@@ -49,8 +45,17 @@ final class MakeMnistDbCommand implements Callable<Integer> {
       description = "If > 0, write only the first N records (default: all).")
   long dataLimit;
 
+  @Mixin Options.Commit commit;
+
+  @Mixin Options.Json json;
+
   @Override
   public Integer call() {
+    String outPath = out.path(spec);
+    commit.check();
+    // As Caffe2's make_mnist_db, whose --db defaults to leveldb, the type is asked for; without
+    // it, LMDB (the tutorial's backend).
+    String outType = Dbs.canonical(out.type("lmdb"), outPath);
     long planned;
     try (IdxFile images = IdxFile.openImages(imageFile);
         IdxFile labels = IdxFile.openLabels(labelFile)) {
@@ -58,21 +63,34 @@ final class MakeMnistDbCommand implements Callable<Integer> {
     }
     long start = System.nanoTime();
     MnistRecords.Result result;
-    try (Db db = Dbs.open(dbType, outputFile, Mode.NEW);
-        Progress progress = Progress.start(spec, "make-mnist-db", planned, "img")) {
-      result =
-          Dbs.where(
-              dbType,
-              outputFile,
-              () ->
-                  MnistRecords.write(
-                      imageFile, labelFile, db, channelFirst, dataLimit,
-                      progress::stepBy));
+    try (DbOutput output =
+        Outputs.begin(spec, outPath, out.overwrite, List.of(imageFile, labelFile))) {
+      String partial = output.path().toString();
+      try {
+        try (Db db = Dbs.open(outType, partial, Mode.NEW);
+            Progress progress = Progress.start(spec, "make-mnist-db", planned, "img")) {
+          result = Dbs.where(outType, partial, () -> MnistRecords.write(imageFile, labelFile, db,
+              channelFirst, dataLimit, commit.every, progress::stepBy, output::checkActive));
+          progress.done();
+        }
+        output.commit();
+      } catch (RuntimeException e) {
+        throw Outputs.failed(e, output);
+      }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    spec.commandLine().getOut().printf(
-        "wrote %d records (%.1f MB) to %s in %.2f s%n",
-        result.records(), result.bytes() / 1e6, Dbs.describe(dbType, outputFile), seconds);
+    if (json.json) {
+      spec.commandLine().getOut().println(new JsonLine()
+          .put("records", result.records())
+          .put("value_bytes", result.bytes())
+          .put("out", outPath)
+          .put("out_type", outType)
+          .put("seconds", seconds, 3));
+    } else {
+      spec.commandLine().getOut().printf(
+          "wrote %d records (%.1f MB) to %s in %.2f s%n",
+          result.records(), result.bytes() / 1e6, Dbs.describe(outType, outPath), seconds);
+    }
     return 0;
   }
 }

@@ -40,6 +40,17 @@ final class MnistRecords {
   static Result write(
       Path imageFile, Path labelFile, Db out, boolean channelFirst, long dataLimit,
       LongConsumer progress) {
+    return write(imageFile, labelFile, out, channelFirst, dataLimit, COMMIT_EVERY, progress,
+        () -> {});
+  }
+
+  /**
+   * Same, with a commit every {@code commitEvery} records and {@code beforeEach} run before each
+   * record (an interrupted output throws from there).
+   */
+  static Result write(
+      Path imageFile, Path labelFile, Db out, boolean channelFirst, long dataLimit,
+      int commitEvery, LongConsumer progress, Runnable beforeEach) {
     try (IdxFile images = IdxFile.openImages(imageFile);
         IdxFile labels = IdxFile.openLabels(labelFile)) {
       long n = plannedCount(images, labels, dataLimit);
@@ -50,19 +61,20 @@ final class MnistRecords {
       long bytes = 0;
       try (Transaction txn = out.newTransaction()) {
         for (long i = 0; i < n; i++) {
+          beforeEach.run();
           images.readItem(pixels);
           labels.readItem(label);
           byte[] value = encode(pixels, rows, cols, label[0] & 0xff, channelFirst);
           txn.put(key(i), value);
           bytes += value.length;
-          if ((i + 1) % COMMIT_EVERY == 0) {
+          if ((i + 1) % commitEvery == 0) {
             txn.commit();
-            progress.accept(COMMIT_EVERY);
+            progress.accept(commitEvery);
           }
         }
         txn.commit();
       }
-      progress.accept(n % COMMIT_EVERY);
+      progress.accept(n % commitEvery);
       return new Result(n, bytes);
     }
   }

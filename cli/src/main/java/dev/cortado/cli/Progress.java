@@ -8,8 +8,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * A progress bar on stderr for long work, shown only when a person watches: off with --quiet and
- * when stdout is not a terminal (a pipe, a file, a test), so output stays machine-readable.
+ * A progress bar on stderr for long work, shown only when a person watches: whenever stderr is a
+ * terminal (the launcher tells, as {@code cortado.stderr.tty}; stdout may be redirected), off with
+ * --quiet. Its total is known where the backend tells ({@link DbSize}); it shows the rate from the
+ * start and ends once, at 100%.
  */
 final class Progress implements AutoCloseable {
   private static final Progress OFF = new Progress(null);
@@ -37,7 +39,7 @@ final class Progress implements AutoCloseable {
         new ProgressBarBuilder()
             .setTaskName(task)
             .setInitialMax(max)
-            .setUnit(" " + unit, 1)
+            .setUnit(unit.equals("B") ? " MB" : " " + unit, unit.equals("B") ? 1_000_000 : 1)
             .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
             .setUpdateIntervalMillis(100)
             .showSpeed()
@@ -58,7 +60,11 @@ final class Progress implements AutoCloseable {
     if (forced.equals("never")) {
       return false;
     }
-    // System.console() is null unless stdin and stdout are both terminals.
+    String tty = System.getProperty("cortado.stderr.tty");
+    if (tty != null) {
+      return tty.equals("true");
+    }
+    // Without the launcher: System.console() is null unless stdin and stdout are terminals.
     return System.console() != null;
   }
 
@@ -71,6 +77,14 @@ final class Progress implements AutoCloseable {
   void stepBy(long n) {
     if (bar != null) {
       bar.stepBy(n);
+    }
+  }
+
+  /** The work is complete: the bar ends at 100% whether or not its total was known. */
+  void done() {
+    if (bar != null) {
+      bar.maxHint(bar.getCurrent());
+      bar.refresh();
     }
   }
 

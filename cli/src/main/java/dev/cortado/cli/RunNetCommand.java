@@ -48,6 +48,11 @@ final class RunNetCommand implements Callable<Integer> {
       description = "Blobs to digest after each run; repeatable.")
   List<String> digest = new ArrayList<>();
 
+  @Option(names = "--overwrite",
+      description = "Let Save replace an existing DB, once the new one is complete (without it,"
+          + " Save refuses a DB that exists before the run).")
+  boolean overwrite;
+
   @Option(names = "--set", paramLabel = "NAME=VALUE",
       description = "Replace argument NAME of every operator that has it (in both nets), keeping"
           + " its type, e.g. --set db=/data/mnist-lmdb --set batch_size=256; repeatable.")
@@ -76,7 +81,7 @@ final class RunNetCommand implements Callable<Integer> {
     Digests digests = new Digests(Digests.names(digest));
     PrintWriter out = spec.commandLine().getOut();
 
-    CortadoRuntime rt = Runtimes.start();
+    CortadoRuntime rt = Runtimes.start(overwrite);
     try (Workspace ws = rt.newWorkspace()) {
       if (initDef != null) {
         runOrExplain("init net " + init, () -> ws.runNetOnce(initDef));

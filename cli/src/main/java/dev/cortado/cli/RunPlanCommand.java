@@ -24,10 +24,29 @@ import picocli.CommandLine.Spec;
       "Runs a whole PlanDef in a fresh workspace whose root folder is the current directory, as"
           + " Caffe2's run_plan does; text or binary format, detected from the content. Unlike"
           + " run_plan, a failed plan exits non-zero with the cause.",
-      "With --digest, prints one JSON line {\"run\":0,\"outputs\":[...]} after the plan (see"
+      "Without --digest, prints one summary line: the plan's execution steps, its nets and the"
+          + " seconds it ran (with --json as {\"plan\",\"steps\",\"nets\",\"seconds\"}). With"
+          + " --digest, prints one JSON line {\"run\":0,\"outputs\":[...]} after the plan (see"
           + " run-net)."
     })
 final class RunPlanCommand implements Callable<Integer> {
+  /** Execution steps in the plan, substeps included. */
+  static int steps(PlanDef plan) {
+    int n = 0;
+    for (dev.cortado.proto.ExecutionStep s : plan.getExecutionStepList()) {
+      n += steps(s);
+    }
+    return n;
+  }
+
+  private static int steps(dev.cortado.proto.ExecutionStep step) {
+    int n = 1;
+    for (dev.cortado.proto.ExecutionStep s : step.getSubstepList()) {
+      n += steps(s);
+    }
+    return n;
+  }
+
   @Spec CommandSpec spec;
 
   @Mixin HelpOption helpOption;
@@ -39,10 +58,17 @@ final class RunPlanCommand implements Callable<Integer> {
       description = "Blobs to digest after the plan; repeatable.")
   List<String> digest = new ArrayList<>();
 
+  @Option(names = "--overwrite",
+      description = "Let Save replace an existing DB, once the new one is complete (without it,"
+          + " Save refuses a DB that exists before the run).")
+  boolean overwrite;
+
   @Option(names = "--set", paramLabel = "NAME=VALUE",
       description = "Replace argument NAME of every operator that has it, in every net of the"
           + " plan, keeping its type; repeatable.")
   List<String> set = new ArrayList<>();
+
+  @Mixin Options.Json json;
 
   @Override
   public Integer call() {
@@ -51,7 +77,7 @@ final class RunPlanCommand implements Callable<Integer> {
     overrides.checkAllUsed(plan.toString());
     Digests digests = new Digests(Digests.names(digest));
     PrintWriter out = spec.commandLine().getOut();
-    CortadoRuntime rt = Runtimes.start();
+    CortadoRuntime rt = Runtimes.start(overwrite);
     try (Workspace ws = rt.newWorkspace()) {
       RunNetCommand.runOrExplain("plan " + plan, () -> PlanExecutor.run(planDef, ws));
       if (!digests.isEmpty()) {

@@ -2,8 +2,11 @@ package dev.cortado.cli;
 
 import dev.cortado.db.Cursor;
 import dev.cortado.db.Db;
+import dev.cortado.db.DbOutput;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,89 +21,122 @@ import picocli.CommandLine.Spec;
     name = "split-db",
     sortOptions = false,
     description = {
-      "Splits a DB round-robin into N new DBs of the same type, as Caffe2's split_db: record n (in"
-          + " cursor order) goes to <input-db>_split_<n mod N>, key and value unchanged. This is"
-          + " the same partition as reading with num_shards=N."
+      "Splits a DB round-robin into N new DBs, as Caffe2's split_db: record n (in cursor order)"
+          + " goes to <out>_split_<n mod N> (<out> defaults to the input's path), key and value"
+          + " unchanged. This is the same partition as reading with num_shards=N. The outputs"
+          + " appear only when complete."
     })
 final class SplitDbCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--input-db", required = true, paramLabel = "PATH", description = "DB to split.")
-  String inputDb;
+  @Mixin Options.DbIn in;
 
-  @Option(names = "--db-type", required = true, paramLabel = "TYPE",
-      description = "Backend of the input and the output DBs: " + Dbs.TYPE_HELP)
-  String dbType;
+  @Mixin Options.Shards shards;
 
   @Option(names = "--splits", required = true, paramLabel = "N",
       description = "Number of output DBs (> 0).")
   int splits;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "1000",
-      description = "Input records per commit of every output (default: ${DEFAULT-VALUE}).")
-  int batchSize;
+  @Mixin Options.DbOut out;
+
+  @Mixin Options.Commit commit;
+
+  @Mixin Options.Json json;
 
   @Override
   public Integer call() {
     if (splits <= 0) {
       throw new CliException("--splits must be > 0, got " + splits);
     }
-    if (batchSize <= 0) {
-      throw new CliException("--batch-size must be > 0, got " + batchSize);
-    }
+    shards.check();
+    commit.check();
+    String inType = in.type();
+    String outType = Dbs.canonical(out.type(inType), out.path != null ? out.path : in.path);
+    String prefix = out.path != null ? out.path : in.path;
     List<String> paths = new ArrayList<>();
     for (int i = 0; i < splits; i++) {
-      paths.add(inputDb + "_split_" + i);
+      paths.add(prefix + "_split_" + i);
     }
+    DbSize.Total total = DbSize.total(inType, in.path, shards.numShards);
     long[] perSplit = new long[splits];
-    long total = 0;
-    List<Db> outs = new ArrayList<>();
-    List<Transaction> txns = new ArrayList<>();
-    try (Db in = Dbs.open(dbType, inputDb, Mode.READ);
-        Progress progress = Progress.start(spec, "split-db", -1, "rec")) {
-      for (String path : paths) {
-        Db out = Dbs.open(dbType, path, Mode.NEW);
-        outs.add(out);
-        txns.add(Dbs.where(dbType, path, out::newTransaction));
+    List<DbOutput> outputs = new ArrayList<>();
+    try {
+      for (String p : paths) {
+        outputs.add(Outputs.begin(spec, p, out.overwrite, List.of(Path.of(in.path))));
       }
-      try (Cursor cursor = Dbs.where(dbType, inputDb, in::newCursor)) {
-        while (Dbs.where(dbType, inputDb, cursor::valid)) {
-          byte[] key = DbBytes.copy(Dbs.where(dbType, inputDb, cursor::key));
-          byte[] value = DbBytes.copy(Dbs.where(dbType, inputDb, cursor::value));
-          int target = (int) (total % splits);
-          Transaction txn = txns.get(target);
-          Dbs.where(dbType, paths.get(target), () -> txn.put(key, value));
-          perSplit[target]++;
-          total++;
-          if (total % batchSize == 0) {
-            commitAll(txns, paths);
-            progress.stepBy(batchSize);
-          }
-          Dbs.where(dbType, inputDb, cursor::next);
-        }
+      write(inType, outType, outputs, perSplit, total);
+      for (DbOutput o : outputs) {
+        o.commit();
       }
-      commitAll(txns, paths);
+    } catch (RuntimeException e) {
+      throw Outputs.failed(e, outputs);
     } finally {
-      closeAll(txns, outs);
+      outputs.forEach(DbOutput::close);
     }
+    PrintWriter stdout = spec.commandLine().getOut();
     for (int i = 0; i < splits; i++) {
-      spec.commandLine().getOut().printf(
-          "%s: %d records%n", Dbs.describe(dbType, paths.get(i)), perSplit[i]);
+      if (json.json) {
+        stdout.println(new JsonLine().put("out", paths.get(i)).put("out_type", outType)
+            .put("records", perSplit[i]));
+      } else {
+        stdout.printf("%s: %d records%n", Dbs.describe(outType, paths.get(i)), perSplit[i]);
+      }
     }
     return 0;
   }
 
-  private void commitAll(List<Transaction> txns, List<String> paths) {
-    for (int i = 0; i < txns.size(); i++) {
-      Dbs.where(dbType, paths.get(i), txns.get(i)::commit);
+  private void write(String inType, String outType, List<DbOutput> outputs, long[] perSplit,
+      DbSize.Total total) {
+    List<Db> dbs = new ArrayList<>();
+    List<Transaction> txns = new ArrayList<>();
+    try (Db src = Dbs.open(inType, in.path, Mode.READ);
+        Progress progress = Progress.start(spec, "split-db", total.max(), total.unit())) {
+      for (DbOutput o : outputs) {
+        String p = o.path().toString();
+        Db db = Dbs.open(outType, p, Mode.NEW);
+        dbs.add(db);
+        txns.add(Dbs.where(outType, p, db::newTransaction));
+      }
+      long written = 0;
+      try (Cursor cursor = Dbs.where(inType, in.path, src::newCursor)) {
+        for (long position = 0; Dbs.where(inType, in.path, cursor::valid); position++) {
+          outputs.get(0).checkActive();
+          if (shards.includes(position)) {
+            byte[] key = DbBytes.copy(Dbs.where(inType, in.path, cursor::key));
+            byte[] value = DbBytes.copy(Dbs.where(inType, in.path, cursor::value));
+            int target = (int) (written % splits);
+            Transaction txn = txns.get(target);
+            Dbs.where(outType, outputs.get(target).path().toString(), () -> txn.put(key, value));
+            perSplit[target]++;
+            written++;
+            if (written % commit.every == 0) {
+              commitAll(txns, outputs, outType);
+            }
+            progress.stepBy(total.step(key.length, value.length));
+          }
+          Dbs.where(inType, in.path, cursor::next);
+        }
+      }
+      commitAll(txns, outputs, outType);
+      progress.done();
+    } finally {
+      closeAll(txns, dbs);
     }
   }
 
-  private static void closeAll(List<Transaction> txns, List<Db> outs) {
+  private static void commitAll(List<Transaction> txns, List<DbOutput> outputs, String type) {
+    for (int i = 0; i < txns.size(); i++) {
+      Dbs.where(type, outputs.get(i).path().toString(), txns.get(i)::commit);
+    }
+  }
+
+  private static void closeAll(List<Transaction> txns, List<Db> dbs) {
     RuntimeException first = null;
-    for (AutoCloseable c : concat(txns, outs)) {
+    List<AutoCloseable> all = new ArrayList<>(txns);
+    all.addAll(dbs);
+    for (AutoCloseable c : all) {
       try {
         c.close();
       } catch (Exception e) {
@@ -112,11 +148,5 @@ final class SplitDbCommand implements Callable<Integer> {
     if (first != null) {
       throw first;
     }
-  }
-
-  private static List<AutoCloseable> concat(List<Transaction> txns, List<Db> outs) {
-    List<AutoCloseable> all = new ArrayList<>(txns);
-    all.addAll(outs);
-    return all;
   }
 }

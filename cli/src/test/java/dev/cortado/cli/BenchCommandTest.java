@@ -24,7 +24,9 @@ class BenchCommandTest {
     assertThat(o.get("items_per_s_median").getAsDouble()).isPositive();
     assertThat(o.get("items_per_s_min").getAsDouble())
         .isLessThanOrEqualTo(o.get("items_per_s_max").getAsDouble());
-    assertThat(o.get("batches_per_pass").getAsLong()).isEqualTo(4);
+    assertThat(o.get("batches_per_epoch").getAsLong()).isEqualTo(4);
+    assertThat(o.get("batches_per_pass").getAsLong())
+        .isEqualTo(4 * o.get("epochs_per_pass").getAsLong());
     assertThat(o.get("decode_threads").getAsInt()).isEqualTo(2);
     assertThat(o.get("prefetch_depth").getAsInt()).isEqualTo(1);
     // 64 x (784 image bytes + 4 label bytes) per batch.
@@ -32,6 +34,32 @@ class BenchCommandTest {
     double mbPerItem = o.get("mb_per_s_median").getAsDouble() / items;
     // mb_per_s is rounded to 0.1.
     assertThat(mbPerItem).isCloseTo(788e-6, org.assertj.core.data.Offset.offset(0.06 / items));
+  }
+
+  @Test
+  void severalBackendsAndBatchSizesGiveOneRunEachAndAChart(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path svg = tmp.resolve("bench.svg");
+    Cli.Result r = Cli.run("bench", "--db",
+        Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(), "--db-type",
+        "minidb,lmdb", "--batch-size", "32,64", "--passes", "2", "--warmup", "0",
+        "--min-pass-seconds", "0.05", "--json", "--plot", svg.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.lines()).hasSize(4);
+    java.util.List<String> labels = new java.util.ArrayList<>();
+    for (String line : r.lines()) {
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      labels.add(o.get("label").getAsString());
+      assertThat(o.get("records").getAsLong()).isEqualTo(256);
+      // A 256-record epoch takes far less than 50 ms: a pass repeats it.
+      assertThat(o.get("epochs_per_pass").getAsLong()).isGreaterThan(1);
+    }
+    assertThat(labels).containsExactly("minidb batch 32", "minidb batch 64", "lmdb batch 32",
+        "lmdb batch 64");
+    String chart = java.nio.file.Files.readString(svg);
+    for (String label : labels) {
+      assertThat(chart).contains(">" + label + "</text>");
+    }
   }
 
   @Test
@@ -48,7 +76,7 @@ class BenchCommandTest {
     Cli.Result r = Cli.run("bench", "--db",
         Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(), "--db-type",
         "minidb", "--batch-size", "64", "--passes", "2", "--warmup", "0",
-        "--consumer-work-us", "2000", "--json");
+        "--min-pass-seconds", "0", "--consumer-work-us", "2000", "--json");
     assertThat(r.exit()).as(r.err()).isZero();
     JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
     assertThat(o.get("consumer_work_us").getAsLong()).isEqualTo(2000);

@@ -103,7 +103,7 @@ class DbToolsTest {
         "0 0 0 ... (784 values)");
     assertThat(lines.get(2)).contains("INT32", "[]").endsWith(" 9");
     assertThat(lines.get(3)).startsWith("'00000001'");
-    assertThat(lines).last().asString().contains("2 records shown", "more follow");
+    assertThat(lines).last().asString().contains("2 records shown of 256 in db ");
   }
 
   @Test

@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Typed access to the arguments of an operator (or a net), with Caffe2's rules (§9.4): a single
- * argument is read from exactly one field ({@code f} for float and double, {@code i} for bool and
- * integers, {@code s} for strings, {@code n} for nets) with no cross-field coercion, and an integer
- * must survive a round trip through the target type. A repeated argument whose payload sits in
- * another field reads as empty, as in Caffe2.
+ * Typed access to the arguments of an operator (or a net), with Caffe2's rules (§9.4 of
+ * docs/caffe2-semantics.md): a single argument is read from exactly one field ({@code f} for float
+ * and double, {@code i} for bool and integers, {@code s} for strings, {@code n} for nets) with no
+ * cross-field coercion, and an integer must survive a round trip through the target type. A
+ * repeated argument whose payload sits in another field reads as empty, as in Caffe2.
  */
 public final class Arguments {
   private static final System.Logger LOG = System.getLogger(Arguments.class.getName());

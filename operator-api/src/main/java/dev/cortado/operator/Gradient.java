@@ -1,6 +1,8 @@
 package dev.cortado.operator;
 
-/** What Caffe2's gradient registry says about an operator type (§9.5 of the semantics spec). */
+/**
+ * What Caffe2's gradient registry says about an operator type (§9.5 of docs/caffe2-semantics.md).
+ */
 public enum Gradient {
   /** Produces no gradient operators and no input gradients (input and fill operators). */
   NO_GRADIENT,

@@ -43,6 +43,66 @@ public interface OperatorContext {
 
   Arguments args();
 
+  /**
+   * Argument {@code name} as a float (field {@code f}); when the net does not set it, the default
+   * that the {@link #schema()} declares, so the default is written once. A required argument that
+   * is missing is an {@link ArgumentException}; an argument the schema does not document is an
+   * {@link IllegalStateException} (a bug in the operator).
+   */
+  default float floatArg(String name) {
+    return required(name)
+        ? args().requireFloat(name)
+        : args().getFloat(name, schema().defaultOf(name, Float.class));
+  }
+
+  /** Argument {@code name} as an int (field {@code i}), defaulting as {@link #floatArg} says. */
+  default int intArg(String name) {
+    return required(name)
+        ? args().requireInt(name)
+        : args().getInt(name, schema().defaultOf(name, Integer.class));
+  }
+
+  /** Argument {@code name} as an int64 (field {@code i}), defaulting as {@link #floatArg} says. */
+  default long longArg(String name) {
+    return required(name)
+        ? args().requireLong(name)
+        : args().getLong(name, schema().defaultOf(name, Long.class));
+  }
+
+  /** Argument {@code name} as a bool (field {@code i}), defaulting as {@link #floatArg} says. */
+  default boolean boolArg(String name) {
+    if (required(name)) {
+      args().requireInt(name);
+      return args().getBool(name, false);
+    }
+    return args().getBool(name, schema().defaultOf(name, Boolean.class));
+  }
+
+  /** Argument {@code name} as a string (field {@code s}), defaulting as {@link #floatArg} says. */
+  default String stringArg(String name) {
+    return required(name)
+        ? args().requireString(name)
+        : args().getString(name, schema().defaultOf(name, String.class));
+  }
+
+  /**
+   * Repeated float argument {@code name} (field {@code floats}); when the net does not set it, the
+   * schema's default, as {@link #floatArg} says.
+   */
+  default float[] floatsArg(String name) {
+    if (args().has(name)) {
+      return args().getFloats(name);
+    }
+    if (required(name)) {
+      throw new ArgumentException(describe() + ": required argument '" + name + "' is missing");
+    }
+    return schema().defaultOf(name, float[].class);
+  }
+
+  private boolean required(String name) {
+    return schema().argument(name).map(OperatorSchema.ArgumentSpec::required).orElse(false);
+  }
+
   int inputCount();
 
   int outputCount();

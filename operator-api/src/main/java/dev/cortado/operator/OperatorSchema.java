@@ -40,11 +40,28 @@ public record OperatorSchema(
    * A documented argument.
    *
    * @param defaultValue the default as users would write it, or null when there is none
+   * @param value the default as the operator reads it ({@code Float}, {@code Integer}, {@code
+   *     Long}, {@code Boolean}, {@code String} or {@code float[]}), or null when it was declared
+   *     as text only; see {@link OperatorContext#floatArg} and its siblings
    */
-  public record ArgumentSpec(String name, String defaultValue, boolean required, String doc) {
+  public record ArgumentSpec(
+      String name, String defaultValue, boolean required, String doc, Object value) {
     public ArgumentSpec {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(doc, "doc");
+      if (value instanceof float[] floats) {
+        value = floats.clone();
+      }
+    }
+
+    /** An argument whose default is documented as text only. */
+    public ArgumentSpec(String name, String defaultValue, boolean required, String doc) {
+      this(name, defaultValue, required, doc, null);
+    }
+
+    @Override
+    public Object value() {
+      return value instanceof float[] floats ? floats.clone() : value;
     }
   }
 
@@ -72,6 +89,61 @@ public record OperatorSchema(
   /** The documented argument of this name, if any. */
   public Optional<ArgumentSpec> argument(String name) {
     return arguments.stream().filter(a -> a.name().equals(name)).findFirst();
+  }
+
+  /**
+   * The default of argument {@code name} as {@code type}: the typed default it was declared with
+   * ({@link Builder#floatArg} and its siblings), else its text default parsed as {@code type}.
+   * An {@link IllegalStateException} (a bug in the operator, not in the net) when the schema does
+   * not document the argument or documents no default of that type.
+   */
+  public <T> T defaultOf(String name, Class<T> type) {
+    ArgumentSpec spec =
+        argument(name)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "the schema of " + this.type + " documents no argument '" + name
+                            + "'; add it to the schema with its default"));
+    Object value = spec.value();
+    if (value == null && spec.defaultValue() != null) {
+      value = parse(spec.defaultValue(), type);
+    }
+    if (!type.isInstance(value)) {
+      throw new IllegalStateException(
+          "argument '" + name + "' of " + this.type + " has no default of type "
+              + type.getSimpleName() + " (declared: "
+              + (spec.defaultValue() == null ? "none" : spec.defaultValue()) + ")");
+    }
+    return type.cast(value);
+  }
+
+  private static Object parse(String text, Class<?> type) {
+    String t = text.trim();
+    try {
+      if (type == Float.class) {
+        return Float.parseFloat(t);
+      }
+      if (type == Integer.class) {
+        return Integer.parseInt(t);
+      }
+      if (type == Long.class) {
+        return Long.parseLong(t);
+      }
+      if (type == Boolean.class) {
+        return switch (t) {
+          case "0", "false" -> Boolean.FALSE;
+          case "1", "true" -> Boolean.TRUE;
+          default -> null;
+        };
+      }
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    if (type == String.class) {
+      return t.equals("\"\"") ? "" : t;
+    }
+    return null;
   }
 
   /**
@@ -207,6 +279,51 @@ public record OperatorSchema(
     /** An optional argument with a default ({@code null} when it has none). */
     public Builder arg(String name, String defaultValue, String doc) {
       args.add(new ArgumentSpec(name, defaultValue, false, doc));
+      return this;
+    }
+
+    /** An optional float argument (field {@code f}); read it with {@link OperatorContext#floatArg}. */
+    public Builder floatArg(String name, float defaultValue, String doc) {
+      args.add(new ArgumentSpec(name, Float.toString(defaultValue), false, doc, defaultValue));
+      return this;
+    }
+
+    /** An optional int argument (field {@code i}); read it with {@link OperatorContext#intArg}. */
+    public Builder intArg(String name, int defaultValue, String doc) {
+      args.add(new ArgumentSpec(name, Integer.toString(defaultValue), false, doc, defaultValue));
+      return this;
+    }
+
+    /** An optional int64 argument (field {@code i}); read it with {@link OperatorContext#longArg}. */
+    public Builder longArg(String name, long defaultValue, String doc) {
+      args.add(new ArgumentSpec(name, Long.toString(defaultValue), false, doc, defaultValue));
+      return this;
+    }
+
+    /** An optional bool argument (field {@code i}, 0 or 1); read it with {@link OperatorContext#boolArg}. */
+    public Builder boolArg(String name, boolean defaultValue, String doc) {
+      args.add(new ArgumentSpec(name, defaultValue ? "1" : "0", false, doc, defaultValue));
+      return this;
+    }
+
+    /** An optional string argument (field {@code s}); read it with {@link OperatorContext#stringArg}. */
+    public Builder stringArg(String name, String defaultValue, String doc) {
+      Objects.requireNonNull(defaultValue, "defaultValue");
+      String text = defaultValue.isEmpty() ? "\"\"" : defaultValue;
+      args.add(new ArgumentSpec(name, text, false, doc, defaultValue));
+      return this;
+    }
+
+    /**
+     * An optional repeated float argument (field {@code floats}); read it with {@link
+     * OperatorContext#floatsArg}.
+     */
+    public Builder floatsArg(String name, float[] defaultValue, String doc) {
+      StringBuilder text = new StringBuilder("[");
+      for (int i = 0; i < defaultValue.length; i++) {
+        text.append(i == 0 ? "" : ", ").append(defaultValue[i]);
+      }
+      args.add(new ArgumentSpec(name, text.append(']').toString(), false, doc, defaultValue));
       return this;
     }
 

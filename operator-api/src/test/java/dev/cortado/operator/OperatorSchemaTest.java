@@ -66,4 +66,42 @@ class OperatorSchemaTest {
     assertThatThrownBy(() -> OperatorSchema.builder("X").inputs(2, 1).build())
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void typedDefaultsAreDeclaredOnceAndDocumentedAsText() {
+    OperatorSchema s =
+        OperatorSchema.builder("Normalize")
+            .floatArg("scale", 0.5f, "factor")
+            .intArg("axis", -1, "axis")
+            .longArg("seed", 7L, "seed")
+            .boolArg("clip", true, "clip")
+            .stringArg("order", "NCHW", "layout")
+            .stringArg("prefix", "", "prefix")
+            .floatsArg("mean", new float[] {1f, 2.5f}, "means")
+            .arg("legacy", "3", "declared as text")
+            .build();
+
+    assertThat(s.defaultOf("scale", Float.class)).isEqualTo(0.5f);
+    assertThat(s.defaultOf("axis", Integer.class)).isEqualTo(-1);
+    assertThat(s.defaultOf("seed", Long.class)).isEqualTo(7L);
+    assertThat(s.defaultOf("clip", Boolean.class)).isTrue();
+    assertThat(s.defaultOf("order", String.class)).isEqualTo("NCHW");
+    assertThat(s.defaultOf("prefix", String.class)).isEmpty();
+    assertThat(s.defaultOf("mean", float[].class)).containsExactly(1f, 2.5f);
+    assertThat(s.defaultOf("legacy", Integer.class)).isEqualTo(3);
+    assertThat(s.arguments())
+        .extracting(OperatorSchema.ArgumentSpec::defaultValue)
+        .containsExactly("0.5", "-1", "7", "1", "NCHW", "\"\"", "[1.0, 2.5]", "3");
+  }
+
+  @Test
+  void aDefaultTheSchemaDoesNotDeclareIsAnOperatorBug() {
+    OperatorSchema s = OperatorSchema.builder("Op").stringArg("order", "NCHW", "layout").build();
+    assertThatThrownBy(() -> s.defaultOf("epsilon", Float.class))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("the schema of Op documents no argument 'epsilon'; add it to the schema with its default");
+    assertThatThrownBy(() -> s.defaultOf("order", Float.class))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("argument 'order' of Op has no default of type Float (declared: NCHW)");
+  }
 }

@@ -22,9 +22,9 @@ import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
- * Caffe2's blob (de)serialization for Save and Load (§2.1, §2.3): tensors as {@code BlobProto}
- * chunks under keys {@code <name>#%<chunk>}, strings ({@code std::string}), counters and DB
- * readers under the bare name.
+ * Caffe2's blob (de)serialization for Save and Load (§2.1 and §2.3 of docs/caffe2-semantics.md):
+ * tensors as {@code BlobProto} chunks under keys {@code <name>#%<chunk>}, strings ({@code
+ * std::string}), counters and DB readers under the bare name.
  */
 final class BlobSerialization {
   /** Separator between a blob name and its chunk index in a DB key. */

@@ -2,7 +2,7 @@ package dev.cortado.cpu;
 
 import dev.cortado.operator.OperatorContext;
 
-/** Caffe2's path rule for Save, Load and DBExists (§12.1). */
+/** Caffe2's path rule for Save, Load and DBExists (§12.1 of docs/caffe2-semantics.md). */
 final class DbPaths {
   private DbPaths() {}
 

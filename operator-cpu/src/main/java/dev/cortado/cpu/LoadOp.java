@@ -25,10 +25,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Caffe2's {@code Load} (§12.2): reads BlobProto records from one or more DBs (or from DB reader
- * inputs, starting at the reader's current record) into the output blobs, or into a blob per key
- * with {@code load_all}. Names come from keys cut at {@code #%}, then {@code strip_prefix}, then
- * {@code add_prefix}.
+ * Caffe2's {@code Load} (§12.2 of docs/caffe2-semantics.md): reads BlobProto records from one or
+ * more DBs (or from DB reader inputs, starting at the reader's current record) into the output
+ * blobs, or into a blob per key with {@code load_all}. Names come from keys cut at {@code #%},
+ * then {@code strip_prefix}, then {@code add_prefix}.
  *
  * <p>Better than Caffe2: tensor chunks that overlap or repeat are an error (Caffe2 only sums
  * their lengths), and chunk type and dims must match the first chunk's.

@@ -2,6 +2,8 @@ package dev.cortado.cpu;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.cortado.db.Db;
+import dev.cortado.db.DbException;
+import dev.cortado.db.DbOutput;
 import dev.cortado.db.DbRegistry;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
@@ -13,6 +15,7 @@ import dev.cortado.operator.OperatorSchema;
 import dev.cortado.proto.BlobSerializationOptions;
 import dev.cortado.proto.SerializationOptions;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,9 +24,10 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Caffe2's {@code Save} (§12.3): writes every input into a NEW DB in Caffe2's layout, tensors
- * chunked under {@code <name>#%<chunk>} keys, one transaction per record, so Caffe2's Load reads
- * it and the other way round. Chunks are written in order (Caffe2's order is not deterministic).
+ * Caffe2's {@code Save} (§12.3 of docs/caffe2-semantics.md): writes every input atomically into a
+ * NEW DB in Caffe2's layout, tensors chunked under {@code <name>#%<chunk>} keys, one transaction per
+ * record, so Caffe2's Load reads it and the other way round. Chunks are written in order (Caffe2's
+ * order is not deterministic).
  */
 final class SaveOp implements Operator {
   static final OperatorSchema SCHEMA =
@@ -151,9 +155,56 @@ final class SaveOp implements Operator {
     return defaultChunk;
   }
 
+  /**
+   * Writes the DB atomically ({@link DbOutput}): under {@code <db>.partial-<pid>}, renamed into
+   * place when complete, so an error or an interrupt leaves the previous state. An existing DB is
+   * handled by the runtime's {@link DbOutput.Policy}: by default as Caffe2's NEW mode (a minidb
+   * file is replaced, another existing DB is an error); a DB this process saved may always be
+   * saved again.
+   */
   @Override
   public void run() {
-    try (Db db = registry.open(dbType, path, Mode.NEW)) {
+    DbOutput.Policy policy =
+        ctx.services().find(DbOutput.Policy.class).orElse(DbOutput.Policy.CAFFE2);
+    String canonical = registry.provider(dbType).name();
+    if (canonical.equals("memory")) {
+      // Nothing on disk to write atomically: the in-memory backend keys DBs by name.
+      try (Db db = registry.open(dbType, path, Mode.NEW)) {
+        write(db, null);
+      }
+      return;
+    }
+    boolean overwrite = policy == DbOutput.Policy.REPLACE
+        || (policy == DbOutput.Policy.CAFFE2 && canonical.equals("minidb"));
+    DbOutput output;
+    try {
+      output = DbOutput.to(Path.of(path))
+          .overwrite(overwrite)
+          .replaceOwn(true)
+          .overwriteHint("Save replaces an existing DB only when asked to (cortado run-net and"
+              + " run-plan: --overwrite)")
+          .notices(m -> System.err.println("Save: " + m))
+          .begin();
+    } catch (DbException e) {
+      throw ctx.error(e.getMessage(), e);
+    }
+    try (output) {
+      try {
+        try (Db db = registry.open(dbType, output.path().toString(), Mode.NEW)) {
+          write(db, output);
+        }
+        output.commit();
+      } catch (DbOutput.Interrupted e) {
+        throw e;
+      } catch (RuntimeException e) {
+        output.close();
+        throw new DbException(e.getMessage() + "; " + output.keptNote(), e);
+      }
+    }
+  }
+
+  private void write(Db db, DbOutput output) {
+    {
       for (int i = 0; i < ctx.inputCount(); i++) {
         String name = names.get(i);
         BlobSerialization.serialize(
@@ -163,6 +214,9 @@ final class SaveOp implements Operator {
             ctx.input(i).get(),
             chunkFor(name),
             (key, value) -> {
+              if (output != null) {
+                output.checkActive();
+              }
               try (Transaction tx = db.newTransaction()) {
                 tx.put(key.getBytes(StandardCharsets.UTF_8), value);
                 tx.commit();

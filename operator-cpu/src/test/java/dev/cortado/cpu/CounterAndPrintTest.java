@@ -70,7 +70,7 @@ class CounterAndPrintTest {
     }
   }
 
-  /** I-D2: a blob name that is no file name is the operator's error, naming blob and path. */
+  /** A blob name that is no file name is the operator's error, naming blob and path. */
   @Test
   void printToFileOfABlobNamedWithNulIsAnOperatorError(@TempDir Path root) {
     try (Workspace ws = workspace(root)) {

@@ -198,7 +198,8 @@ class SaveLoadTest {
 
   @Test
   void loadDerivesNamesByCuttingStrippingAndPrefixing() {
-    // §14: key a/b/w#%7 with strip_prefix "b/" and add_prefix "x_" loads as x_w.
+    // §14 of docs/caffe2-semantics.md: key a/b/w#%7 with strip_prefix "b/" and add_prefix "x_"
+    // loads as x_w.
     Map<String, BlobProto> recs = new LinkedHashMap<>();
     recs.put("a/b/w#%7", tensorBlob("a/b/w", TensorProto.newBuilder().addDims(1)
         .setDataType(TensorProto.DataType.FLOAT).addFloatData(2.5f)));
@@ -428,7 +429,7 @@ class SaveLoadTest {
     }
   }
 
-  /** I-D1: a chunk is checked in full, and the tensor allocated only once its chunks are read. */
+  /** A chunk is checked in full, and the tensor allocated only once its chunks are read. */
   @Test
   void loadAllocatesOnlyWhatTheChunksHold() {
     TensorProto.Segment first = TensorProto.Segment.newBuilder().setBegin(0).setEnd(1).build();
@@ -508,7 +509,7 @@ class SaveLoadTest {
     }
   }
 
-  /** I-D2: a regex that does not compile is the argument's error, before the operator runs. */
+  /** A regex that does not compile is the argument's error, before the operator runs. */
   @Test
   void saveRefusesARegexThatDoesNotCompile() {
     byte[] options = SerializationOptions.newBuilder()

@@ -35,9 +35,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Crash-safe writes: {@code cortado convert-db}, {@code make-mnist-db} and a {@code run-net} whose
  * net is a {@code Save} (and, for minidb, a convert-db of records larger than its write buffer)
  * run as child JVMs and are killed with SIGKILL
- * ({@link Process#destroyForcibly()}) at seeded random moments while they write. Then the DB must
- * open, hold a prefix of whole records of what the writer was writing (for the transactional
- * backends: a prefix ending at a commit), and every record must be byte-identical to the source.
+ * ({@link Process#destroyForcibly()}) at seeded random moments while they write. Outputs are
+ * atomic: the output itself must not exist after a kill, only its {@code <out>.partial-<pid>}
+ * sibling; that must open, hold a prefix of whole records of what the writer was writing (for the
+ * transactional backends: a prefix ending at a commit), and every record must be byte-identical to
+ * the source. The next run of the same command removes the partial output, says so, and writes the
+ * whole DB.
  *
  * <p>minidb has no transactions: a kill can leave a torn last record. Reading reports it
  * ({@link MiniDbFormatException#tornTail()}) after every whole record, and
@@ -173,11 +176,21 @@ class CrashSafetyTest {
     assertThat(saveRecords).hasSize(SAVE_ELEMENTS / SAVE_CHUNK + 1000 / SAVE_CHUNK);
   }
 
-  private static void cortadoInProcess(String... args) {
+  /** Runs the CLI in this JVM; returns its stderr and what operators (Save) wrote to System.err. */
+  private static String cortadoInProcess(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+    java.io.PrintStream systemErr = System.err;
+    java.io.ByteArrayOutputStream operators = new java.io.ByteArrayOutputStream();
+    int exit;
+    System.setErr(new java.io.PrintStream(operators, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      exit = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+    } finally {
+      System.setErr(systemErr);
+    }
     assertThat(exit).as("cortado %s: %s", Arrays.toString(args), err).isZero();
+    return err + operators.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @AfterAll
@@ -256,7 +269,8 @@ class CrashSafetyTest {
       Path db = dir.resolve("out-" + attempt + (type.equals("minidb") ? ".minidb" : ""));
       Path log = dir.resolve("child-" + attempt + ".log");
       Process child = ChildJvm.cortado(log, CHILD_OPTIONS, args(writer, type, db));
-      Path marker = marker(type, db);
+      Path partial = Path.of(db + ".partial-" + child.pid());
+      Path marker = marker(type, partial);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (!Files.exists(marker) && child.isAlive()) {
         assertThat(System.nanoTime()).as("%s never appeared", marker).isLessThan(deadline);
@@ -279,10 +293,26 @@ class CrashSafetyTest {
       child.destroyForcibly(); // SIGKILL
       assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
       kills++;
-      Check c = check(type, writer, db, ref);
+      if (!Files.exists(partial) && Files.exists(db)) {
+        // Killed after the rename: the whole DB is in place.
+        assertThat(check(type, writer, db, ref).kept).isEqualTo(ref.size());
+        finished++;
+        Dbs.deleteTree(db);
+        continue;
+      }
+      assertThat(db).as("the output of a killed %s", writer).doesNotExist();
+      Check c = check(type, writer, partial, ref);
       torn += c.torn ? 1 : 0;
       minKept = Math.min(minKept, c.kept);
       maxKept = Math.max(maxKept, c.kept);
+      if (kills == 1) {
+        // The next run removes the partial output and names it.
+        String err = cortadoInProcess(args(writer, type, db));
+        assertThat(err).contains("removed " + partial, "process " + child.pid());
+        assertThat(partial).doesNotExist();
+        assertThat(Dbs.readAll(type, db.toString())).hasSize(ref.size());
+      }
+      Dbs.deleteTree(partial);
       Dbs.deleteTree(db);
     }
     SUMMARY.put(type + " " + writer.label, kills + " kills, all prefixes intact (records kept "

@@ -4,14 +4,14 @@ import java.util.Set;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The bugs this module found in code it does not own that are still open, by their marker in
- * /work/COORD.md. A test case tied to an open marker is expected to fail: while it fails it is
- * reported as skipped, and once it passes it fails, saying that the marker should go from
- * {@link #OPEN}. Whoever fixes one of these removes its marker here (a one-line edit); its cases
- * then run as ordinary tests, and the fuzz oracles stop tolerating it.
+ * The bugs this module found in code it does not own that are still open, each by a short marker
+ * naming the issue that tracks it. A test case tied to an open marker is expected to fail: while
+ * it fails it is reported as skipped, and once it passes it fails, saying that the marker should
+ * go from {@link #OPEN}. Whoever fixes one of these removes its marker here (a one-line edit); its
+ * cases then run as ordinary tests, and the fuzz oracles stop tolerating it.
  */
 final class KnownBugs {
-  /** Open markers; see /work/COORD.md. */
+  /** Open markers, one per tracked bug. */
   static final Set<String> OPEN = Set.of();
 
   private KnownBugs() {}
@@ -42,7 +42,7 @@ final class KnownBugs {
     }
     if (failure == null) {
       throw new AssertionError(what + " passes now: remove " + marker
-          + " from KnownBugs.OPEN (and close it in /work/COORD.md)");
+          + " from KnownBugs.OPEN (and close its issue)");
     }
     Assumptions.abort("known failure, waits for " + marker + ": " + failure.getMessage());
   }

@@ -110,7 +110,7 @@ final class NetHarness {
   }
 
   /**
-   * Raw exceptions already filed in /work/COORD.md, as "operator type: exception class" to marker:
+   * Raw exceptions already filed as issues, as "operator type: exception class" to marker:
    * tolerated while the marker is open ({@link KnownBugs}) so that fuzzing goes on past them; each
    * has a test case tied to its marker.
    */

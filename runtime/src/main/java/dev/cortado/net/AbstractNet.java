@@ -13,7 +13,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-/** What every net type shares: the construction checks of §10.2 and operator lifecycle. */
+/**
+ * What every net type shares: the construction checks of §10.2 of docs/caffe2-semantics.md and
+ * operator lifecycle.
+ */
 abstract class AbstractNet implements Net {
   protected final NetDef def;
   protected final List<Operator> operators;

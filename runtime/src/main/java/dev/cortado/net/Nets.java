@@ -7,11 +7,12 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Builds a {@link Net} for a {@code NetDef} by its {@code type} (§10.3). {@code ""}, {@code
- * simple}, {@code async_simple}, {@code rnn}, {@code simple_refcount} and {@code
- * singlethread_async} run in order; {@code dag}, {@code async_dag}, {@code async_polling}, {@code
- * async_scheduling}, {@code prof_dag}, {@code htrace_dag}, {@code htrace_async_dag} and {@code
- * parallel} run on the dependency scheduler. Any other name is an error.
+ * Builds a {@link Net} for a {@code NetDef} by its {@code type} (§10.3 of
+ * docs/caffe2-semantics.md). {@code ""}, {@code simple}, {@code async_simple}, {@code rnn}, {@code
+ * simple_refcount} and {@code singlethread_async} run in order; {@code dag}, {@code async_dag},
+ * {@code async_polling}, {@code async_scheduling}, {@code prof_dag}, {@code htrace_dag}, {@code
+ * htrace_async_dag} and {@code parallel} run on the dependency scheduler. Any other name is an
+ * error.
  */
 public final class Nets {
   private static final Set<String> SIMPLE =

@@ -18,9 +18,9 @@ import java.util.stream.Collectors;
 
 /**
  * All operator registrations, keyed by (type, device type, engine), with Caffe2's creation rules
- * (§9.2): the schema is verified first, then the engines listed in {@code def.engine} are tried in
- * order, then Caffe2's global preference for the device (CUDNN on CUDA), and the default engine is
- * the fallback. Built once at startup; a duplicate registration
+ * (§9.2 of docs/caffe2-semantics.md): the schema is verified first, then the engines listed in
+ * {@code def.engine} are tried in order, then Caffe2's global preference for the device (CUDNN on
+ * CUDA), and the default engine is the fallback. Built once at startup; a duplicate registration
  * or two different schemas for one type are startup errors.
  */
 public final class OperatorRegistry {

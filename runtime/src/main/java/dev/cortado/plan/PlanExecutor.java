@@ -19,10 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a {@code PlanDef} with Caffe2's {@code ExecutionStep} semantics (§11): {@code num_iter},
- * nested and concurrent substeps, {@code should_stop_blob}, {@code only_once}, periodic substeps
- * ({@code run_every_ms}), {@code report_net}/{@code report_interval}, {@code create_workspace} and
- * {@code num_concurrent_instances}.
+ * Runs a {@code PlanDef} with Caffe2's {@code ExecutionStep} semantics (§11 of
+ * docs/caffe2-semantics.md): {@code num_iter}, nested and concurrent substeps, {@code
+ * should_stop_blob}, {@code only_once}, periodic substeps ({@code run_every_ms}), {@code
+ * report_net}/{@code report_interval}, {@code create_workspace} and {@code
+ * num_concurrent_instances}.
  *
  * <p>Better than Caffe2: a failure in a concurrent substep is carried to the caller (the original
  * exception is the cause) instead of ending the process, and a failed plan always throws.

@@ -130,8 +130,8 @@ class ProtoSummary {
   }
 
   /**
-   * Applies the reader rules of CAFFE2-SEMANTICS §2.4 (union of OLD and NEW) and sets {@link
-   * #type}, {@link #numel}, {@link #begin}, {@link #count} and {@link #source}.
+   * Applies the reader rules of §2.4 of docs/caffe2-semantics.md (union of OLD and NEW) and sets
+   * {@link #type}, {@link #numel}, {@link #begin}, {@link #count} and {@link #source}.
    *
    * @param key record key for messages, or null
    * @param index position of the proto in its TensorProtos, or -1 for a lone TensorProto

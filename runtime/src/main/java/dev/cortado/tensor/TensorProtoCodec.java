@@ -12,8 +12,8 @@ import java.util.Objects;
 
 /**
  * The reference TensorProto codec: protobuf-java messages to tensors and back, following Caffe2's
- * reader rules (the union of the 2018 and 2024 readers, CAFFE2-SEMANTICS §2.4) and its 2018
- * writer layout.
+ * reader rules (the union of the 2018 and 2024 readers, §2.4 of docs/caffe2-semantics.md) and its
+ * 2018 writer layout.
  *
  * <p>Reading: absent {@code data_type} is FLOAT; an explicit number Caffe2 cannot decode
  * (UNDEFINED, 14, 15, or one outside the enum, which protobuf-java files under unknown fields) is

@@ -1,9 +1,6 @@
 package dev.cortado.tensor;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -22,42 +19,58 @@ import java.util.Objects;
  * wire type (groups included), over-long varints, last-wins optional fields and merged nested
  * messages. Every length, count and shape is checked before anything is allocated.
  *
+ * <p>This class is the parser and the public face; {@link WireReader} reads the wire primitives
+ * and {@link PayloadCopier} copies payloads once a record has parsed.
+ *
  * <p>Not thread-safe: use one decoder per worker thread. Decoding a record allocates nothing once
  * the decoder's scratch arrays have grown to the record's size (STRING payloads excepted, which
  * need one {@code byte[]} per element). The source buffer's position, limit and byte order are
  * never changed; its bytes must not change between {@link #parse} and the copies.
  */
 public final class TensorProtosDecoder {
-  private static final VarHandle SHORT_LE =
-      MethodHandles.byteBufferViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle INT_LE =
-      MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle LONG_LE =
-      MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
-  /** protobuf-java's default nesting limit for messages plus groups. */
-  private static final int RECURSION_LIMIT = 100;
-
   // Tags (field number << 3 | wire type) that protobuf-java's generated TensorProto parser knows.
-  private static final int TAG_PROTOS = 10;
-  private static final int TAG_DIMS = 8;
-  private static final int TAG_DIMS_PACKED = 10;
-  private static final int TAG_DATA_TYPE = 16;
-  private static final int TAG_FLOAT = 29;
-  private static final int TAG_FLOAT_PACKED = 26;
-  private static final int TAG_INT32 = 32;
-  private static final int TAG_INT32_PACKED = 34;
-  private static final int TAG_BYTE_DATA = 42;
-  private static final int TAG_STRING_DATA = 50;
-  private static final int TAG_NAME = 58;
-  private static final int TAG_DEVICE_DETAIL = 66;
-  private static final int TAG_DOUBLE = 73;
-  private static final int TAG_DOUBLE_PACKED = 74;
-  private static final int TAG_INT64 = 80;
-  private static final int TAG_INT64_PACKED = 82;
-  private static final int TAG_SEGMENT = 90;
-  private static final int TAG_RAW_DATA = 106;
-  private static final int TAG_DATA_FORMAT = 120;
+  static final int TAG_PROTOS = 10;
+  static final int TAG_DIMS = 8;
+  static final int TAG_DIMS_PACKED = 10;
+  static final int TAG_DATA_TYPE = 16;
+  static final int TAG_FLOAT = 29;
+  static final int TAG_FLOAT_PACKED = 26;
+  static final int TAG_INT32 = 32;
+  static final int TAG_INT32_PACKED = 34;
+  static final int TAG_BYTE_DATA = 42;
+  static final int TAG_STRING_DATA = 50;
+  static final int TAG_NAME = 58;
+  static final int TAG_DEVICE_DETAIL = 66;
+  static final int TAG_DOUBLE = 73;
+  static final int TAG_DOUBLE_PACKED = 74;
+  static final int TAG_INT64 = 80;
+  static final int TAG_INT64_PACKED = 82;
+  static final int TAG_SEGMENT = 90;
+  static final int TAG_RAW_DATA = 106;
+  static final int TAG_DATA_FORMAT = 120;
+
+  /**
+   * Where one repeated numeric field's payload lies: how many non-empty chunks it came in (an
+   * unpacked element is a chunk of one) and where the first one is. One chunk means the payload is
+   * copied without rescanning the message.
+   */
+  static final class Chunks {
+    int count;
+    int offset;
+    int length;
+
+    /** Notes a non-empty chunk of {@code length} bytes at absolute index {@code offset}. */
+    void add(int offset, int length) {
+      if (count++ == 0) {
+        this.offset = offset;
+        this.length = length;
+      }
+    }
+
+    int end() {
+      return offset + length;
+    }
+  }
 
   /** Per-proto facts plus where its payload chunks lie in the source. */
   static final class Slot extends ProtoSummary {
@@ -65,46 +78,25 @@ public final class TensorProtosDecoder {
     int msgEnd;
     int byteDataOffset;
     int rawDataOffset;
-    // One chunk tracker per repeated numeric payload field: how many non-empty chunks (an
-    // unpacked element is a chunk of one), and where the first one lies. One chunk means the
-    // payload is copied without rescanning the message.
-    int floatChunks;
-    int floatOffset;
-    int floatLength;
-    int int32Chunks;
-    int int32Offset;
-    int int32Length;
-    int int64Chunks;
-    int int64Offset;
-    int int64Length;
-    int doubleChunks;
-    int doubleOffset;
-    int doubleLength;
+    final Chunks floats = new Chunks();
+    final Chunks int32s = new Chunks();
+    final Chunks int64s = new Chunks();
+    final Chunks doubles = new Chunks();
 
     @Override
     void reset() {
       super.reset();
-      floatChunks = 0;
-      int32Chunks = 0;
-      int64Chunks = 0;
-      doubleChunks = 0;
+      floats.count = 0;
+      int32s.count = 0;
+      int64s.count = 0;
+      doubles.count = 0;
     }
   }
 
-  private ByteBuffer buf;
-  private int base;
-  /**
-   * The index of the record's last 8-byte word ({@code limit - 8}), for {@link #word}; negative
-   * when the record is shorter than 8 bytes or the fast paths are off.
-   */
-  private int wordEnd;
-  private String key;
-  private int pos;
+  private final WireReader in;
+  private final PayloadCopier copier;
   private Slot[] slots = new Slot[0];
   private int protoCount = -1;
-
-  /** False only in tests: every read byte by byte, the reference for the fast paths. */
-  private final boolean fastPaths;
 
   /** A decoder with empty scratch space; it grows to the largest record seen. */
   public TensorProtosDecoder() {
@@ -112,12 +104,13 @@ public final class TensorProtosDecoder {
   }
 
   /**
-   * {@code fastPaths = false} turns off the varint fast paths (H-A1: per-byte varint reads were
-   * ~30% of read+decode), so tests can check that they accept, reject and word errors exactly as
-   * the byte-at-a-time reads do.
+   * {@code fastPaths = false} turns off the varint fast paths (reading varints byte by byte
+   * dominated read+decode before them), so tests can check that they accept, reject and word
+   * errors exactly as the byte-at-a-time reads do.
    */
   TensorProtosDecoder(boolean fastPaths) {
-    this.fastPaths = fastPaths;
+    this.in = new WireReader(fastPaths);
+    this.copier = new PayloadCopier(in);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -136,26 +129,22 @@ public final class TensorProtosDecoder {
   public int parse(ByteBuffer value, String key) {
     Objects.requireNonNull(value, "value");
     protoCount = -1;
-    this.buf = value;
-    this.key = key;
-    this.base = value.position();
+    in.reset(value, key);
     int end = value.limit();
-    this.wordEnd = fastPaths ? end - 8 : -1;
     int n = 0;
-    pos = base;
-    while (pos < end) {
-      int tagPos = pos;
-      int tag = readTag(end);
+    while (in.pos() < end) {
+      int tagPos = in.pos();
+      int tag = in.readTag(end);
       if (tag == TAG_PROTOS) {
-        int len = readLength(end, tagPos);
+        int len = in.readLength(end, tagPos);
         // Nesting depth 0 here, so the recursion limit cannot trip.
         Slot s = slot(n++);
         s.reset();
-        s.msgStart = pos;
-        s.msgEnd = pos + len;
-        parseTensorProto(s, pos + len);
+        s.msgStart = in.pos();
+        s.msgEnd = s.msgStart + len;
+        parseTensorProto(s, s.msgEnd);
       } else {
-        skipField(tag, end, 0, false, tagPos);
+        in.skipField(tag, end, 0, false, tagPos);
       }
     }
     // protobuf-java checks required fields after the whole message parsed.
@@ -231,7 +220,7 @@ public final class TensorProtosDecoder {
       throw new IndexOutOfBoundsException("protos[" + proto + "] needs " + bytes
           + " bytes at index " + destIndex + " of a buffer with limit " + dest.limit());
     }
-    copyPayload(s, dest, destIndex);
+    copier.copy(s, dest, destIndex);
   }
 
   /** Writes the proto's strings (STRING type) into {@code dest[destIndex ..]}, fresh arrays. */
@@ -241,22 +230,7 @@ public final class TensorProtosDecoder {
       throw new IllegalStateException("protos[" + proto + "] is " + s.type + "; use copyTo");
     }
     Objects.checkFromIndexSize(destIndex, (int) s.numel, dest.length);
-    int d = destIndex;
-    pos = s.msgStart;
-    int limit = s.msgEnd;
-    while (pos < limit) {
-      int tagPos = pos;
-      int tag = readTag(limit);
-      if (tag == TAG_STRING_DATA) {
-        int len = readLength(limit, tagPos);
-        byte[] value = new byte[len];
-        buf.get(pos, value);
-        dest[d++] = value;
-        pos += len;
-      } else {
-        skipField(tag, limit, 1, false, tagPos);
-      }
-    }
+    copier.copyStrings(s, dest, destIndex);
   }
 
   /** A fresh tensor holding the proto's data. */
@@ -269,7 +243,7 @@ public final class TensorProtosDecoder {
       return Tensor.ofStrings(dims, values);
     }
     Tensor t = Tensor.allocate(s.type, dims);
-    copyPayload(s, t.data(), 0);
+    copier.copy(s, t.data(), 0);
     return t;
   }
 
@@ -285,31 +259,31 @@ public final class TensorProtosDecoder {
 
   /** The key given to the last {@link #parse}. */
   String key() {
-    return key;
+    return in.key();
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Phase 1: structure, exactly as protobuf-java's generated parser walks it.
+  // Structure, exactly as protobuf-java's generated parser walks it.
 
   private void parseTensorProto(Slot s, int limit) {
     final int depth = 1;
-    while (pos < limit) {
-      int tagPos = pos;
-      int tag = readTag(limit);
+    while (in.pos() < limit) {
+      int tagPos = in.pos();
+      int tag = in.readTag(limit);
       switch (tag) {
         case TAG_DIMS:
-          s.addDim(readVarint64(limit));
+          s.addDim(in.readVarint64(limit));
           break;
         case TAG_DIMS_PACKED: {
-          int len = readLength(limit, tagPos);
-          int chunkEnd = pos + len;
-          while (pos < chunkEnd) {
-            s.addDim(readVarint64(chunkEnd));
+          int len = in.readLength(limit, tagPos);
+          int chunkEnd = in.pos() + len;
+          while (in.pos() < chunkEnd) {
+            s.addDim(in.readVarint64(chunkEnd));
           }
           break;
         }
         case TAG_DATA_TYPE: {
-          int v = readVarint32(limit);
+          int v = in.readVarint32(limit);
           // protobuf-java files a number outside the enum under unknown fields and keeps any
           // earlier known value; we reject the record whenever such a number appears.
           if (dev.cortado.proto.TensorProto.DataType.forNumber(v) != null) {
@@ -321,192 +295,162 @@ public final class TensorProtosDecoder {
           }
           break;
         }
-        case TAG_FLOAT_PACKED: {
-          int len = readLength(limit, tagPos);
-          if ((len & 3) != 0) {
-            throw malformed(tagPos, "packed float_data of " + len
-                + " bytes is not a whole number of 4-byte floats");
-          }
-          if (len > 0) {
-            if (s.floatChunks++ == 0) {
-              s.floatOffset = pos;
-              s.floatLength = len;
-            }
-            s.floatCount += len >>> 2;
-          }
-          pos += len;
+        case TAG_FLOAT_PACKED:
+          s.floatCount += packedFixed(s.floats, 4, "float_data", "floats", limit, tagPos);
           break;
-        }
-        case TAG_FLOAT: {
-          need(4, limit, tagPos, "float_data");
-          if (s.floatChunks++ == 0) {
-            s.floatOffset = pos;
-            s.floatLength = 4;
-          }
-          s.floatCount++;
-          pos += 4;
+        case TAG_FLOAT:
+          s.floatCount += unpackedFixed(s.floats, 4, "float_data", limit, tagPos);
           break;
-        }
-        case TAG_INT32_PACKED: {
-          int len = readLength(limit, tagPos);
-          int start = pos;
-          int chunkEnd = pos + len;
-          int c = len >= 16 ? countVarints(start, chunkEnd) : -1;
-          if (c >= 0) {
-            pos = chunkEnd;
-          } else {
-            // Short, malformed or unusual (a run of 10+ continuation bytes): the exact
-            // per-varint walk finds the error, or the count, just as before.
-            c = 0;
-            while (pos < chunkEnd) {
-              readVarint32(chunkEnd);
-              c++;
-            }
-          }
-          if (len > 0) {
-            if (s.int32Chunks++ == 0) {
-              s.int32Offset = start;
-              s.int32Length = len;
-            }
-            s.int32Count += c;
-          }
+        case TAG_INT32_PACKED:
+          s.int32Count += packedVarints(s.int32s, false, limit, tagPos);
           break;
-        }
-        case TAG_INT32: {
-          int start = pos;
-          readVarint32(limit);
-          if (s.int32Chunks++ == 0) {
-            s.int32Offset = start;
-            s.int32Length = pos - start;
-          }
-          s.int32Count++;
+        case TAG_INT32:
+          s.int32Count += unpackedVarint(s.int32s, false, limit);
           break;
-        }
         case TAG_BYTE_DATA: {
-          int len = readLength(limit, tagPos);
+          int len = in.readLength(limit, tagPos);
           s.hasByteData = true;
-          s.byteDataOffset = pos;
+          s.byteDataOffset = in.pos();
           s.byteDataLength = len;
-          pos += len;
+          in.skip(len);
           break;
         }
         case TAG_STRING_DATA: {
-          int len = readLength(limit, tagPos);
+          int len = in.readLength(limit, tagPos);
           s.stringCount++;
-          pos += len;
+          in.skip(len);
           break;
         }
         case TAG_NAME: {
           // proto2 Java does not validate UTF-8 in string fields.
-          int len = readLength(limit, tagPos);
-          pos += len;
+          int len = in.readLength(limit, tagPos);
+          in.skip(len);
           break;
         }
         case TAG_DEVICE_DETAIL: {
-          int len = readLength(limit, tagPos);
-          checkDepth(depth, tagPos);
-          skipDeviceOption(pos + len, depth + 1);
+          int len = in.readLength(limit, tagPos);
+          in.checkDepth(depth, tagPos);
+          skipDeviceOption(in.pos() + len, depth + 1);
           break;
         }
-        case TAG_DOUBLE_PACKED: {
-          int len = readLength(limit, tagPos);
-          if ((len & 7) != 0) {
-            throw malformed(tagPos, "packed double_data of " + len
-                + " bytes is not a whole number of 8-byte doubles");
-          }
-          if (len > 0) {
-            if (s.doubleChunks++ == 0) {
-              s.doubleOffset = pos;
-              s.doubleLength = len;
-            }
-            s.doubleCount += len >>> 3;
-          }
-          pos += len;
+        case TAG_DOUBLE_PACKED:
+          s.doubleCount += packedFixed(s.doubles, 8, "double_data", "doubles", limit, tagPos);
           break;
-        }
-        case TAG_DOUBLE: {
-          need(8, limit, tagPos, "double_data");
-          if (s.doubleChunks++ == 0) {
-            s.doubleOffset = pos;
-            s.doubleLength = 8;
-          }
-          s.doubleCount++;
-          pos += 8;
+        case TAG_DOUBLE:
+          s.doubleCount += unpackedFixed(s.doubles, 8, "double_data", limit, tagPos);
           break;
-        }
-        case TAG_INT64_PACKED: {
-          int len = readLength(limit, tagPos);
-          int start = pos;
-          int chunkEnd = pos + len;
-          int c = len >= 16 ? countVarints(start, chunkEnd) : -1;
-          if (c >= 0) {
-            pos = chunkEnd;
-          } else {
-            // Short chunks, and protobuf-java's tenth-byte quirk, which only a run of 10+
-            // continuation bytes can trigger: the exact per-varint walk decides.
-            c = 0;
-            while (pos < chunkEnd) {
-              readVarint64(chunkEnd);
-              c++;
-            }
-          }
-          if (len > 0) {
-            if (s.int64Chunks++ == 0) {
-              s.int64Offset = start;
-              s.int64Length = len;
-            }
-            s.int64Count += c;
-          }
+        case TAG_INT64_PACKED:
+          s.int64Count += packedVarints(s.int64s, true, limit, tagPos);
           break;
-        }
-        case TAG_INT64: {
-          int start = pos;
-          readVarint64(limit);
-          if (s.int64Chunks++ == 0) {
-            s.int64Offset = start;
-            s.int64Length = pos - start;
-          }
-          s.int64Count++;
+        case TAG_INT64:
+          s.int64Count += unpackedVarint(s.int64s, true, limit);
           break;
-        }
         case TAG_SEGMENT: {
-          int len = readLength(limit, tagPos);
-          checkDepth(depth, tagPos);
-          parseSegment(s, pos + len, depth + 1);
+          int len = in.readLength(limit, tagPos);
+          in.checkDepth(depth, tagPos);
+          parseSegment(s, in.pos() + len, depth + 1);
           s.hasSegment = true;
           break;
         }
         case TAG_RAW_DATA: {
-          int len = readLength(limit, tagPos);
+          int len = in.readLength(limit, tagPos);
           s.hasRawData = true;
-          s.rawDataOffset = pos;
+          s.rawDataOffset = in.pos();
           s.rawDataLength = len;
-          pos += len;
+          in.skip(len);
           break;
         }
         case TAG_DATA_FORMAT:
-          s.dataFormat = readVarint32(limit);
+          s.dataFormat = in.readVarint32(limit);
           s.hasDataFormat = true;
           break;
         default:
-          skipField(tag, limit, depth, false, tagPos);
+          in.skipField(tag, limit, depth, false, tagPos);
       }
     }
   }
 
+  /**
+   * One packed chunk of {@code width}-byte elements (float_data, double_data): its length must be
+   * a whole number of elements. Returns the number of elements.
+   */
+  private int packedFixed(Chunks chunks, int width, String field, String elements, int limit,
+      int tagPos) {
+    int len = in.readLength(limit, tagPos);
+    if ((len & (width - 1)) != 0) {
+      throw in.malformed(tagPos, "packed " + field + " of " + len
+          + " bytes is not a whole number of " + width + "-byte " + elements);
+    }
+    if (len > 0) {
+      chunks.add(in.pos(), len);
+    }
+    in.skip(len);
+    return len / width;
+  }
+
+  /** One unpacked {@code width}-byte element (wire type fixed32 or fixed64). Returns 1. */
+  private int unpackedFixed(Chunks chunks, int width, String field, int limit, int tagPos) {
+    in.need(width, limit, tagPos, field);
+    chunks.add(in.pos(), width);
+    in.skip(width);
+    return 1;
+  }
+
+  /**
+   * One packed chunk of varints (int32_data, int64_data, read as 64-bit varints when {@code
+   * wide}). Returns the number of elements.
+   */
+  private int packedVarints(Chunks chunks, boolean wide, int limit, int tagPos) {
+    int len = in.readLength(limit, tagPos);
+    int start = in.pos();
+    int chunkEnd = start + len;
+    int c = len >= 16 ? in.countVarints(start, chunkEnd) : -1;
+    if (c >= 0) {
+      in.seek(chunkEnd);
+    } else {
+      // Short, malformed or unusual (a run of 10+ continuation bytes, which protobuf-java's
+      // tenth-byte quirk needs): the exact per-varint walk finds the error, or the count.
+      c = 0;
+      while (in.pos() < chunkEnd) {
+        if (wide) {
+          in.readVarint64(chunkEnd);
+        } else {
+          in.readVarint32(chunkEnd);
+        }
+        c++;
+      }
+    }
+    if (len > 0) {
+      chunks.add(start, len);
+    }
+    return c;
+  }
+
+  /** One unpacked varint element. Returns 1. */
+  private int unpackedVarint(Chunks chunks, boolean wide, int limit) {
+    int start = in.pos();
+    if (wide) {
+      in.readVarint64(limit);
+    } else {
+      in.readVarint32(limit);
+    }
+    chunks.add(start, in.pos() - start);
+    return 1;
+  }
+
   /** Segment{required int64 begin = 1; required int64 end = 2}; occurrences merge. */
   private void parseSegment(Slot s, int limit, int depth) {
-    while (pos < limit) {
-      int tagPos = pos;
-      int tag = readTag(limit);
+    while (in.pos() < limit) {
+      int tagPos = in.pos();
+      int tag = in.readTag(limit);
       if (tag == 8) {
-        s.segmentBegin = readVarint64(limit);
+        s.segmentBegin = in.readVarint64(limit);
         s.hasSegmentBegin = true;
       } else if (tag == 16) {
-        s.segmentEnd = readVarint64(limit);
+        s.segmentEnd = in.readVarint64(limit);
         s.hasSegmentEnd = true;
       } else {
-        skipField(tag, limit, depth, false, tagPos);
+        in.skipField(tag, limit, depth, false, tagPos);
       }
     }
   }
@@ -516,502 +460,20 @@ public final class TensorProtosDecoder {
    * uint32 fields are read as 32-bit varints, everything else as unknown fields.
    */
   private void skipDeviceOption(int limit, int depth) {
-    while (pos < limit) {
-      int tagPos = pos;
-      int tag = readTag(limit);
+    while (in.pos() < limit) {
+      int tagPos = in.pos();
+      int tag = in.readTag(limit);
       switch (tag) {
         case 8: // device_type int32
         case 16: // device_id int32
         case 24: // random_seed uint32
         case 40: // numa_node_id int32
-          readVarint32(limit);
+          in.readVarint32(limit);
           break;
         default:
-          skipField(tag, limit, depth, false, tagPos);
+          in.skipField(tag, limit, depth, false, tagPos);
       }
     }
-  }
-
-  /**
-   * Skips one field the way protobuf-java's UnknownFieldSet reads it. Returns false for an
-   * end-group tag inside a group (the caller checks it matches); an end-group tag outside any
-   * group is an error.
-   */
-  private boolean skipField(int tag, int limit, int depth, boolean inGroup, int tagPos) {
-    switch (tag & 7) {
-      case 0:
-        readVarint64(limit);
-        return true;
-      case 1:
-        need(8, limit, tagPos, "fixed64 field " + (tag >>> 3));
-        pos += 8;
-        return true;
-      case 2: {
-        int len = readLength(limit, tagPos);
-        pos += len;
-        return true;
-      }
-      case 3:
-        checkDepth(depth, tagPos);
-        skipGroup(tag >>> 3, limit, depth + 1, tagPos);
-        return true;
-      case 4:
-        if (!inGroup) {
-          throw malformed(tagPos, "end-group tag for field " + (tag >>> 3)
-              + " without a matching start-group tag");
-        }
-        return false;
-      case 5:
-        need(4, limit, tagPos, "fixed32 field " + (tag >>> 3));
-        pos += 4;
-        return true;
-      default:
-        throw malformed(tagPos, "invalid wire type " + (tag & 7) + " for field " + (tag >>> 3));
-    }
-  }
-
-  private void skipGroup(int fieldNumber, int limit, int depth, int startPos) {
-    while (true) {
-      if (pos >= limit) {
-        throw malformed(startPos, "group for field " + fieldNumber
-            + " has no end-group tag before byte " + (limit - base));
-      }
-      int tagPos = pos;
-      int tag = readTag(limit);
-      if (!skipField(tag, limit, depth, true, tagPos)) {
-        if (tag != ((fieldNumber << 3) | 4)) {
-          throw malformed(tagPos, "end-group tag for field " + (tag >>> 3)
-              + " closes the group of field " + fieldNumber);
-        }
-        return;
-      }
-    }
-  }
-
-  private void checkDepth(int depth, int tagPos) {
-    if (depth >= RECURSION_LIMIT) {
-      throw malformed(tagPos, "messages and groups nested more than " + RECURSION_LIMIT
-          + " deep");
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Wire primitives. Semantics follow protobuf-java 4.x CodedInputStream exactly.
-
-  private int readTag(int limit) {
-    int tagPos = pos;
-    int tag = readVarint32(limit);
-    if ((tag >>> 3) == 0) {
-      throw malformed(tagPos, "invalid tag " + Integer.toUnsignedString(tag)
-          + " (field number 0)");
-    }
-    return tag;
-  }
-
-  /** A length prefix: a 32-bit varint that must be non-negative and fit before the limit. */
-  private int readLength(int limit, int tagPos) {
-    int len = readVarint32(limit);
-    if (len < 0) {
-      throw malformed(tagPos, "negative length " + len + " for field " + fieldAt(tagPos));
-    }
-    if (len > limit - pos) {
-      throw malformed(tagPos, "length " + len + " of field " + fieldAt(tagPos)
-          + " runs past the end: only " + (limit - pos) + " bytes remain");
-    }
-    return len;
-  }
-
-  private void need(int bytes, int limit, int tagPos, String what) {
-    if (limit - pos < bytes) {
-      throw malformed(tagPos, "truncated: " + what + " needs " + bytes + " bytes, only "
-          + (limit - pos) + " remain");
-    }
-  }
-
-  /**
-   * A varint read as int32 (protobuf-java readRawVarint32): up to 10 bytes, the tenth without a
-   * continuation bit; the value is the low 32 bits.
-   *
-   * <p>Fast paths: a one- or two-byte varint (tags, lengths, small values) is read with one
-   * {@code get} per byte and no loop; a longer one of up to 8 bytes is decoded from one
-   * little-endian word ({@link #word}) when it ends inside {@code limit}. (A word read costs more
-   * than two byte reads, so tags and lengths stay on bytes.) Anything else (a longer varint, a
-   * truncated one, a record under 8 bytes) takes the byte-at-a-time path, which decides errors
-   * exactly as before.
-   */
-  private int readVarint32(int limit) {
-    int p = pos;
-    if (p < limit && fastPaths) {
-      int b = buf.get(p);
-      if (b >= 0) {
-        pos = p + 1;
-        return b;
-      }
-      if (limit - p >= 2) {
-        int b1 = buf.get(p + 1);
-        if (b1 >= 0) {
-          pos = p + 2;
-          return (b & 0x7f) | (b1 << 7);
-        }
-        if (wordEnd >= 0) {
-          long w = word(p);
-          long stops = ~w & 0x8080808080808080L;
-          int n = (Long.numberOfTrailingZeros(stops) + 1) >>> 3;
-          if (stops != 0 && n <= limit - p) {
-            pos = p + n;
-            return (int) compact(w, n);
-          }
-        }
-      }
-    }
-    return readVarint32Slow(limit);
-  }
-
-  private int readVarint32Slow(int limit) {
-    int p = pos;
-    if (p >= limit) {
-      throw truncatedVarint(p);
-    }
-    int b = buf.get(p++);
-    if (b >= 0) {
-      pos = p;
-      return b;
-    }
-    int result = b & 0x7f;
-    for (int shift = 7; ; shift += 7) {
-      if (p >= limit) {
-        throw truncatedVarint(pos);
-      }
-      b = buf.get(p++);
-      if (shift < 32) {
-        result |= (b & 0x7f) << shift;
-      }
-      if (b >= 0) {
-        pos = p;
-        return result;
-      }
-      if (shift == 63) {
-        throw malformed(pos, "varint longer than 10 bytes");
-      }
-    }
-  }
-
-  /**
-   * A varint read as int64 (protobuf-java readRawVarint64). Up to 10 bytes; the tenth byte
-   * contributes only bit 63. protobuf-java's fast path accepts a tenth byte whose low bit is set
-   * even if its continuation bit is set too (and stops there); otherwise a continuation bit on
-   * the tenth byte is malformed. Mirrored exactly so both decoders agree. The fast paths (as in
-   * {@link #readVarint32}) cover varints of up to 8 bytes only, so the tenth-byte rule always
-   * runs in the byte-at-a-time path.
-   */
-  private long readVarint64(int limit) {
-    int p = pos;
-    if (p < limit && fastPaths) {
-      int b = buf.get(p);
-      if (b >= 0) {
-        pos = p + 1;
-        return b;
-      }
-      if (limit - p >= 2) {
-        int b1 = buf.get(p + 1);
-        if (b1 >= 0) {
-          pos = p + 2;
-          return (b & 0x7f) | (b1 << 7);
-        }
-        if (wordEnd >= 0) {
-          long w = word(p);
-          long stops = ~w & 0x8080808080808080L;
-          int n = (Long.numberOfTrailingZeros(stops) + 1) >>> 3;
-          if (stops != 0 && n <= limit - p) {
-            pos = p + n;
-            return compact(w, n);
-          }
-        }
-      }
-    }
-    return readVarint64Slow(limit);
-  }
-
-  private long readVarint64Slow(int limit) {
-    int p = pos;
-    if (p >= limit) {
-      throw truncatedVarint(p);
-    }
-    int b = buf.get(p++);
-    if (b >= 0) {
-      pos = p;
-      return b;
-    }
-    long result = b & 0x7f;
-    for (int shift = 7; shift < 63; shift += 7) {
-      if (p >= limit) {
-        throw truncatedVarint(pos);
-      }
-      b = buf.get(p++);
-      result |= (long) (b & 0x7f) << shift;
-      if (b >= 0) {
-        pos = p;
-        return result;
-      }
-    }
-    if (p >= limit) {
-      throw truncatedVarint(pos);
-    }
-    b = buf.get(p++);
-    if ((b & 0x80) != 0 && (b & 1) == 0) {
-      throw malformed(pos, "varint longer than 10 bytes");
-    }
-    pos = p;
-    return result | ((long) (b & 1) << 63);
-  }
-
-  /**
-   * Bytes {@code p, p+1, ...} of the source in the low bytes of a little-endian word. Near the end
-   * of the record (p past {@link #wordEnd}, the record at least 8 bytes long) it is the record's
-   * last word shifted down, so the bytes past the end read as zeros: callers accept a varint only
-   * when it ends before their limit, and a zero there can only end a varint past the limit.
-   */
-  private long word(int p) {
-    int e = wordEnd;
-    return p <= e
-        ? (long) LONG_LE.get(buf, p)
-        : (long) LONG_LE.get(buf, e) >>> ((p - e) << 3);
-  }
-
-  /**
-   * The value of the {@code n}-byte varint (1 <= n <= 8) in the low bytes of little-endian word
-   * {@code w}: the 7-bit groups packed together (at most 56 bits).
-   */
-  private static long compact(long w, int n) {
-    long x = w & (-1L >>> (64 - 8 * n)) & 0x7f7f7f7f7f7f7f7fL;
-    x = (x & 0x007f007f007f007fL) | ((x & 0x7f007f007f007f00L) >>> 1);
-    x = (x & 0x00003fff00003fffL) | ((x & 0x3fff00003fff0000L) >>> 2);
-    return (x & 0x000000000fffffffL) | ((x & 0x0fffffff00000000L) >>> 4);
-  }
-
-  /**
-   * The number of varints in {@code [start, end)}, counted by their last bytes (the ones without
-   * a continuation bit) eight bytes at a time, without decoding them; or -1 when the chunk ends
-   * inside a varint or holds a run of 10 or more continuation bytes (over-long varints and
-   * protobuf-java's tenth-byte quirk), which the caller then walks varint by varint so that
-   * acceptance and error messages stay exactly those of {@link #readVarint32}/{@link
-   * #readVarint64}. Every other chunk is a sequence of well-formed varints of 1 to 10 bytes, for
-   * either reader.
-   */
-  private int countVarints(int start, int end) {
-    if (!fastPaths) {
-      return -1;
-    }
-    int p = start;
-    int count = 0;
-    int run = 0; // continuation bytes since the last varint ended
-    for (; p <= end - 8; p += 8) {
-      long stops = ~(long) LONG_LE.get(buf, p) & 0x8080808080808080L; // p <= end - 8
-      if (stops == 0) {
-        run += 8;
-        if (run >= 10) {
-          return -1;
-        }
-      } else {
-        if (run + (Long.numberOfTrailingZeros(stops) >>> 3) >= 10) {
-          return -1;
-        }
-        count += Long.bitCount(stops);
-        run = Long.numberOfLeadingZeros(stops) >>> 3;
-      }
-    }
-    for (; p < end; p++) {
-      if (buf.get(p) < 0) {
-        if (++run >= 10) {
-          return -1;
-        }
-      } else {
-        count++;
-        run = 0;
-      }
-    }
-    return run == 0 ? count : -1;
-  }
-
-  private DecodeException truncatedVarint(int at) {
-    return malformed(at, "truncated varint");
-  }
-
-  private String fieldAt(int tagPos) {
-    // Re-read the tag only to name it; the tag itself was valid.
-    int saved = pos;
-    pos = tagPos;
-    int tag = readVarint32(buf.limit());
-    pos = saved;
-    return String.valueOf(tag >>> 3);
-  }
-
-  private DecodeException malformed(int at, String message) {
-    return new DecodeException(ProtoSummary.where(key, -1) + "not a valid TensorProtos: "
-        + message + " (at byte " + (at - base) + " of " + (buf.limit() - base) + ")");
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Phase 2: payload copies.
-
-  private void copyPayload(Slot s, ByteBuffer dest, int destIndex) {
-    if (s.count == 0) {
-      return;
-    }
-    DataType t = s.type;
-    switch (s.source) {
-      case FLOAT_DATA:
-        copyFixed(s, s.floatChunks, s.floatOffset, s.floatLength, TAG_FLOAT_PACKED, TAG_FLOAT,
-            dest, destIndex);
-        break;
-      case DOUBLE_DATA:
-        copyFixed(s, s.doubleChunks, s.doubleOffset, s.doubleLength, TAG_DOUBLE_PACKED,
-            TAG_DOUBLE, dest, destIndex);
-        break;
-      case INT32_DATA:
-        if (s.int32Chunks == 1) {
-          copyInt32Chunk(t, s.int32Offset, s.int32Offset + s.int32Length, dest, destIndex);
-        } else {
-          rescanVarints(s, TAG_INT32_PACKED, TAG_INT32, t, dest, destIndex);
-        }
-        break;
-      case INT64_DATA:
-        if (s.int64Chunks == 1) {
-          copyInt64Chunk(s.int64Offset, s.int64Offset + s.int64Length, dest, destIndex);
-        } else {
-          rescanVarints(s, TAG_INT64_PACKED, TAG_INT64, t, dest, destIndex);
-        }
-        break;
-      case BYTE_DATA:
-        if (t == DataType.BOOL) {
-          // A bool is true or false: normalise holder bytes to 0/1 as the int32 path does.
-          for (int i = 0; i < s.byteDataLength; i++) {
-            dest.put(destIndex + i, buf.get(s.byteDataOffset + i) != 0 ? (byte) 1 : (byte) 0);
-          }
-        } else {
-          dest.put(destIndex, buf, s.byteDataOffset, s.byteDataLength);
-        }
-        break;
-      case BFLOAT16_RAW_DATA:
-        for (int i = 0; i < s.count; i++) {
-          int bits = Short.toUnsignedInt((short) SHORT_LE.get(buf, s.rawDataOffset + 2 * i));
-          INT_LE.set(dest, destIndex + 4 * i, bits << 16);
-        }
-        break;
-      default:
-        throw new IllegalStateException("no byte payload for " + t);
-    }
-  }
-
-  /** Fixed-width elements: wire bytes are element bytes, so every chunk is one bulk copy. */
-  private void copyFixed(Slot s, int chunks, int offset, int length, int packedTag,
-      int unpackedTag, ByteBuffer dest, int destIndex) {
-    if (chunks == 1) {
-      dest.put(destIndex, buf, offset, length);
-      return;
-    }
-    int width = unpackedTag == TAG_FLOAT ? 4 : 8;
-    int d = destIndex;
-    pos = s.msgStart;
-    int limit = s.msgEnd;
-    while (pos < limit) {
-      int tagPos = pos;
-      int tag = readTag(limit);
-      if (tag == packedTag) {
-        int len = readLength(limit, tagPos);
-        dest.put(d, buf, pos, len);
-        d += len;
-        pos += len;
-      } else if (tag == unpackedTag) {
-        dest.put(d, buf, pos, width);
-        d += width;
-        pos += width;
-      } else {
-        skipField(tag, limit, 1, false, tagPos);
-      }
-    }
-  }
-
-  private void rescanVarints(Slot s, int packedTag, int unpackedTag, DataType t,
-      ByteBuffer dest, int destIndex) {
-    int d = destIndex;
-    int width = t.elementSize();
-    pos = s.msgStart;
-    int limit = s.msgEnd;
-    while (pos < limit) {
-      int tagPos = pos;
-      int tag = readTag(limit);
-      int start;
-      int end;
-      if (tag == packedTag) {
-        int len = readLength(limit, tagPos);
-        start = pos;
-        end = pos + len;
-      } else if (tag == unpackedTag) {
-        start = pos;
-        if (t == DataType.INT64) {
-          readVarint64(limit);
-        } else {
-          readVarint32(limit);
-        }
-        end = pos;
-      } else {
-        skipField(tag, limit, 1, false, tagPos);
-        continue;
-      }
-      int n = t == DataType.INT64
-          ? copyInt64Chunk(start, end, dest, d)
-          : copyInt32Chunk(t, start, end, dest, d);
-      d += n * width;
-      pos = end;
-    }
-  }
-
-  /** Decodes the int32 varints in [start, end) into elements of type t; returns how many. */
-  private int copyInt32Chunk(DataType t, int start, int end, ByteBuffer dest, int destIndex) {
-    int saved = pos;
-    pos = start;
-    int i = 0;
-    switch (t) {
-      case INT32:
-        while (pos < end) {
-          INT_LE.set(dest, destIndex + 4 * i++, readVarint32(end));
-        }
-        break;
-      case BOOL:
-        while (pos < end) {
-          dest.put(destIndex + i++, readVarint32(end) != 0 ? (byte) 1 : (byte) 0);
-        }
-        break;
-      case UINT8:
-      case INT8:
-        while (pos < end) {
-          dest.put(destIndex + i++, (byte) readVarint32(end));
-        }
-        break;
-      case UINT16:
-      case INT16:
-      case FLOAT16:
-        while (pos < end) {
-          SHORT_LE.set(dest, destIndex + 2 * i++, (short) readVarint32(end));
-        }
-        break;
-      default:
-        throw new IllegalStateException("int32_data cannot hold " + t);
-    }
-    pos = saved;
-    return i;
-  }
-
-  private int copyInt64Chunk(int start, int end, ByteBuffer dest, int destIndex) {
-    int saved = pos;
-    pos = start;
-    int i = 0;
-    while (pos < end) {
-      LONG_LE.set(dest, destIndex + 8 * i++, readVarint64(end));
-    }
-    pos = saved;
-    return i;
   }
 
   // ---------------------------------------------------------------------------------------------

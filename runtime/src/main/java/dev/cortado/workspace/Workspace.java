@@ -21,9 +21,10 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Caffe2's workspace (§10.1): named {@link Blob}s and named {@link Net}s, the operator registry
- * and runtime services that nets are built with, and a root folder that Save/Load resolve
- * relative DB paths against. A child workspace ({@link #createChild}) sees its parent's blobs.
+ * Caffe2's workspace (§10.1 of docs/caffe2-semantics.md): named {@link Blob}s and named {@link
+ * Net}s, the operator registry and runtime services that nets are built with, and a root folder
+ * that Save/Load resolve relative DB paths against. A child workspace ({@link #createChild}) sees
+ * its parent's blobs.
  *
  * <p>Unlike Caffe2, every failure throws instead of returning false. Thread-safe: concurrent plan
  * steps share one workspace. {@link #close()} closes the nets (and so their operators) and every

@@ -130,6 +130,17 @@ class OperatorRegistryTest {
     }
   }
 
+  /** A plugin whose provider forgot to list its operators. */
+  static final class EmptyProvider implements OperatorProvider {}
+
+  @Test
+  void aProviderThatRegistersNothingIsAStartupErrorNamingIt() {
+    assertThatThrownBy(() -> new OperatorRegistry(List.of(new TestOperators(), new EmptyProvider())))
+        .isInstanceOf(RegistrationException.class)
+        .hasMessageContaining(EmptyProvider.class.getName())
+        .hasMessageContaining("registers no operators");
+  }
+
   @Test
   void duplicateRegistrationIsAStartupError() {
     OperatorProvider a = provider(OperatorRegistration.cpu(WHICH, named("a")));

@@ -2,6 +2,7 @@ package dev.cortado.db.leveldb;
 
 import dev.cortado.db.Cursor;
 import dev.cortado.db.Db;
+import dev.cortado.db.DbChecks;
 import dev.cortado.db.DbException;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
@@ -391,9 +392,7 @@ final class LevelDbWriter implements Db {
   }
 
   private void check(String what) {
-    if (closed) {
-      throw new DbException(type + " '" + source + "': " + what + " after the DB was closed");
-    }
+    DbChecks.dbOpen(closed, type, source, what);
   }
 
   /** A cursor that owns the read-only view it reads from. */
@@ -454,10 +453,7 @@ final class LevelDbWriter implements Db {
     }
 
     private void checkOpen(String what) {
-      if (txnClosed) {
-        throw new DbException(type + " '" + source + "': transaction " + what + "() after it was closed");
-      }
-      check(what);
+      DbChecks.transactionOpen(txnClosed, closed, type, source, what);
     }
 
     @Override

@@ -2,7 +2,9 @@ package dev.cortado.db.lmdb;
 
 import dev.cortado.db.Cursor;
 import dev.cortado.db.Db;
+import dev.cortado.db.DbChecks;
 import dev.cortado.db.DbException;
+import dev.cortado.db.Keys;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
 import java.io.IOException;
@@ -18,13 +20,13 @@ import org.lmdbjava.ByteBufferProxy;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.Env;
 import org.lmdbjava.EnvFlags;
-import org.lmdbjava.GetOp;
 import org.lmdbjava.LmdbException;
 import org.lmdbjava.Txn;
 
 /**
- * An LMDB environment opened as a Cortado {@link Db}; the one class that owns the {@link Env} and
- * every {@link Txn} on it.
+ * An LMDB environment opened as a Cortado {@link Db}; the one class that owns the {@link Env}. Its
+ * cursors ({@link LmdbCursor}) and transactions ({@link LmdbTransaction}) open every {@link Txn}
+ * through it.
  *
  * <p><b>Lifetime.</b> Cursors hold a read transaction and hand out buffers that point into the
  * memory map, so the map must outlive them: each cursor, and each write in progress, holds a
@@ -47,16 +49,16 @@ public final class LmdbStore implements Db {
   /** The first map size for writing; it doubles whenever a batch does not fit. */
   static final long INITIAL_MAP_SIZE = 64L << 20;
 
-  private final String type;
-  private final String source;
+  final String type;
+  final String source;
   private final Mode mode;
-  private final Env<ByteBuffer> env;
-  private final Dbi<ByteBuffer> dbi;
+  final Env<ByteBuffer> env;
+  final Dbi<ByteBuffer> dbi;
   private final ReentrantLock writeLock = new ReentrantLock();
-  private final Set<LmdbTransaction> transactions = ConcurrentHashMap.newKeySet();
+  final Set<LmdbTransaction> transactions = ConcurrentHashMap.newKeySet();
   private final Object refLock = new Object();
   private int refs; // guarded by refLock: open cursors + writes in progress
-  private volatile boolean closed;
+  volatile boolean closed;
   private boolean envClosed; // guarded by refLock
 
   private LmdbStore(String type, String source, Mode mode, Env<ByteBuffer> env) {
@@ -193,10 +195,7 @@ public final class LmdbStore implements Db {
   @Override
   public Transaction newTransaction() {
     check("newTransaction");
-    if (mode == Mode.READ) {
-      throw new DbException(
-          type + " '" + source + "' is open for READ; a transaction needs WRITE or NEW");
-    }
+    DbChecks.writable(mode, type, source);
     LmdbTransaction txn = new LmdbTransaction(this);
     transactions.add(txn);
     return txn;
@@ -231,7 +230,7 @@ public final class LmdbStore implements Db {
     }
   }
 
-  private void release() {
+  void release() {
     synchronized (refLock) {
       refs--;
       closeEnvIfUnused();
@@ -246,12 +245,10 @@ public final class LmdbStore implements Db {
   }
 
   private void check(String what) {
-    if (closed) {
-      throw new DbException(type + " '" + source + "': " + what + " after the DB was closed");
-    }
+    DbChecks.dbOpen(closed, type, source, what);
   }
 
-  private DbException fail(String what, LmdbException e) {
+  DbException fail(String what, LmdbException e) {
     return new DbException(
         type + " '" + source + "' (" + mode + "): " + what + " failed: " + e.getMessage(), e);
   }
@@ -291,7 +288,7 @@ public final class LmdbStore implements Db {
         byte[] v = keysAndValues.get(i + 1);
         if (k.length == 0 || k.length > key.capacity()) {
           throw new DbException(
-              type + " '" + source + "': key " + describe(k) + " is " + k.length
+              type + " '" + source + "': key " + Keys.describe(k) + " is " + k.length
                   + " bytes; LMDB keys are 1 to " + key.capacity() + " bytes");
         }
         key.clear().put(k).flip();
@@ -301,7 +298,7 @@ public final class LmdbStore implements Db {
         } catch (org.lmdbjava.Env.MapFullException e) {
           throw e;
         } catch (LmdbException e) {
-          throw fail("put of key " + describe(k), e);
+          throw fail("put of key " + Keys.describe(k), e);
         }
       }
       txn.commit();
@@ -326,226 +323,6 @@ public final class LmdbStore implements Db {
         env.setMapSize(rounded);
       } catch (LmdbException e) {
         throw fail("growing the map from " + current + " to " + rounded + " bytes", e);
-      }
-    }
-  }
-
-  /** A key for messages: quoted when printable ASCII, else hex; cut after 64 bytes. */
-  private static String describe(byte[] key) {
-    if (key.length == 0) {
-      return "'' (empty key)";
-    }
-    int shown = Math.min(key.length, 64);
-    boolean printable = true;
-    for (int i = 0; i < shown; i++) {
-      printable &= key[i] >= 0x20 && key[i] < 0x7f && key[i] != '\'';
-    }
-    String cut = key.length > shown ? "..." : "";
-    return printable
-        ? "'" + new String(key, 0, shown, java.nio.charset.StandardCharsets.US_ASCII) + cut + "'"
-        : "0x" + java.util.HexFormat.of().formatHex(key, 0, shown) + cut;
-  }
-
-  /**
-   * A cursor on its own read transaction. The key and value it hands out are read-only views into
-   * the map, valid until the cursor moves or closes.
-   *
-   * <p>Per record this is the hot path of every LMDB read, so no call takes a lock (a monitor
-   * per move cost ~8 ns of a ~30 ns move, H-C1): like every {@link Cursor} it is used by one
-   * thread at a time, its own {@link #close()} included ({@link dev.cortado.db.DbReader} does
-   * so under its lock). What another thread may do at any time is close the DB: each call checks
-   * the volatile closed flags once, and the store's reference count keeps the map and this
-   * cursor's transaction alive until this cursor is closed, so a reader that is inside a call
-   * finishes safely and its next call throws. {@link #valid()}, {@link #key()} and {@link
-   * #value()} only read fields and re-point this cursor's two reusable read-only views ({@link
-   * MapViews}) at lmdbjava's current key and value, so they neither lock nor allocate.
-   */
-  private static final class LmdbCursor implements Cursor {
-    private final LmdbStore store;
-    private final Txn<ByteBuffer> txn;
-    private final org.lmdbjava.Cursor<ByteBuffer> cursor;
-    /** Reused read-only views, or null where {@link MapViews#AVAILABLE} is false. */
-    private final ByteBuffer keyView = MapViews.newView();
-    private final ByteBuffer valueView = MapViews.newView();
-    private ByteBuffer seekKey;
-    private boolean valid;
-    private volatile boolean closed;
-
-    LmdbCursor(LmdbStore store) {
-      this.store = store;
-      try {
-        this.txn = store.env.txnRead();
-      } catch (LmdbException e) {
-        throw store.fail("begin read transaction", e);
-      }
-      try {
-        this.cursor = store.dbi.openCursor(txn);
-        this.valid = cursor.first();
-      } catch (LmdbException e) {
-        txn.close();
-        throw store.fail("open cursor", e);
-      }
-    }
-
-    @Override
-    public void seekToFirst() {
-      check("seekToFirst");
-      try {
-        valid = cursor.first();
-      } catch (LmdbException e) {
-        throw store.fail("cursor move", e);
-      }
-    }
-
-    @Override
-    public void seek(byte[] key) {
-      check("seek");
-      try {
-        if (key.length == 0) {
-          valid = cursor.first();
-          return;
-        }
-        if (seekKey == null || seekKey.capacity() < key.length) {
-          seekKey = ByteBuffer.allocateDirect(Math.max(key.length, 64));
-        }
-        seekKey.clear().put(key).flip();
-        valid = cursor.get(seekKey, GetOp.MDB_SET_RANGE);
-      } catch (LmdbException e) {
-        throw store.fail("cursor move", e);
-      }
-    }
-
-    @Override
-    public boolean supportsSeek() {
-      return true;
-    }
-
-    @Override
-    public void next() {
-      check("next");
-      if (!valid) {
-        throw new DbException(store.type + " '" + store.source + "': next() past the end");
-      }
-      try {
-        valid = cursor.next();
-      } catch (LmdbException e) {
-        throw store.fail("cursor move", e);
-      }
-    }
-
-    @Override
-    public boolean valid() {
-      check("valid");
-      return valid;
-    }
-
-    @Override
-    public ByteBuffer key() {
-      checkValid("key");
-      return MapViews.view(keyView, cursor.key());
-    }
-
-    @Override
-    public ByteBuffer value() {
-      checkValid("value");
-      return MapViews.view(valueView, cursor.val());
-    }
-
-    private void check(String what) {
-      if (closed || store.closed) {
-        throw new DbException(
-            store.type + " '" + store.source + "': cursor " + what + "() after "
-                + (closed ? "the cursor" : "the DB") + " was closed");
-      }
-    }
-
-    private void checkValid(String what) {
-      check(what);
-      if (!valid) {
-        throw new DbException(
-            store.type + " '" + store.source + "': cursor " + what + "() past the end");
-      }
-    }
-
-    /** Idempotent; synchronized only so that two racing closes release the reference once. */
-    @Override
-    public synchronized void close() {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      try {
-        cursor.close();
-        txn.close();
-      } finally {
-        store.release();
-      }
-    }
-  }
-
-  /** Pending puts, written in one LMDB write transaction per commit. */
-  private static final class LmdbTransaction implements Transaction {
-    private final LmdbStore store;
-    private final List<byte[]> pending = new ArrayList<>();
-    private long pendingBytes;
-    private boolean closed;
-
-    LmdbTransaction(LmdbStore store) {
-      this.store = store;
-    }
-
-    @Override
-    public synchronized void put(byte[] key, byte[] value) {
-      check("put");
-      // Copies: the caller may reuse its arrays once put returns, as with Caffe2's by-value strings.
-      pending.add(key.clone());
-      pending.add(value.clone());
-      pendingBytes += key.length + value.length;
-      if (pending.size() >= 2 * AUTO_COMMIT_PUTS || pendingBytes >= AUTO_COMMIT_BYTES) {
-        flush();
-      }
-    }
-
-    @Override
-    public synchronized void commit() {
-      check("commit");
-      flush();
-    }
-
-    private void flush() {
-      if (pending.isEmpty()) {
-        return;
-      }
-      try {
-        store.write(pending, pendingBytes);
-      } finally {
-        // A failed batch is reported once, not again by every later commit or close.
-        pending.clear();
-        pendingBytes = 0;
-      }
-    }
-
-    private void check(String what) {
-      if (closed || store.closed) {
-        throw new DbException(
-            store.type + " '" + store.source + "': transaction " + what + "() after "
-                + (closed ? "the transaction" : "the DB") + " was closed");
-      }
-    }
-
-    @Override
-    public synchronized void close() {
-      if (closed) {
-        return;
-      }
-      try {
-        if (!store.closed) {
-          flush();
-        }
-      } finally {
-        closed = true;
-        pending.clear();
-        store.transactions.remove(this);
       }
     }
   }

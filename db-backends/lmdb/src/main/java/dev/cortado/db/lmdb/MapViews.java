@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 /**
  * Reusable read-only views of LMDB memory: a cursor keeps one view for its key and one for its
  * value and re-points them at lmdbjava's buffers on each call, instead of allocating a fresh
- * {@code asReadOnlyBuffer()} per record (which was ~10% of a read+decode profile, H-C1).
+ * {@code asReadOnlyBuffer()} per record (which was ~10% of a read+decode profile).
  *
  * <p>Re-pointing writes {@code java.nio.Buffer}'s {@code address} and {@code capacity} fields, as
  * lmdbjava's own fast proxy does for its buffers on every move; it needs the {@code --add-opens

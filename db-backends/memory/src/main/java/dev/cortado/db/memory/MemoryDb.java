@@ -2,7 +2,7 @@ package dev.cortado.db.memory;
 
 import dev.cortado.db.Cursor;
 import dev.cortado.db.Db;
-import dev.cortado.db.DbException;
+import dev.cortado.db.DbChecks;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
 import java.nio.ByteBuffer;
@@ -53,10 +53,7 @@ final class MemoryDb implements Db {
   @Override
   public Transaction newTransaction() {
     check("newTransaction");
-    if (mode == Mode.READ) {
-      throw new DbException(
-          type + " '" + source + "' is open for READ; a transaction needs WRITE or NEW");
-    }
+    DbChecks.writable(mode, type, source);
     MemoryTransaction txn = new MemoryTransaction();
     transactions.add(txn);
     return txn;
@@ -75,9 +72,7 @@ final class MemoryDb implements Db {
   }
 
   private void check(String what) {
-    if (closed) {
-      throw new DbException(type + " '" + source + "': " + what + " after the DB was closed");
-    }
+    DbChecks.dbOpen(closed, type, source, what);
   }
 
   /**
@@ -130,18 +125,12 @@ final class MemoryDb implements Db {
     }
 
     private void check(String what) {
-      if (cursorClosed || closed) {
-        throw new DbException(
-            type + " '" + source + "': cursor " + what + "() after "
-                + (cursorClosed ? "the cursor" : "the DB") + " was closed");
-      }
+      DbChecks.cursorOpen(cursorClosed, closed, type, source, what);
     }
 
     private void checkValid(String what) {
       check(what);
-      if (current == null) {
-        throw new DbException(type + " '" + source + "': cursor " + what + "() past the end");
-      }
+      DbChecks.onRecord(current != null, type, source, what);
     }
 
     @Override
@@ -176,11 +165,7 @@ final class MemoryDb implements Db {
     }
 
     private void check(String what) {
-      if (txnClosed || closed) {
-        throw new DbException(
-            type + " '" + source + "': transaction " + what + "() after "
-                + (txnClosed ? "the transaction" : "the DB") + " was closed");
-      }
+      DbChecks.transactionOpen(txnClosed, closed, type, source, what);
     }
 
     /** Commits pending puts, as every Caffe2 transaction does on destruction. */

@@ -2,6 +2,7 @@ package dev.cortado.db.minidb;
 
 import dev.cortado.db.Cursor;
 import dev.cortado.db.Db;
+import dev.cortado.db.DbChecks;
 import dev.cortado.db.DbException;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
@@ -163,8 +164,9 @@ public final class MiniDb implements Db {
     } catch (MiniDbFormatException e) {
       throw new DbException(
           "cannot append to minidb file " + path + ": " + e.getMessage()
-              + "; records appended after it could never be read. Repair the file with"
-              + " MiniDb.truncateToRecoverable (it keeps the first " + e.offset() + " bytes)",
+              + "; records appended after it could never be read. Repair it first: cortado"
+              + " repair-db --db " + path + " writes its first " + e.offset() + " bytes (the"
+              + " whole records) into a new file",
           e);
     }
   }
@@ -191,7 +193,7 @@ public final class MiniDb implements Db {
 
   @Override
   public MiniDbCursor newCursor() {
-    checkOpen();
+    checkOpen("newCursor");
     if (mode != Mode.READ) {
       throw new DbException(
           "minidb file " + path + " is open in " + mode + " mode; a cursor needs READ mode"
@@ -203,7 +205,7 @@ public final class MiniDb implements Db {
   @Override
   public Transaction newTransaction() {
     synchronized (lock) {
-      checkOpen();
+      checkOpen("newTransaction");
       if (mode == Mode.READ) {
         throw new DbException(
             "minidb file " + path + " is open in READ mode; writing needs WRITE or NEW mode");
@@ -285,10 +287,8 @@ public final class MiniDb implements Db {
     }
   }
 
-  void checkOpen() {
-    if (closed) {
-      throw new DbException("minidb file " + path + " is closed");
-    }
+  void checkOpen(String what) {
+    DbChecks.dbOpen(closed, TYPE, source, what);
   }
 
   boolean isClosed() {

@@ -1,6 +1,7 @@
 package dev.cortado.db.minidb;
 
 import dev.cortado.db.Cursor;
+import dev.cortado.db.DbChecks;
 import dev.cortado.db.DbException;
 import dev.cortado.db.Keys;
 import java.nio.ByteBuffer;
@@ -50,14 +51,14 @@ public final class MiniDbCursor implements Cursor {
 
   @Override
   public void seekToFirst() {
-    checkOpen();
+    checkOpen("seekToFirst");
     load(0, 0, db.size());
   }
 
   /** Minidb has no index, so it cannot seek by key; use {@link #seekToPosition(long)}. */
   @Override
   public void seek(byte[] target) {
-    checkOpen();
+    checkOpen("seek");
     throw new DbException(
         "minidb file " + db.path() + " cannot seek to key " + Keys.describe(target)
             + ": minidb has no key index (Caffe2 aborts here); only seekToFirst and saved"
@@ -71,7 +72,7 @@ public final class MiniDbCursor implements Cursor {
 
   @Override
   public void next() {
-    checkReadable();
+    checkReadable("next");
     // Capacities: the caller may have moved the position of the buffers it was handed.
     long nextOffset = offset + HEADER_BYTES + key.capacity() + value.capacity();
     load(nextOffset, ordinal < 0 ? -1 : ordinal + 1, fileSize);
@@ -79,7 +80,7 @@ public final class MiniDbCursor implements Cursor {
 
   @Override
   public boolean valid() {
-    checkOpen();
+    checkOpen("valid");
     if (broken != null) {
       throw copy(broken);
     }
@@ -92,14 +93,14 @@ public final class MiniDbCursor implements Cursor {
    */
   @Override
   public ByteBuffer key() {
-    checkReadable();
+    checkReadable("key");
     return pristine(key);
   }
 
   /** The current value; handed out as {@link #key()} is. */
   @Override
   public ByteBuffer value() {
-    checkReadable();
+    checkReadable("value");
     return pristine(value);
   }
 
@@ -110,7 +111,7 @@ public final class MiniDbCursor implements Cursor {
   /** The byte offset of the current record. */
   @Override
   public OptionalLong position() {
-    checkOpen();
+    checkOpen("position");
     return key != null && broken == null ? OptionalLong.of(offset) : OptionalLong.empty();
   }
 
@@ -121,7 +122,7 @@ public final class MiniDbCursor implements Cursor {
    */
   @Override
   public void seekToPosition(long position) {
-    checkOpen();
+    checkOpen("seekToPosition");
     long size = db.size();
     if (position < 0 || position > size) {
       throw new DbException(
@@ -149,22 +150,18 @@ public final class MiniDbCursor implements Cursor {
     window = null;
   }
 
-  private void checkOpen() {
-    if (closed) {
-      throw new DbException("minidb cursor on " + db.path() + " is closed");
-    }
-    db.checkOpen();
+  private void checkOpen(String what) {
+    DbChecks.cursorOpen(closed, db.isClosed(), db.type(), db.source(), what);
   }
 
-  private void checkReadable() {
-    checkOpen();
+  private void checkReadable(String what) {
+    checkOpen(what);
     if (broken != null) {
       throw copy(broken);
     }
     if (key == null) {
-      throw new DbException(
-          "minidb cursor on " + db.path() + " is not on a record: it is past the last one (end of"
-              + " data at byte offset " + offset + ")");
+      throw DbChecks.pastEnd(
+          db.type(), db.source(), what, "end of the data at byte offset " + offset);
     }
   }
 
@@ -244,7 +241,8 @@ public final class MiniDbCursor implements Cursor {
       message.append(" (a torn tail, as a crash while writing leaves; ").append(offset == 0
           ? "the file holds no whole record)"
           : "the records before byte " + offset
-              + " read normally and MiniDb.truncateToRecoverable cuts the file there)");
+              + " read normally; cortado repair-db --db " + db.path()
+              + " copies them into a new file)");
     }
     broken = new MiniDbFormatException(message.toString(), offset, tornTail);
     return broken;

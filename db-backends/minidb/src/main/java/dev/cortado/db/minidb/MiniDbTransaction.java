@@ -1,5 +1,6 @@
 package dev.cortado.db.minidb;
 
+import dev.cortado.db.DbChecks;
 import dev.cortado.db.DbException;
 import dev.cortado.db.Keys;
 import dev.cortado.db.Transaction;
@@ -35,7 +36,7 @@ final class MiniDbTransaction implements Transaction {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     synchronized (db.lock()) {
-      checkOpen();
+      checkOpen("put");
       if (key.length == 0 || value.length == 0) {
         throw new DbException(
             "minidb file " + db.path() + " cannot store " + (key.length == 0
@@ -60,7 +61,7 @@ final class MiniDbTransaction implements Transaction {
   @Override
   public void commit() {
     synchronized (db.lock()) {
-      checkOpen();
+      checkOpen("commit");
       flush();
       try {
         db.channel().force(false);
@@ -89,11 +90,8 @@ final class MiniDbTransaction implements Transaction {
     }
   }
 
-  private void checkOpen() {
-    if (closed) {
-      throw new DbException("a closed transaction cannot write to minidb file " + db.path());
-    }
-    db.checkOpen();
+  private void checkOpen(String what) {
+    DbChecks.transactionOpen(closed, db.isClosed(), db.type(), db.source(), what);
   }
 
   private void flush() {
@@ -118,7 +116,8 @@ final class MiniDbTransaction implements Transaction {
     } catch (IOException e) {
       throw new DbException(
           "cannot append to minidb file " + db.path() + ": " + e.getMessage()
-              + " (the file may now end in a torn record; MiniDb.truncateToRecoverable repairs it)",
+              + " (the file may now end in a torn record; cortado repair-db --db " + db.path()
+              + " copies its whole records into a new file)",
           e);
     }
   }

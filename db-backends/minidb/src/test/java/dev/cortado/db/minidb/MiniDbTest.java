@@ -219,7 +219,7 @@ class MiniDbTest {
       assertThatThrownBy(() -> MiniDb.open(path, Mode.WRITE)).as("cut %d", cut)
           .isInstanceOf(DbException.class)
           .hasMessageContaining("cannot append")
-          .hasMessageContaining("MiniDb.truncateToRecoverable");
+          .hasMessageContaining("cortado repair-db --db " + path);
       assertThat(MiniDb.truncateToRecoverable(path)).isEqualTo(cut);
       try (MiniDb db = MiniDb.open(path, Mode.WRITE); Transaction tx = db.newTransaction()) {
         tx.put(ascii("00000002"), ascii("appended"));

@@ -2,11 +2,11 @@ package dev.cortado.db.rocksdb;
 
 import dev.cortado.db.Cursor;
 import dev.cortado.db.Db;
+import dev.cortado.db.DbChecks;
 import dev.cortado.db.DbException;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -17,12 +17,8 @@ import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
-import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteOptions;
 
 /**
  * A RocksDB (or C++ LevelDB) directory opened as a Cortado {@link Db}: the one owner of its native
@@ -56,18 +52,18 @@ public final class RocksStore implements Db {
     RocksDB.loadLibrary();
   }
 
-  private final String type;
-  private final String source;
+  final String type;
+  final String source;
   private final Mode mode;
   private final Options options;
   private final LRUCache blockCache;
-  private final RocksDB db;
+  final RocksDB db;
   /** Whether cursors put the blocks they read into {@link #blockCache}; see {@link #open}. */
-  private final boolean fillCache;
-  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  private final Set<RocksCursor> cursors = ConcurrentHashMap.newKeySet();
-  private final Set<RocksTransaction> transactions = ConcurrentHashMap.newKeySet();
-  private boolean closed; // guarded by lock
+  final boolean fillCache;
+  final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  final Set<RocksCursor> cursors = ConcurrentHashMap.newKeySet();
+  final Set<RocksTransaction> transactions = ConcurrentHashMap.newKeySet();
+  boolean closed; // guarded by lock
 
   private RocksStore(
       String type, String source, Mode mode, Options options, LRUCache blockCache, RocksDB db,
@@ -230,10 +226,7 @@ public final class RocksStore implements Db {
     lock.readLock().lock();
     try {
       checkOpen("newTransaction");
-      if (mode == Mode.READ) {
-        throw new DbException(
-            type + " '" + source + "' is open for READ; a transaction needs WRITE or NEW");
-      }
+      DbChecks.writable(mode, type, source);
       RocksTransaction txn = new RocksTransaction(this);
       transactions.add(txn);
       return txn;
@@ -284,255 +277,11 @@ public final class RocksStore implements Db {
   }
 
   private void checkOpen(String what) {
-    if (closed) {
-      throw new DbException(type + " '" + source + "': " + what + " after the DB was closed");
-    }
+    DbChecks.dbOpen(closed, type, source, what);
   }
 
-  private DbException fail(String what, RocksDBException e) {
+  DbException fail(String what, RocksDBException e) {
     return new DbException(
         type + " '" + source + "' (" + mode + "): " + what + " failed: " + e.getMessage(), e);
-  }
-
-  /**
-   * An iterator whose key and value RocksDB copies once, into direct buffers the cursor reuses and
-   * grows; {@link #key()} and {@link #value()} hand out read-only slices of them.
-   *
-   * <p>Each JNI crossing costs tens of nanoseconds, so a record costs four: the move, one {@code
-   * isValid} (cached in {@link #valid} for every accessor until the next move), the key and the value.
-   */
-  private static final class RocksCursor implements Cursor {
-    private final RocksStore store;
-    private final ReadOptions readOptions;
-    private final RocksIterator iterator;
-    private ByteBuffer keyBuf = ByteBuffer.allocateDirect(256);
-    private ByteBuffer keyView = keyBuf.asReadOnlyBuffer();
-    private ByteBuffer valueBuf = ByteBuffer.allocateDirect(64 * 1024);
-    private ByteBuffer valueView = valueBuf.asReadOnlyBuffer();
-    private int keyLen = -1; // -1: not fetched for the current position
-    private int valueLen = -1;
-    private boolean valid; // the iterator's isValid() after the last move
-    private boolean freed;
-    private boolean closed;
-
-    RocksCursor(RocksStore store) {
-      this.store = store;
-      // fill_cache only when the whole DB fits the store's cache (decided at open): then later
-      // epochs skip reading, checksumming and decompressing blocks; else a scan would only evict.
-      // Checksums stay verified (RocksDB's default), so a corrupt block still fails the read.
-      this.readOptions = new ReadOptions().setFillCache(store.fillCache);
-      this.iterator = store.db.newIterator(readOptions);
-      iterator.seekToFirst();
-      moved();
-    }
-
-    @Override
-    public synchronized void seekToFirst() {
-      move(Move.FIRST, null);
-    }
-
-    @Override
-    public synchronized void seek(byte[] key) {
-      move(Move.SEEK, key);
-    }
-
-    @Override
-    public boolean supportsSeek() {
-      return true;
-    }
-
-    @Override
-    public synchronized void next() {
-      move(Move.NEXT, null);
-    }
-
-    private enum Move {
-      FIRST,
-      SEEK,
-      NEXT
-    }
-
-    private void move(Move move, byte[] key) {
-      check("move");
-      switch (move) {
-        case FIRST -> iterator.seekToFirst();
-        case SEEK -> iterator.seek(key);
-        case NEXT -> {
-          if (!valid) {
-            throw new DbException(store.type + " '" + store.source + "': next() past the end");
-          }
-          iterator.next();
-        }
-      }
-      moved();
-    }
-
-    /** After a move: one isValid() call, and a read error hidden in the iterator is thrown. */
-    private void moved() {
-      keyLen = -1;
-      valueLen = -1;
-      valid = iterator.isValid();
-      if (!valid) {
-        try {
-          iterator.status();
-        } catch (RocksDBException e) {
-          throw store.fail("iteration", e);
-        }
-      }
-    }
-
-    @Override
-    public synchronized boolean valid() {
-      check("valid");
-      return valid;
-    }
-
-    @Override
-    public synchronized ByteBuffer key() {
-      checkValid("key");
-      if (keyLen < 0) {
-        keyLen = iterator.key(keyBuf.clear());
-        if (keyLen > keyBuf.capacity()) {
-          keyBuf = ByteBuffer.allocateDirect(grow(keyBuf.capacity(), keyLen));
-          keyView = keyBuf.asReadOnlyBuffer();
-          iterator.key(keyBuf);
-        }
-      }
-      return keyView.slice(0, keyLen);
-    }
-
-    @Override
-    public synchronized ByteBuffer value() {
-      checkValid("value");
-      if (valueLen < 0) {
-        valueLen = iterator.value(valueBuf.clear());
-        if (valueLen > valueBuf.capacity()) {
-          valueBuf = ByteBuffer.allocateDirect(grow(valueBuf.capacity(), valueLen));
-          valueView = valueBuf.asReadOnlyBuffer();
-          iterator.value(valueBuf);
-        }
-      }
-      return valueView.slice(0, valueLen);
-    }
-
-    /** Doubling growth, so a scan over growing values reallocates O(log n) times. */
-    private static int grow(int capacity, int needed) {
-      return (int) Math.max(needed, Math.min(Integer.MAX_VALUE - 8, 2L * capacity));
-    }
-
-    /** Called with this cursor's monitor held; {@link #freed} without {@link #closed}: the DB's close. */
-    private void check(String what) {
-      if (closed || freed) {
-        throw new DbException(
-            store.type + " '" + store.source + "': cursor " + what + "() after "
-                + (closed ? "the cursor" : "the DB") + " was closed");
-      }
-    }
-
-    private void checkValid(String what) {
-      check(what);
-      if (!valid) {
-        throw new DbException(
-            store.type + " '" + store.source + "': cursor " + what + "() past the end");
-      }
-    }
-
-    /**
-     * Takes only this cursor's monitor, never the store's lock: the DB's close holds that lock
-     * while it takes each cursor's monitor (in {@link #freeNative}).
-     */
-    @Override
-    public synchronized void close() {
-      closed = true;
-      freeNative();
-      store.cursors.remove(this);
-    }
-
-    /**
-     * Frees the iterator before its read options, under this cursor's monitor, so that it waits for
-     * a call in flight on this cursor; every later call sees {@link #freed} and throws.
-     */
-    synchronized void freeNative() {
-      if (!freed) {
-        freed = true;
-        iterator.close();
-        readOptions.close();
-      }
-    }
-  }
-
-  /** A write batch: commit writes it (non-sync, as Caffe2) and starts the next. */
-  private static final class RocksTransaction implements Transaction {
-    private final RocksStore store;
-    private final WriteBatch batch = new WriteBatch();
-    private final WriteOptions writeOptions = new WriteOptions();
-    private boolean closed;
-
-    RocksTransaction(RocksStore store) {
-      this.store = store;
-    }
-
-    @Override
-    public synchronized void put(byte[] key, byte[] value) {
-      store.lock.readLock().lock();
-      try {
-        check("put");
-        batch.put(key, value);
-      } catch (RocksDBException e) {
-        throw store.fail("put", e);
-      } finally {
-        store.lock.readLock().unlock();
-      }
-    }
-
-    @Override
-    public synchronized void commit() {
-      store.lock.readLock().lock();
-      try {
-        check("commit");
-        write();
-      } finally {
-        store.lock.readLock().unlock();
-      }
-    }
-
-    private void write() {
-      if (batch.count() == 0) {
-        return;
-      }
-      try {
-        store.db.write(writeOptions, batch);
-        batch.clear();
-      } catch (RocksDBException e) {
-        throw store.fail("write of " + batch.count() + " puts", e);
-      }
-    }
-
-    private void check(String what) {
-      if (closed || store.closed) {
-        throw new DbException(
-            store.type + " '" + store.source + "': transaction " + what + "() after "
-                + (closed ? "the transaction" : "the DB") + " was closed");
-      }
-    }
-
-    @Override
-    public synchronized void close() {
-      if (closed) {
-        return;
-      }
-      store.lock.readLock().lock();
-      try {
-        if (!store.closed) {
-          write();
-        }
-      } finally {
-        closed = true;
-        batch.close();
-        writeOptions.close();
-        store.transactions.remove(this);
-        store.lock.readLock().unlock();
-      }
-    }
   }
 }

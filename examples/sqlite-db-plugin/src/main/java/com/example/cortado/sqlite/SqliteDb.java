@@ -2,6 +2,7 @@ package com.example.cortado.sqlite;
 
 import dev.cortado.db.Cursor;
 import dev.cortado.db.Db;
+import dev.cortado.db.DbChecks;
 import dev.cortado.db.DbException;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
@@ -59,9 +60,7 @@ final class SqliteDb implements Db {
 
   @Override
   public Transaction newTransaction() {
-    if (mode == Mode.READ) {
-      throw new DbException("sqlite '" + source + "' is open for READ; writing needs WRITE or NEW");
-    }
+    DbChecks.writable(mode, type(), source);
     return call("newTransaction", SqliteTransaction::new);
   }
 
@@ -85,9 +84,7 @@ final class SqliteDb implements Db {
 
   /** Runs one JDBC step under the lock; the one place that turns SQLExceptions into DbExceptions. */
   private synchronized <T> T call(String what, Sql<T> step) {
-    if (closed) {
-      throw new DbException("sqlite '" + source + "': " + what + " after the DB was closed");
-    }
+    DbChecks.dbOpen(closed, type(), source, what);
     try {
       return step.run();
     } catch (SQLException e) {
@@ -126,9 +123,7 @@ final class SqliteDb implements Db {
 
     private ByteBuffer column(String what, int index) {
       return call(what, () -> {
-        if (!valid) {
-          throw new DbException("sqlite '" + source + "': " + what + "() past the end");
-        }
+        DbChecks.onRecord(valid, type(), source, what);
         return ByteBuffer.wrap(rows.getBytes(index)).asReadOnlyBuffer();
       });
     }
