@@ -243,7 +243,7 @@ final class BenchCommand implements Callable<Integer> {
     out.flush();
   }
 
-  /** Keeps this thread busy for {@code nanos}, like a compute step; the clock is the calibration. */
+  /** Keeps this thread busy for {@code nanos}, like a compute step; the clock calibrates it. */
   static void busyWait(long nanos) {
     if (nanos <= 0) {
       return;

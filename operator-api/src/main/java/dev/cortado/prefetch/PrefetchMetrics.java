@@ -1,7 +1,8 @@
 package dev.cortado.prefetch;
 
 /**
- * A snapshot of a {@link PrefetchOperator}'s prefetch counters, for {@code run-net --stats} and benchmarks.
+ * A snapshot of a {@link PrefetchOperator}'s prefetch counters, for {@code run-net --stats} and
+ * benchmarks.
  *
  * @param depth the {@code prefetch_depth} (0 with {@code no_prefetch})
  * @param batchesProduced batches the producer finished and queued (or filled inline)

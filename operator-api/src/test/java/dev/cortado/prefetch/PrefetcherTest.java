@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -464,7 +465,7 @@ class PrefetcherTest {
   @CsvSource({"1, false", "4, false", "1, true", "4, true"})
   void readAheadAtCloseIsExactOnEverySchedule(int depth, boolean busyCores) throws Exception {
     List<Thread> hogs = new ArrayList<>();
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean stop = new AtomicBoolean();
     if (busyCores) {
       for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
         Thread hog = new Thread(() -> {

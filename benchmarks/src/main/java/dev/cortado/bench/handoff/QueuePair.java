@@ -5,9 +5,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A hand-off candidate from the JDK's shelf: an {@link ArrayBlockingQueue} of ready batches and one
- * of free slots, a producer thread moving slots from one to the other. Optionally the consumer polls
- * the ready queue for a while before it blocks. Benchmark only (no failure or close protocol beyond
+ * A hand-off candidate from the JDK's shelf: an {@link ArrayBlockingQueue} of ready batches and
+ * one of free slots, a producer thread moving slots from one to the other. Optionally the consumer
+ * polls the ready queue for a while before it blocks. Benchmark only (no failure or close protocol beyond
  * an interrupt).
  *
  * @param <B> the batch slot type

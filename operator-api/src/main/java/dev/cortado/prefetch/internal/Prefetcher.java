@@ -45,10 +45,10 @@ import java.util.function.BooleanSupplier;
  * machine the producer thread may not have run since the last take, and waiting for it costs a
  * time slice per batch (operator-api/PERFORMANCE-prefetch.md has the measurements). Fills never
  * overlap and happen in order, so the read-ahead is unchanged. Depth 0 ({@code no_prefetch})
- * fills on the caller's thread, with the same failure rule. Close interrupts a producer still running after
- * {@value #STOP_GRACE_MILLIS} ms and gives up after {@value #STOP_BOUND_MILLIS} ms, throwing a
- * {@link PrefetchException} that names what was lost; so does a read-ahead cut short by the
- * interrupt. {@link #producerStopped()} then says whether the slots may be freed.
+ * fills on the caller's thread, with the same failure rule. Close interrupts a producer still
+ * running after {@value #STOP_GRACE_MILLIS} ms and gives up after {@value #STOP_BOUND_MILLIS} ms,
+ * throwing a {@link PrefetchException} that names what was lost; so does a read-ahead cut short
+ * by the interrupt. {@link #producerStopped()} then says whether the slots may be freed.
  *
  * @param <B> the batch slot type
  */
@@ -420,7 +420,7 @@ public final class Prefetcher<B> implements AutoCloseable {
     return (B) s;
   }
 
-  /** The slots made so far; touch them only after {@link #close()} when {@link #producerStopped}. */
+  /** The slots made so far; touch them only after {@link #close()} if {@link #producerStopped}. */
   public List<B> batches() {
     List<B> out = new ArrayList<>();
     for (Object s : slots) {
