@@ -35,6 +35,8 @@ import picocli.CommandLine.Spec;
       DbThroughputCommand.class,
       RunNetCommand.class,
       RunPlanCommand.class,
+      AddGradientsCommand.class,
+      PredictCommand.class,
       OpsCommand.class,
       BenchCommand.class,
       PlotCommand.class,

@@ -45,8 +45,7 @@ final class Passes {
     long t0 = System.nanoTime();
     epoch.run();
     double epochSeconds = (System.nanoTime() - t0) / 1e9;
-    int k = (int) Math.min(100_000,
-        Math.max(1, Math.ceil(minPassSeconds / Math.max(epochSeconds, 1e-6))));
+    int k = epochsFor(minPassSeconds, epochSeconds);
     double[] done = new double[passes];
     int[] finished = {0};
     Thread hook = new Thread(() -> {
@@ -66,6 +65,8 @@ final class Passes {
       boolean settled = minWarmup == 0;
       while (warm < minWarmup || (!settled && warm < Math.max(minWarmup, MAX_WARMUP))) {
         double rate = pass(epoch, k, items);
+        // Re-size the passes as the epoch speeds up (the first, cold epoch is the slowest).
+        k = epochsFor(minPassSeconds, items / rate);
         settled = !Double.isNaN(previous) && Math.abs(rate - previous) <= SETTLED * previous;
         previous = rate;
         warm++;
@@ -98,6 +99,12 @@ final class Passes {
         // The hook reports.
       }
     }
+  }
+
+  /** Epochs per pass so that a pass lasts at least {@code minPassSeconds}. */
+  static int epochsFor(double minPassSeconds, double epochSeconds) {
+    return (int) Math.min(100_000,
+        Math.max(1, Math.ceil(minPassSeconds / Math.max(epochSeconds, 1e-6))));
   }
 
   private static double pass(Epoch epoch, int k, long items) {

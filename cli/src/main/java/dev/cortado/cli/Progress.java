@@ -80,6 +80,13 @@ final class Progress implements AutoCloseable {
     }
   }
 
+  /** Text shown after the bar (the tutorial's loss, accuracy and rates). */
+  void extraMessage(String message) {
+    if (bar != null) {
+      bar.setExtraMessage(message);
+    }
+  }
+
   /** The work is complete: the bar ends at 100% whether or not its total was known. */
   void done() {
     if (bar != null) {

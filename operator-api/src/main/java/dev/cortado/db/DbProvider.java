@@ -22,4 +22,14 @@ public interface DbProvider {
    * mode and the native cause.
    */
   Db open(String source, Mode mode);
+
+  /**
+   * Whether a DB of this backend lives at the path it is opened with (a file or a directory). Such
+   * DBs are written atomically: into a sibling path that is renamed into place when complete. A
+   * backend whose DBs live elsewhere (in memory, on a server) returns false and is written in
+   * place.
+   */
+  default boolean storesAtPath() {
+    return true;
+  }
 }

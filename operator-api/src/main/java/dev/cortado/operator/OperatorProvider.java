@@ -16,4 +16,12 @@ public interface OperatorProvider {
   default Collection<OperatorRegistration> operators() {
     return List.of();
   }
+
+  /**
+   * The gradient makers this plugin registers, one per forward operator type (Caffe2's {@code
+   * REGISTER_GRADIENT}); {@code cortado add-gradients} and the backward-pass builder use them.
+   */
+  default Collection<GradientRegistration> gradients() {
+    return List.of();
+  }
 }

@@ -2,6 +2,7 @@ package dev.cortado.cpu;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.cortado.db.Db;
+import dev.cortado.db.DbProvider;
 import dev.cortado.db.DbException;
 import dev.cortado.db.DbOutput;
 import dev.cortado.db.DbRegistry;
@@ -166,9 +167,10 @@ final class SaveOp implements Operator {
   public void run() {
     DbOutput.Policy policy =
         ctx.services().find(DbOutput.Policy.class).orElse(DbOutput.Policy.CAFFE2);
-    String canonical = registry.provider(dbType).name();
-    if (canonical.equals("memory")) {
-      // Nothing on disk to write atomically: the in-memory backend keys DBs by name.
+    DbProvider provider = registry.provider(dbType);
+    String canonical = provider.name();
+    if (!provider.storesAtPath()) {
+      // Nothing on disk to write atomically (the in-memory backend keys DBs by name).
       try (Db db = registry.open(dbType, path, Mode.NEW)) {
         write(db, null);
       }

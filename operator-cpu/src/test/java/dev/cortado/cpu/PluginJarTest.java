@@ -90,6 +90,11 @@ class PluginJarTest {
         }
 
         @Override
+        public boolean storesAtPath() {
+          return false;
+        }
+
+        @Override
         public Db open(String source, Mode mode) {
           return memory.open("plugindb:" + source, mode);
         }

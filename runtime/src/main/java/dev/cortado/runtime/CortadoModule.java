@@ -10,6 +10,7 @@ import com.google.inject.multibindings.Multibinder;
 import com.google.inject.name.Names;
 import dev.cortado.db.DbProvider;
 import dev.cortado.db.DbRegistry;
+import dev.cortado.operator.GradientRegistry;
 import dev.cortado.operator.OperatorProvider;
 import dev.cortado.operator.OperatorRegistry;
 import dev.cortado.plugin.Plugins;
@@ -99,6 +100,12 @@ public final class CortadoModule extends AbstractModule {
   @Singleton
   OperatorRegistry operatorRegistry(Set<OperatorProvider> providers) {
     return new OperatorRegistry(providers);
+  }
+
+  @Provides
+  @Singleton
+  GradientRegistry gradientRegistry(Set<OperatorProvider> providers, OperatorRegistry operators) {
+    return new GradientRegistry(providers, operators);
   }
 
   private <T> List<T> load(Class<T> type) {

@@ -9,6 +9,7 @@ import com.google.inject.spi.Message;
 import com.google.inject.util.Modules;
 import dev.cortado.CortadoException;
 import dev.cortado.db.DbRegistry;
+import dev.cortado.operator.GradientRegistry;
 import dev.cortado.operator.OperatorRegistry;
 import dev.cortado.operator.Services;
 import dev.cortado.workspace.Workspace;
@@ -91,6 +92,11 @@ public final class CortadoRuntime {
 
   public OperatorRegistry operators() {
     return operators;
+  }
+
+  /** The gradient makers of every plugin (Caffe2's gradient registry). */
+  public GradientRegistry gradients() {
+    return injector.getInstance(GradientRegistry.class);
   }
 
   public DbRegistry dbs() {

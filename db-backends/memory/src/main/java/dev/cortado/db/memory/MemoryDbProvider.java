@@ -23,6 +23,12 @@ public final class MemoryDbProvider implements DbProvider {
   private static final Map<String, ConcurrentNavigableMap<byte[], byte[]>> STORES =
       new ConcurrentHashMap<>();
 
+  /** Memory DBs are keyed by name, not stored at a path: writers fill them in place. */
+  @Override
+  public boolean storesAtPath() {
+    return false;
+  }
+
   @Override
   public String name() {
     return "memory";
