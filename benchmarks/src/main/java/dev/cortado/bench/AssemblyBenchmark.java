@@ -2,7 +2,7 @@ package dev.cortado.bench;
 
 import dev.cortado.db.DbReader;
 import dev.cortado.db.DbRegistry;
-import dev.cortado.prefetch.ParallelFor;
+import dev.cortado.prefetch.internal.ParallelFor;
 import dev.cortado.tensor.BatchLayout;
 import dev.cortado.tensor.BatchTarget;
 import dev.cortado.tensor.TensorProtosDecoder;

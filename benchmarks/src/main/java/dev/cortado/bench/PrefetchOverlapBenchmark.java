@@ -36,6 +36,23 @@ public class PrefetchOverlapBenchmark {
     /** {@link Blackhole#consumeCPU} tokens per batch. */
     @Param({"0", "10000"})
     public long consumerTokens;
+
+    /**
+     * Microseconds of busy-waiting per batch on top, as {@code cortado bench --consumer-work-us}
+     * does: set it to the read time per batch to check the overlap goal.
+     */
+    @Param({"0"})
+    public long consumerWorkUs;
+
+    void spend() {
+      Blackhole.consumeCPU(consumerTokens);
+      if (consumerWorkUs > 0) {
+        long end = System.nanoTime() + consumerWorkUs * 1000;
+        while (System.nanoTime() - end < 0) {
+          Thread.onSpinWait();
+        }
+      }
+    }
   }
 
   /** The input net, with or without prefetch. */
@@ -82,12 +99,12 @@ public class PrefetchOverlapBenchmark {
     input.net.run();
     bh.consume(input.net.data());
     bh.consume(input.net.label());
-    Blackhole.consumeCPU(work.consumerTokens);
+    work.spend();
   }
 
   /** The consumer's work alone, for max(producer, consumer) versus the sum. */
   @Benchmark
   public void consumer(Work work) {
-    Blackhole.consumeCPU(work.consumerTokens);
+    work.spend();
   }
 }

@@ -71,6 +71,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--no-prefetch", description = "no_prefetch=1: read and decode inline.")
   boolean noPrefetch;
 
+  @Option(names = "--consumer-work-us", paramLabel = "N", defaultValue = "0",
+      description = "Busy-wait N microseconds on the calling thread after each batch, as a"
+          + " training step would (default: ${DEFAULT-VALUE}); with prefetch the reads overlap it.")
+  long consumerWorkUs;
+
   @Option(names = "--plot", paramLabel = "SVG",
       description = "Also draw the results as an SVG bar chart (median, min-max spread).")
   Path plot;
@@ -83,8 +88,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (passes < 1 || warmup < 0 || minPassSeconds < 0) {
-      throw new CliException("need --passes >= 1, --warmup >= 0 and --min-pass-seconds >= 0");
+    if (passes < 1 || warmup < 0 || minPassSeconds < 0 || consumerWorkUs < 0) {
+      throw new CliException("need --passes >= 1, --warmup >= 0, --min-pass-seconds >= 0 and"
+          + " --consumer-work-us >= 0");
     }
     for (int b : batchSizes) {
       if (b < 1) {
@@ -183,6 +189,7 @@ final class BenchCommand implements Callable<Integer> {
             () -> {
               for (long b = 0; b < batchesPerPass; b++) {
                 RunNetCommand.runOrExplain(Dbs.describe(dbType, db), net::run);
+                busyWait(consumerWorkUs * 1000);
               }
             }, progress);
         progress.done();
@@ -219,17 +226,31 @@ final class BenchCommand implements Callable<Integer> {
           .put("db_type", r.dbType())
           .put("prefetch_depth", r.depth())
           .put("decode_threads", r.threads())
-          .put("no_prefetch", noPrefetch));
+          .put("no_prefetch", noPrefetch)
+          .put("consumer_work_us", consumerWorkUs));
     } else {
       out.printf("%s: %d records, batch %d, %d batches per epoch, %d epoch%s per pass,"
               + " prefetch_depth %s, decode_threads %s%s%n", Dbs.describe(r.dbType(), in.path),
           r.records(), r.batchSize(), r.batchesPerPass(), r.result().epochsPerPass(),
           r.result().epochsPerPass() == 1 ? "" : "s", r.depth(), r.threads(),
-          noPrefetch ? ", no_prefetch" : "");
+          (noPrefetch ? ", no_prefetch" : "")
+              + (consumerWorkUs > 0 ? ", consumer work " + consumerWorkUs + " us per batch"
+                  : ""));
       out.printf("%,.0f items/s median (min %,.0f, max %,.0f), %.1f MB/s, over %d passes after"
               + " %d warm-up passes%n", s.median(), s.min(), s.max(), r.mbMedian(), passes,
           r.result().warmupPasses());
     }
     out.flush();
+  }
+
+  /** Keeps this thread busy for {@code nanos}, like a compute step; the clock calibrates it. */
+  static void busyWait(long nanos) {
+    if (nanos <= 0) {
+      return;
+    }
+    long end = System.nanoTime() + nanos;
+    while (System.nanoTime() - end < 0) {
+      Thread.onSpinWait();
+    }
   }
 }

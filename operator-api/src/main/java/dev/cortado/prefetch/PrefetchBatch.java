@@ -3,13 +3,13 @@ package dev.cortado.prefetch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A reusable batch slot of a {@link Prefetcher}, with a reference count that says when the producer
- * may fill it again.
+ * A reusable batch slot of a {@link PrefetchOperator}, with a reference count that says when the
+ * producer may fill it again.
  *
- * <p>A batch returned by {@link Prefetcher#take()} holds one reference, dropped by the next take. A
- * consumer that needs the batch longer (the CUDA input, until its asynchronous copy completes)
- * calls {@link #retain()} before that and {@link #release()} when done, from any thread. The
- * producer waits for a slot that is still referenced rather than allocating another one.
+ * <p>A batch given to {@link PrefetchOperator#copyPrefetched} holds one reference, dropped by the
+ * next run. A consumer that needs the batch longer (the CUDA input, until its asynchronous copy
+ * completes) calls {@link #retain()} before that and {@link #release()} when done, from any
+ * thread. The producer waits for a slot that is still referenced rather than allocating another.
  */
 public abstract class PrefetchBatch {
   private final AtomicInteger refs = new AtomicInteger();

@@ -1,7 +1,8 @@
 package dev.cortado.prefetch;
 
 /**
- * A snapshot of a {@link Prefetcher}'s counters, for {@code run-net --stats} and benchmarks.
+ * A snapshot of a {@link PrefetchOperator}'s prefetch counters, for {@code run-net --stats} and
+ * benchmarks.
  *
  * @param depth the {@code prefetch_depth} (0 with {@code no_prefetch})
  * @param batchesProduced batches the producer finished and queued (or filled inline)
@@ -13,8 +14,8 @@ package dev.cortado.prefetch;
  * @param occupancySum the sum, over takes, of the ready batches each take found when it arrived
  *     (0 when it had to wait), so the mean queue occupancy is {@code occupancySum / batchesTaken}
  * @param maxOccupancy the most ready batches one take found on arrival
- * @param consumerFills batches the consumer filled itself (all of them inline; with a producer,
- *     the ones it took over because the producer had not started them)
+ * @param consumerFills batches filled on the consumer's thread: all of them with {@code
+ *     no_prefetch}; with a producer, those a take filled because nobody had started them
  */
 public record PrefetchMetrics(
     int depth,

@@ -2,6 +2,7 @@ package dev.cortado.prefetch;
 
 import dev.cortado.operator.Operator;
 import dev.cortado.operator.OperatorContext;
+import dev.cortado.prefetch.internal.Prefetcher;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +15,9 @@ import java.util.Map;
  * <p>Arguments read here: {@code no_prefetch} (bool, default false: fill inline on the caller's
  * thread) and {@code prefetch_depth} (int, default 1 as in Caffe2: batches read ahead). The
  * producer thread starts on the first {@link #run()}, not in the constructor, so subclass
- * constructors finish first. See {@link Prefetcher} for the exact read-ahead, the failure
- * protocol and the close bound.
+ * constructors finish first. As in Caffe2, after k runs the reader has given out exactly {@code
+ * k + prefetch_depth} batches once the operator is closed, whatever the thread schedule: close
+ * lets the producer finish the read-ahead and throws it away.
  *
  * <p>A batch given to {@link #copyPrefetched} stays the subclass's until the next {@link #run()};
  * a subclass that needs it longer (an asynchronous device copy) calls {@link
@@ -48,7 +50,7 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
 
   /**
    * @param extraSlots batch slots beyond the default for subclasses that retain batches past the
-   *     next run (see {@link Prefetcher#Prefetcher(String, BatchSource, int, int)})
+   *     next run (an asynchronous device copy needs 1)
    */
   protected PrefetchOperator(OperatorContext ctx, int extraSlots) {
     this.ctx = ctx;
@@ -83,7 +85,8 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
   /**
    * Producer side: fills {@code batch} with the next batch. Runs on the producer thread (or the
    * caller's with {@code no_prefetch}); an exception reaches {@link #run()} as the cause of a
-   * {@link PrefetchException}, after the batches finished before it.
+   * {@link PrefetchException}, after the batches finished before it. Never runs concurrently with
+   * itself, and each call sees everything the previous one wrote.
    */
   protected abstract void prefetch(B batch) throws Exception;
 
@@ -129,7 +132,8 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
    * Counters for {@code run-net --stats}, in a stable order: {@code batches} (taken by runs),
    * {@code batches_produced}, {@code batches_discarded}, {@code consumer_waits}, {@code
    * consumer_wait_ns}, {@code queue_occupancy_mean}, {@code queue_occupancy_max}, {@code
-   * consumer_fills}, {@code prefetch_depth}, then the subclass's.
+   * consumer_fills} (batches filled on the caller's thread: all of them with {@code no_prefetch},
+   * else those the producer had not started), {@code prefetch_depth}, then the subclass's.
    */
   @Override
   public Map<String, Number> metrics() {

@@ -3,6 +3,7 @@ package dev.cortado.prefetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cortado.prefetch.internal.Prefetcher;
 import dev.cortado.tensor.DecodeException;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,11 +11,13 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class PrefetcherTest {
@@ -26,7 +29,7 @@ class PrefetcherTest {
   }
 
   /** Fills batches 0, 1, 2, ... and counts fills and slots. */
-  static class Counting implements BatchSource<Numbered> {
+  static class Counting extends BatchSource<Numbered> {
     final AtomicInteger fills = new AtomicInteger();
     final AtomicInteger slotsMade = new AtomicInteger();
 
@@ -83,7 +86,7 @@ class PrefetcherTest {
   void batchesArriveInOrder(int depth) {
     String owner = owner();
     Counting source = new Counting();
-    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth)) {
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth, 0)) {
       for (int i = 0; i < 1000; i++) {
         assertThat(p.take().value).isEqualTo(i);
       }
@@ -100,7 +103,7 @@ class PrefetcherTest {
   void noThreadBeforeTheFirstTake() {
     String owner = owner();
     Counting source = new Counting();
-    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1)) {
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0)) {
       assertThat(threadsOf(owner)).isEmpty();
       assertThat(source.fills.get()).isZero();
       assertThat(p.producerStopped()).isTrue();
@@ -111,7 +114,7 @@ class PrefetcherTest {
   void inlineModeFillsOnTheCallersThreadAndStartsNoThread() {
     String owner = owner();
     Counting source = new Counting();
-    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 0)) {
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 0, 0)) {
       for (int i = 0; i < 5; i++) {
         Numbered b = p.take();
         assertThat(b.value).isEqualTo(i);
@@ -131,7 +134,7 @@ class PrefetcherTest {
   void readsExactlyDepthBatchesAhead(int depth) throws Exception {
     String owner = owner();
     Counting source = new Counting();
-    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth)) {
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth, 0)) {
       for (int k = 1; k <= 6; k++) {
         p.take();
         int expected = k + depth;
@@ -149,7 +152,7 @@ class PrefetcherTest {
   void occupancyIsWhatATakeFindsOnArrival() throws Exception {
     String owner = owner();
     Counting source = new Counting();
-    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 4)) {
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 4, 0)) {
       p.take(); // nothing was ready: it waited or filled batch 0 itself
       await("five fills", () -> source.fills.get() >= 5);
       Thread producer = producerOf(owner);
@@ -178,7 +181,7 @@ class PrefetcherTest {
         super.fill(batch);
       }
     };
-    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth)) {
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth, 0)) {
       for (int i = 0; i < 3; i++) {
         assertThat(p.take().value).isEqualTo(i);
       }
@@ -204,7 +207,7 @@ class PrefetcherTest {
         throw new StackOverflowError();
       }
     };
-    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1)) {
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0)) {
       assertThatThrownBy(p::take)
           .isInstanceOf(PrefetchException.class)
           .hasMessageContaining("java.lang.StackOverflowError")
@@ -216,7 +219,7 @@ class PrefetcherTest {
   void closeDuringPrefetchStopsTheThreadWithinTheBound() throws Exception {
     String owner = owner();
     Counting source = new Counting();
-    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 4);
+    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 4, 0);
     for (int i = 0; i < 10; i++) {
       p.take();
     }
@@ -246,12 +249,12 @@ class PrefetcherTest {
         super.fill(batch);
       }
     };
-    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1);
+    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0);
     assertThat(p.take().value).isZero();
     inSecondFill.await();
     Thread closer = new Thread(p::close, "closer-" + owner);
     closer.start();
-    await("close called", p::isClosed);
+    await("close waits for the read-ahead", () -> closer.getState() == Thread.State.TIMED_WAITING);
     finish.countDown();
     closer.join();
     assertThat(source.fills.get()).as("the batch in flight was read to its end").isEqualTo(2);
@@ -273,11 +276,18 @@ class PrefetcherTest {
         super.fill(batch);
       }
     };
-    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1);
+    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0);
     p.take();
     blocked.await();
-    p.close();
+    // The read-ahead was cut short: close says so, and the thread is gone.
+    assertThatThrownBy(p::close)
+        .isInstanceOf(PrefetchException.class)
+        .hasMessageContaining("was interrupted after 750 ms")
+        .hasMessageContaining("had finished 1 of the 2 batches that the read-ahead reads")
+        .hasMessageContaining("batch 1 is lost");
+    assertThat(p.producerStopped()).isTrue();
     assertThat(threadsOf(owner)).isEmpty();
+    p.close(); // idempotent: reported once
   }
 
   @Test
@@ -307,13 +317,13 @@ class PrefetcherTest {
         return "5 of 64 records read from minidb '/data/x.minidb'";
       }
     };
-    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1);
+    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0);
     p.take();
     blocked.await();
     assertThatThrownBy(p::close)
         .isInstanceOf(PrefetchException.class)
         .hasMessageContaining("did not stop within 1000 ms")
-        .hasMessageContaining("batch 1 in flight is lost")
+        .hasMessageContaining("batch 1 is lost")
         .hasMessageContaining("5 of 64 records read from minidb '/data/x.minidb'");
     assertThat(p.producerStopped()).isFalse();
     p.close(); // idempotent: reported once
@@ -335,7 +345,7 @@ class PrefetcherTest {
         super.fill(batch);
       }
     };
-    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1);
+    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0);
     p.take();
     blocked.await(); // the producer claimed batch 1 and is stuck in it
     AtomicReference<Throwable> seen = new AtomicReference<>();
@@ -349,39 +359,10 @@ class PrefetcherTest {
     consumer.start();
     await("consumer waiting", () -> consumer.getState() == Thread.State.TIMED_WAITING
         || consumer.getState() == Thread.State.WAITING);
-    p.close();
+    assertThatThrownBy(p::close).hasMessageContaining("batch 1 is lost");
     consumer.join();
     assertThat(seen.get()).isInstanceOf(PrefetchException.class).hasMessageContaining("closed");
     assertThat(threadsOf(owner)).isEmpty();
-  }
-
-  /** Without a producer thread every take is a steal: in order, on the caller, failures sticky. */
-  @Test
-  void aConsumerTakesOverBatchesNobodyStarted() {
-    String owner = owner();
-    DecodeException cause = new DecodeException("record '00000007': bad");
-    Counting source = new Counting() {
-      @Override
-      public void fill(Numbered batch) throws Exception {
-        if (fills.get() == 7) {
-          throw cause;
-        }
-        super.fill(batch);
-      }
-    };
-    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 2, 0, false)) {
-      for (int i = 0; i < 7; i++) {
-        Numbered b = p.take();
-        assertThat(b.value).isEqualTo(i);
-        assertThat(b.filledBy).isSameAs(Thread.currentThread());
-      }
-      assertThatThrownBy(p::take).hasMessageStartingWith("prefetching batch 7 failed: ")
-          .hasCause(cause);
-      assertThatThrownBy(p::take).hasCause(cause);
-      assertThat(p.metrics().consumerFills()).isEqualTo(7);
-      assertThat(source.slotsMade.get()).isLessThanOrEqualTo(3);
-      assertThat(threadsOf(owner)).isEmpty();
-    }
   }
 
   /** Producer and consumer both fill; whatever the interleaving, fills never overlap. */
@@ -406,7 +387,7 @@ class PrefetcherTest {
         active.decrementAndGet();
       }
     };
-    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1)) {
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0)) {
       for (int i = 0; i < 5000; i++) {
         assertThat(p.take().value).isEqualTo(i);
       }
@@ -443,6 +424,81 @@ class PrefetcherTest {
       retained.forEach(PrefetchBatch::release);
     }
     assertThat(threadsOf(owner)).isEmpty();
+  }
+
+  /**
+   * The producer has not started the read-ahead when close is called (as when its thread was not
+   * scheduled since the last take): close waits for it, so the reader has still given out exactly
+   * k + depth batches.
+   */
+  @ParameterizedTest
+  @CsvSource({"1, 1", "1, 3", "4, 1", "4, 6"})
+  void closeFinishesAReadAheadTheProducerHasNotStarted(int depth, int runs) throws Exception {
+    String owner = owner();
+    java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
+    Counting source = new Counting() {
+      @Override
+      public void fill(Numbered batch) throws Exception {
+        permits.acquire();
+        super.fill(batch);
+      }
+    };
+    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth, 0);
+    permits.release(runs); // only the batches the runs wait for
+    for (int k = 0; k < runs; k++) {
+      assertThat(p.take().value).isEqualTo(k);
+    }
+    Thread closer = new Thread(p::close, "closer-" + owner);
+    closer.start();
+    await("close waits for the read-ahead",
+        () -> closer.getState() == Thread.State.TIMED_WAITING);
+    assertThat(source.fills.get()).isEqualTo(runs);
+    permits.release(depth + 10); // more than the read-ahead: close must not read past it
+    closer.join();
+    assertThat(source.fills.get()).isEqualTo(runs + depth);
+    assertThat(p.metrics().batchesDiscarded()).isEqualTo(depth);
+    assertThat(threadsOf(owner)).isEmpty();
+  }
+
+  /** Whatever the schedule, k takes and a close read exactly k + depth batches. */
+  @ParameterizedTest
+  @CsvSource({"1, false", "4, false", "1, true", "4, true"})
+  void readAheadAtCloseIsExactOnEverySchedule(int depth, boolean busyCores) throws Exception {
+    List<Thread> hogs = new ArrayList<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    if (busyCores) {
+      for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
+        Thread hog = new Thread(() -> {
+          while (!stop.get()) {
+            Thread.onSpinWait();
+          }
+        }, "hog");
+        hog.setDaemon(true);
+        hog.start();
+        hogs.add(hog);
+      }
+    }
+    try {
+      for (int round = 0; round < 300; round++) {
+        String owner = owner();
+        Counting source = new Counting();
+        int runs = 1 + round % 5;
+        Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth, 0);
+        for (int k = 0; k < runs; k++) {
+          assertThat(p.take().value).isEqualTo(k);
+        }
+        if (round % 3 == 0) {
+          Thread.yield();
+        }
+        p.close();
+        assertThat(source.fills.get()).as("batches read, round %d", round).isEqualTo(runs + depth);
+      }
+    } finally {
+      stop.set(true);
+      for (Thread h : hogs) {
+        h.join();
+      }
+    }
   }
 
   @Test

@@ -5,7 +5,7 @@ import dev.cortado.db.DbReader;
 import dev.cortado.db.Keys;
 import dev.cortado.db.RecordVisitor;
 import dev.cortado.memory.BufferPool;
-import dev.cortado.prefetch.ParallelFor;
+import dev.cortado.prefetch.internal.ParallelFor;
 import dev.cortado.tensor.BatchLayout;
 import dev.cortado.tensor.DataType;
 import dev.cortado.tensor.DecodeException;

@@ -1,4 +1,4 @@
-package dev.cortado.prefetch;
+package dev.cortado.bench.handoff;
 
 /**
  * How a waiting thread passes time before it parks: a few hundred spin-wait hints (a hand-off

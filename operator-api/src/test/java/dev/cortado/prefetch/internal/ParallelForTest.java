@@ -1,4 +1,5 @@
-package dev.cortado.prefetch;
+package dev.cortado.prefetch.internal;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

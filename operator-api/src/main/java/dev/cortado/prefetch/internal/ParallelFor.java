@@ -1,9 +1,12 @@
-package dev.cortado.prefetch;
+package dev.cortado.prefetch.internal;
+
+import dev.cortado.prefetch.PrefetchException;
 
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * Splits a loop over {@code [0, n)} into contiguous chunks, one per thread, and runs them at once:
@@ -23,7 +26,7 @@ public final class ParallelFor implements AutoCloseable {
     void run(int worker, int from, int to) throws Exception;
   }
 
-  /** How long an idle helper polls for the next batch before it parks. */
+  /** How long an idle helper, or the caller waiting for helpers, polls before it parks. */
   private static final long HELPER_POLL_NANOS = 50_000;
   private static final AtomicInteger THREAD_SEQ = new AtomicInteger();
 
@@ -32,7 +35,7 @@ public final class ParallelFor implements AutoCloseable {
   private final Thread[] helpers;
   private final Throwable[] failures;
   private final AtomicInteger remaining = new AtomicInteger();
-  private final Backoff callerBackoff = new Backoff();
+  private final BooleanSupplier helpersDone = () -> remaining.get() == 0;
 
   // Published by the caller before `generation` is bumped; read by helpers after they see it.
   private int n;
@@ -112,13 +115,8 @@ public final class ParallelFor implements AutoCloseable {
   }
 
   private void awaitHelpers() {
-    Backoff backoff = callerBackoff;
-    backoff.reset(Prefetcher.MIN_POLL_NANOS);
     Thread me = Thread.currentThread();
-    while (remaining.get() > 0) {
-      if (backoff.pause()) {
-        continue;
-      }
+    while (!Spin.until(helpersDone, HELPER_POLL_NANOS)) {
       callerWaiting = me;
       if (remaining.get() > 0) {
         // Helpers only run CPU work on memory we own, so waiting for them is always short;
@@ -146,19 +144,16 @@ public final class ParallelFor implements AutoCloseable {
   }
 
   private void helperLoop(int worker) {
-    int seen = 0;
-    Backoff backoff = new Backoff();
+    int[] seen = {0};
+    BooleanSupplier work = () -> generation != seen[0] || closed;
     while (true) {
-      backoff.reset(HELPER_POLL_NANOS);
-      while (generation == seen && !closed) {
-        if (!backoff.pause()) {
-          LockSupport.park(this);
-        }
+      while (!Spin.until(work, HELPER_POLL_NANOS)) {
+        LockSupport.park(this);
       }
       if (closed) {
         return;
       }
-      seen = generation;
+      seen[0] = generation;
       int total = n;
       Body b = body;
       try {

@@ -1,4 +1,7 @@
-package dev.cortado.prefetch;
+package dev.cortado.bench.handoff;
+
+import dev.cortado.prefetch.PrefetchException;
+import dev.cortado.prefetch.internal.Prefetcher.Source;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,55 +13,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The prefetch engine: a producer thread fills batch slots from a {@link BatchSource} ahead of a
- * single consumer, through a bounded single-producer/single-consumer ring.
- *
- * <p><b>Read-ahead.</b> The producer starts a batch only while fewer than {@code depth} finished
- * batches wait to be taken. So after the consumer's k-th {@link #take()} the producer has read
- * exactly {@code k + depth} batches once it catches up, and at any moment at most {@code depth}
- * batches are ready or in flight together. At depth 1 this is Caffe2's single-slot protocol: the
- * producer starts batch k+1 as soon as batch k is taken and is always exactly one batch ahead.
- *
- * <p><b>Slots.</b> A batch returned by {@link #take()} belongs to the consumer until {@link
- * #release()} or the next {@link #take()}, which drops that reference; once a slot holds no
- * reference (see {@link PrefetchBatch#retain()}) the producer refills it. Slots are used in ring
- * order, {@code max(depth, 1) + 1 + extraSlots} of them at most, made lazily; a producer that
- * finds its next slot still referenced waits for it rather than making another.
- *
- * <p><b>Hand-off.</b> Counters are volatile and a waiting side first spins, then yields, then
- * parks (see {@link Backoff}), so a busy pipeline hands a batch over without a lock or a system
- * call; a parked side is woken with one {@link LockSupport#unpark}. The consumer polls through
- * a wait expected to be short: twice the producer's recent time per batch when that is at most
- * {@value #MAX_POLL_NANOS} ns (so small batches never pay for a wake-up); for slower batches it
- * parks after {@value #MIN_POLL_NANOS} ns, where a wake-up costs little and polling would take a
- * core from the producer's decode threads. The producer, waiting for room, polls {@value
- * #MIN_POLL_NANOS} ns.
- *
- * <p><b>Work stealing.</b> Batch k is filled by whoever claims it first. The producer claims it
- * as soon as there is room; a consumer that needs batch k while nobody has claimed it yet (the
- * producer thread has not been scheduled since the last take, as happens on an oversubscribed
- * machine) fills it itself instead of waiting. Claims are exclusive and made one after the other,
- * so fills never overlap and the read-ahead above stays exact; only the thread differs.
- *
- * <p><b>Failure.</b> Whatever the producer throws is kept at the position of the batch it was
- * filling; the consumer first takes every batch finished before it, then gets a {@link
- * PrefetchException} with the original as its cause, and the same again on every later take. The
- * producer stops at the failure. Nothing is logged, except once at close for a failure that never
- * reached a consumer.
- *
- * <p><b>Inline.</b> With depth 0 ({@code no_prefetch}) there is no thread: {@link #take()} fills
- * the batch on the caller's thread; failures are sticky in the same way.
- *
- * <p><b>Close.</b> {@link #close()} is idempotent. The producer finishes a batch in flight and
- * throws it away (its records are consumed from the reader, as in Caffe2), then exits. If it has
- * not stopped after {@value #STOP_GRACE_MILLIS} ms it is interrupted; if it is still running after
- * {@value #STOP_BOUND_MILLIS} ms in total, close throws a {@link PrefetchException} saying what the
- * stuck batch had consumed. {@link #producerStopped()} tells the owner whether it may free the
- * slots and close the reader.
+ * The hand-off the prefetch operator used before the lock-and-conditions ring: a lock-free
+ * single-producer/single-consumer ring with spin-yield-park waits, in which a consumer that needs
+ * a batch nobody has started fills it itself (work stealing). Kept only as a benchmark baseline;
+ * metrics, retained slots and the close bound are left out.
  *
  * @param <B> the batch slot type
  */
-public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable {
+public final class LockFreeStealingRing<B> implements AutoCloseable {
   /** Caffe2's depth: one batch ahead. */
   public static final int DEFAULT_DEPTH = 1;
 
@@ -74,12 +36,12 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   /** The longest time the consumer polls before it parks. */
   static final long MAX_POLL_NANOS = 500_000;
 
-  private static final System.Logger LOG = System.getLogger(Prefetcher.class.getName());
+  private static final System.Logger LOG = System.getLogger(LockFreeStealingRing.class.getName());
   private static final VarHandle CLAIMED;
 
   static {
     try {
-      CLAIMED = MethodHandles.lookup().findVarHandle(Prefetcher.class, "claimed", long.class);
+      CLAIMED = MethodHandles.lookup().findVarHandle(LockFreeStealingRing.class, "claimed", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -87,7 +49,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   private static final AtomicInteger THREAD_SEQ = new AtomicInteger();
 
   private final String owner;
-  private final BatchSource<B> source;
+  private final Source<B> source;
   private final int depth;
   private final Object[] slots;
   private final Object lifecycle = new Object();
@@ -111,7 +73,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   private volatile long taken;
   private volatile Thread consumerWaiter;
   private volatile boolean failureDelivered;
-  private PrefetchBatch held;
+  private B held;
   private volatile long waits;
   private volatile long waitNanos;
   private volatile long occupancySum;
@@ -126,31 +88,10 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   private volatile Thread producer;
   private boolean stuck;
 
-  /** A prefetcher with no extra slots; see {@link #Prefetcher(String, BatchSource, int, int)}. */
-  public Prefetcher(String owner, BatchSource<B> source, int depth) {
-    this(owner, source, depth, 0);
-  }
-
-  /**
-   * A prefetcher over {@code source}.
-   *
-   * @param owner names the user in thread names and messages, such as {@code TensorProtosDBInput
-   *     'data' (op #0 in net 'train')}
-   * @param depth batches ahead; 0 fills inline on the caller's thread ({@code no_prefetch})
-   * @param extraSlots slots beyond {@code max(depth, 1) + 1} for consumers that {@link
-   *     PrefetchBatch#retain()} a batch past the next take (1 for an asynchronous device copy)
-   */
-  public Prefetcher(String owner, BatchSource<B> source, int depth, int extraSlots) {
-    this(owner, source, depth, extraSlots, true);
-  }
-
-  /**
-   * With {@code producerThread} false no producer is ever started, so every take with depth > 0
-   * takes over its batch: the one way to exercise stealing deterministically (tests only).
-   */
-  Prefetcher(String owner, BatchSource<B> source, int depth, int extraSlots,
-      boolean producerThread) {
-    this.producerThread = producerThread;
+  /** A ring of {@code depth + 1} slots over {@code source}, with a producer thread. */
+  public LockFreeStealingRing(String owner, Source<B> source, int depth) {
+    this.producerThread = true;
+    int extraSlots = 0;
     if (depth < 0) {
       throw new IllegalArgumentException("prefetch depth must be >= 0, got " + depth);
     }
@@ -221,7 +162,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
       failureDelivered = true;
       throw failed(t, e);
     }
-    batch.handOver(onSlotFree);
+    source.handOver(batch, onSlotFree);
     held = batch;
     produced = t + 1;
     taken = t + 1;
@@ -247,7 +188,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
       wakeProducer();
       throw failed(t, e);
     }
-    batch.handOver(onSlotFree);
+    source.handOver(batch, onSlotFree);
     consumerFills = consumerFills + 1;
     produced = t + 1;
     return true;
@@ -255,19 +196,21 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
 
   private boolean slotFree(long index) {
     Object s = slots[(int) (index % slots.length)];
-    return s == null || ((PrefetchBatch) s).isFree();
+    @SuppressWarnings("unchecked")
+    B b = (B) s;
+    return s == null || source.isFree(b);
   }
 
   /** Inline mode: waits until a consumer that retained the slot's last batch releases it. */
   private void awaitInlineSlot(B batch, long t) {
-    if (batch.isFree()) {
+    if (source.isFree(batch)) {
       return;
     }
     Thread me = Thread.currentThread();
     try {
-      while (!batch.isFree()) {
+      while (!source.isFree(batch)) {
         consumerWaiter = me;
-        if (!batch.isFree()) {
+        if (!source.isFree(batch)) {
           LockSupport.park(this);
           if (Thread.interrupted()) {
             me.interrupt();
@@ -290,10 +233,10 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
   }
 
   private void releaseInternal() {
-    PrefetchBatch h = held;
+    B h = held;
     if (h != null) {
       held = null;
-      h.release();
+      source.release(h);
     }
   }
 
@@ -435,7 +378,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
           discardedInFlight = discardedInFlight + 1;
           return;
         }
-        batch.handOver(onSlotFree);
+        source.handOver(batch, onSlotFree);
         long took = System.nanoTime() - start;
         long avg = fillNanos;
         fillNanos = avg == 0 ? took : avg + (took - avg) / 8;
@@ -514,15 +457,6 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
     synchronized (lifecycle) {
       return closed;
     }
-  }
-
-  /** A snapshot of the counters; callable from any thread. */
-  public PrefetchMetrics metrics() {
-    long p = produced;
-    long t = taken;
-    long discarded = closing ? Math.max(0, p - t) + discardedInFlight : 0;
-    return new PrefetchMetrics(depth, p, t, discarded, waits, waitNanos, occupancySum,
-        maxOccupancy, depth == 0 ? t : consumerFills);
   }
 
   /**
@@ -604,7 +538,7 @@ public final class Prefetcher<B extends PrefetchBatch> implements AutoCloseable 
 
   @Override
   public String toString() {
-    return "Prefetcher[" + owner + ", depth " + depth + ", produced " + produced + ", taken "
+    return "LockFreeStealingRing[" + owner + ", depth " + depth + ", produced " + produced + ", taken "
         + taken + "]";
   }
 }
