@@ -1,8 +1,8 @@
 package dev.cortado;
 
 /**
- * The one unchecked base exception of Cortado: every message says what was expected, what was
- * found and where (record key, byte offset, path, operator or argument).
+ * The one unchecked base exception of Cortado: every message says what was expected, what was found
+ * and where (record key, byte offset, path, operator or argument).
  */
 public class CortadoException extends RuntimeException {
   private static final long serialVersionUID = 1L;

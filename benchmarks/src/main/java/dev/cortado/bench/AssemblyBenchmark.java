@@ -25,15 +25,17 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Batch assembly with 1, 2 and 4 decode threads: the streaming decoder filling one pooled batch
- * from records already in memory (copied out of the dataset's LMDB once), each thread a
- * contiguous run of slots, forked and joined per batch by the operator's own {@link ParallelFor}.
- * Isolates decode + copy scaling from the store, the reader lock and the prefetch hand-off.
+ * from records already in memory (copied out of the dataset's LMDB once), each thread a contiguous
+ * run of slots, forked and joined per batch by the operator's own {@link ParallelFor}. Isolates
+ * decode + copy scaling from the store, the reader lock and the prefetch hand-off.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
 @State(Scope.Thread)
 public class AssemblyBenchmark {
   /** Values kept in memory (at most this many, and at most {@link #POOL_BYTES}). */
@@ -67,16 +69,20 @@ public class AssemblyBenchmark {
   public void load() {
     DbRegistry registry = DbRegistry.fromServiceLoader();
     Datasets.Built built = Datasets.build(registry, dataset, records, "lmdb");
-    int n = (int) Math.min(Math.min(built.records(), POOL),
-        Math.max(batchSize, POOL_BYTES / built.maxValueBytes()));
+    int n =
+        (int)
+            Math.min(
+                Math.min(built.records(), POOL),
+                Math.max(batchSize, POOL_BYTES / built.maxValueBytes()));
     values = new ByteBuffer[n];
     try (DbReader reader = DbReader.open(registry, "lmdb", built.path().toString())) {
       for (int i = 0; i < n; i++) {
         int slot = i;
-        reader.read((key, value) -> {
-          ByteBuffer copy = ByteBuffer.allocateDirect(value.remaining()).put(value).flip();
-          values[slot] = copy.asReadOnlyBuffer();
-        });
+        reader.read(
+            (key, value) -> {
+              ByteBuffer copy = ByteBuffer.allocateDirect(value.remaining()).put(value).flip();
+              values[slot] = copy.asReadOnlyBuffer();
+            });
       }
     }
     decoders = new TensorProtosDecoder[threads];

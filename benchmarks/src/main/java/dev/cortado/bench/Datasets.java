@@ -31,8 +31,8 @@ import java.util.zip.GZIPInputStream;
  * the backend's own {@link dev.cortado.db.DbProvider} and then reused by every trial and fork.
  *
  * <p>They live under the system property {@code cortado.bench.dir} (default {@code
- * $TMPDIR/cortado-bench}). A DB is built in a scratch folder and renamed into place when
- * complete, so a folder that exists is whole; delete the root to rebuild.
+ * $TMPDIR/cortado-bench}). A DB is built in a scratch folder and renamed into place when complete,
+ * so a folder that exists is whole; delete the root to rebuild.
  */
 public final class Datasets {
   /** Fashion-MNIST's train set as Caffe2's make_mnist_db stores it (60,000 x 805-byte values). */
@@ -56,8 +56,14 @@ public final class Datasets {
 
   /** A DB ready to read: where it is and what it holds. */
   public record Built(
-      String dataset, String backend, Path path, int records, long valueBytes, int maxValueBytes,
-      long outputBytesPerRecord, String origin) {}
+      String dataset,
+      String backend,
+      Path path,
+      int records,
+      long valueBytes,
+      int maxValueBytes,
+      long outputBytesPerRecord,
+      String origin) {}
 
   /**
    * Builds (or finds) datasets and prints one line per backend: the backend and the DB's path,
@@ -68,8 +74,14 @@ public final class Datasets {
    */
   public static void main(String[] args) {
     if (args.length < 3) {
-      System.err.println("usage: Datasets DATASET RECORDS BACKEND...  (datasets: " + FMNIST_TRAIN
-          + ", " + IMAGENET_LIKE + ", " + FLOAT_SMALL + "; RECORDS 0 = full size)");
+      System.err.println(
+          "usage: Datasets DATASET RECORDS BACKEND...  (datasets: "
+              + FMNIST_TRAIN
+              + ", "
+              + IMAGENET_LIKE
+              + ", "
+              + FLOAT_SMALL
+              + "; RECORDS 0 = full size)");
       System.exit(2);
     }
     DbRegistry registry = DbRegistry.fromServiceLoader();
@@ -121,13 +133,18 @@ public final class Datasets {
       try (InputStream in = Files.newInputStream(dir.resolve("info.properties"))) {
         info.load(in);
       }
-      return new Built(dataset, canonical, dbPath(dir, canonical), n,
+      return new Built(
+          dataset,
+          canonical,
+          dbPath(dir, canonical),
+          n,
           Long.parseLong(info.getProperty("valueBytes")),
           Integer.parseInt(info.getProperty("maxValueBytes")),
-          source.outputBytesPerRecord(), info.getProperty("origin"));
+          source.outputBytesPerRecord(),
+          info.getProperty("origin"));
     } catch (IOException e) {
-      throw new UncheckedIOException("building " + dataset + " (" + n + " records) for "
-          + canonical + " under " + dir, e);
+      throw new UncheckedIOException(
+          "building " + dataset + " (" + n + " records) for " + canonical + " under " + dir, e);
     }
   }
 
@@ -142,8 +159,16 @@ public final class Datasets {
   }
 
   private static IllegalArgumentException unknown(String dataset) {
-    return new IllegalArgumentException("unknown dataset '" + dataset + "'; known: ["
-        + FMNIST_TRAIN + ", " + IMAGENET_LIKE + ", " + FLOAT_SMALL + "]");
+    return new IllegalArgumentException(
+        "unknown dataset '"
+            + dataset
+            + "'; known: ["
+            + FMNIST_TRAIN
+            + ", "
+            + IMAGENET_LIKE
+            + ", "
+            + FLOAT_SMALL
+            + "]");
   }
 
   private static Path dbPath(Path dir, String backend) {
@@ -212,17 +237,20 @@ public final class Datasets {
     String origin();
   }
 
-  /** A make_mnist_db record: image BYTE [1,r,c] (channel first) in byte_data, label INT32 scalar. */
+  /**
+   * A make_mnist_db record: image BYTE [1,r,c] (channel first) in byte_data, label INT32 scalar.
+   */
   static byte[] imageRecord(byte[] pixels, long[] dims, int label) {
     TensorProto.Builder image = TensorProto.newBuilder();
     for (long d : dims) {
       image.addDims(d);
     }
     image.setDataType(TensorProto.DataType.BYTE).setByteData(ByteString.copyFrom(pixels));
-    TensorProto labelProto = TensorProto.newBuilder()
-        .setDataType(TensorProto.DataType.INT32)
-        .addInt32Data(label)
-        .build();
+    TensorProto labelProto =
+        TensorProto.newBuilder()
+            .setDataType(TensorProto.DataType.INT32)
+            .addInt32Data(label)
+            .build();
     return TensorProtos.newBuilder().addProtos(image).addProtos(labelProto).build().toByteArray();
   }
 
@@ -264,7 +292,11 @@ public final class Datasets {
       Path images = FASHION_MNIST.resolve("train-images-idx3-ubyte.gz");
       Path labels = FASHION_MNIST.resolve("train-labels-idx1-ubyte.gz");
       if (!Files.isReadable(images) || !Files.isReadable(labels)) {
-        return new FashionMnist(count, null, null, 0,
+        return new FashionMnist(
+            count,
+            null,
+            null,
+            0,
             "synthetic (no " + FASHION_MNIST + "), BYTE [1,28,28] + INT32 label");
       }
       try {
@@ -272,11 +304,24 @@ public final class Datasets {
         byte[] lab = readIdx(labels, 2049, 8);
         int n = lab.length;
         if (img.length != n * ROWS * COLS) {
-          throw new IOException(images + " holds " + img.length + " pixel bytes, expected "
-              + n + " x 28 x 28 for the " + n + " labels of " + labels);
+          throw new IOException(
+              images
+                  + " holds "
+                  + img.length
+                  + " pixel bytes, expected "
+                  + n
+                  + " x 28 x 28 for the "
+                  + n
+                  + " labels of "
+                  + labels);
         }
-        return new FashionMnist(count, img, lab, n,
-            "Fashion-MNIST train set from " + FASHION_MNIST
+        return new FashionMnist(
+            count,
+            img,
+            lab,
+            n,
+            "Fashion-MNIST train set from "
+                + FASHION_MNIST
                 + (count > n ? " (repeated to " + count + " records)" : ""));
       } catch (IOException e) {
         throw new UncheckedIOException("reading Fashion-MNIST from " + FASHION_MNIST, e);
@@ -285,8 +330,8 @@ public final class Datasets {
 
     /** The payload after the IDX header, checking the magic number. */
     private static byte[] readIdx(Path file, int magic, int headerBytes) throws IOException {
-      try (DataInputStream in = new DataInputStream(
-          new GZIPInputStream(Files.newInputStream(file), 1 << 16))) {
+      try (DataInputStream in =
+          new DataInputStream(new GZIPInputStream(Files.newInputStream(file), 1 << 16))) {
         int found = in.readInt();
         if (found != magic) {
           throw new IOException(file + ": IDX magic " + found + ", expected " + magic);

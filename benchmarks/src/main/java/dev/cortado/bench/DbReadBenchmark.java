@@ -26,17 +26,19 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Raw reads per backend, one batch of records per invocation, wrapping at the end of the DB:
- * the bare cursor walk, the floor (cursor walk plus one copy of each value into a batch buffer,
- * no parsing), the same two through {@link DbReader} (lock, shard bookkeeping), and the reader
- * with the streaming decoder writing each record into its batch slot on one thread (what the
- * input operator does per batch, without the operator).
+ * Raw reads per backend, one batch of records per invocation, wrapping at the end of the DB: the
+ * bare cursor walk, the floor (cursor walk plus one copy of each value into a batch buffer, no
+ * parsing), the same two through {@link DbReader} (lock, shard bookkeeping), and the reader with
+ * the streaming decoder writing each record into its batch slot on one thread (what the input
+ * operator does per batch, without the operator).
  */
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
 @State(Scope.Thread)
 public class DbReadBenchmark {
   @Param({"lmdb", "leveldb", "rocksdb", "minidb"})

@@ -29,17 +29,18 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Decoding one batch of in-memory records per invocation, per data type: the streaming decoder
- * writing straight into the batch slots against the reference path (protobuf-java message
- * objects, then a copy into the batch slot) and against Caffe2's shape of it (message, then a
- * temporary tensor, then a copy). Each record is
- * {@code TensorProtos{data: dtype [elements], label: INT32 scalar}} in a direct buffer, as an
- * LMDB map view would hand it over.
+ * writing straight into the batch slots against the reference path (protobuf-java message objects,
+ * then a copy into the batch slot) and against Caffe2's shape of it (message, then a temporary
+ * tensor, then a copy). Each record is {@code TensorProtos{data: dtype [elements], label: INT32
+ * scalar}} in a direct buffer, as an LMDB map view would hand it over.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
 @State(Scope.Thread)
 public class DecodeBenchmark {
   @Param({"BYTE", "UINT8", "INT32", "INT64", "FLOAT", "DOUBLE", "FLOAT16", "STRING"})
@@ -67,8 +68,8 @@ public class DecodeBenchmark {
     values = new ByteBuffer[batchSize];
     SplittableRandom random = new SplittableRandom(42);
     for (int i = 0; i < batchSize; i++) {
-      byte[] value = TensorProtoCodec.encodeRecord(List.of(tensor(type, elements, random),
-          label(i)));
+      byte[] value =
+          TensorProtoCodec.encodeRecord(List.of(tensor(type, elements, random), label(i)));
       ByteBuffer direct = ByteBuffer.allocateDirect(value.length).put(value).flip();
       values[i] = direct.asReadOnlyBuffer();
     }
@@ -100,8 +101,8 @@ public class DecodeBenchmark {
   private void sameBatches(String path) {
     for (int j = 0; j < 2; j++) {
       if (!streamingTarget.tensors().get(j).contentEquals(referenceBatch.get(j))) {
-        throw new IllegalStateException(dtype + ": the streaming and " + path
-            + " batches differ in output " + j);
+        throw new IllegalStateException(
+            dtype + ": the streaming and " + path + " batches differ in output " + j);
       }
     }
   }
@@ -130,8 +131,8 @@ public class DecodeBenchmark {
   }
 
   /**
-   * The reference path: protobuf-java message objects, then each proto's payload field copied
-   * into its batch slot (the cheapest use of protobuf-java: one intermediate, the message).
+   * The reference path: protobuf-java message objects, then each proto's payload field copied into
+   * its batch slot (the cheapest use of protobuf-java: one intermediate, the message).
    */
   @Benchmark
   public void reference(Items items, Blackhole bh) throws InvalidProtocolBufferException {

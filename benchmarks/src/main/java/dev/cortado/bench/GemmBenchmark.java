@@ -4,12 +4,12 @@ import dev.cortado.cpu.nn.JavaGemm;
 import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.blas.JavaBLAS;
 import dev.ludovic.netlib.blas.NativeBLAS;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,12 +27,12 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Single-precision GEMM candidates on the shapes of LeNet's training step (batch 64), one thread
- * each: the hand-written {@link JavaGemm}, dev.ludovic.netlib (its JNI path to the system's
- * {@code libblas.so.3} and its pure-Java path) and bytedeco's bundled OpenBLAS (operands off-heap,
- * and from heap arrays, which JNI copies). One invocation is the whole batch's work for one shape:
- * 64 GEMMs for a convolution (one per image), one GEMM for a fully connected layer. GFLOP/s =
- * {@code 2*m*n*k*count / time}. Run with {@code OPENBLAS_NUM_THREADS=1} so that the native
- * libraries stay on one thread, as the operators call them.
+ * each: the hand-written {@link JavaGemm}, dev.ludovic.netlib (its JNI path to the system's {@code
+ * libblas.so.3} and its pure-Java path) and bytedeco's bundled OpenBLAS (operands off-heap, and
+ * from heap arrays, which JNI copies). One invocation is the whole batch's work for one shape: 64
+ * GEMMs for a convolution (one per image), one GEMM for a fully connected layer. GFLOP/s = {@code
+ * 2*m*n*k*count / time}. Run with {@code OPENBLAS_NUM_THREADS=1} so that the native libraries stay
+ * on one thread, as the operators call them.
  *
  * <p>On a shared machine the wall time includes the time other processes held the core, so the
  * secondary results {@code cpuNanos} and {@code calls} also give this thread's own CPU time per
@@ -114,7 +114,8 @@ public class GemmBenchmark {
     }
     for (int i = 0; i < want.length; i++) {
       if (Math.abs(want[i] - c[i]) > 1e-3f * (1 + Math.abs(want[i]))) {
-        throw new IllegalStateException(kernel + " differs at " + i + ": " + c[i] + " vs " + want[i]);
+        throw new IllegalStateException(
+            kernel + " differs at " + i + ": " + c[i] + " vs " + want[i]);
       }
     }
   }
@@ -160,13 +161,40 @@ public class GemmBenchmark {
         case "java" -> java.sgemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
         case "netlib-native", "netlib-java" ->
             // Column-major: C^T = op(B)^T op(A)^T.
-            netlib.sgemm(tb ? "T" : "N", ta ? "T" : "N", n, m, k, 1f, b, 0, ldb, a, 0, lda, 0f, c, 0, n);
+            netlib.sgemm(
+                tb ? "T" : "N", ta ? "T" : "N", n, m, k, 1f, b, 0, ldb, a, 0, lda, 0f, c, 0, n);
         case "openblas-offheap" ->
-            openblas.cblas_sgemm(openblas.CblasRowMajor, ta ? openblas.CblasTrans : openblas.CblasNoTrans,
-                tb ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, 1f, pa, lda, pb, ldb, 0f, pc, n);
+            openblas.cblas_sgemm(
+                openblas.CblasRowMajor,
+                ta ? openblas.CblasTrans : openblas.CblasNoTrans,
+                tb ? openblas.CblasTrans : openblas.CblasNoTrans,
+                m,
+                n,
+                k,
+                1f,
+                pa,
+                lda,
+                pb,
+                ldb,
+                0f,
+                pc,
+                n);
         case "openblas-heap" ->
-            openblas.cblas_sgemm(openblas.CblasRowMajor, ta ? openblas.CblasTrans : openblas.CblasNoTrans,
-                tb ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, 1f, a, lda, b, ldb, 0f, c, n);
+            openblas.cblas_sgemm(
+                openblas.CblasRowMajor,
+                ta ? openblas.CblasTrans : openblas.CblasNoTrans,
+                tb ? openblas.CblasTrans : openblas.CblasNoTrans,
+                m,
+                n,
+                k,
+                1f,
+                a,
+                lda,
+                b,
+                ldb,
+                0f,
+                c,
+                n);
         default -> throw new IllegalArgumentException("unknown kernel " + kernel);
       }
     }

@@ -42,7 +42,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 4, time = 1)
-@Fork(value = 1, jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
 public class HandOffBenchmark {
   static final long SPIN_NANOS = 50_000;
 
@@ -110,7 +112,8 @@ public class HandOffBenchmark {
         case "lockfree-steal" -> lockFree = new LockFreeStealingRing<>("bench", source, 1);
         case "lock", "lock-spin" -> {
           String was = System.getProperty("cortado.prefetch.spin_ns");
-          System.setProperty("cortado.prefetch.spin_ns",
+          System.setProperty(
+              "cortado.prefetch.spin_ns",
               candidate.equals("lock") ? "0" : Long.toString(SPIN_NANOS));
           lock = new Prefetcher<>("bench", source, 1, 0);
           if (was == null) {

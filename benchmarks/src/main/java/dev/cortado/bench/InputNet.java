@@ -1,12 +1,12 @@
 package dev.cortado.bench;
 
 import dev.cortado.net.Net;
+import dev.cortado.operator.Blob;
 import dev.cortado.proto.Argument;
 import dev.cortado.proto.NetDef;
 import dev.cortado.proto.OperatorDef;
 import dev.cortado.runtime.CortadoRuntime;
 import dev.cortado.tensor.Tensor;
-import dev.cortado.operator.Blob;
 import dev.cortado.workspace.Workspace;
 
 /**
@@ -25,24 +25,27 @@ final class InputNet implements AutoCloseable {
    * @param prefetchDepth 0 leaves the operator's default
    * @param decodeThreads 0 leaves the operator's default
    */
-  InputNet(Datasets.Built db, int batchSize, boolean noPrefetch, int prefetchDepth,
-      int decodeThreads) {
+  InputNet(
+      Datasets.Built db, int batchSize, boolean noPrefetch, int prefetchDepth, int decodeThreads) {
     ws = CortadoRuntime.create().newWorkspace();
     try {
-      ws.runNetOnce(NetDef.newBuilder()
-          .setName("init")
-          .addOp(OperatorDef.newBuilder()
-              .setType("CreateDB")
-              .addOutput("dbreader")
-              .addArg(string("db", db.path().toString()))
-              .addArg(string("db_type", db.backend())))
-          .build());
-      OperatorDef.Builder input = OperatorDef.newBuilder()
-          .setType("TensorProtosDBInput")
-          .addInput("dbreader")
-          .addOutput("data")
-          .addOutput("label")
-          .addArg(integer("batch_size", batchSize));
+      ws.runNetOnce(
+          NetDef.newBuilder()
+              .setName("init")
+              .addOp(
+                  OperatorDef.newBuilder()
+                      .setType("CreateDB")
+                      .addOutput("dbreader")
+                      .addArg(string("db", db.path().toString()))
+                      .addArg(string("db_type", db.backend())))
+              .build());
+      OperatorDef.Builder input =
+          OperatorDef.newBuilder()
+              .setType("TensorProtosDBInput")
+              .addInput("dbreader")
+              .addOutput("data")
+              .addOutput("label")
+              .addArg(integer("batch_size", batchSize));
       if (noPrefetch) {
         input.addArg(integer("no_prefetch", 1));
       }
@@ -59,8 +62,8 @@ final class InputNet implements AutoCloseable {
       Tensor d = data.tensor();
       Tensor l = label.tensor();
       if (d.dim(0) != batchSize || l.dim(0) != batchSize) {
-        throw new IllegalStateException("expected batches of " + batchSize + ", got " + d + " and "
-            + l);
+        throw new IllegalStateException(
+            "expected batches of " + batchSize + ", got " + d + " and " + l);
       }
       outputBytes = d.nbytes() + l.nbytes();
     } catch (RuntimeException e) {
@@ -93,8 +96,10 @@ final class InputNet implements AutoCloseable {
   }
 
   private static Argument string(String name, String value) {
-    return Argument.newBuilder().setName(name).setS(com.google.protobuf.ByteString.copyFromUtf8(
-        value)).build();
+    return Argument.newBuilder()
+        .setName(name)
+        .setS(com.google.protobuf.ByteString.copyFromUtf8(value))
+        .build();
   }
 
   private static Argument integer(String name, long value) {

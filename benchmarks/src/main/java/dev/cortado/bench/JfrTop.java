@@ -38,8 +38,10 @@ public final class JfrTop {
         continue;
       }
       samples++;
-      threads.merge(e.getThread("sampledThread") == null ? "?"
-          : e.getThread("sampledThread").getJavaName(), 1, Integer::sum);
+      threads.merge(
+          e.getThread("sampledThread") == null ? "?" : e.getThread("sampledThread").getJavaName(),
+          1,
+          Integer::sum);
       RecordedStackTrace stack = e.getStackTrace();
       if (stack == null || stack.getFrames().isEmpty()) {
         continue;
@@ -70,7 +72,10 @@ public final class JfrTop {
     counts.entrySet().stream()
         .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
         .limit(rows)
-        .forEach(e -> System.out.println(String.format(Locale.ROOT, "%5.1f%%  %s",
-            100.0 * e.getValue() / total, e.getKey())));
+        .forEach(
+            e ->
+                System.out.println(
+                    String.format(
+                        Locale.ROOT, "%5.1f%%  %s", 100.0 * e.getValue() / total, e.getKey())));
   }
 }

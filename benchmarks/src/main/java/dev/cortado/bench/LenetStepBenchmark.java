@@ -7,9 +7,9 @@ import dev.cortado.runtime.CortadoRuntime;
 import dev.cortado.tensor.DataType;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.workspace.Workspace;
+import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.lang.management.ManagementFactory;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,12 +26,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The compute of one LeNet training step on a batch of 64 (the MNIST tutorial's net): forward,
- * loss and every gradient operator, without the input and the parameter update. {@code forward}
- * runs the forward half alone. The GEMM is the JVM's default; add
- * {@code -jvmArgsAppend -Dcortado.gemm=java} to time the portable kernel. The secondary results
- * {@code cpuNanos / calls} give the process's CPU time per invocation (all threads), which a
- * shared machine's load disturbs much less than the wall time.
+ * The compute of one LeNet training step on a batch of 64 (the MNIST tutorial's net): forward, loss
+ * and every gradient operator, without the input and the parameter update. {@code forward} runs the
+ * forward half alone. The GEMM is the JVM's default; add {@code -jvmArgsAppend -Dcortado.gemm=java}
+ * to time the portable kernel. The secondary results {@code cpuNanos / calls} give the process's
+ * CPU time per invocation (all threads), which a shared machine's load disturbs much less than the
+ * wall time.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

@@ -34,7 +34,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
 @State(Scope.Thread)
 public class LmdbRawBenchmark {
   @Param({Datasets.FMNIST_TRAIN})
@@ -58,8 +60,14 @@ public class LmdbRawBenchmark {
   public void open() {
     Datasets.Built db = Datasets.build(DbRegistry.fromServiceLoader(), dataset, records, "lmdb");
     // The flags Caffe2 and Cortado's lmdb backend read with.
-    env = Env.create(ByteBufferProxy.PROXY_OPTIMAL).setMaxDbs(1).open(db.path().toFile(),
-        EnvFlags.MDB_RDONLY_ENV, EnvFlags.MDB_NOLOCK, EnvFlags.MDB_NOTLS);
+    env =
+        Env.create(ByteBufferProxy.PROXY_OPTIMAL)
+            .setMaxDbs(1)
+            .open(
+                db.path().toFile(),
+                EnvFlags.MDB_RDONLY_ENV,
+                EnvFlags.MDB_NOLOCK,
+                EnvFlags.MDB_NOTLS);
     Dbi<ByteBuffer> dbi = env.openDbi((String) null);
     txn = env.txnRead();
     cursor = dbi.openCursor(txn);

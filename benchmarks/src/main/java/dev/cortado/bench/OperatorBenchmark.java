@@ -18,15 +18,17 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The whole input path as a user runs it: {@code CreateDB} + {@code TensorProtosDBInput} through
- * a workspace net, one batch per invocation, per backend and batch size. With {@code -prof gc},
+ * The whole input path as a user runs it: {@code CreateDB} + {@code TensorProtosDBInput} through a
+ * workspace net, one batch per invocation, per backend and batch size. With {@code -prof gc},
  * {@code gc.alloc.rate.norm} is the allocation per batch in steady state.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
 @State(Scope.Thread)
 public class OperatorBenchmark {
   @Param({"lmdb", "leveldb", "rocksdb", "minidb"})

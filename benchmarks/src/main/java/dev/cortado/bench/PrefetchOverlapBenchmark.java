@@ -19,16 +19,18 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Prefetch overlap: a consumer that does a fixed amount of CPU work per batch ({@link
- * Blackhole#consumeCPU}) after taking it from the input net. Time per batch: without prefetch it
- * is producer + consumer; with prefetch it tends to max(producer, consumer) when a core is free
- * for the producer. {@code consumer} alone and {@code pipeline} with {@code consumerTokens=0}
- * (the producer alone) are measured in the same run for the comparison.
+ * Blackhole#consumeCPU}) after taking it from the input net. Time per batch: without prefetch it is
+ * producer + consumer; with prefetch it tends to max(producer, consumer) when a core is free for
+ * the producer. {@code consumer} alone and {@code pipeline} with {@code consumerTokens=0} (the
+ * producer alone) are measured in the same run for the comparison.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {Bench.OPEN_NIO, Bench.OPEN_NIO_CH})
 public class PrefetchOverlapBenchmark {
   /** The consumer's fixed work per batch. */
   @State(Scope.Thread)
@@ -82,8 +84,7 @@ public class PrefetchOverlapBenchmark {
 
     @Setup(Level.Trial)
     public void open() {
-      Datasets.Built db = Datasets.build(DbRegistry.fromServiceLoader(), dataset, records,
-          backend);
+      Datasets.Built db = Datasets.build(DbRegistry.fromServiceLoader(), dataset, records, backend);
       net = new InputNet(db, batchSize, noPrefetch, prefetchDepth, 0);
     }
 

@@ -19,8 +19,8 @@ import java.util.TreeMap;
 /**
  * Turns JMH's JSON results ({@code -rf json -rff FILE}) into the tables of PERFORMANCE.md: per
  * benchmark and parameters the median and min–max over measurement iterations, in records/s for
- * throughput runs (time per batch for average-time runs), with ratios against baselines measured
- * in the same run (the same file): the floor of the same backend and dataset, and the reference
+ * throughput runs (time per batch for average-time runs), with ratios against baselines measured in
+ * the same run (the same file): the floor of the same backend and dataset, and the reference
  * decoder of the same dtype.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar dev.cortado.bench.Report results.json...}
@@ -29,8 +29,15 @@ public final class Report {
   private Report() {}
 
   /** One benchmark with one set of parameters. */
-  record Row(String benchmark, Map<String, String> params, String mode, String unit,
-      double[] primary, double[] records, double[] bytes, double allocPerOp) {
+  record Row(
+      String benchmark,
+      Map<String, String> params,
+      String mode,
+      String unit,
+      double[] primary,
+      double[] records,
+      double[] bytes,
+      double allocPerOp) {
     String shortName() {
       return benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1);
     }
@@ -70,14 +77,22 @@ public final class Report {
           }
         }
         JsonObject primary = o.getAsJsonObject("primaryMetric");
-        JsonObject secondary = o.has("secondaryMetrics")
-            ? o.getAsJsonObject("secondaryMetrics") : new JsonObject();
-        double alloc = secondary.has("gc.alloc.rate.norm")
-            ? number(secondary.getAsJsonObject("gc.alloc.rate.norm").get("score"))
-            : Double.NaN;
-        rows.add(new Row(o.get("benchmark").getAsString(), params, o.get("mode").getAsString(),
-            primary.get("scoreUnit").getAsString(), raw(primary), raw(secondary, "records"),
-            raw(secondary, "bytes"), alloc));
+        JsonObject secondary =
+            o.has("secondaryMetrics") ? o.getAsJsonObject("secondaryMetrics") : new JsonObject();
+        double alloc =
+            secondary.has("gc.alloc.rate.norm")
+                ? number(secondary.getAsJsonObject("gc.alloc.rate.norm").get("score"))
+                : Double.NaN;
+        rows.add(
+            new Row(
+                o.get("benchmark").getAsString(),
+                params,
+                o.get("mode").getAsString(),
+                primary.get("scoreUnit").getAsString(),
+                raw(primary),
+                raw(secondary, "records"),
+                raw(secondary, "bytes"),
+                alloc));
       }
     }
     return rows;
@@ -128,8 +143,9 @@ public final class Report {
         references.put(decodeKey(r), r);
       }
     }
-    out.println("| benchmark | parameters | records/s median (min–max) | MB/s median |"
-        + " vs floor | vs reference | alloc B/op |");
+    out.println(
+        "| benchmark | parameters | records/s median (min–max) | MB/s median |"
+            + " vs floor | vs reference | alloc B/op |");
     out.println("|---|---|---|---|---|---|---|");
     for (Row r : rows) {
       String rate;
@@ -137,10 +153,15 @@ public final class Report {
       String vsFloor = "";
       String vsRef = "";
       if (r.mode().equals("thrpt") && r.records().length > 0) {
-        rate = human(median(r.records())) + " (" + human(r.records()[0]) + "–"
-            + human(r.records()[r.records().length - 1]) + ")";
-        mb = r.bytes().length > 0 ? String.format(Locale.ROOT, "%.0f", median(r.bytes()) / 1e6)
-            : "";
+        rate =
+            human(median(r.records()))
+                + " ("
+                + human(r.records()[0])
+                + "–"
+                + human(r.records()[r.records().length - 1])
+                + ")";
+        mb =
+            r.bytes().length > 0 ? String.format(Locale.ROOT, "%.0f", median(r.bytes()) / 1e6) : "";
         Row floor = floors.get(dbKey(r));
         if (floor != null && floor != r && r.param("backend").length() > 0) {
           vsFloor = ratio(median(r.records()), median(floor.records()));
@@ -151,23 +172,39 @@ public final class Report {
         }
       } else {
         double[] p = r.primary();
-        rate = String.format(Locale.ROOT, "%.1f %s (%.1f–%.1f)", median(p), r.unit(), p[0],
-            p[p.length - 1]);
+        rate =
+            String.format(
+                Locale.ROOT, "%.1f %s (%.1f–%.1f)", median(p), r.unit(), p[0], p[p.length - 1]);
       }
-      String alloc = Double.isNaN(r.allocPerOp()) ? ""
-          : String.format(Locale.ROOT, "%.0f", r.allocPerOp());
-      out.println("| " + r.shortName() + " | " + params(r) + " | " + rate + " | " + mb + " | "
-          + vsFloor + " | " + vsRef + " | " + alloc + " |");
+      String alloc =
+          Double.isNaN(r.allocPerOp()) ? "" : String.format(Locale.ROOT, "%.0f", r.allocPerOp());
+      out.println(
+          "| "
+              + r.shortName()
+              + " | "
+              + params(r)
+              + " | "
+              + rate
+              + " | "
+              + mb
+              + " | "
+              + vsFloor
+              + " | "
+              + vsRef
+              + " | "
+              + alloc
+              + " |");
     }
   }
 
   /**
-   * One JSON line per {@code cortado bench --json} or {@code cortado db-throughput --json} run
-   * (the file may hold both).
+   * One JSON line per {@code cortado bench --json} or {@code cortado db-throughput --json} run (the
+   * file may hold both).
    */
   static void printCli(Path file, PrintStream out) throws IOException {
-    out.println("| command | db_type | batch | prefetch_depth | decode_threads | items/s median"
-        + " (min–max) | MB/s median |");
+    out.println(
+        "| command | db_type | batch | prefetch_depth | decode_threads | items/s median"
+            + " (min–max) | MB/s median |");
     out.println("|---|---|---|---|---|---|---|");
     for (String line : Files.readAllLines(file)) {
       if (line.isBlank() || !line.startsWith("{")) {
@@ -176,17 +213,33 @@ public final class Report {
       JsonObject o = JsonParser.parseString(line).getAsJsonObject();
       boolean bench = o.has("items_per_s_median");
       String prefix = bench ? "items_per_s_" : "records_per_s_";
-      String command = bench ? "bench" + (o.has("no_prefetch")
-          && o.get("no_prefetch").getAsBoolean() ? " --no-prefetch" : "")
-          : "db-throughput " + o.get("mode").getAsString();
-      out.println("| " + command + " | " + o.get("db_type").getAsString() + " | "
-          + (bench ? o.get("batch_size").getAsString() : "") + " | "
-          + (bench ? o.get("prefetch_depth").getAsString() : "") + " | "
-          + (bench ? o.get("decode_threads").getAsString() : "") + " | "
-          + human(o.get(prefix + "median").getAsDouble()) + " ("
-          + human(o.get(prefix + "min").getAsDouble()) + "–"
-          + human(o.get(prefix + "max").getAsDouble()) + ") | "
-          + String.format(Locale.ROOT, "%.0f", o.get("mb_per_s_median").getAsDouble()) + " |");
+      String command =
+          bench
+              ? "bench"
+                  + (o.has("no_prefetch") && o.get("no_prefetch").getAsBoolean()
+                      ? " --no-prefetch"
+                      : "")
+              : "db-throughput " + o.get("mode").getAsString();
+      out.println(
+          "| "
+              + command
+              + " | "
+              + o.get("db_type").getAsString()
+              + " | "
+              + (bench ? o.get("batch_size").getAsString() : "")
+              + " | "
+              + (bench ? o.get("prefetch_depth").getAsString() : "")
+              + " | "
+              + (bench ? o.get("decode_threads").getAsString() : "")
+              + " | "
+              + human(o.get(prefix + "median").getAsDouble())
+              + " ("
+              + human(o.get(prefix + "min").getAsDouble())
+              + "–"
+              + human(o.get(prefix + "max").getAsDouble())
+              + ") | "
+              + String.format(Locale.ROOT, "%.0f", o.get("mb_per_s_median").getAsDouble())
+              + " |");
     }
   }
 

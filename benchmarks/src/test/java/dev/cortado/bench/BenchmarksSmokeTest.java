@@ -22,13 +22,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * Runs every benchmark once, in this JVM, on tiny datasets, so the suite cannot rot: each must
- * set up, run and tear down without error, and each throughput benchmark must report the records
- * it processed.
+ * Runs every benchmark once, in this JVM, on tiny datasets, so the suite cannot rot: each must set
+ * up, run and tear down without error, and each throughput benchmark must report the records it
+ * processed.
  */
 class BenchmarksSmokeTest {
-  @TempDir
-  Path cache;
+  @TempDir Path cache;
 
   @Test
   void everyBenchmarkRunsOnTinyData() throws Exception {
@@ -37,18 +36,19 @@ class BenchmarksSmokeTest {
     // on the machine must not fail the build.
     System.setProperty("jmh.ignoreLock", "true");
     try {
-      Options options = new OptionsBuilder()
-          .include("dev\\.cortado\\.bench\\..*")
-          .forks(0)
-          .warmupIterations(1)
-          .warmupTime(TimeValue.milliseconds(20))
-          .measurementIterations(1)
-          .measurementTime(TimeValue.milliseconds(50))
-          .param("records", "256")
-          .param("consumerTokens", "1000")
-          .shouldFailOnError(true)
-          .verbosity(VerboseMode.SILENT)
-          .build();
+      Options options =
+          new OptionsBuilder()
+              .include("dev\\.cortado\\.bench\\..*")
+              .forks(0)
+              .warmupIterations(1)
+              .warmupTime(TimeValue.milliseconds(20))
+              .measurementIterations(1)
+              .measurementTime(TimeValue.milliseconds(50))
+              .param("records", "256")
+              .param("consumerTokens", "1000")
+              .shouldFailOnError(true)
+              .verbosity(VerboseMode.SILENT)
+              .build();
       Collection<RunResult> results = new Runner(options).run();
 
       Set<String> ran = new TreeSet<>();
@@ -61,8 +61,7 @@ class BenchmarksSmokeTest {
           // Throughput benchmarks count what they processed; zero means they did nothing.
           Result<?> records = r.getSecondaryResults().get("records");
           assertThat(records).as("records counter of %s %s", name, r.getParams()).isNotNull();
-          assertThat(records.getScore()).as("records of %s %s", name, r.getParams())
-              .isPositive();
+          assertThat(records.getScore()).as("records of %s %s", name, r.getParams()).isPositive();
         }
       }
       assertThat(ran).as("benchmarks that ran").containsExactlyInAnyOrderElementsOf(declared());
@@ -75,9 +74,11 @@ class BenchmarksSmokeTest {
   /** Every benchmark method the annotation processor listed. */
   private static Set<String> declared() {
     Set<String> names = new TreeSet<>();
-    for (BenchmarkListEntry e : BenchmarkList.defaultList()
-        .getAll(OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT),
-            List.of())) {
+    for (BenchmarkListEntry e :
+        BenchmarkList.defaultList()
+            .getAll(
+                OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT),
+                List.of())) {
       names.add(e.getUsername());
     }
     assertThat(names).as("benchmarks in META-INF/BenchmarkList").hasSizeGreaterThan(5);

@@ -16,8 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The dataset builders write what the benchmarks claim to read, and reuse what they built. */
 class DatasetsTest {
-  @TempDir
-  Path cache;
+  @TempDir Path cache;
 
   private final DbRegistry registry = DbRegistry.fromServiceLoader();
 
@@ -32,7 +31,8 @@ class DatasetsTest {
     assertThat(db.records()).isEqualTo(50);
     assertThat(db.outputBytesPerRecord()).isEqualTo(28 * 28 + 4);
     if (Files.isReadable(Datasets.FASHION_MNIST.resolve("train-labels-idx1-ubyte.gz"))) {
-      // The first Fashion-MNIST training image is an ankle boot (label 9), as make_mnist_db reads it.
+      // The first Fashion-MNIST training image is an ankle boot (label 9), as make_mnist_db reads
+      // it.
       assertThat(first.get(1).data().getInt(0)).isEqualTo(9);
       assertThat(db.origin()).startsWith("Fashion-MNIST train set");
       assertThat(db.maxValueBytes()).isEqualTo(805);

@@ -35,15 +35,23 @@ final class AddGradientsCommand implements Callable<Integer> {
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--net", required = true, paramLabel = "FILE",
+  @Option(
+      names = "--net",
+      required = true,
+      paramLabel = "FILE",
       description = "The forward NetDef (text or binary).")
   Path net;
 
-  @Option(names = "--loss", required = true, paramLabel = "BLOB[,BLOB...]",
+  @Option(
+      names = "--loss",
+      required = true,
+      paramLabel = "BLOB[,BLOB...]",
       description = "The blob(s) whose gradient is seeded with 1.0; repeatable.")
   List<String> loss = new ArrayList<>();
 
-  @Option(names = "--out", paramLabel = "FILE",
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
       description = "Where to write the net (text format); stdout when omitted.")
   Path out;
 
@@ -54,8 +62,10 @@ final class AddGradientsCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     NetDef forward = ProtoFiles.read(net, NetDef.getDefaultInstance(), "net");
     List<String> losses = Digests.names(loss);
-    BackwardPass.Result result = RunNetCommand.runOrExplainGet("add-gradients on " + net,
-        () -> BackwardPass.addGradientOperators(forward, losses, Runtimes.start().gradients()));
+    BackwardPass.Result result =
+        RunNetCommand.runOrExplainGet(
+            "add-gradients on " + net,
+            () -> BackwardPass.addGradientOperators(forward, losses, Runtimes.start().gradients()));
     String text = TextFormat.printer().printToString(result.net());
     PrintWriter stdout = spec.commandLine().getOut();
     if (out == null) {
@@ -64,13 +74,14 @@ final class AddGradientsCommand implements Callable<Integer> {
       if (Files.exists(out) && !overwrite) {
         throw new CliException("--out " + out + " exists; pass --overwrite to replace it");
       }
-      Path partial = out.toAbsolutePath().resolveSibling(
-          out.getFileName() + ".partial-" + ProcessHandle.current().pid());
+      Path partial =
+          out.toAbsolutePath()
+              .resolveSibling(out.getFileName() + ".partial-" + ProcessHandle.current().pid());
       Files.writeString(partial, text, StandardCharsets.UTF_8);
-      Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
+      Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       if (!Main.quiet(spec)) {
-        stdout.printf("wrote %s: %d forward and %d gradient operators; gradients of %d blobs%n",
+        stdout.printf(
+            "wrote %s: %d forward and %d gradient operators; gradients of %d blobs%n",
             out, forward.getOpCount(), result.gradientOps().size(), result.gradients().size());
       }
     }

@@ -12,9 +12,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code --set name=value}: replaces the value of argument {@code name} in every operator that
- * has it, keeping the argument's field (i, f, s or their repeated forms), so an example file can
- * be pointed at another DB or batch size without editing it.
+ * {@code --set name=value}: replaces the value of argument {@code name} in every operator that has
+ * it, keeping the argument's field (i, f, s or their repeated forms), so an example file can be
+ * pointed at another DB or batch size without editing it.
  */
 final class ArgOverrides {
   private final Map<String, String> values = new LinkedHashMap<>();
@@ -25,7 +25,8 @@ final class ArgOverrides {
     for (String s : settings) {
       int eq = s.indexOf('=');
       if (eq <= 0) {
-        throw new CliException("--set " + s + ": expected name=value, e.g. --set db=/data/mnist-lmdb");
+        throw new CliException(
+            "--set " + s + ": expected name=value, e.g. --set db=/data/mnist-lmdb");
       }
       values.put(s.substring(0, eq), s.substring(eq + 1));
       hits.put(s.substring(0, eq), 0);
@@ -61,15 +62,21 @@ final class ArgOverrides {
   /** Throws when a --set name matched no operator argument at all (most likely a typo). */
   void checkAllUsed(String where) {
     List<String> unused = new ArrayList<>();
-    hits.forEach((name, n) -> {
-      if (n == 0) {
-        unused.add(name);
-      }
-    });
+    hits.forEach(
+        (name, n) -> {
+          if (n == 0) {
+            unused.add(name);
+          }
+        });
     if (!unused.isEmpty()) {
-      throw new CliException("--set " + String.join(", ", unused) + ": no operator in " + where
-          + " has an argument named " + String.join(" or ", unused)
-          + "; --set only replaces arguments that are already there");
+      throw new CliException(
+          "--set "
+              + String.join(", ", unused)
+              + ": no operator in "
+              + where
+              + " has an argument named "
+              + String.join(" or ", unused)
+              + "; --set only replaces arguments that are already there");
     }
   }
 
@@ -79,8 +86,15 @@ final class ArgOverrides {
       Argument arg = b.getArg(a);
       String value = values.get(arg.getName());
       if (value != null) {
-        String where = "operator " + op.getType() + " (index " + index + (net.isEmpty() ? "" :
-            ", net '" + net + "'") + ") argument '" + arg.getName() + "'";
+        String where =
+            "operator "
+                + op.getType()
+                + " (index "
+                + index
+                + (net.isEmpty() ? "" : ", net '" + net + "'")
+                + ") argument '"
+                + arg.getName()
+                + "'";
         b.setArg(a, replace(arg, value, where));
         hits.merge(arg.getName(), 1, Integer::sum);
       }
@@ -122,12 +136,27 @@ final class ArgOverrides {
         return b.build();
       }
     } catch (NumberFormatException e) {
-      throw new CliException("--set " + arg.getName() + "=" + value + ": " + where + " holds "
-          + (arg.hasI() || arg.getIntsCount() > 0 ? "an integer" : "a float") + ", and '" + value
-          + "' is not one");
+      throw new CliException(
+          "--set "
+              + arg.getName()
+              + "="
+              + value
+              + ": "
+              + where
+              + " holds "
+              + (arg.hasI() || arg.getIntsCount() > 0 ? "an integer" : "a float")
+              + ", and '"
+              + value
+              + "' is not one");
     }
-    throw new CliException("--set " + arg.getName() + "=" + value + ": " + where
-        + " holds no i, f, s, ints, floats or strings value to replace");
+    throw new CliException(
+        "--set "
+            + arg.getName()
+            + "="
+            + value
+            + ": "
+            + where
+            + " holds no i, f, s, ints, floats or strings value to replace");
   }
 
   private static long parseLong(String v) {

@@ -25,9 +25,9 @@ final class BarChart {
   private BarChart() {}
 
   /**
-   * The bars of bench JSON: every object (one per line, or a JSON array) with {@code <metric>_median}
-   * and optionally {@code _min}/{@code _max}; labelled by its {@code label} field, else by db
-   * type and batch size.
+   * The bars of bench JSON: every object (one per line, or a JSON array) with {@code
+   * <metric>_median} and optionally {@code _min}/{@code _max}; labelled by its {@code label} field,
+   * else by db type and batch size.
    */
   static List<Bar> fromJson(String text, String metric) {
     List<JsonObject> objects = new ArrayList<>();
@@ -88,46 +88,106 @@ final class BarChart {
     int plotW = WIDTH - LEFT - RIGHT;
     int height = TOP + bars.size() * ROW + 40;
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\""
-        + " height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n",
-        WIDTH, height, WIDTH, height));
-    s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n",
-        WIDTH, height));
-    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"15\""
-        + " font-weight=\"bold\">%s</text>%n", 10, escape(title)));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\""
+                + " height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n",
+            WIDTH,
+            height,
+            WIDTH,
+            height));
+    s.append(
+        String.format(
+            Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, height));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"22\" font-size=\"15\"" + " font-weight=\"bold\">%s</text>%n",
+            10,
+            escape(title)));
     int axisY = TOP + bars.size() * ROW;
     for (int t = 0; t <= 4; t++) {
       double v = scaleMax * t / 4;
       double x = LEFT + plotW * t / 4.0;
-      s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\""
-          + " stroke=\"#ddd\"/>%n", x, TOP - 6, x, axisY));
-      s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\""
-          + " fill=\"#555\">%s</text>%n", x, axisY + 16, escape(human(v))));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"" + " stroke=\"#ddd\"/>%n",
+              x,
+              TOP - 6,
+              x,
+              axisY));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\"" + " fill=\"#555\">%s</text>%n",
+              x,
+              axisY + 16,
+              escape(human(v))));
     }
-    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\""
-        + " fill=\"#555\">%s (bar: median; line: min to max)</text>%n", LEFT + plotW / 2,
-        axisY + 32, escape(unit)));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\""
+                + " fill=\"#555\">%s (bar: median; line: min to max)</text>%n",
+            LEFT + plotW / 2,
+            axisY + 32,
+            escape(unit)));
     for (int i = 0; i < bars.size(); i++) {
       Bar b = bars.get(i);
       int y = TOP + i * ROW;
       double w = plotW * b.median() / scaleMax;
-      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n",
-          LEFT - 8, y + 15, escape(b.label())));
-      s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\""
-          + " fill=\"#4e79a7\"><title>%s: median %s, min %s, max %s</title></rect>%n", LEFT,
-          y + 3, w, ROW - 8, escape(b.label()), human(b.median()), human(b.min()),
-          human(b.max())));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n",
+              LEFT - 8,
+              y + 15,
+              escape(b.label())));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\""
+                  + " fill=\"#4e79a7\"><title>%s: median %s, min %s, max %s</title></rect>%n",
+              LEFT,
+              y + 3,
+              w,
+              ROW - 8,
+              escape(b.label()),
+              human(b.median()),
+              human(b.min()),
+              human(b.max())));
       double x1 = LEFT + plotW * b.min() / scaleMax;
       double x2 = LEFT + plotW * b.max() / scaleMax;
       int cy = y + ROW / 2 - 1;
-      s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\""
-          + " stroke=\"#222\" stroke-width=\"1.5\"/>%n", x1, cy, x2, cy));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\""
+                  + " stroke=\"#222\" stroke-width=\"1.5\"/>%n",
+              x1,
+              cy,
+              x2,
+              cy));
       for (double x : new double[] {x1, x2}) {
-        s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\""
-            + " stroke=\"#222\" stroke-width=\"1.5\"/>%n", x, cy - 5, x, cy + 5));
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\""
+                    + " stroke=\"#222\" stroke-width=\"1.5\"/>%n",
+                x,
+                cy - 5,
+                x,
+                cy + 5));
       }
-      s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" fill=\"#222\">%s</text>%n",
-          Math.max(x2, LEFT + w) + 6, y + 15, escape(human(b.median()))));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%.1f\" y=\"%d\" fill=\"#222\">%s</text>%n",
+              Math.max(x2, LEFT + w) + 6,
+              y + 15,
+              escape(human(b.median()))));
     }
     s.append("</svg>\n");
     return s.toString();
@@ -158,7 +218,9 @@ final class BarChart {
   }
 
   private static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
         .replace("\"", "&quot;");
   }
 }

@@ -43,62 +43,93 @@ final class BenchCommand implements Callable<Integer> {
 
   @Mixin Options.DbIn in;
 
-  @Option(names = "--batch-size", required = true, paramLabel = "B[,B...]", split = ",",
+  @Option(
+      names = "--batch-size",
+      required = true,
+      paramLabel = "B[,B...]",
+      split = ",",
       description = "TensorProtosDBInput batch_size; several give one run each.")
   List<Integer> batchSizes;
 
-  @Option(names = "--passes", paramLabel = "N", defaultValue = "5",
+  @Option(
+      names = "--passes",
+      paramLabel = "N",
+      defaultValue = "5",
       description = "Measured passes (default: ${DEFAULT-VALUE}).")
   int passes;
 
-  @Option(names = "--warmup", paramLabel = "N", defaultValue = "1",
+  @Option(
+      names = "--warmup",
+      paramLabel = "N",
+      defaultValue = "1",
       description = "Unmeasured passes first, at least (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--min-pass-seconds", paramLabel = "S", defaultValue = "0.5",
-      description = "Repeat the epoch within a pass until the pass lasts this long (default:"
-          + " ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--min-pass-seconds",
+      paramLabel = "S",
+      defaultValue = "0.5",
+      description =
+          "Repeat the epoch within a pass until the pass lasts this long (default:"
+              + " ${DEFAULT-VALUE}).")
   double minPassSeconds;
 
-  @Option(names = "--prefetch-depth", paramLabel = "D",
+  @Option(
+      names = "--prefetch-depth",
+      paramLabel = "D",
       description = "prefetch_depth argument (default: the operator's).")
   Integer prefetchDepth;
 
-  @Option(names = "--decode-threads", paramLabel = "K",
+  @Option(
+      names = "--decode-threads",
+      paramLabel = "K",
       description = "decode_threads argument (default: the operator's).")
   Integer decodeThreads;
 
   @Option(names = "--no-prefetch", description = "no_prefetch=1: read and decode inline.")
   boolean noPrefetch;
 
-  @Option(names = "--consumer-work-us", paramLabel = "N", defaultValue = "0",
-      description = "Busy-wait N microseconds on the calling thread after each batch, as a"
-          + " training step would (default: ${DEFAULT-VALUE}); with prefetch the reads overlap it.")
+  @Option(
+      names = "--consumer-work-us",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Busy-wait N microseconds on the calling thread after each batch, as a"
+              + " training step would (default: ${DEFAULT-VALUE}); with prefetch the reads overlap it.")
   long consumerWorkUs;
 
-  @Option(names = "--plot", paramLabel = "SVG",
+  @Option(
+      names = "--plot",
+      paramLabel = "SVG",
       description = "Also draw the results as an SVG bar chart (median, min-max spread).")
   Path plot;
 
   @Mixin Options.Json json;
 
   /** One run's result. */
-  record Run(String dbType, int batchSize, long records, long batchesPerPass,
-      Passes.Result result, double mbMedian, Object depth, Object threads) {}
+  record Run(
+      String dbType,
+      int batchSize,
+      long records,
+      long batchesPerPass,
+      Passes.Result result,
+      double mbMedian,
+      Object depth,
+      Object threads) {}
 
   @Override
   public Integer call() throws IOException {
     if (passes < 1 || warmup < 0 || minPassSeconds < 0 || consumerWorkUs < 0) {
-      throw new CliException("need --passes >= 1, --warmup >= 0, --min-pass-seconds >= 0 and"
-          + " --consumer-work-us >= 0");
+      throw new CliException(
+          "need --passes >= 1, --warmup >= 0, --min-pass-seconds >= 0 and"
+              + " --consumer-work-us >= 0");
     }
     for (int b : batchSizes) {
       if (b < 1) {
         throw new CliException("--batch-size must be >= 1, got " + b);
       }
     }
-    String own = Dbs.inputType(in.type != null && !in.type.contains(",") ? in.type : null,
-        in.path);
+    String own = Dbs.inputType(in.type != null && !in.type.contains(",") ? in.type : null, in.path);
     Set<String> types = new LinkedHashSet<>();
     if (in.type == null) {
       types.add(own);
@@ -134,11 +165,10 @@ final class BenchCommand implements Callable<Integer> {
       List<BarChart.Bar> bars = new ArrayList<>();
       for (Run r : runs) {
         Stats s = r.result().stats();
-        bars.add(new BarChart.Bar(r.dbType() + " batch " + r.batchSize(), s.median(), s.min(),
-            s.max()));
+        bars.add(
+            new BarChart.Bar(r.dbType() + " batch " + r.batchSize(), s.median(), s.min(), s.max()));
       }
-      PlotCommand.writeSvg(plot, BarChart.svg(bars, "cortado bench: " + in.path,
-          "items/s"));
+      PlotCommand.writeSvg(plot, BarChart.svg(bars, "cortado bench: " + in.path, "items/s"));
     }
     out.flush();
     return 0;
@@ -147,11 +177,29 @@ final class BenchCommand implements Callable<Integer> {
   private String copy(String own, String type, Path scratch) {
     Path target = scratch.resolve("db-" + type);
     StringWriter err = new StringWriter();
-    int exit = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "convert-db",
-        "--db", in.path, "--db-type", own, "--out", target.toString(), "--out-type", type, "-q");
+    int exit =
+        Main.run(
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err),
+            "convert-db",
+            "--db",
+            in.path,
+            "--db-type",
+            own,
+            "--out",
+            target.toString(),
+            "--out-type",
+            type,
+            "-q");
     if (exit != 0) {
-      throw new CliException("cannot copy " + in.path + " into a " + type + " DB for the"
-          + " benchmark: " + err.toString().strip());
+      throw new CliException(
+          "cannot copy "
+              + in.path
+              + " into a "
+              + type
+              + " DB for the"
+              + " benchmark: "
+              + err.toString().strip());
     }
     return target.toString();
   }
@@ -174,24 +222,35 @@ final class BenchCommand implements Callable<Integer> {
     Passes.Result result;
     long bytesPerBatch = 0;
     try (Workspace ws = rt.newWorkspace()) {
-      RunNetCommand.runOrExplain(Dbs.describe(dbType, db) + ": CreateDB",
+      RunNetCommand.runOrExplain(
+          Dbs.describe(dbType, db) + ": CreateDB",
           () -> ws.runNetOnce(InputNets.initNet(dbType, db)));
-      Net net = RunNetCommand.runOrExplainGet(Dbs.describe(dbType, db),
-          () -> ws.createNet(InputNets.inputNet(shape.outputs(), batchSize, extra), true));
+      Net net =
+          RunNetCommand.runOrExplainGet(
+              Dbs.describe(dbType, db),
+              () -> ws.createNet(InputNets.inputNet(shape.outputs(), batchSize, extra), true));
       RunNetCommand.runOrExplain(Dbs.describe(dbType, db), net::run);
       for (String name : InputNets.outputNames(shape.outputs())) {
         bytesPerBatch += ws.blob(name).tensor().nbytes();
       }
       String label = dbType + " batch " + batchSize;
       try (Progress progress = Progress.start(spec, "bench " + label, -1, "pass")) {
-        result = Passes.measure(spec.commandLine().getOut(), spec.commandLine().getErr(), label,
-            batchesPerPass * batchSize, passes, warmup, minPassSeconds,
-            () -> {
-              for (long b = 0; b < batchesPerPass; b++) {
-                RunNetCommand.runOrExplain(Dbs.describe(dbType, db), net::run);
-                busyWait(consumerWorkUs * 1000);
-              }
-            }, progress);
+        result =
+            Passes.measure(
+                spec.commandLine().getOut(),
+                spec.commandLine().getErr(),
+                label,
+                batchesPerPass * batchSize,
+                passes,
+                warmup,
+                minPassSeconds,
+                () -> {
+                  for (long b = 0; b < batchesPerPass; b++) {
+                    RunNetCommand.runOrExplain(Dbs.describe(dbType, db), net::run);
+                    busyWait(consumerWorkUs * 1000);
+                  }
+                },
+                progress);
         progress.done();
       }
       Operator input = net.operators().get(0);
@@ -200,45 +259,53 @@ final class BenchCommand implements Callable<Integer> {
     double mbMedian = result.stats().median() / batchSize * bytesPerBatch / 1e6;
     Object depth = noPrefetch ? 0 : metrics.getOrDefault("prefetch_depth", prefetchDepth);
     Object threads = metrics.getOrDefault("decode_threads", decodeThreads);
-    return new Run(dbType, batchSize, shape.records(), batchesPerPass, result, mbMedian, depth,
-        threads);
+    return new Run(
+        dbType, batchSize, shape.records(), batchesPerPass, result, mbMedian, depth, threads);
   }
 
   private void print(PrintWriter out, Run r) {
     Stats s = r.result().stats();
     if (json.json) {
-      out.println(new JsonLine()
-          .put("label", r.dbType() + " batch " + r.batchSize())
-          .put("items_per_s_median", s.median(), 0)
-          .put("items_per_s_min", s.min(), 0)
-          .put("items_per_s_max", s.max(), 0)
-          .put("mb_per_s_median", r.mbMedian(), 1)
-          .put("spread", r.result().spread(), 3)
-          .put("passes", passes)
-          .put("epochs_per_pass", r.result().epochsPerPass())
-          .put("warmup", r.result().warmupPasses())
-          .put("warmup_settled", r.result().settled())
-          .put("batch_size", r.batchSize())
-          .put("batches_per_epoch", r.batchesPerPass())
-          .put("batches_per_pass", r.batchesPerPass() * r.result().epochsPerPass())
-          .put("records", r.records())
-          .put("db", in.path)
-          .put("db_type", r.dbType())
-          .put("prefetch_depth", r.depth())
-          .put("decode_threads", r.threads())
-          .put("no_prefetch", noPrefetch)
-          .put("consumer_work_us", consumerWorkUs));
+      out.println(
+          new JsonLine()
+              .put("label", r.dbType() + " batch " + r.batchSize())
+              .put("items_per_s_median", s.median(), 0)
+              .put("items_per_s_min", s.min(), 0)
+              .put("items_per_s_max", s.max(), 0)
+              .put("mb_per_s_median", r.mbMedian(), 1)
+              .put("spread", r.result().spread(), 3)
+              .put("passes", passes)
+              .put("epochs_per_pass", r.result().epochsPerPass())
+              .put("warmup", r.result().warmupPasses())
+              .put("warmup_settled", r.result().settled())
+              .put("batch_size", r.batchSize())
+              .put("batches_per_epoch", r.batchesPerPass())
+              .put("batches_per_pass", r.batchesPerPass() * r.result().epochsPerPass())
+              .put("records", r.records())
+              .put("db", in.path)
+              .put("db_type", r.dbType())
+              .put("prefetch_depth", r.depth())
+              .put("decode_threads", r.threads())
+              .put("no_prefetch", noPrefetch)
+              .put("consumer_work_us", consumerWorkUs));
     } else {
-      out.printf("%s: %d records, batch %d, %d batches per epoch, %d epoch%s per pass,"
-              + " prefetch_depth %s, decode_threads %s%s%n", Dbs.describe(r.dbType(), in.path),
-          r.records(), r.batchSize(), r.batchesPerPass(), r.result().epochsPerPass(),
-          r.result().epochsPerPass() == 1 ? "" : "s", r.depth(), r.threads(),
+      out.printf(
+          "%s: %d records, batch %d, %d batches per epoch, %d epoch%s per pass,"
+              + " prefetch_depth %s, decode_threads %s%s%n",
+          Dbs.describe(r.dbType(), in.path),
+          r.records(),
+          r.batchSize(),
+          r.batchesPerPass(),
+          r.result().epochsPerPass(),
+          r.result().epochsPerPass() == 1 ? "" : "s",
+          r.depth(),
+          r.threads(),
           (noPrefetch ? ", no_prefetch" : "")
-              + (consumerWorkUs > 0 ? ", consumer work " + consumerWorkUs + " us per batch"
-                  : ""));
-      out.printf("%,.0f items/s median (min %,.0f, max %,.0f), %.1f MB/s, over %d passes after"
-              + " %d warm-up passes%n", s.median(), s.min(), s.max(), r.mbMedian(), passes,
-          r.result().warmupPasses());
+              + (consumerWorkUs > 0 ? ", consumer work " + consumerWorkUs + " us per batch" : ""));
+      out.printf(
+          "%,.0f items/s median (min %,.0f, max %,.0f), %.1f MB/s, over %d passes after"
+              + " %d warm-up passes%n",
+          s.median(), s.min(), s.max(), r.mbMedian(), passes, r.result().warmupPasses());
     }
     out.flush();
   }

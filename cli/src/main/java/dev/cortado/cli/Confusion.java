@@ -24,12 +24,12 @@ final class Confusion {
   /** Adds the first {@code rows} rows of a [N, classes] float score tensor against int labels. */
   void add(Tensor scores, Tensor labels, long rows) {
     if (scores.dataType() != DataType.FLOAT || scores.rank() != 2 || scores.dim(1) != classes) {
-      throw new CliException("expected float scores of shape [N, " + classes + "], found "
-          + scores);
+      throw new CliException(
+          "expected float scores of shape [N, " + classes + "], found " + scores);
     }
     if (labels.numel() < rows || scores.dim(0) < rows) {
-      throw new CliException("expected at least " + rows + " scores and labels, found " + scores
-          + " and " + labels);
+      throw new CliException(
+          "expected at least " + rows + " scores and labels, found " + scores + " and " + labels);
     }
     ByteBuffer s = scores.data();
     ByteBuffer l = labels.data();
@@ -83,14 +83,16 @@ final class Confusion {
     out.println(header);
     for (int r = 0; r < classes; r++) {
       long rowTotal = 0;
-      StringBuilder row = new StringBuilder(String.format("    %d %-12s", r,
-          r < names.length ? names[r] : ""));
+      StringBuilder row =
+          new StringBuilder(String.format("    %d %-12s", r, r < names.length ? names[r] : ""));
       for (int c = 0; c < classes; c++) {
         row.append(String.format("%6d", counts[r][c]));
         rowTotal += counts[r][c];
       }
-      row.append(rowTotal == 0 ? "        -" : String.format("   %5.1f%%",
-          100.0 * counts[r][r] / rowTotal));
+      row.append(
+          rowTotal == 0
+              ? "        -"
+              : String.format("   %5.1f%%", 100.0 * counts[r][r] / rowTotal));
       out.println(row);
     }
     if (outOfRange > 0) {

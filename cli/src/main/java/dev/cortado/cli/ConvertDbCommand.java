@@ -87,18 +87,23 @@ final class ConvertDbCommand implements Callable<Integer> {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     if (json.json) {
-      spec.commandLine().getOut().println(new JsonLine()
-          .put("records", records)
-          .put("value_bytes", bytes)
-          .put("db", in.path)
-          .put("db_type", inType)
-          .put("out", outPath)
-          .put("out_type", outType)
-          .put("seconds", seconds, 3));
+      spec.commandLine()
+          .getOut()
+          .println(
+              new JsonLine()
+                  .put("records", records)
+                  .put("value_bytes", bytes)
+                  .put("db", in.path)
+                  .put("db_type", inType)
+                  .put("out", outPath)
+                  .put("out_type", outType)
+                  .put("seconds", seconds, 3));
     } else {
-      spec.commandLine().getOut().printf(
-          "copied %d records (%.1f MB) from %s to %s in %.2f s%n",
-          records, bytes / 1e6, in.describe(), Dbs.describe(outType, outPath), seconds);
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "copied %d records (%.1f MB) from %s to %s in %.2f s%n",
+              records, bytes / 1e6, in.describe(), Dbs.describe(outType, outPath), seconds);
     }
     return 0;
   }

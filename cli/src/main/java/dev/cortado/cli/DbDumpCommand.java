@@ -38,7 +38,10 @@ final class DbDumpCommand implements Callable<Integer> {
 
   @Mixin Options.Shards shards;
 
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "-1",
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "-1",
       description = "Stop after N records (default: all).")
   long limit;
 
@@ -62,16 +65,22 @@ final class DbDumpCommand implements Callable<Integer> {
       long index = 0;
       while ((limit < 0 || index < limit) && Dbs.where(dbType, db, probe::valid)) {
         long i = index;
-        Dbs.where(dbType, db, () -> reader.read((key, value) -> {
-          sha.reset();
-          sha.update(value.duplicate());
-          out.println(new JsonLine()
-              .put("index", i)
-              .put("key", printable(key))
-              .put("key_hex", Keys.hex(key))
-              .put("value_len", value.remaining())
-              .put("value_sha256", hex.formatHex(sha.digest())));
-        }));
+        Dbs.where(
+            dbType,
+            db,
+            () ->
+                reader.read(
+                    (key, value) -> {
+                      sha.reset();
+                      sha.update(value.duplicate());
+                      out.println(
+                          new JsonLine()
+                              .put("index", i)
+                              .put("key", printable(key))
+                              .put("key_hex", Keys.hex(key))
+                              .put("value_len", value.remaining())
+                              .put("value_sha256", hex.formatHex(sha.digest())));
+                    }));
         index++;
         // A reader that went away (| head) ends the dump; checkError() flushes, so ask rarely.
         if ((index & 1023) == 0 && out.checkError()) {
@@ -82,7 +91,7 @@ final class DbDumpCommand implements Callable<Integer> {
         } catch (RuntimeException probeFailure) {
           // The reader meets the same broken record on its next read and reports it with its
           // own context; fall back to the probe's error if it does not.
-          Dbs.where(dbType, db, () -> reader.read((key, value) -> { }));
+          Dbs.where(dbType, db, () -> reader.read((key, value) -> {}));
           throw new CliException(
               Dbs.describe(dbType, db) + ": " + Errors.oneLine(probeFailure), probeFailure);
         }

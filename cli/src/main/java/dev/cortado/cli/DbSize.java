@@ -64,8 +64,10 @@ final class DbSize {
       int pageSize = first.getInt(40);
       ByteBuffer second = ByteBuffer.allocate(160).order(ByteOrder.nativeOrder());
       ch.read(second, pageSize);
-      ByteBuffer meta = second.getInt(16) == LMDB_MAGIC
-          && second.getLong(144) > first.getLong(144) ? second : first;
+      ByteBuffer meta =
+          second.getInt(16) == LMDB_MAGIC && second.getLong(144) > first.getLong(144)
+              ? second
+              : first;
       return OptionalLong.of(meta.getLong(120));
     } catch (IOException | RuntimeException e) {
       return OptionalLong.empty();

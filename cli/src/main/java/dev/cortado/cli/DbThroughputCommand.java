@@ -49,26 +49,43 @@ final class DbThroughputCommand implements Callable<Integer> {
   private String db;
   private String dbType;
 
-  @Option(names = "--mode", paramLabel = "MODE", defaultValue = "both",
+  @Option(
+      names = "--mode",
+      paramLabel = "MODE",
+      defaultValue = "both",
       description = "cursor, reader or both (default: ${DEFAULT-VALUE}).")
   Which mode;
 
-  @Option(names = "--passes", paramLabel = "N", defaultValue = "5",
+  @Option(
+      names = "--passes",
+      paramLabel = "N",
+      defaultValue = "5",
       description = "Measured passes per mode (default: ${DEFAULT-VALUE}).")
   int passes;
 
-  @Option(names = "--warmup", paramLabel = "N", defaultValue = "1",
-      description = "Unmeasured passes first, to warm the page cache and the JIT (default:"
-          + " ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Unmeasured passes first, to warm the page cache and the JIT (default:"
+              + " ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--reader-threads", paramLabel = "K", defaultValue = "1",
+  @Option(
+      names = "--reader-threads",
+      paramLabel = "K",
+      defaultValue = "1",
       description = "Threads sharing the DbReader in reader mode (default: ${DEFAULT-VALUE}).")
   int readerThreads;
 
-  @Option(names = "--min-pass-seconds", paramLabel = "S", defaultValue = "0.5",
-      description = "Repeat the walk within a pass until the pass lasts this long (default:"
-          + " ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--min-pass-seconds",
+      paramLabel = "S",
+      defaultValue = "0.5",
+      description =
+          "Repeat the walk within a pass until the pass lasts this long (default:"
+              + " ${DEFAULT-VALUE}).")
   double minPassSeconds;
 
   @Mixin Options.Json jsonOption;
@@ -82,25 +99,40 @@ final class DbThroughputCommand implements Callable<Integer> {
     json = jsonOption.json;
     if (passes < 1 || warmup < 0 || readerThreads < 1) {
       throw new CliException(
-          "need --passes >= 1, --warmup >= 0 and --reader-threads >= 1, got " + passes + ", "
-              + warmup + ", " + readerThreads);
+          "need --passes >= 1, --warmup >= 0 and --reader-threads >= 1, got "
+              + passes
+              + ", "
+              + warmup
+              + ", "
+              + readerThreads);
     }
     PrintWriter out = spec.commandLine().getOut();
     long[] size;
     try (Db opened = Dbs.open(dbType, db, Mode.READ)) {
       size = Dbs.where(dbType, db, () -> cursorPass(opened));
       if (size[0] == 0) {
-        throw new CliException(Dbs.describe(dbType, db) + ": " + Dbs.EMPTY + "; nothing to measure");
+        throw new CliException(
+            Dbs.describe(dbType, db) + ": " + Dbs.EMPTY + "; nothing to measure");
       }
       if (!json) {
-        out.printf("%s: %d records, %.1f MB of values%n", Dbs.describe(dbType, db), size[0],
-            size[1] / 1e6);
+        out.printf(
+            "%s: %d records, %.1f MB of values%n",
+            Dbs.describe(dbType, db), size[0], size[1] / 1e6);
       }
       if (mode != Which.reader) {
         Passes.Result r;
         try (Progress p = Progress.start(spec, "cursor", -1, "pass")) {
-          r = Passes.measure(out, spec.commandLine().getErr(), "cursor", size[0], passes, warmup,
-              minPassSeconds, () -> Dbs.where(dbType, db, () -> cursorPass(opened)), p);
+          r =
+              Passes.measure(
+                  out,
+                  spec.commandLine().getErr(),
+                  "cursor",
+                  size[0],
+                  passes,
+                  warmup,
+                  minPassSeconds,
+                  () -> Dbs.where(dbType, db, () -> cursorPass(opened)),
+                  p);
           p.done();
         }
         report(out, "cursor", 1, size, r);
@@ -109,10 +141,20 @@ final class DbThroughputCommand implements Callable<Integer> {
     if (mode != Which.cursor) {
       ExecutorService pool = Executors.newFixedThreadPool(readerThreads);
       Passes.Result r;
-      try (DbReader reader = Dbs.where(dbType, db, () -> DbReader.open(Dbs.registry(), dbType, db));
+      try (DbReader reader =
+              Dbs.where(dbType, db, () -> DbReader.open(Dbs.registry(), dbType, db));
           Progress p = Progress.start(spec, "reader", -1, "pass")) {
-        r = Passes.measure(out, spec.commandLine().getErr(), "reader", size[0], passes, warmup,
-            minPassSeconds, () -> readerPass(pool, reader, size[0]), p);
+        r =
+            Passes.measure(
+                out,
+                spec.commandLine().getErr(),
+                "reader",
+                size[0],
+                passes,
+                warmup,
+                minPassSeconds,
+                () -> readerPass(pool, reader, size[0]),
+                p);
         p.done();
       } finally {
         pool.shutdownNow();
@@ -140,13 +182,15 @@ final class DbThroughputCommand implements Callable<Integer> {
     List<Future<?>> parts = new ArrayList<>();
     for (int t = 0; t < readerThreads; t++) {
       long share = records / readerThreads + (t < records % readerThreads ? 1 : 0);
-      parts.add(pool.submit(() -> {
-        long[] sink = new long[1];
-        for (long i = 0; i < share; i++) {
-          reader.read((key, value) -> sink[0] += value.remaining());
-        }
-        return sink[0];
-      }));
+      parts.add(
+          pool.submit(
+              () -> {
+                long[] sink = new long[1];
+                for (long i = 0; i < share; i++) {
+                  reader.read((key, value) -> sink[0] += value.remaining());
+                }
+                return sink[0];
+              }));
     }
     for (Future<?> part : parts) {
       try {
@@ -165,25 +209,35 @@ final class DbThroughputCommand implements Callable<Integer> {
     Stats s = r.stats();
     double mbPerRecord = size[1] / 1e6 / size[0];
     if (json) {
-      out.println(new JsonLine()
-          .put("mode", name)
-          .put("db", db)
-          .put("db_type", dbType)
-          .put("records", size[0])
-          .put("value_bytes", size[1])
-          .put("passes", passes)
-          .put("reader_threads", threads)
-          .put("records_per_s_median", s.median(), 0)
-          .put("records_per_s_min", s.min(), 0)
-          .put("records_per_s_max", s.max(), 0)
-          .put("mb_per_s_median", s.median() * mbPerRecord, 1)
-          .put("spread", r.spread(), 3)
-          .put("epochs_per_pass", r.epochsPerPass())
-          .put("warmup", r.warmupPasses()));
+      out.println(
+          new JsonLine()
+              .put("mode", name)
+              .put("db", db)
+              .put("db_type", dbType)
+              .put("records", size[0])
+              .put("value_bytes", size[1])
+              .put("passes", passes)
+              .put("reader_threads", threads)
+              .put("records_per_s_median", s.median(), 0)
+              .put("records_per_s_min", s.min(), 0)
+              .put("records_per_s_max", s.max(), 0)
+              .put("mb_per_s_median", s.median() * mbPerRecord, 1)
+              .put("spread", r.spread(), 3)
+              .put("epochs_per_pass", r.epochsPerPass())
+              .put("warmup", r.warmupPasses()));
     } else {
-      out.printf("%-6s %d thread%s: %,.0f records/s median (min %,.0f, max %,.0f), %.1f MB/s over"
-              + " %d passes of %d walk%s%n", name, threads, threads == 1 ? " " : "s", s.median(), s.min(),
-          s.max(), s.median() * mbPerRecord, passes, r.epochsPerPass(),
+      out.printf(
+          "%-6s %d thread%s: %,.0f records/s median (min %,.0f, max %,.0f), %.1f MB/s over"
+              + " %d passes of %d walk%s%n",
+          name,
+          threads,
+          threads == 1 ? " " : "s",
+          s.median(),
+          s.min(),
+          s.max(),
+          s.median() * mbPerRecord,
+          passes,
+          r.epochsPerPass(),
           r.epochsPerPass() == 1 ? "" : "s");
     }
   }

@@ -47,24 +47,41 @@ final class Dbs {
       String type = canonical(given, path);
       Optional<DbTypeDetector.Detection> other = DbTypeDetector.mismatch(type, p);
       if (other.isPresent()) {
-        throw new CliException(path + " looks like " + other.get().looksLike() + ", not "
-            + DbTypeDetector.describeType(type) + "; try --db-type " + other.get().type());
+        throw new CliException(
+            path
+                + " looks like "
+                + other.get().looksLike()
+                + ", not "
+                + DbTypeDetector.describeType(type)
+                + "; try --db-type "
+                + other.get().type());
       }
       return type;
     }
     if (!Files.exists(p)) {
       throw new CliException("no DB at " + path + ": no such file or folder");
     }
-    DbTypeDetector.Detection d = DbTypeDetector.detect(p).orElseThrow(() -> new CliException(
-        "cannot tell the db type of " + path + " from its files (not an LMDB, LevelDB, RocksDB"
-            + " or minidb DB); pass --db-type"));
+    DbTypeDetector.Detection d =
+        DbTypeDetector.detect(p)
+            .orElseThrow(
+                () ->
+                    new CliException(
+                        "cannot tell the db type of "
+                            + path
+                            + " from its files (not an LMDB, LevelDB, RocksDB"
+                            + " or minidb DB); pass --db-type"));
     if (d.type().equals(DbTypeDetector.SHARDS)) {
       throw new CliException(path + " is " + d.looksLike() + "; pass one shard's DB inside it");
     }
     if (registry().find(d.type()).isEmpty()) {
-      throw new CliException(path + " looks like " + d.looksLike() + ", but no backend for '"
-          + d.type() + "' is on the classpath; a backend is added by a jar that provides"
-          + " dev.cortado.db.DbProvider");
+      throw new CliException(
+          path
+              + " looks like "
+              + d.looksLike()
+              + ", but no backend for '"
+              + d.type()
+              + "' is on the classpath; a backend is added by a jar that provides"
+              + " dev.cortado.db.DbProvider");
     }
     return d.type();
   }
@@ -79,9 +96,7 @@ final class Dbs {
     return "db " + path + " (db_type " + type + ")";
   }
 
-  /**
-   * Runs {@code work} and reports a failure as one line that names the db path and type once.
-   */
+  /** Runs {@code work} and reports a failure as one line that names the db path and type once. */
   static <T> T where(String type, String path, Supplier<T> work) {
     try {
       return work.get();
@@ -93,10 +108,12 @@ final class Dbs {
       boolean namesPath = path == null || message.contains(path);
       boolean namesType = lower.contains(type.toLowerCase(Locale.ROOT));
       // Backends usually name the path and often the type; say only what is missing.
-      String prefix = namesPath && namesType ? ""
-          : namesPath ? "db_type " + type + ": "
-          : namesType ? "db " + path + ": "
-          : describe(type, path) + ": ";
+      String prefix =
+          namesPath && namesType
+              ? ""
+              : namesPath
+                  ? "db_type " + type + ": "
+                  : namesType ? "db " + path + ": " : describe(type, path) + ": ";
       throw new CliException(prefix + message, e);
     }
   }

@@ -1,11 +1,11 @@
 package dev.cortado.cli;
 
-import dev.cortado.tensor.Tensor;
-import dev.cortado.tensor.TensorDigest;
 import dev.cortado.operator.Blob;
 import dev.cortado.runtime.DeviceTensors;
-import dev.cortado.workspace.Workspace;
 import dev.cortado.tensor.DataType;
+import dev.cortado.tensor.Tensor;
+import dev.cortado.tensor.TensorDigest;
+import dev.cortado.workspace.Workspace;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,8 +16,8 @@ import java.util.TreeSet;
 
 /**
  * The {@code --digest} line: per named blob its dtype short name, shape, byte count and the
- * testdata hashing rule's SHA-256; for FLOAT and DOUBLE tensors also {@code stats} (sum, l2,
- * min, max) and {@code head} (the first 16 values), so float results compare with a tolerance.
+ * testdata hashing rule's SHA-256; for FLOAT and DOUBLE tensors also {@code stats} (sum, l2, min,
+ * max) and {@code head} (the first 16 values), so float results compare with a tolerance.
  */
 final class Digests {
   private final List<String> blobs;
@@ -36,8 +36,15 @@ final class Digests {
     for (String name : blobs) {
       Blob blob = ws.getBlob(name);
       if (blob == null) {
-        throw new CliException("--digest " + name + ": no blob named '" + name
-            + "' in the workspace after run " + run + "; blobs: " + new TreeSet<>(ws.blobNames()));
+        throw new CliException(
+            "--digest "
+                + name
+                + ": no blob named '"
+                + name
+                + "' in the workspace after run "
+                + run
+                + "; blobs: "
+                + new TreeSet<>(ws.blobNames()));
       }
       Tensor t;
       try {
@@ -45,12 +52,13 @@ final class Digests {
       } catch (RuntimeException e) {
         throw new CliException("--digest " + name + ": " + Errors.oneLine(e), e);
       }
-      JsonLine line = new JsonLine()
-          .put("name", name)
-          .put("dtype", t.dataType().shortName())
-          .put("shape", Arrays.stream(t.dims()).boxed().toList())
-          .put("nbytes", t.nbytes())
-          .put("sha256", TensorDigest.sha256Hex(t));
+      JsonLine line =
+          new JsonLine()
+              .put("name", name)
+              .put("dtype", t.dataType().shortName())
+              .put("shape", Arrays.stream(t.dims()).boxed().toList())
+              .put("nbytes", t.nbytes())
+              .put("sha256", TensorDigest.sha256Hex(t));
       if (t.dataType() == DataType.FLOAT || t.dataType() == DataType.DOUBLE) {
         addFloatStats(line, t);
       }
@@ -63,10 +71,10 @@ final class Digests {
   static final int HEAD = 16;
 
   /**
-   * For FLOAT and DOUBLE tensors, what lets results be compared with a tolerance: the sum, the
-   * L2 norm, the minimum and maximum (accumulated in double) and the first {@value #HEAD} values.
-   * NaN and infinities, which JSON cannot hold as numbers, appear as the strings "NaN",
-   * "Infinity" and "-Infinity".
+   * For FLOAT and DOUBLE tensors, what lets results be compared with a tolerance: the sum, the L2
+   * norm, the minimum and maximum (accumulated in double) and the first {@value #HEAD} values. NaN
+   * and infinities, which JSON cannot hold as numbers, appear as the strings "NaN", "Infinity" and
+   * "-Infinity".
    */
   static void addFloatStats(JsonLine line, Tensor t) {
     ByteBuffer b = t.data();

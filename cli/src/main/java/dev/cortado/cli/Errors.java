@@ -22,7 +22,8 @@ final class Errors {
     for (Throwable c = t.getCause(); c != null && c != seen; c = c.getCause()) {
       String m = describe(c);
       String raw = c.getMessage();
-      // A cause whose text (or, for the JDK's file errors, whose path) is already said adds nothing.
+      // A cause whose text (or, for the JDK's file errors, whose path) is already said adds
+      // nothing.
       if (sb.indexOf(m) < 0 && (raw == null || raw.isEmpty() || sb.indexOf(raw) < 0)) {
         sb.append(": ").append(m);
       }
@@ -34,7 +35,8 @@ final class Errors {
   private static String describe(Throwable t) {
     String m = t.getMessage();
     // Our own exceptions and picocli's carry sentences; for the JDK's, the type is the cause.
-    if (t instanceof CortadoException || t instanceof CliException
+    if (t instanceof CortadoException
+        || t instanceof CliException
         || t instanceof picocli.CommandLine.PicocliException) {
       return m == null ? t.getClass().getSimpleName() : m;
     }

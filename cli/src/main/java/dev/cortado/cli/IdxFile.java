@@ -78,9 +78,18 @@ final class IdxFile implements AutoCloseable {
         long size = Files.size(path);
         if (size < expected) {
           throw fail(
-              "truncated: the header declares " + count + " " + what + "s (" + expected
-                  + " bytes) but the file has " + size + " bytes; the data ends inside "
-                  + what + " #" + (size - headerSize) / itemSize);
+              "truncated: the header declares "
+                  + count
+                  + " "
+                  + what
+                  + "s ("
+                  + expected
+                  + " bytes) but the file has "
+                  + size
+                  + " bytes; the data ends inside "
+                  + what
+                  + " #"
+                  + (size - headerSize) / itemSize);
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -149,8 +158,14 @@ final class IdxFile implements AutoCloseable {
       throw truncated(offset + done);
     } catch (ZipException e) {
       throw fail(
-          "corrupt gzip data in " + what + " #" + itemsRead + " (uncompressed byte offset "
-              + (offset + done) + "): " + e.getMessage());
+          "corrupt gzip data in "
+              + what
+              + " #"
+              + itemsRead
+              + " (uncompressed byte offset "
+              + (offset + done)
+              + "): "
+              + e.getMessage());
     } catch (IOException e) {
       if (isTruncatedGzip(e)) {
         throw truncated(offset + done);
@@ -163,9 +178,20 @@ final class IdxFile implements AutoCloseable {
   private CliException truncated(long at) {
     long expected = headerSize + (long) count * itemSize;
     return fail(
-        "truncated: the header declares " + count + " " + what + "s ("
-            + expected + " bytes" + (gzip ? " uncompressed" : "") + ") but the data ends at byte "
-            + at + ", inside " + what + " #" + itemsRead);
+        "truncated: the header declares "
+            + count
+            + " "
+            + what
+            + "s ("
+            + expected
+            + " bytes"
+            + (gzip ? " uncompressed" : "")
+            + ") but the data ends at byte "
+            + at
+            + ", inside "
+            + what
+            + " #"
+            + itemsRead);
   }
 
   private int readHeaderInt(String field, int offset) throws IOException {
@@ -182,7 +208,8 @@ final class IdxFile implements AutoCloseable {
   }
 
   private CliException truncatedHeader(String field, int offset) {
-    return fail("truncated header: the data ends before the " + field + " at byte offset " + offset);
+    return fail(
+        "truncated header: the data ends before the " + field + " at byte offset " + offset);
   }
 
   /** GZIPInputStream reports a cut-off stream as a plain IOException with this message. */
@@ -194,7 +221,11 @@ final class IdxFile implements AutoCloseable {
     String found = magic + String.format(" (0x%08x)", magic);
     if (magic == GZIP_MAGIC || (magic >>> 16) == 0x1f8b) {
       return fail(
-          "wrong magic number " + found + ", expected " + expected + ": the data is still "
+          "wrong magic number "
+              + found
+              + ", expected "
+              + expected
+              + ": the data is still "
               + "gzip-compressed (compressed twice?); did you forget to unzip it?");
     }
     String hint = "";
@@ -204,8 +235,14 @@ final class IdxFile implements AutoCloseable {
       hint = "; this is an image file: swap --image-file and --label-file";
     }
     return fail(
-        "wrong magic number " + found + ", expected " + expected + " for an IDX " + what
-            + " file" + hint);
+        "wrong magic number "
+            + found
+            + ", expected "
+            + expected
+            + " for an IDX "
+            + what
+            + " file"
+            + hint);
   }
 
   private CliException fail(String message) {

@@ -22,11 +22,22 @@ import javax.imageio.ImageIO;
  */
 final class ImageGrid {
   /** Fashion-MNIST's class names, by label. */
-  static final List<String> FASHION_MNIST = List.of("T-shirt/top", "Trouser", "Pullover",
-      "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+  static final List<String> FASHION_MNIST =
+      List.of(
+          "T-shirt/top",
+          "Trouser",
+          "Pullover",
+          "Dress",
+          "Coat",
+          "Sandal",
+          "Shirt",
+          "Sneaker",
+          "Bag",
+          "Ankle boot");
 
   /** Smallest cell width in pixels; small images are scaled up by a whole factor. */
   static final int MIN_CELL = 84;
+
   static final int TEXT_LINE = 13;
   static final Color BACKGROUND = new Color(0x20, 0x20, 0x20);
 
@@ -62,7 +73,9 @@ final class ImageGrid {
       c = (int) d[2];
       chw = false;
     } else {
-      return "dims " + Arrays.toString(d) + " are not [H,W], [C,H,W] or [H,W,C] with 1 or 3"
+      return "dims "
+          + Arrays.toString(d)
+          + " are not [H,W], [C,H,W] or [H,W,C] with 1 or 3"
           + " channels";
     }
     if (h <= 0 || w <= 0 || (long) h * w > 4096L * 4096) {
@@ -104,19 +117,22 @@ final class ImageGrid {
     ByteBuffer b = t.data();
     double[] v = new double[n];
     for (int i = 0; i < n; i++) {
-      v[i] = switch (t.dataType()) {
-        case BYTE, UINT8 -> b.get(i) & 0xff;
-        case INT8 -> b.get(i);
-        case FLOAT -> b.getFloat(i * 4);
-        case DOUBLE -> b.getDouble(i * 8);
-        case INT32 -> b.getInt(i * 4);
-        case INT64 -> b.getLong(i * 8);
-        case INT16 -> b.getShort(i * 2);
-        case UINT16 -> b.getShort(i * 2) & 0xffff;
-        case FLOAT16 -> TensorText.halfToFloat(b.getShort(i * 2));
-        default -> Double.NaN;
-      };
-      if (Double.isNaN(v[i]) && t.dataType() != DataType.FLOAT && t.dataType() != DataType.DOUBLE
+      v[i] =
+          switch (t.dataType()) {
+            case BYTE, UINT8 -> b.get(i) & 0xff;
+            case INT8 -> b.get(i);
+            case FLOAT -> b.getFloat(i * 4);
+            case DOUBLE -> b.getDouble(i * 8);
+            case INT32 -> b.getInt(i * 4);
+            case INT64 -> b.getLong(i * 8);
+            case INT16 -> b.getShort(i * 2);
+            case UINT16 -> b.getShort(i * 2) & 0xffff;
+            case FLOAT16 -> TensorText.halfToFloat(b.getShort(i * 2));
+            default -> Double.NaN;
+          };
+      if (Double.isNaN(v[i])
+          && t.dataType() != DataType.FLOAT
+          && t.dataType() != DataType.DOUBLE
           && t.dataType() != DataType.FLOAT16) {
         return null;
       }
@@ -151,8 +167,8 @@ final class ImageGrid {
       }
     }
     try {
-      g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
-          RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+      g.setRenderingHint(
+          RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
       g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
       g.setColor(Color.WHITE);
       for (int i = 0; i < cells.size(); i++) {
@@ -184,11 +200,15 @@ final class ImageGrid {
 
   /** Writes {@code png} via a temporary sibling, so a failed draw leaves no half file. */
   static void writeAtomically(ImageGrid grid, Path png) throws IOException {
-    Path tmp = png.toAbsolutePath().resolveSibling(png.getFileName() + ".partial-"
-        + ProcessHandle.current().pid());
+    Path tmp =
+        png.toAbsolutePath()
+            .resolveSibling(png.getFileName() + ".partial-" + ProcessHandle.current().pid());
     try {
       grid.write(tmp);
-      Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+      Files.move(
+          tmp,
+          png,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);

@@ -24,39 +24,45 @@ final class InputNets {
 
   /** Counts the records and parses the first one to learn how many outputs the operator needs. */
   static Shape scan(String dbType, String path) {
-    return Dbs.where(dbType, path, () -> {
-      try (Db db = Dbs.registry().open(dbType, path, Mode.READ); Cursor c = db.newCursor()) {
-        if (!c.valid()) {
-          throw new CliException(Dbs.describe(dbType, path) + ": " + Dbs.EMPTY);
-        }
-        int outputs = new TensorProtosDecoder().parse(c.value(), Keys.text(c.key()));
-        long n = 0;
-        for (; c.valid(); c.next()) {
-          n++;
-        }
-        return new Shape(n, outputs);
-      }
-    });
+    return Dbs.where(
+        dbType,
+        path,
+        () -> {
+          try (Db db = Dbs.registry().open(dbType, path, Mode.READ);
+              Cursor c = db.newCursor()) {
+            if (!c.valid()) {
+              throw new CliException(Dbs.describe(dbType, path) + ": " + Dbs.EMPTY);
+            }
+            int outputs = new TensorProtosDecoder().parse(c.value(), Keys.text(c.key()));
+            long n = 0;
+            for (; c.valid(); c.next()) {
+              n++;
+            }
+            return new Shape(n, outputs);
+          }
+        });
   }
 
   static NetDef initNet(String dbType, String path) {
     return NetDef.newBuilder()
         .setName("init")
-        .addOp(OperatorDef.newBuilder()
-            .setType("CreateDB")
-            .addOutput(READER_BLOB)
-            .addArg(s("db", path))
-            .addArg(s("db_type", dbType)))
+        .addOp(
+            OperatorDef.newBuilder()
+                .setType("CreateDB")
+                .addOutput(READER_BLOB)
+                .addArg(s("db", path))
+                .addArg(s("db_type", dbType)))
         .build();
   }
 
   /** A net with one TensorProtosDBInput; extra args (name -> Argument) are added as given. */
   static NetDef inputNet(int outputs, int batchSize, List<Argument> extraArgs) {
-    OperatorDef.Builder op = OperatorDef.newBuilder()
-        .setType("TensorProtosDBInput")
-        .addInput(READER_BLOB)
-        .addArg(i("batch_size", batchSize))
-        .addAllArg(extraArgs);
+    OperatorDef.Builder op =
+        OperatorDef.newBuilder()
+            .setType("TensorProtosDBInput")
+            .addInput(READER_BLOB)
+            .addArg(i("batch_size", batchSize))
+            .addAllArg(extraArgs);
     for (String name : outputNames(outputs)) {
       op.addOutput(name);
     }

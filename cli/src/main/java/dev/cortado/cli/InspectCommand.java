@@ -51,25 +51,39 @@ final class InspectCommand implements Callable<Integer> {
 
   @Mixin Options.Shards shards;
 
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "10",
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "10",
       description = "Records to show (default: ${DEFAULT-VALUE}; with --image, 64 unless given).")
   Integer limit;
 
-  @Option(names = "--values", paramLabel = "N", defaultValue = "8",
+  @Option(
+      names = "--values",
+      paramLabel = "N",
+      defaultValue = "8",
       description = "Values to show per tensor (default: ${DEFAULT-VALUE}).")
   int values;
 
-  @Option(names = "--image", paramLabel = "PNG",
+  @Option(
+      names = "--image",
+      paramLabel = "PNG",
       description = "Also draw the records' image tensors into this PNG file (a grid).")
   Path image;
 
-  @Option(names = "--tensor", paramLabel = "I", defaultValue = "0",
+  @Option(
+      names = "--tensor",
+      paramLabel = "I",
+      defaultValue = "0",
       description = "Which tensor of a record is the image (default: ${DEFAULT-VALUE}).")
   int tensor;
 
-  @Option(names = "--class-names", paramLabel = "NAMES",
-      description = "Label captions: fashion-mnist, or a comma-separated list by label value"
-          + " (default: the label number).")
+  @Option(
+      names = "--class-names",
+      paramLabel = "NAMES",
+      description =
+          "Label captions: fashion-mnist, or a comma-separated list by label value"
+              + " (default: the label number).")
   String classNames;
 
   @Mixin Options.Json json;
@@ -129,29 +143,49 @@ final class InspectCommand implements Callable<Integer> {
       }
     }
     PrintWriter out = spec.commandLine().getOut();
-    String what = shards.sharded()
-        ? "shard " + shards.shardId + " of " + shards.numShards + " of " + in.describe()
-        : in.describe();
+    String what =
+        shards.sharded()
+            ? "shard " + shards.shardId + " of " + shards.numShards + " of " + in.describe()
+            : in.describe();
     if (json.json) {
       jsonLines.forEach(out::println);
-      out.println(new JsonLine().put("db", db).put("db_type", dbType).put("records", count)
-          .put("records_exact", exact).put("shown", shown));
+      out.println(
+          new JsonLine()
+              .put("db", db)
+              .put("db_type", dbType)
+              .put("records", count)
+              .put("records_exact", exact)
+              .put("shown", shown));
     } else if (count == 0) {
       out.println(what + ": " + Dbs.EMPTY);
     } else {
       printTable(out, rows);
-      out.printf("%d record%s shown of %s%d%s in %s%n", shown, shown == 1 ? "" : "s",
-          exact ? "" : "at least ", count, exact ? "" : " (counting stopped after 2 s)", what);
+      out.printf(
+          "%d record%s shown of %s%d%s in %s%n",
+          shown,
+          shown == 1 ? "" : "s",
+          exact ? "" : "at least ",
+          count,
+          exact ? "" : " (counting stopped after 2 s)",
+          what);
     }
     if (grid != null) {
       if (grid.size() == 0) {
-        throw new CliException("--image " + image + ": no record has a drawable tensor "
-            + tensor + (skipped.isEmpty() ? "" : " (" + skipped.get(0) + ")"));
+        throw new CliException(
+            "--image "
+                + image
+                + ": no record has a drawable tensor "
+                + tensor
+                + (skipped.isEmpty() ? "" : " (" + skipped.get(0) + ")"));
       }
       ImageGrid.writeAtomically(grid, image);
       if (!json.json) {
-        out.printf("drew %d image%s (tensor %d) into %s%s%n", grid.size(),
-            grid.size() == 1 ? "" : "s", tensor, image,
+        out.printf(
+            "drew %d image%s (tensor %d) into %s%s%n",
+            grid.size(),
+            grid.size() == 1 ? "" : "s",
+            tensor,
+            image,
             skipped.isEmpty() ? "" : "; skipped " + skipped.size() + ": " + skipped.get(0));
       }
     }
@@ -169,8 +203,15 @@ final class InspectCommand implements Callable<Integer> {
     return Arrays.asList(classNames.split(","));
   }
 
-  private void addRecord(List<String[]> rows, List<String> jsonLines, String key, String keyText,
-      byte[] value, ImageGrid grid, List<String> names, List<String> skipped) {
+  private void addRecord(
+      List<String[]> rows,
+      List<String> jsonLines,
+      String key,
+      String keyText,
+      byte[] value,
+      ImageGrid grid,
+      List<String> names,
+      List<String> skipped) {
     TensorProtos protos;
     List<Map<String, Object>> tensors = new ArrayList<>();
     JsonLine line = new JsonLine().put("key", keyText).put("tensors", tensors);
@@ -195,12 +236,18 @@ final class InspectCommand implements Callable<Integer> {
         Tensor t = TensorProtoCodec.toTensor(p);
         decoded.add(t);
         String text = TensorText.values(t, values);
-        rows.add(new String[] {first, Integer.toString(i), p.getName(),
-            t.dataType().caffe2Name(), shape, text});
-        tensors.add(new JsonLine().put("index", i).put("name", p.getName())
-            .put("dtype", t.dataType().caffe2Name())
-            .put("shape", Arrays.stream(t.dims()).boxed().toList())
-            .put("values", text).asMap());
+        rows.add(
+            new String[] {
+              first, Integer.toString(i), p.getName(), t.dataType().caffe2Name(), shape, text
+            });
+        tensors.add(
+            new JsonLine()
+                .put("index", i)
+                .put("name", p.getName())
+                .put("dtype", t.dataType().caffe2Name())
+                .put("shape", Arrays.stream(t.dims()).boxed().toList())
+                .put("values", text)
+                .asMap());
       } catch (RuntimeException e) {
         decoded.add(null);
         String type = p.hasDataType() ? p.getDataType().name() : "?";
@@ -227,7 +274,9 @@ final class InspectCommand implements Callable<Integer> {
   private String label(List<Tensor> decoded, List<String> names) {
     for (int i = 0; i < decoded.size(); i++) {
       Tensor t = decoded.get(i);
-      if (i == tensor || t == null || t.numel() != 1
+      if (i == tensor
+          || t == null
+          || t.numel() != 1
           || (t.dataType() != DataType.INT32 && t.dataType() != DataType.INT64)) {
         continue;
       }

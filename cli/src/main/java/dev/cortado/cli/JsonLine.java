@@ -9,7 +9,8 @@ import java.util.Map;
 
 /** One JSON object on one line, fields in insertion order; rates are rounded for people. */
 final class JsonLine {
-  private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+  private static final Gson GSON =
+      new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
   private final Map<String, Object> fields = new LinkedHashMap<>();
 

@@ -72,9 +72,11 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     // Not auto-flushing: db-dump prints a line per record; commands flush when they finish.
-    PrintWriter out = new PrintWriter(
-        new java.io.BufferedWriter(new java.io.OutputStreamWriter(System.out,
-            StandardCharsets.UTF_8), 1 << 16), false);
+    PrintWriter out =
+        new PrintWriter(
+            new java.io.BufferedWriter(
+                new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16),
+            false);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     int status = run(out, err, args);
     out.flush();
@@ -86,21 +88,64 @@ public final class Main implements Runnable {
   public static final int EXIT_INTERRUPTED = 130;
 
   /**
-   * Caffe2's tool flags and earlier Cortado names that a command accepts besides the primary
-   * ones: command -> (alias -> primary option).
+   * Caffe2's tool flags and earlier Cortado names that a command accepts besides the primary ones:
+   * command -> (alias -> primary option).
    */
-  static final Map<String, Map<String, String>> ALIASES = Map.of(
-      "make-mnist-db", aliases("--output-file", "--out", "--db-type", "--out-type",
-          "--image_file", "--image-file", "--label_file", "--label-file", "--output_file", "--out",
-          "--channel_first", "--channel-first", "--data_limit", "--data-limit"),
-      "convert-db", aliases("--input-db", "--db", "--input-db-type", "--db-type",
-          "--output-db", "--out", "--output-db-type", "--out-type", "--batch-size",
-          "--commit-every", "--input_db", "--db", "--input_db_type", "--db-type", "--output_db",
-          "--out", "--output_db_type", "--out-type", "--batch_size", "--commit-every"),
-      "split-db", aliases("--input-db", "--db", "--batch-size", "--commit-every", "--input_db",
-          "--db", "--db_type", "--db-type", "--batch_size", "--commit-every"),
-      "db-throughput", aliases("--repeat", "--passes", "--input_db", "--db", "--input_db_type",
-          "--db-type"));
+  static final Map<String, Map<String, String>> ALIASES =
+      Map.of(
+          "make-mnist-db",
+              aliases(
+                  "--output-file",
+                  "--out",
+                  "--db-type",
+                  "--out-type",
+                  "--image_file",
+                  "--image-file",
+                  "--label_file",
+                  "--label-file",
+                  "--output_file",
+                  "--out",
+                  "--channel_first",
+                  "--channel-first",
+                  "--data_limit",
+                  "--data-limit"),
+          "convert-db",
+              aliases(
+                  "--input-db",
+                  "--db",
+                  "--input-db-type",
+                  "--db-type",
+                  "--output-db",
+                  "--out",
+                  "--output-db-type",
+                  "--out-type",
+                  "--batch-size",
+                  "--commit-every",
+                  "--input_db",
+                  "--db",
+                  "--input_db_type",
+                  "--db-type",
+                  "--output_db",
+                  "--out",
+                  "--output_db_type",
+                  "--out-type",
+                  "--batch_size",
+                  "--commit-every"),
+          "split-db",
+              aliases(
+                  "--input-db",
+                  "--db",
+                  "--batch-size",
+                  "--commit-every",
+                  "--input_db",
+                  "--db",
+                  "--db_type",
+                  "--db-type",
+                  "--batch_size",
+                  "--commit-every"),
+          "db-throughput",
+              aliases(
+                  "--repeat", "--passes", "--input_db", "--db", "--input_db_type", "--db-type"));
 
   private static Map<String, String> aliases(String... pairs) {
     Map<String, String> m = new LinkedHashMap<>();
@@ -172,22 +217,28 @@ public final class Main implements Runnable {
     cli.setExecutionExceptionHandler(Main::handleExecutionException);
     cli.setParameterExceptionHandler(Main::handleParameterException);
     cli.setCaseInsensitiveEnumValuesAllowed(true);
-    ALIASES.forEach((name, table) -> {
-      CommandLine sub = cli.getSubcommands().get(name);
-      Map<String, List<String>> byPrimary = new LinkedHashMap<>();
-      table.forEach((alias, primary) ->
-          byPrimary.computeIfAbsent(primary, k -> new ArrayList<>()).add(alias));
-      StringBuilder line = new StringBuilder("Also accepted (Caffe2's tool flags and earlier"
-          + " names):");
-      byPrimary.forEach((primary, names) ->
-          line.append(' ').append(String.join(", ", names)).append(" for ").append(primary)
-              .append(';'));
-      line.setLength(line.length() - 1);
-      List<String> description =
-          new ArrayList<>(List.of(sub.getCommandSpec().usageMessage().description()));
-      description.add(line + ".");
-      sub.getCommandSpec().usageMessage().description(description.toArray(new String[0]));
-    });
+    ALIASES.forEach(
+        (name, table) -> {
+          CommandLine sub = cli.getSubcommands().get(name);
+          Map<String, List<String>> byPrimary = new LinkedHashMap<>();
+          table.forEach(
+              (alias, primary) ->
+                  byPrimary.computeIfAbsent(primary, k -> new ArrayList<>()).add(alias));
+          StringBuilder line =
+              new StringBuilder("Also accepted (Caffe2's tool flags and earlier" + " names):");
+          byPrimary.forEach(
+              (primary, names) ->
+                  line.append(' ')
+                      .append(String.join(", ", names))
+                      .append(" for ")
+                      .append(primary)
+                      .append(';'));
+          line.setLength(line.length() - 1);
+          List<String> description =
+              new ArrayList<>(List.of(sub.getCommandSpec().usageMessage().description()));
+          description.add(line + ".");
+          sub.getCommandSpec().usageMessage().description(description.toArray(new String[0]));
+        });
     CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
     cli.setExecutionStrategy(
         parseResult -> {

@@ -27,21 +27,31 @@ final class MakeMnistDbCommand implements Callable<Integer> {
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--image-file", required = true, paramLabel = "FILE",
+  @Option(
+      names = "--image-file",
+      required = true,
+      paramLabel = "FILE",
       description = "IDX image file (magic 2051), raw or gzip-compressed.")
   Path imageFile;
 
-  @Option(names = "--label-file", required = true, paramLabel = "FILE",
+  @Option(
+      names = "--label-file",
+      required = true,
+      paramLabel = "FILE",
       description = "IDX label file (magic 2049), raw or gzip-compressed.")
   Path labelFile;
 
   @Mixin Options.DbOut out;
 
-  @Option(names = "--channel-first",
+  @Option(
+      names = "--channel-first",
       description = "Store images as [1,rows,cols] (CHW) instead of [rows,cols,1].")
   boolean channelFirst;
 
-  @Option(names = "--data-limit", paramLabel = "N", defaultValue = "-1",
+  @Option(
+      names = "--data-limit",
+      paramLabel = "N",
+      defaultValue = "-1",
       description = "If > 0, write only the first N records (default: all).")
   long dataLimit;
 
@@ -69,8 +79,20 @@ final class MakeMnistDbCommand implements Callable<Integer> {
       try {
         try (Db db = Dbs.open(outType, partial, Mode.NEW);
             Progress progress = Progress.start(spec, "make-mnist-db", planned, "img")) {
-          result = Dbs.where(outType, partial, () -> MnistRecords.write(imageFile, labelFile, db,
-              channelFirst, dataLimit, commit.every, progress::stepBy, output::checkActive));
+          result =
+              Dbs.where(
+                  outType,
+                  partial,
+                  () ->
+                      MnistRecords.write(
+                          imageFile,
+                          labelFile,
+                          db,
+                          channelFirst,
+                          dataLimit,
+                          commit.every,
+                          progress::stepBy,
+                          output::checkActive));
           progress.done();
         }
         output.commit();
@@ -80,16 +102,21 @@ final class MakeMnistDbCommand implements Callable<Integer> {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     if (json.json) {
-      spec.commandLine().getOut().println(new JsonLine()
-          .put("records", result.records())
-          .put("value_bytes", result.bytes())
-          .put("out", outPath)
-          .put("out_type", outType)
-          .put("seconds", seconds, 3));
+      spec.commandLine()
+          .getOut()
+          .println(
+              new JsonLine()
+                  .put("records", result.records())
+                  .put("value_bytes", result.bytes())
+                  .put("out", outPath)
+                  .put("out_type", outType)
+                  .put("seconds", seconds, 3));
     } else {
-      spec.commandLine().getOut().printf(
-          "wrote %d records (%.1f MB) to %s in %.2f s%n",
-          result.records(), result.bytes() / 1e6, Dbs.describe(outType, outPath), seconds);
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "wrote %d records (%.1f MB) to %s in %.2f s%n",
+              result.records(), result.bytes() / 1e6, Dbs.describe(outType, outPath), seconds);
     }
     return 0;
   }

@@ -27,21 +27,28 @@ final class MnistRecords {
   static long plannedCount(IdxFile images, IdxFile labels, long dataLimit) {
     if (images.count() != labels.count()) {
       throw new CliException(
-          "the image file holds " + images.count() + " images but the label file holds "
-              + labels.count() + " labels; they must be the same count");
+          "the image file holds "
+              + images.count()
+              + " images but the label file holds "
+              + labels.count()
+              + " labels; they must be the same count");
     }
     return dataLimit > 0 ? Math.min(dataLimit, images.count()) : images.count();
   }
 
   /**
-   * Converts; {@code progress} receives the number of records written since its last call. The output DB must already be
-   * open in NEW or WRITE mode.
+   * Converts; {@code progress} receives the number of records written since its last call. The
+   * output DB must already be open in NEW or WRITE mode.
    */
   static Result write(
-      Path imageFile, Path labelFile, Db out, boolean channelFirst, long dataLimit,
+      Path imageFile,
+      Path labelFile,
+      Db out,
+      boolean channelFirst,
+      long dataLimit,
       LongConsumer progress) {
-    return write(imageFile, labelFile, out, channelFirst, dataLimit, COMMIT_EVERY, progress,
-        () -> {});
+    return write(
+        imageFile, labelFile, out, channelFirst, dataLimit, COMMIT_EVERY, progress, () -> {});
   }
 
   /**
@@ -49,8 +56,14 @@ final class MnistRecords {
    * record (an interrupted output throws from there).
    */
   static Result write(
-      Path imageFile, Path labelFile, Db out, boolean channelFirst, long dataLimit,
-      int commitEvery, LongConsumer progress, Runnable beforeEach) {
+      Path imageFile,
+      Path labelFile,
+      Db out,
+      boolean channelFirst,
+      long dataLimit,
+      int commitEvery,
+      LongConsumer progress,
+      Runnable beforeEach) {
     try (IdxFile images = IdxFile.openImages(imageFile);
         IdxFile labels = IdxFile.openLabels(labelFile)) {
       long n = plannedCount(images, labels, dataLimit);
@@ -102,10 +115,6 @@ final class MnistRecords {
             .setDataType(TensorProto.DataType.INT32)
             .addInt32Data(label)
             .build();
-    return TensorProtos.newBuilder()
-        .addProtos(image)
-        .addProtos(labelProto)
-        .build()
-        .toByteArray();
+    return TensorProtos.newBuilder().addProtos(image).addProtos(labelProto).build().toByteArray();
   }
 }

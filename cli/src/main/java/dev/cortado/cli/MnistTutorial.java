@@ -38,8 +38,11 @@ final class MnistTutorial {
       }
       try (InputStream in = MnistTutorial.class.getResourceAsStream(RESOURCE + file)) {
         if (in == null) {
-          throw new CliException("examples/mnist/" + file + " is neither in the repository nor"
-              + " in the cortado jar; rebuild with ./mvnw package -pl cli -am");
+          throw new CliException(
+              "examples/mnist/"
+                  + file
+                  + " is neither in the repository nor"
+                  + " in the cortado jar; rebuild with ./mvnw package -pl cli -am");
         }
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
@@ -94,8 +97,14 @@ final class MnistTutorial {
   }
 
   /** What one training run measured. */
-  record Training(long iterations, int batchSize, double seconds, double waitSeconds,
-      double loss, double accuracy, int window) {
+  record Training(
+      long iterations,
+      int batchSize,
+      double seconds,
+      double waitSeconds,
+      double loss,
+      double accuracy,
+      int window) {
     double imagesPerSecond() {
       return iterations * batchSize / seconds;
     }
@@ -106,12 +115,12 @@ final class MnistTutorial {
   }
 
   /** The state after each iteration, for a progress display. */
-  record Step(long iteration, float loss, float accuracy, double imagesPerSecond,
-      double waitFraction) {}
+  record Step(
+      long iteration, float loss, float accuracy, double imagesPerSecond, double waitFraction) {}
 
   /**
-   * Runs the created training net {@code iterations} times. The loss and accuracy reported are
-   * the means over the last 100 iterations (fewer when there are fewer).
+   * Runs the created training net {@code iterations} times. The loss and accuracy reported are the
+   * means over the last 100 iterations (fewer when there are fewer).
    */
   static Training train(Workspace ws, Net net, long iterations, Consumer<Step> onStep) {
     int input = indexOf(net.def(), "TensorProtosDBInput");
@@ -128,8 +137,13 @@ final class MnistTutorial {
       losses[(int) (it % window)] = loss;
       accuracies[(int) (it % window)] = accuracy;
       double seconds = (System.nanoTime() - start) / 1e9;
-      onStep.accept(new Step(n + 1, loss, accuracy, (n + 1) * batchSize / seconds,
-          waitSeconds(net, input) / seconds));
+      onStep.accept(
+          new Step(
+              n + 1,
+              loss,
+              accuracy,
+              (n + 1) * batchSize / seconds,
+              waitSeconds(net, input) / seconds));
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     int filled = (int) Math.min(window, iterations);
@@ -139,8 +153,13 @@ final class MnistTutorial {
       lossSum += losses[i];
       accSum += accuracies[i];
     }
-    return new Training(iterations, batchSize, seconds, waitSeconds(net, input),
-        filled == 0 ? Double.NaN : lossSum / filled, filled == 0 ? Double.NaN : accSum / filled,
+    return new Training(
+        iterations,
+        batchSize,
+        seconds,
+        waitSeconds(net, input),
+        filled == 0 ? Double.NaN : lossSum / filled,
+        filled == 0 ? Double.NaN : accSum / filled,
         filled);
   }
 
@@ -162,16 +181,16 @@ final class MnistTutorial {
   }
 
   /**
-   * Runs a created net that reads {@code records} labelled images in batches and adds each
-   * batch's {@code scores} against {@code label} to a confusion matrix; the last batch, which
-   * wraps around to the first records, counts only its new records.
+   * Runs a created net that reads {@code records} labelled images in batches and adds each batch's
+   * {@code scores} against {@code label} to a confusion matrix; the last batch, which wraps around
+   * to the first records, counts only its new records.
    */
-  static Confusion evaluate(Workspace ws, Net net, long records, String scores, String label,
-      Runnable onBatch) {
+  static Confusion evaluate(
+      Workspace ws, Net net, long records, String scores, String label, Runnable onBatch) {
     int batchSize = (int) intArg(net.def(), "TensorProtosDBInput", "batch_size", 0);
     if (batchSize <= 0) {
-      throw new CliException("net '" + net.name() + "' has no TensorProtosDBInput with a"
-          + " batch_size");
+      throw new CliException(
+          "net '" + net.name() + "' has no TensorProtosDBInput with a" + " batch_size");
     }
     long batches = (records + batchSize - 1) / batchSize;
     Confusion confusion = new Confusion(10);
@@ -189,25 +208,33 @@ final class MnistTutorial {
     Files.deleteIfExists(model);
     OperatorDef.Builder save = OperatorDef.newBuilder().setType("Save");
     params.forEach(save::addInput);
-    save.addArg(Argument.newBuilder().setName("db").setS(
-        com.google.protobuf.ByteString.copyFromUtf8(model.toAbsolutePath().toString())));
-    save.addArg(Argument.newBuilder().setName("db_type").setS(
-        com.google.protobuf.ByteString.copyFromUtf8("minidb")));
+    save.addArg(
+        Argument.newBuilder()
+            .setName("db")
+            .setS(com.google.protobuf.ByteString.copyFromUtf8(model.toAbsolutePath().toString())));
+    save.addArg(
+        Argument.newBuilder()
+            .setName("db_type")
+            .setS(com.google.protobuf.ByteString.copyFromUtf8("minidb")));
     save.addArg(Argument.newBuilder().setName("absolute_path").setI(1));
-    RunNetCommand.runOrExplain("Save of the trained parameters to " + model,
-        () -> ws.runOperatorOnce(save.build()));
+    RunNetCommand.runOrExplain(
+        "Save of the trained parameters to " + model, () -> ws.runOperatorOnce(save.build()));
   }
 
   /** Loads every blob of a saved model (a minidb written by Save) into the workspace. */
   static void load(Workspace ws, Path model, String dbType) {
     OperatorDef.Builder load = OperatorDef.newBuilder().setType("Load");
-    load.addArg(Argument.newBuilder().setName("db").setS(
-        com.google.protobuf.ByteString.copyFromUtf8(model.toAbsolutePath().toString())));
-    load.addArg(Argument.newBuilder().setName("db_type").setS(
-        com.google.protobuf.ByteString.copyFromUtf8(dbType)));
+    load.addArg(
+        Argument.newBuilder()
+            .setName("db")
+            .setS(com.google.protobuf.ByteString.copyFromUtf8(model.toAbsolutePath().toString())));
+    load.addArg(
+        Argument.newBuilder()
+            .setName("db_type")
+            .setS(com.google.protobuf.ByteString.copyFromUtf8(dbType)));
     load.addArg(Argument.newBuilder().setName("absolute_path").setI(1));
     load.addArg(Argument.newBuilder().setName("load_all").setI(1));
-    RunNetCommand.runOrExplain("Load of the model " + model,
-        () -> ws.runOperatorOnce(load.build()));
+    RunNetCommand.runOrExplain(
+        "Load of the model " + model, () -> ws.runOperatorOnce(load.build()));
   }
 }

@@ -42,18 +42,24 @@ final class OpsCommand implements Callable<Integer> {
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--device", paramLabel = "DEVICE",
+  @Option(
+      names = "--device",
+      paramLabel = "DEVICE",
       description = "Only operators registered for cpu or cuda (default: all).")
   Device device;
 
-  @Option(names = "--type", paramLabel = "NAME",
+  @Option(
+      names = "--type",
+      paramLabel = "NAME",
       description = "Only this operator type (exact name).")
   String type;
 
-  @Option(names = "--json",
-      description = "One JSON line per registration: {\"type\",\"device\",\"engine\",\"inputs\","
-          + "\"outputs\",\"allow_inplace\",\"enforce_inplace\",\"gradient\",\"doc\",\"args\","
-          + "\"provider\"}; an unbounded count is null.")
+  @Option(
+      names = "--json",
+      description =
+          "One JSON line per registration: {\"type\",\"device\",\"engine\",\"inputs\","
+              + "\"outputs\",\"allow_inplace\",\"enforce_inplace\",\"gradient\",\"doc\",\"args\","
+              + "\"provider\"}; an unbounded count is null.")
   boolean json;
 
   @Override
@@ -65,16 +71,22 @@ final class OpsCommand implements Callable<Integer> {
     if (type != null) {
       regs = regs.stream().filter(r -> r.type().equals(type)).toList();
       if (regs.isEmpty()) {
-        throw new CliException("--type " + type + ": no such operator"
-            + (device == null ? "" : " for device " + device) + "; nearest: "
-            + registry.nearest(type, 5));
+        throw new CliException(
+            "--type "
+                + type
+                + ": no such operator"
+                + (device == null ? "" : " for device " + device)
+                + "; nearest: "
+                + registry.nearest(type, 5));
       }
     }
-    regs = regs.stream()
-        .sorted(java.util.Comparator.comparingInt(OperatorRegistration::deviceType)
-            .thenComparing(OperatorRegistration::type)
-            .thenComparing(OperatorRegistration::engine))
-        .toList();
+    regs =
+        regs.stream()
+            .sorted(
+                java.util.Comparator.comparingInt(OperatorRegistration::deviceType)
+                    .thenComparing(OperatorRegistration::type)
+                    .thenComparing(OperatorRegistration::engine))
+            .toList();
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       for (OperatorRegistration r : regs) {
@@ -101,18 +113,22 @@ final class OpsCommand implements Callable<Integer> {
         }
         lastDevice = r.deviceType();
         long n = regs.stream().filter(x -> x.deviceType() == r.deviceType()).count();
-        out.printf("Device %d (%s): %d operator%s%n", r.deviceType(), deviceName(r.deviceType()),
-            n, n == 1 ? "" : "s");
+        out.printf(
+            "Device %d (%s): %d operator%s%n",
+            r.deviceType(), deviceName(r.deviceType()), n, n == 1 ? "" : "s");
       }
       OperatorSchema s = r.schema();
-      out.printf("  %s%s  [%s]%n", r.type(), r.engine().isEmpty() ? "" : " (engine " + r.engine()
-          + ")", s.summary());
+      out.printf(
+          "  %s%s  [%s]%n",
+          r.type(), r.engine().isEmpty() ? "" : " (engine " + r.engine() + ")", s.summary());
       if (!s.doc().isEmpty()) {
         out.println("      " + s.doc());
       }
       for (ArgumentSpec a : s.arguments()) {
-        String dflt = a.required() ? "required"
-            : a.defaultValue() == null ? "no default" : "default " + a.defaultValue();
+        String dflt =
+            a.required()
+                ? "required"
+                : a.defaultValue() == null ? "no default" : "default " + a.defaultValue();
         out.printf("      %s (%s)%s%n", a.name(), dflt, a.doc().isEmpty() ? "" : ": " + a.doc());
       }
     }
@@ -125,8 +141,13 @@ final class OpsCommand implements Callable<Integer> {
     OperatorSchema s = r.schema();
     List<Map<String, Object>> args = new ArrayList<>();
     for (ArgumentSpec a : s.arguments()) {
-      args.add(new JsonLine().put("name", a.name()).put("default", a.defaultValue())
-          .put("required", a.required()).put("doc", a.doc()).asMap());
+      args.add(
+          new JsonLine()
+              .put("name", a.name())
+              .put("default", a.defaultValue())
+              .put("required", a.required())
+              .put("doc", a.doc())
+              .asMap());
     }
     return new JsonLine()
         .put("type", r.type())

@@ -5,8 +5,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
- * The option groups every command shares, one class per group so that their names, labels and
- * help texts cannot drift apart: a DB read, its shards, a DB written, the commit interval, JSON.
+ * The option groups every command shares, one class per group so that their names, labels and help
+ * texts cannot drift apart: a DB read, its shards, a DB written, the commit interval, JSON.
  */
 final class Options {
   private Options() {}
@@ -20,7 +20,9 @@ final class Options {
     @Option(names = "--db", required = true, paramLabel = "PATH", description = "DB to read.")
     String path;
 
-    @Option(names = "--db-type", paramLabel = "TYPE",
+    @Option(
+        names = "--db-type",
+        paramLabel = "TYPE",
         description = "Its backend: " + TYPE_HELP + " Detected from the files when omitted.")
     String type;
 
@@ -42,12 +44,19 @@ final class Options {
 
   /** {@code --num-shards}, {@code --shard-id}: which records of the DB are read. */
   static final class Shards {
-    @Option(names = "--num-shards", paramLabel = "N", defaultValue = "1",
-        description = "Read one of N shards: the records at positions K, K+N, K+2N, ... in cursor"
-            + " order, as CreateDB's num_shards (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--num-shards",
+        paramLabel = "N",
+        defaultValue = "1",
+        description =
+            "Read one of N shards: the records at positions K, K+N, K+2N, ... in cursor"
+                + " order, as CreateDB's num_shards (default: ${DEFAULT-VALUE}).")
     int numShards;
 
-    @Option(names = "--shard-id", paramLabel = "K", defaultValue = "0",
+    @Option(
+        names = "--shard-id",
+        paramLabel = "K",
+        defaultValue = "0",
         description = "Which shard, 0 <= K < N (default: ${DEFAULT-VALUE}).")
     int shardId;
 
@@ -55,7 +64,9 @@ final class Options {
       if (numShards < 1 || shardId < 0 || shardId >= numShards) {
         throw new CliException(
             "need --num-shards >= 1 and 0 <= --shard-id < --num-shards, got --num-shards "
-                + numShards + " --shard-id " + shardId);
+                + numShards
+                + " --shard-id "
+                + shardId);
       }
     }
 
@@ -71,18 +82,25 @@ final class Options {
 
   /** {@code --out}, {@code --out-type}, {@code --overwrite}: the DB a command writes. */
   static final class DbOut {
-    @Option(names = "--out", paramLabel = "PATH",
-        description = "DB to write. It is written as <out>.partial-<pid> and renamed into place"
-            + " when complete, so it never exists half-written.")
+    @Option(
+        names = "--out",
+        paramLabel = "PATH",
+        description =
+            "DB to write. It is written as <out>.partial-<pid> and renamed into place"
+                + " when complete, so it never exists half-written.")
     String path;
 
-    @Option(names = "--out-type", paramLabel = "TYPE",
+    @Option(
+        names = "--out-type",
+        paramLabel = "TYPE",
         description = "Backend of the output: " + TYPE_HELP)
     String type;
 
-    @Option(names = "--overwrite",
-        description = "Replace an existing output, only once the new one is complete (without it,"
-            + " an existing output is an error).")
+    @Option(
+        names = "--overwrite",
+        description =
+            "Replace an existing output, only once the new one is complete (without it,"
+                + " an existing output is an error).")
     boolean overwrite;
 
     /** --out, required by this command. */
@@ -101,7 +119,10 @@ final class Options {
 
   /** {@code --commit-every}: records per write transaction. */
   static final class Commit {
-    @Option(names = "--commit-every", paramLabel = "N", defaultValue = "1000",
+    @Option(
+        names = "--commit-every",
+        paramLabel = "N",
+        defaultValue = "1000",
         description = "Records per commit (default: ${DEFAULT-VALUE}).")
     int every;
 

@@ -20,10 +20,11 @@ final class Outputs {
       return DbOutput.to(Path.of(out))
           .overwrite(overwrite)
           .inputs(inputs)
-          .notices(m -> {
-            err.println(who + ": " + m);
-            err.flush();
-          })
+          .notices(
+              m -> {
+                err.println(who + ": " + m);
+                err.flush();
+              })
           .begin();
     } catch (DbException e) {
       throw new CliException(Errors.oneLine(e), e);

@@ -26,19 +26,29 @@ final class PlotCommand implements Callable<Integer> {
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--json", required = true, paramLabel = "FILE",
+  @Option(
+      names = "--json",
+      required = true,
+      paramLabel = "FILE",
       description = "Bench results: JSON lines or a JSON array.")
   Path json;
 
   @Option(names = "--svg", required = true, paramLabel = "FILE", description = "Chart to write.")
   Path svg;
 
-  @Option(names = "--metric", paramLabel = "NAME", defaultValue = "items_per_s",
-      description = "Which rate to draw: NAME_median, NAME_min and NAME_max are read (default:"
-          + " ${DEFAULT-VALUE}; db-throughput's is records_per_s).")
+  @Option(
+      names = "--metric",
+      paramLabel = "NAME",
+      defaultValue = "items_per_s",
+      description =
+          "Which rate to draw: NAME_median, NAME_min and NAME_max are read (default:"
+              + " ${DEFAULT-VALUE}; db-throughput's is records_per_s).")
   String metric;
 
-  @Option(names = "--title", paramLabel = "TEXT", defaultValue = "Cortado input throughput",
+  @Option(
+      names = "--title",
+      paramLabel = "TEXT",
+      defaultValue = "Cortado input throughput",
       description = "Chart title (default: ${DEFAULT-VALUE}).")
   String title;
 
@@ -48,19 +58,24 @@ final class PlotCommand implements Callable<Integer> {
         BarChart.fromJson(Files.readString(json, StandardCharsets.UTF_8), metric);
     writeSvg(svg, BarChart.svg(bars, title, metric.replace('_', ' ')));
     if (!Main.quiet(spec)) {
-      spec.commandLine().getOut().printf("drew %d bar%s into %s%n", bars.size(),
-          bars.size() == 1 ? "" : "s", svg);
+      spec.commandLine()
+          .getOut()
+          .printf("drew %d bar%s into %s%n", bars.size(), bars.size() == 1 ? "" : "s", svg);
     }
     return 0;
   }
 
   /** Writes through a temporary sibling, so an error leaves no half-written chart. */
   static void writeSvg(Path svg, String text) throws IOException {
-    Path tmp = svg.toAbsolutePath().resolveSibling(svg.getFileName() + ".partial-"
-        + ProcessHandle.current().pid());
+    Path tmp =
+        svg.toAbsolutePath()
+            .resolveSibling(svg.getFileName() + ".partial-" + ProcessHandle.current().pid());
     try {
       Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, svg, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+      Files.move(
+          tmp,
+          svg,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);

@@ -42,16 +42,26 @@ final class PredictCommand implements Callable<Integer> {
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--init", required = true, paramLabel = "MODEL",
-      description = "The saved parameters: a DB written by Save (such as quickstart's"
-          + " model.minidb), or an init NetDef (.pbtxt/.pb) that creates them.")
+  @Option(
+      names = "--init",
+      required = true,
+      paramLabel = "MODEL",
+      description =
+          "The saved parameters: a DB written by Save (such as quickstart's"
+              + " model.minidb), or an init NetDef (.pbtxt/.pb) that creates them.")
   Path init;
 
-  @Option(names = "--init-type", paramLabel = "TYPE", defaultValue = "minidb",
+  @Option(
+      names = "--init-type",
+      paramLabel = "TYPE",
+      defaultValue = "minidb",
       description = "Backend of the saved model DB (default: ${DEFAULT-VALUE}).")
   String initType;
 
-  @Option(names = "--net", required = true, paramLabel = "FILE",
+  @Option(
+      names = "--net",
+      required = true,
+      paramLabel = "FILE",
       description = "The deploy net: reads blob 'data' [N,1,28,28] float, writes the scores.")
   Path net;
 
@@ -67,17 +77,26 @@ final class PredictCommand implements Callable<Integer> {
     Path image;
   }
 
-  @Option(names = "--db-type", paramLabel = "TYPE", defaultValue = "lmdb",
+  @Option(
+      names = "--db-type",
+      paramLabel = "TYPE",
+      defaultValue = "lmdb",
       description = "Backend of --db (default: ${DEFAULT-VALUE}).")
   String dbType;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "100",
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "100",
       description = "Images per run of the net (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--output", paramLabel = "BLOB",
-      description = "The scores blob (default: the deploy net's first external_output, else the"
-          + " last operator's output).")
+  @Option(
+      names = "--output",
+      paramLabel = "BLOB",
+      description =
+          "The scores blob (default: the deploy net's first external_output, else the"
+              + " last operator's output).")
   String output;
 
   @Option(names = "--json", description = "Print the result as one JSON line.")
@@ -92,9 +111,12 @@ final class PredictCommand implements Callable<Integer> {
     if (deploy.getName().isEmpty()) {
       deploy = deploy.toBuilder().setName("deploy").build();
     }
-    String scores = output != null ? output
-        : deploy.getExternalOutputCount() > 0 ? deploy.getExternalOutput(0)
-        : deploy.getOpCount() > 0 ? lastOutput(deploy) : null;
+    String scores =
+        output != null
+            ? output
+            : deploy.getExternalOutputCount() > 0
+                ? deploy.getExternalOutput(0)
+                : deploy.getOpCount() > 0 ? lastOutput(deploy) : null;
     if (scores == null) {
       throw new CliException("deploy net " + net + " has no operators");
     }
@@ -136,19 +158,35 @@ final class PredictCommand implements Callable<Integer> {
       throw new CliException("--db " + input.db + " holds no records");
     }
     List<OperatorDef> ops = new ArrayList<>();
-    ops.add(op("CreateDB", List.of(), List.of("predict_dbreader"), str("db", input.db),
-        str("db_type", dbType)));
+    ops.add(
+        op(
+            "CreateDB",
+            List.of(),
+            List.of("predict_dbreader"),
+            str("db", input.db),
+            str("db_type", dbType)));
     ws.runOperatorOnce(ops.get(0));
     ops.clear();
-    ops.add(op("TensorProtosDBInput", List.of("predict_dbreader"),
-        List.of("data_uint8", "label"), Argument.newBuilder().setName("batch_size")
-            .setI(batchSize).build()));
-    ops.add(op("Cast", List.of("data_uint8"), List.of("data"),
-        Argument.newBuilder().setName("to").setI(1).build()));
-    ops.add(op("Scale", List.of("data"), List.of("data"),
-        Argument.newBuilder().setName("scale").setF(1f / 256).build()));
-    NetDef.Builder combined = deploy.toBuilder().clearOp().addAllOp(ops).addAllOp(
-        deploy.getOpList());
+    ops.add(
+        op(
+            "TensorProtosDBInput",
+            List.of("predict_dbreader"),
+            List.of("data_uint8", "label"),
+            Argument.newBuilder().setName("batch_size").setI(batchSize).build()));
+    ops.add(
+        op(
+            "Cast",
+            List.of("data_uint8"),
+            List.of("data"),
+            Argument.newBuilder().setName("to").setI(1).build()));
+    ops.add(
+        op(
+            "Scale",
+            List.of("data"),
+            List.of("data"),
+            Argument.newBuilder().setName("scale").setF(1f / 256).build()));
+    NetDef.Builder combined =
+        deploy.toBuilder().clearOp().addAllOp(ops).addAllOp(deploy.getOpList());
     if (combined.getExternalInputCount() > 0) {
       combined.addExternalInput("predict_dbreader");
     }
@@ -156,22 +194,28 @@ final class PredictCommand implements Callable<Integer> {
     Net n = RunNetCommand.runOrExplainGet("deploy net " + net, () -> ws.createNet(def, true));
     long start = System.nanoTime();
     Confusion confusion;
-    try (Progress progress = Progress.start(spec, "predict", (records + batchSize - 1)
-        / batchSize, "batch")) {
+    try (Progress progress =
+        Progress.start(spec, "predict", (records + batchSize - 1) / batchSize, "batch")) {
       confusion = MnistTutorial.evaluate(ws, n, records, scores, "label", progress::step);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     if (json) {
-      out.println(new JsonLine()
-          .put("accuracy", confusion.accuracy(), 4)
-          .put("correct", confusion.correct())
-          .put("images", confusion.total())
-          .put("seconds", seconds, 3)
-          .toString());
+      out.println(
+          new JsonLine()
+              .put("accuracy", confusion.accuracy(), 4)
+              .put("correct", confusion.correct())
+              .put("images", confusion.total())
+              .put("seconds", seconds, 3)
+              .toString());
       return;
     }
-    out.printf("accuracy %.2f%% (%,d of %,d images of %s, %.1f s, %,.0f images/s)%n",
-        100 * confusion.accuracy(), confusion.correct(), confusion.total(), input.db, seconds,
+    out.printf(
+        "accuracy %.2f%% (%,d of %,d images of %s, %.1f s, %,.0f images/s)%n",
+        100 * confusion.accuracy(),
+        confusion.correct(),
+        confusion.total(),
+        input.db,
+        seconds,
         confusion.total() / seconds);
     confusion.print(out, QuickstartCommand.CLASSES);
   }
@@ -180,20 +224,26 @@ final class PredictCommand implements Callable<Integer> {
       throws IOException {
     BufferedImage img = ImageIO.read(input.image.toFile());
     if (img == null) {
-      throw new CliException("--image " + input.image + ": not an image ImageIO can read"
-          + " (PNG, JPEG, GIF, BMP)");
+      throw new CliException(
+          "--image " + input.image + ": not an image ImageIO can read" + " (PNG, JPEG, GIF, BMP)");
     }
     if (img.getWidth() != 28 || img.getHeight() != 28) {
-      throw new CliException("--image " + input.image + ": expected 28x28 pixels, found "
-          + img.getWidth() + "x" + img.getHeight());
+      throw new CliException(
+          "--image "
+              + input.image
+              + ": expected 28x28 pixels, found "
+              + img.getWidth()
+              + "x"
+              + img.getHeight());
     }
     Tensor data = Tensor.allocate(DataType.FLOAT, 1, 1, 28, 28);
     ByteBuffer d = data.data();
     for (int y = 0; y < 28; y++) {
       for (int x = 0; x < 28; x++) {
         int rgb = img.getRGB(x, y);
-        int grey = (((rgb >> 16) & 0xFF) * 299 + ((rgb >> 8) & 0xFF) * 587 + (rgb & 0xFF) * 114
-            + 500) / 1000;
+        int grey =
+            (((rgb >> 16) & 0xFF) * 299 + ((rgb >> 8) & 0xFF) * 587 + (rgb & 0xFF) * 114 + 500)
+                / 1000;
         d.putFloat((y * 28 + x) * 4, grey / 256f);
       }
     }
@@ -202,8 +252,8 @@ final class PredictCommand implements Callable<Integer> {
     RunNetCommand.runOrExplain("deploy net " + net, () -> ws.runNetOnce(def));
     Tensor s = ws.blob(scores).tensor();
     if (s.dataType() != DataType.FLOAT || s.numel() < 1) {
-      throw new CliException("the scores blob '" + scores + "' is " + s + "; expected float"
-          + " scores");
+      throw new CliException(
+          "the scores blob '" + scores + "' is " + s + "; expected float" + " scores");
     }
     int classes = (int) s.numel();
     float[] p = new float[classes];
@@ -215,30 +265,37 @@ final class PredictCommand implements Callable<Integer> {
     java.util.Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
     String[] names = QuickstartCommand.CLASSES;
     if (json) {
-      out.println(new JsonLine()
-          .put("image", input.image.toString())
-          .put("class", order[0])
-          .put("name", order[0] < names.length ? names[order[0]] : null)
-          .put("score", (double) p[order[0]], 6)
-          .toString());
+      out.println(
+          new JsonLine()
+              .put("image", input.image.toString())
+              .put("class", order[0])
+              .put("name", order[0] < names.length ? names[order[0]] : null)
+              .put("score", (double) p[order[0]], 6)
+              .toString());
       return;
     }
-    out.printf("%s: class %d %s (%.1f%%)%n", input.image, order[0],
-        order[0] < names.length ? names[order[0]] : "", 100 * p[order[0]]);
+    out.printf(
+        "%s: class %d %s (%.1f%%)%n",
+        input.image, order[0], order[0] < names.length ? names[order[0]] : "", 100 * p[order[0]]);
     for (int k = 1; k < Math.min(3, classes); k++) {
       int c = order[k];
       out.printf("  then %d %s (%.1f%%)%n", c, c < names.length ? names[c] : "", 100 * p[c]);
     }
   }
 
-  private static OperatorDef op(String type, List<String> in, List<String> out,
-      Argument... args) {
-    return OperatorDef.newBuilder().setType(type).addAllInput(in).addAllOutput(out)
-        .addAllArg(List.of(args)).build();
+  private static OperatorDef op(String type, List<String> in, List<String> out, Argument... args) {
+    return OperatorDef.newBuilder()
+        .setType(type)
+        .addAllInput(in)
+        .addAllOutput(out)
+        .addAllArg(List.of(args))
+        .build();
   }
 
   private static Argument str(String name, String value) {
-    return Argument.newBuilder().setName(name)
-        .setS(com.google.protobuf.ByteString.copyFromUtf8(value)).build();
+    return Argument.newBuilder()
+        .setName(name)
+        .setS(com.google.protobuf.ByteString.copyFromUtf8(value))
+        .build();
   }
 }

@@ -20,7 +20,10 @@ import java.nio.file.Path;
 final class ProtoFiles {
   private ProtoFiles() {}
 
-  /** Parses {@code path} into a message of {@code prototype}'s type; {@code what} names it in errors. */
+  /**
+   * Parses {@code path} into a message of {@code prototype}'s type; {@code what} names it in
+   * errors.
+   */
   @SuppressWarnings("unchecked")
   static <M extends Message> M read(Path path, M prototype, String what) {
     byte[] bytes;
@@ -31,8 +34,13 @@ final class ProtoFiles {
     }
     String typeName = prototype.getDescriptorForType().getName();
     if (bytes.length == 0) {
-      throw new CliException(what + " file " + path + ": the file is empty; expected a " + typeName
-          + " in protobuf text or binary format");
+      throw new CliException(
+          what
+              + " file "
+              + path
+              + ": the file is empty; expected a "
+              + typeName
+              + " in protobuf text or binary format");
     }
     String text = asText(bytes);
     TextFormat.ParseException textError = null;
@@ -52,23 +60,39 @@ final class ProtoFiles {
       }
     } catch (InvalidProtocolBufferException e) {
       if (text == null) {
-        throw new CliException(what + " file " + path + ": not a valid binary " + typeName
-            + " (and not text): " + e.getMessage(), e);
+        throw new CliException(
+            what
+                + " file "
+                + path
+                + ": not a valid binary "
+                + typeName
+                + " (and not text): "
+                + e.getMessage(),
+            e);
       }
     }
-    throw new CliException(what + " file " + path + ": not a valid " + typeName
-        + " in text format: " + textError.getMessage(), textError);
+    throw new CliException(
+        what
+            + " file "
+            + path
+            + ": not a valid "
+            + typeName
+            + " in text format: "
+            + textError.getMessage(),
+        textError);
   }
 
   /** The bytes as a string when they are UTF-8 text without control characters, else null. */
   static String asText(byte[] bytes) {
     String s;
     try {
-      s = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
+      s =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
     } catch (CharacterCodingException e) {
       return null;
     }

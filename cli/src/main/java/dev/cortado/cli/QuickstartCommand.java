@@ -61,7 +61,15 @@ import picocli.CommandLine.Spec;
 final class QuickstartCommand implements Callable<Integer> {
   static final String DEBIAN_DIR = "/usr/share/datasets/fashion-mnist";
   static final String[] CLASSES = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
     "Ankle boot"
   };
   private static final String SLICE_RESOURCE = "/dev/cortado/cli/fashion-mnist-slice/";
@@ -75,38 +83,54 @@ final class QuickstartCommand implements Callable<Integer> {
 
   @Mixin HelpOption helpOption;
 
-  @Option(names = "--data", paramLabel = "DIR",
-      description = "Folder holding train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz];"
-          + " wins over the installed data set.")
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description =
+          "Folder holding train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz];"
+              + " wins over the installed data set.")
   Path data;
 
   @Option(names = "--fresh", description = "Rebuild the DB even if the work folder has one.")
   boolean fresh;
 
-  @Option(names = "--work-dir", paramLabel = "DIR",
+  @Option(
+      names = "--work-dir",
+      paramLabel = "DIR",
       description = "Where the DB is kept (default: .cortado in the repository).")
   Path workDir;
 
-  @Option(names = "--db-type", paramLabel = "TYPE", defaultValue = "lmdb",
+  @Option(
+      names = "--db-type",
+      paramLabel = "TYPE",
+      defaultValue = "lmdb",
       description = "Backend of the DB (default: ${DEFAULT-VALUE}).")
   String dbType;
 
-  @Option(names = "--plan", paramLabel = "FILE",
+  @Option(
+      names = "--plan",
+      paramLabel = "FILE",
       description = "The input plan (default: examples/mnist-input-plan.pbtxt).")
   Path plan;
 
-  @Option(names = "--iterations", paramLabel = "N",
-      description = "Training iterations of batch 64 (default: one epoch, 938 on the full"
-          + " training set).")
+  @Option(
+      names = "--iterations",
+      paramLabel = "N",
+      description =
+          "Training iterations of batch 64 (default: one epoch, 938 on the full"
+              + " training set).")
   Long iterations;
 
-  @Option(names = "--input-only",
+  @Option(
+      names = "--input-only",
       description = "Only read one epoch through the tutorial's input pipeline; no training.")
   boolean inputOnly;
 
-  @Option(names = "--json",
-      description = "Print the summary as one JSON line (test_accuracy as a fraction,"
-          + " train_images_per_s, input_wait_fraction, iterations, seconds, model, ...).")
+  @Option(
+      names = "--json",
+      description =
+          "Print the summary as one JSON line (test_accuracy as a fraction,"
+              + " train_images_per_s, input_wait_fraction, iterations, seconds, model, ...).")
   boolean json;
 
   /** Where Debian installs the data set; a test points it elsewhere. */
@@ -117,8 +141,15 @@ final class QuickstartCommand implements Callable<Integer> {
   record Source(Path images, Path labels, String description, boolean slice) {}
 
   /** What the epoch produced. */
-  record EpochResult(long batches, int batchSize, long images, double seconds, long outputBytes,
-      Double waitSeconds, int[] firstLabels, double meanPixel) {}
+  record EpochResult(
+      long batches,
+      int batchSize,
+      long images,
+      double seconds,
+      long outputBytes,
+      Double waitSeconds,
+      int[] firstLabels,
+      double meanPixel) {}
 
   @Override
   public Integer call() throws IOException {
@@ -133,22 +164,26 @@ final class QuickstartCommand implements Callable<Integer> {
 
     Source source = findSource(work);
     if (source.slice()) {
-      notes.println("Fashion-MNIST is not installed here, so this run uses the 1,000-image slice of"
-          + " the training set shipped with Cortado (Fashion-MNIST by Zalando Research, MIT"
-          + " licence).");
-      notes.println("  For all 60,000 images: sudo apt-get install dataset-fashion-mnist, or"
-          + " download the *-ubyte.gz files from https://github.com/zalandoresearch/fashion-mnist"
-          + " and run ./cortado quickstart --data DIR");
+      notes.println(
+          "Fashion-MNIST is not installed here, so this run uses the 1,000-image slice of"
+              + " the training set shipped with Cortado (Fashion-MNIST by Zalando Research, MIT"
+              + " licence).");
+      notes.println(
+          "  For all 60,000 images: sudo apt-get install dataset-fashion-mnist, or"
+              + " download the *-ubyte.gz files from https://github.com/zalandoresearch/fashion-mnist"
+              + " and run ./cortado quickstart --data DIR");
     } else if (chatty && data == null) {
-      out.println("Fashion-MNIST training set (Zalando Research, MIT licence): "
-          + source.description());
+      out.println(
+          "Fashion-MNIST training set (Zalando Research, MIT licence): " + source.description());
     } else if (chatty) {
       out.println("Training set: " + source.description());
     }
     notes.flush();
 
-    String prefix = source.slice() ? "fashion-mnist-slice" : data != null ? "fashion-mnist-data"
-        : "fashion-mnist";
+    String prefix =
+        source.slice()
+            ? "fashion-mnist-slice"
+            : data != null ? "fashion-mnist-data" : "fashion-mnist";
     String suffix = "-nchw-" + dbType.toLowerCase(java.util.Locale.ROOT);
     Path db = work.resolve(prefix + "-train" + suffix).toAbsolutePath();
     String dbNote = buildOrReuse(source, db, out, chatty);
@@ -157,15 +192,17 @@ final class QuickstartCommand implements Callable<Integer> {
       long records = countRecords(db);
       EpochResult epoch = runEpoch(planDef, db, records, chatty);
       if (json) {
-        out.println(new JsonLine()
-            .put("mode", "input-only")
-            .put("images", epoch.images())
-            .put("seconds", epoch.seconds(), 3)
-            .put("images_per_s", epoch.images() / epoch.seconds(), 1)
-            .put("input_wait_fraction", epoch.waitSeconds() == null ? null
-                : epoch.waitSeconds() / epoch.seconds())
-            .put("db", db.toString())
-            .toString());
+        out.println(
+            new JsonLine()
+                .put("mode", "input-only")
+                .put("images", epoch.images())
+                .put("seconds", epoch.seconds(), 3)
+                .put("images_per_s", epoch.images() / epoch.seconds(), 1)
+                .put(
+                    "input_wait_fraction",
+                    epoch.waitSeconds() == null ? null : epoch.waitSeconds() / epoch.seconds())
+                .put("db", db.toString())
+                .toString());
       } else {
         printSummary(out, source, db, dbNote, epoch);
       }
@@ -201,8 +238,16 @@ final class QuickstartCommand implements Callable<Integer> {
 
   // ---- the tutorial: train, test, save ----
 
-  private void train(PrintWriter out, Source source, Path trainDb, String trainNote,
-      Source testSource, Path testDb, String testNote, Path work, boolean chatty)
+  private void train(
+      PrintWriter out,
+      Source source,
+      Path trainDb,
+      String trainNote,
+      Source testSource,
+      Path testDb,
+      String testNote,
+      Path work,
+      boolean chatty)
       throws IOException {
     long started = System.nanoTime();
     ArgOverrides trainDbArgs = new ArgOverrides(List.of("db=" + trainDb, "db_type=" + dbType));
@@ -227,34 +272,45 @@ final class QuickstartCommand implements Callable<Integer> {
     CortadoRuntime rt = Runtimes.start();
     try (Workspace ws = rt.newWorkspace()) {
       RunNetCommand.runOrExplain("examples/mnist/init_net.pbtxt", () -> ws.runNetOnce(init));
-      Net net = RunNetCommand.runOrExplainGet("examples/mnist/train_net.pbtxt",
-          () -> ws.createNet(trainNet, true));
+      Net net =
+          RunNetCommand.runOrExplainGet(
+              "examples/mnist/train_net.pbtxt", () -> ws.createNet(trainNet, true));
       if (chatty) {
-        out.printf("Training LeNet: %,d iterations of %d images (%s)%n", iters, batchSize,
-            iterations == null ? "one epoch" : "--iterations");
+        out.printf(
+            "Training LeNet: %,d iterations of %d images (%s)%n",
+            iters, batchSize, iterations == null ? "one epoch" : "--iterations");
         out.flush();
       }
       try (Progress progress = Progress.start(spec, "train", iters, "it")) {
-        training = MnistTutorial.train(ws, net, iters, step -> {
-          progress.step();
-          progress.extraMessage(String.format(" loss %.3f acc %.0f%% %.0f img/s wait %.1f%%",
-              step.loss(), 100 * step.accuracy(), step.imagesPerSecond(),
-              100 * step.waitFraction()));
-        });
+        training =
+            MnistTutorial.train(
+                ws,
+                net,
+                iters,
+                step -> {
+                  progress.step();
+                  progress.extraMessage(
+                      String.format(
+                          " loss %.3f acc %.0f%% %.0f img/s wait %.1f%%",
+                          step.loss(),
+                          100 * step.accuracy(),
+                          step.imagesPerSecond(),
+                          100 * step.waitFraction()));
+                });
       }
       // Stop the training input's prefetcher before testing.
       ws.deleteNet(net.name());
-      RunNetCommand.runOrExplain("examples/mnist/test_init_net.pbtxt",
-          () -> ws.runNetOnce(testInit));
-      Net test = RunNetCommand.runOrExplainGet("examples/mnist/test_net.pbtxt",
-          () -> ws.createNet(testNet, true));
+      RunNetCommand.runOrExplain(
+          "examples/mnist/test_init_net.pbtxt", () -> ws.runNetOnce(testInit));
+      Net test =
+          RunNetCommand.runOrExplainGet(
+              "examples/mnist/test_net.pbtxt", () -> ws.createNet(testNet, true));
       long testStart = System.nanoTime();
-      int testBatch = (int) MnistTutorial.intArg(testNet, "TensorProtosDBInput", "batch_size",
-          100);
-      try (Progress progress = Progress.start(spec, "test", (testRecords + testBatch - 1)
-          / testBatch, "batch")) {
-        confusion = MnistTutorial.evaluate(ws, test, testRecords, "softmax", "label",
-            progress::step);
+      int testBatch = (int) MnistTutorial.intArg(testNet, "TensorProtosDBInput", "batch_size", 100);
+      try (Progress progress =
+          Progress.start(spec, "test", (testRecords + testBatch - 1) / testBatch, "batch")) {
+        confusion =
+            MnistTutorial.evaluate(ws, test, testRecords, "softmax", "label", progress::step);
       }
       testSeconds = (System.nanoTime() - testStart) / 1e9;
       ws.deleteNet(test.name());
@@ -264,64 +320,79 @@ final class QuickstartCommand implements Callable<Integer> {
     double total = (System.nanoTime() - started) / 1e9;
 
     if (json) {
-      out.println(new JsonLine()
-          .put("test_accuracy", confusion.accuracy(), 4)
-          .put("test_images", confusion.total())
-          .put("test_accuracy_meaningful", testSource != null)
-          .put("train_images_per_s", training.imagesPerSecond(), 1)
-          .put("input_wait_fraction", training.waitFraction(), 4)
-          .put("iterations", training.iterations())
-          .put("batch_size", training.batchSize())
-          .put("seconds", training.seconds(), 3)
-          .put("total_seconds", total, 3)
-          .put("train_loss", training.loss(), 4)
-          .put("train_accuracy", training.accuracy(), 4)
-          .put("model", model.toString())
-          .put("deploy_net", deploy.toString())
-          .put("cores", Runtime.getRuntime().availableProcessors())
-          .toString());
+      out.println(
+          new JsonLine()
+              .put("test_accuracy", confusion.accuracy(), 4)
+              .put("test_images", confusion.total())
+              .put("test_accuracy_meaningful", testSource != null)
+              .put("train_images_per_s", training.imagesPerSecond(), 1)
+              .put("input_wait_fraction", training.waitFraction(), 4)
+              .put("iterations", training.iterations())
+              .put("batch_size", training.batchSize())
+              .put("seconds", training.seconds(), 3)
+              .put("total_seconds", total, 3)
+              .put("train_loss", training.loss(), 4)
+              .put("train_accuracy", training.accuracy(), 4)
+              .put("model", model.toString())
+              .put("deploy_net", deploy.toString())
+              .put("cores", Runtime.getRuntime().availableProcessors())
+              .toString());
       return;
     }
     out.println();
     out.println("Cortado quickstart: Caffe2's MNIST tutorial (LeNet) on Fashion-MNIST");
-    out.printf("  data         %s%s%n", source.description(),
-        source.slice() ? " (1,000-image slice)" : "");
-    out.printf("  train DB     %s (%s, %,d records, %s)%n", trainDb, dbType, trainRecords,
-        trainNote);
+    out.printf(
+        "  data         %s%s%n",
+        source.description(), source.slice() ? " (1,000-image slice)" : "");
+    out.printf(
+        "  train DB     %s (%s, %,d records, %s)%n", trainDb, dbType, trainRecords, trainNote);
     out.printf("  test DB      %s (%,d records, %s)%n", testDb, testRecords, testNote);
-    out.printf("  training     %,d iterations of %d = %,d images in %.1f s: %,.0f images/s%n",
-        training.iterations(), training.batchSize(),
-        training.iterations() * training.batchSize(), training.seconds(),
+    out.printf(
+        "  training     %,d iterations of %d = %,d images in %.1f s: %,.0f images/s%n",
+        training.iterations(),
+        training.batchSize(),
+        training.iterations() * training.batchSize(),
+        training.seconds(),
         training.imagesPerSecond());
-    out.printf("               loss %.3f, accuracy %.1f%% (means of the last %d iterations)%n",
+    out.printf(
+        "               loss %.3f, accuracy %.1f%% (means of the last %d iterations)%n",
         training.loss(), 100 * training.accuracy(), training.window());
-    out.printf("  input wait   %.2f s waiting for TensorProtosDBInput (%.1f%% of training)%n",
+    out.printf(
+        "  input wait   %.2f s waiting for TensorProtosDBInput (%.1f%% of training)%n",
         training.waitSeconds(), 100 * training.waitFraction());
-    out.printf("  test         %.2f%% accuracy on %,d %s images (%.1f s)%n",
-        100 * confusion.accuracy(), confusion.total(), testSource != null ? "test" : "training",
+    out.printf(
+        "  test         %.2f%% accuracy on %,d %s images (%.1f s)%n",
+        100 * confusion.accuracy(),
+        confusion.total(),
+        testSource != null ? "test" : "training",
         testSeconds);
     if (testSource == null) {
-      out.println("               not meaningful: " + (source.slice() ? "the 1,000-image slice"
-          : source.description()) + " has no test set, so these are the training images;"
-          + " with Fashion-MNIST's test set (dataset-fashion-mnist) one epoch gives about 86%");
+      out.println(
+          "               not meaningful: "
+              + (source.slice() ? "the 1,000-image slice" : source.description())
+              + " has no test set, so these are the training images;"
+              + " with Fashion-MNIST's test set (dataset-fashion-mnist) one epoch gives about 86%");
     }
     out.printf("  model        %s (Save, minidb: %s)%n", model, String.join(", ", params));
     out.printf("  deploy net   %s%n", deploy);
     out.printf("  total        %.1f s%n", total);
     out.println();
-    out.printf("What the numbers measure: images/s is training throughput of the whole net"
-        + " (input, Cast, Scale, forward, backward and SGD; one cold epoch, %d cores), not the"
-        + " speed of the input path; input wait is the time the net spent waiting for"
-        + " TensorProtosDBInput's prefetcher. The input path's steady-state rate:%n",
+    out.printf(
+        "What the numbers measure: images/s is training throughput of the whole net"
+            + " (input, Cast, Scale, forward, backward and SGD; one cold epoch, %d cores), not the"
+            + " speed of the input path; input wait is the time the net spent waiting for"
+            + " TensorProtosDBInput's prefetcher. The input path's steady-state rate:%n",
         Runtime.getRuntime().availableProcessors());
     out.printf("  ./cortado bench --db %s --db-type %s --batch-size 64%n", trainDb, dbType);
-    out.printf("Next: ./cortado predict --init %s --net %s --db %s --db-type %s%n", model, deploy,
-        testDb, dbType);
+    out.printf(
+        "Next: ./cortado predict --init %s --net %s --db %s --db-type %s%n",
+        model, deploy, testDb, dbType);
   }
 
   private String prefix(Source source) {
-    return source.slice() ? "fashion-mnist-slice" : data != null ? "fashion-mnist-data"
-        : "fashion-mnist";
+    return source.slice()
+        ? "fashion-mnist-slice"
+        : data != null ? "fashion-mnist-data" : "fashion-mnist";
   }
 
   private Path defaultWorkDir() {
@@ -336,16 +407,22 @@ final class QuickstartCommand implements Callable<Integer> {
       Path images = find(data, IMAGES);
       Path labels = find(data, LABELS);
       if (images == null || labels == null) {
-        throw new CliException("--data " + data + ": expected " + IMAGES + "[.gz] and " + LABELS
-            + "[.gz] there (the Fashion-MNIST training files)");
+        throw new CliException(
+            "--data "
+                + data
+                + ": expected "
+                + IMAGES
+                + "[.gz] and "
+                + LABELS
+                + "[.gz] there (the Fashion-MNIST training files)");
       }
       return new Source(images, labels, data.toString(), false);
     }
     Path images = find(systemDataDir, IMAGES);
     Path labels = find(systemDataDir, LABELS);
     if (images != null && labels != null) {
-      return new Source(images, labels, systemDataDir + " (Debian package dataset-fashion-mnist)",
-          false);
+      return new Source(
+          images, labels, systemDataDir + " (Debian package dataset-fashion-mnist)", false);
     }
     String home = System.getProperty("cortado.home");
     if (home != null) {
@@ -360,14 +437,20 @@ final class QuickstartCommand implements Callable<Integer> {
     for (String file : List.of(IMAGES + ".gz", LABELS + ".gz")) {
       try (InputStream in = QuickstartCommand.class.getResourceAsStream(SLICE_RESOURCE + file)) {
         if (in == null) {
-          throw new CliException("the Fashion-MNIST slice is missing from the cortado jar ("
-              + SLICE_RESOURCE + file + "); rebuild with ./mvnw package -pl cli -am");
+          throw new CliException(
+              "the Fashion-MNIST slice is missing from the cortado jar ("
+                  + SLICE_RESOURCE
+                  + file
+                  + "); rebuild with ./mvnw package -pl cli -am");
         }
         Files.copy(in, slice.resolve(file), StandardCopyOption.REPLACE_EXISTING);
       }
     }
-    return new Source(slice.resolve(IMAGES + ".gz"), slice.resolve(LABELS + ".gz"),
-        "the slice shipped in the cortado jar", true);
+    return new Source(
+        slice.resolve(IMAGES + ".gz"),
+        slice.resolve(LABELS + ".gz"),
+        "the slice shipped in the cortado jar",
+        true);
   }
 
   private static Path find(Path dir, String base) {
@@ -390,7 +473,9 @@ final class QuickstartCommand implements Callable<Integer> {
       throws IOException {
     Path stamp = db.resolveSibling(db.getFileName() + ".source");
     String signature = signature(source);
-    if (!fresh && Files.exists(db) && Files.exists(stamp)
+    if (!fresh
+        && Files.exists(db)
+        && Files.exists(stamp)
         && Files.readString(stamp, StandardCharsets.UTF_8).equals(signature)) {
       if (chatty) {
         out.println("Reusing " + db + " (--fresh rebuilds it)");
@@ -407,8 +492,9 @@ final class QuickstartCommand implements Callable<Integer> {
       planned = MnistRecords.plannedCount(images, labels, -1);
     }
     if (chatty) {
-      out.printf("Converting %,d images to %s (%s, as make_mnist_db --channel-first)%n", planned,
-          db, dbType);
+      out.printf(
+          "Converting %,d images to %s (%s, as make_mnist_db --channel-first)%n",
+          planned, db, dbType);
       out.flush();
     }
     long start = System.nanoTime();
@@ -416,8 +502,12 @@ final class QuickstartCommand implements Callable<Integer> {
     // never mistaken for a finished DB.
     try (Db target = Dbs.open(dbType, partial.toString(), Mode.NEW);
         Progress progress = Progress.start(spec, "make-mnist-db", planned, "img")) {
-      Dbs.where(dbType, partial.toString(), () -> MnistRecords.write(source.images(),
-          source.labels(), target, true, -1, progress::stepBy));
+      Dbs.where(
+          dbType,
+          partial.toString(),
+          () ->
+              MnistRecords.write(
+                  source.images(), source.labels(), target, true, -1, progress::stepBy));
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     deleteRecursively(db);
@@ -427,12 +517,23 @@ final class QuickstartCommand implements Callable<Integer> {
   }
 
   private String signature(Source s) throws IOException {
-    return String.join("\n", "db_type=" + dbType,
-        "images=" + s.images().toAbsolutePath() + " " + Files.size(s.images()) + " "
-            + Files.getLastModifiedTime(s.images()).toMillis(),
-        "labels=" + s.labels().toAbsolutePath() + " " + Files.size(s.labels()) + " "
-            + Files.getLastModifiedTime(s.labels()).toMillis(),
-        "layout=make_mnist_db --channel-first") + "\n";
+    return String.join(
+            "\n",
+            "db_type=" + dbType,
+            "images="
+                + s.images().toAbsolutePath()
+                + " "
+                + Files.size(s.images())
+                + " "
+                + Files.getLastModifiedTime(s.images()).toMillis(),
+            "labels="
+                + s.labels().toAbsolutePath()
+                + " "
+                + Files.size(s.labels())
+                + " "
+                + Files.getLastModifiedTime(s.labels()).toMillis(),
+            "layout=make_mnist_db --channel-first")
+        + "\n";
   }
 
   static void deleteRecursively(Path p) throws IOException {
@@ -456,16 +557,16 @@ final class QuickstartCommand implements Callable<Integer> {
     Path file = plan;
     if (file == null) {
       String home = System.getProperty("cortado.home");
-      Path inRepo = home == null ? null
-          : Path.of(home, "examples", "mnist-input-plan.pbtxt");
+      Path inRepo = home == null ? null : Path.of(home, "examples", "mnist-input-plan.pbtxt");
       if (inRepo != null && Files.isRegularFile(inRepo)) {
         file = inRepo;
       } else {
         file = work.resolve("mnist-input-plan.pbtxt");
         try (InputStream in = QuickstartCommand.class.getResourceAsStream(PLAN_RESOURCE)) {
           if (in == null) {
-            throw new CliException("examples/mnist-input-plan.pbtxt is neither in the repository"
-                + " nor in the cortado jar; pass --plan FILE");
+            throw new CliException(
+                "examples/mnist-input-plan.pbtxt is neither in the repository"
+                    + " nor in the cortado jar; pass --plan FILE");
           }
           Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -476,40 +577,50 @@ final class QuickstartCommand implements Callable<Integer> {
   }
 
   private EpochResult runEpoch(PlanDef planDef, Path db, long records, boolean chatty) {
-    ArgOverrides overrides =
-        new ArgOverrides(List.of("db=" + db, "db_type=" + dbType));
+    ArgOverrides overrides = new ArgOverrides(List.of("db=" + db, "db_type=" + dbType));
     PlanDef p = overrides.apply(planDef);
     overrides.checkAllUsed(plan.toString());
     Map<String, NetDef> nets = new LinkedHashMap<>();
     for (NetDef n : p.getNetworkList()) {
       nets.put(n.getName(), n);
     }
-    NetDef inputDef = p.getNetworkList().stream()
-        .filter(n -> indexOf(n, "TensorProtosDBInput") >= 0)
-        .findFirst()
-        .orElseThrow(() -> new CliException("plan " + plan
-            + ": no net in it has a TensorProtosDBInput operator"));
+    NetDef inputDef =
+        p.getNetworkList().stream()
+            .filter(n -> indexOf(n, "TensorProtosDBInput") >= 0)
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new CliException(
+                        "plan " + plan + ": no net in it has a TensorProtosDBInput operator"));
     OperatorDef input = inputDef.getOp(indexOf(inputDef, "TensorProtosDBInput"));
-    int batchSize = (int) input.getArgList().stream()
-        .filter(a -> a.getName().equals("batch_size")).mapToLong(a -> a.getI()).findFirst()
-        .orElse(0);
+    int batchSize =
+        (int)
+            input.getArgList().stream()
+                .filter(a -> a.getName().equals("batch_size"))
+                .mapToLong(a -> a.getI())
+                .findFirst()
+                .orElse(0);
     if (batchSize <= 0 || input.getOutputCount() < 2) {
-      throw new CliException("plan " + plan + ": its TensorProtosDBInput needs batch_size > 0"
-          + " and two outputs (image, label)");
+      throw new CliException(
+          "plan "
+              + plan
+              + ": its TensorProtosDBInput needs batch_size > 0"
+              + " and two outputs (image, label)");
     }
     long batches = (records + batchSize - 1) / batchSize;
     String pixelBlob = inputDef.getOp(inputDef.getOpCount() - 1).getOutput(0);
 
     CortadoRuntime rt = Runtimes.start();
     try (Workspace ws = rt.newWorkspace()) {
-      EpochRunner runner = new EpochRunner(ws, inputDef.getName(), input, pixelBlob, batchSize,
-          batches, records, chatty);
+      EpochRunner runner =
+          new EpochRunner(
+              ws, inputDef.getName(), input, pixelBlob, batchSize, batches, records, chatty);
       for (ExecutionStep step : p.getExecutionStepList()) {
         runStep(ws, nets, step, runner);
       }
       if (runner.result == null) {
-        throw new CliException("plan " + plan + ": no execution step runs net '"
-            + inputDef.getName() + "'");
+        throw new CliException(
+            "plan " + plan + ": no execution step runs net '" + inputDef.getName() + "'");
       }
       return runner.result;
     }
@@ -519,13 +630,21 @@ final class QuickstartCommand implements Callable<Integer> {
    * Runs a plan made of sequential steps (networks, num_iter, substeps), as the tutorial plan is;
    * the step that runs the input net runs it for exactly one epoch instead of num_iter times.
    */
-  private void runStep(Workspace ws, Map<String, NetDef> nets, ExecutionStep step,
-      EpochRunner runner) {
-    if (step.getConcurrentSubsteps() || step.hasShouldStopBlob() || step.hasRunEveryMs()
-        || step.hasReportNet() || step.getCreateWorkspace()) {
-      throw new CliException("plan " + plan + ": step '" + step.getName() + "' uses"
-          + " concurrent substeps, should_stop_blob, run_every_ms, report_net or"
-          + " create_workspace; quickstart runs plain sequential steps (use run-plan instead)");
+  private void runStep(
+      Workspace ws, Map<String, NetDef> nets, ExecutionStep step, EpochRunner runner) {
+    if (step.getConcurrentSubsteps()
+        || step.hasShouldStopBlob()
+        || step.hasRunEveryMs()
+        || step.hasReportNet()
+        || step.getCreateWorkspace()) {
+      throw new CliException(
+          "plan "
+              + plan
+              + ": step '"
+              + step.getName()
+              + "' uses"
+              + " concurrent substeps, should_stop_blob, run_every_ms, report_net or"
+              + " create_workspace; quickstart runs plain sequential steps (use run-plan instead)");
     }
     long iterations = step.hasNumIter() ? step.getNumIter() : 1;
     boolean epochStep = step.getNetworkList().contains(runner.netName);
@@ -539,12 +658,19 @@ final class QuickstartCommand implements Callable<Integer> {
         if (net == null) {
           NetDef def = nets.get(name);
           if (def == null) {
-            throw new CliException("plan " + plan + ": step '" + step.getName()
-                + "' runs net '" + name + "', which the plan does not define; nets: "
-                + nets.keySet());
+            throw new CliException(
+                "plan "
+                    + plan
+                    + ": step '"
+                    + step.getName()
+                    + "' runs net '"
+                    + name
+                    + "', which the plan does not define; nets: "
+                    + nets.keySet());
           }
-          net = RunNetCommand.runOrExplainGet("plan " + plan + " net '" + name + "'",
-              () -> ws.createNet(def, true));
+          net =
+              RunNetCommand.runOrExplainGet(
+                  "plan " + plan + " net '" + name + "'", () -> ws.createNet(def, true));
         }
         if (name.equals(runner.netName)) {
           runner.run(net);
@@ -576,8 +702,15 @@ final class QuickstartCommand implements Callable<Integer> {
     final boolean chatty;
     EpochResult result;
 
-    EpochRunner(Workspace ws, String netName, OperatorDef input, String pixelBlob, int batchSize,
-        long batches, long records, boolean chatty) {
+    EpochRunner(
+        Workspace ws,
+        String netName,
+        OperatorDef input,
+        String pixelBlob,
+        int batchSize,
+        long batches,
+        long records,
+        boolean chatty) {
       this.ws = ws;
       this.netName = netName;
       this.input = input;
@@ -594,8 +727,9 @@ final class QuickstartCommand implements Callable<Integer> {
       long pixelCount = 0;
       long outputBytes = 0;
       if (chatty) {
-        spec.commandLine().getOut().printf("Running %s over one epoch: %,d batches of %d%n",
-            plan, batches, batchSize);
+        spec.commandLine()
+            .getOut()
+            .printf("Running %s over one epoch: %,d batches of %d%n", plan, batches, batchSize);
         spec.commandLine().getOut().flush();
       }
       long start = System.nanoTime();
@@ -604,8 +738,9 @@ final class QuickstartCommand implements Callable<Integer> {
           RunNetCommand.runOrExplain("plan " + plan + " net '" + netName + "' run " + b, net::run);
           if (b == 0) {
             firstLabels = labels(ws.blob(input.getOutput(1)).tensor());
-            outputBytes = ws.blob(input.getOutput(0)).tensor().nbytes()
-                + ws.blob(input.getOutput(1)).tensor().nbytes();
+            outputBytes =
+                ws.blob(input.getOutput(0)).tensor().nbytes()
+                    + ws.blob(input.getOutput(1)).tensor().nbytes();
           }
           // The last batch wraps around to the first records; count each image once.
           long fresh = Math.min(batchSize, records - b * batchSize);
@@ -615,13 +750,20 @@ final class QuickstartCommand implements Callable<Integer> {
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      Map<String, Number> metrics = net.operators().get(indexOf(net.def(), "TensorProtosDBInput"))
-          .metrics();
+      Map<String, Number> metrics =
+          net.operators().get(indexOf(net.def(), "TensorProtosDBInput")).metrics();
       Number waitNs = metrics.get("consumer_wait_ns");
       long pixelsPerImage = ws.blob(pixelBlob).tensor().numel() / batchSize;
-      result = new EpochResult(batches, batchSize, batches * batchSize, seconds,
-          batches * outputBytes, waitNs == null ? null : waitNs.doubleValue() / 1e9, firstLabels,
-          pixelSum / ((double) pixelCount * pixelsPerImage));
+      result =
+          new EpochResult(
+              batches,
+              batchSize,
+              batches * batchSize,
+              seconds,
+              batches * outputBytes,
+              waitNs == null ? null : waitNs.doubleValue() / 1e9,
+              firstLabels,
+              pixelSum / ((double) pixelCount * pixelsPerImage));
     }
   }
 
@@ -656,34 +798,41 @@ final class QuickstartCommand implements Callable<Integer> {
           sum += (d.get(i) & 0xff) / 256.0;
         }
       }
-      default -> throw new CliException("the plan's last output is " + t.dataType()
-          + "; expected the float images of the tutorial pipeline");
+      default ->
+          throw new CliException(
+              "the plan's last output is "
+                  + t.dataType()
+                  + "; expected the float images of the tutorial pipeline");
     }
     return sum;
   }
 
   // ---- 4. the summary ----
 
-  private void printSummary(PrintWriter out, Source source, Path db, String dbNote,
-      EpochResult e) {
+  private void printSummary(PrintWriter out, Source source, Path db, String dbNote, EpochResult e) {
     out.println();
     out.println("Cortado quickstart: Caffe2's MNIST input pipeline on Fashion-MNIST");
-    out.printf("  data         %s%s%n", source.description(),
-        source.slice() ? " (1,000-image slice)" : "");
+    out.printf(
+        "  data         %s%s%n",
+        source.description(), source.slice() ? " (1,000-image slice)" : "");
     out.printf("  DB           %s (%s, %s, %s)%n", db, dbType, human(sizeOf(db)), dbNote);
     out.printf("  plan         %s%n", plan);
-    out.printf("  epoch        %,d batches of %d = %,d images in %.2f s%n", e.batches(),
-        e.batchSize(), e.images(), e.seconds());
-    out.printf("  throughput   %,.0f images/s, %.1f MB/s of batches (uint8 images + int32"
-        + " labels)%n", e.images() / e.seconds(), e.outputBytes() / 1e6 / e.seconds());
+    out.printf(
+        "  epoch        %,d batches of %d = %,d images in %.2f s%n",
+        e.batches(), e.batchSize(), e.images(), e.seconds());
+    out.printf(
+        "  throughput   %,.0f images/s, %.1f MB/s of batches (uint8 images + int32" + " labels)%n",
+        e.images() / e.seconds(), e.outputBytes() / 1e6 / e.seconds());
     if (e.waitSeconds() == null) {
       out.println("  input wait   not reported by this TensorProtosDBInput");
     } else {
-      out.printf("  input wait   %.3f s waiting for the prefetcher (%.0f%% of the epoch)%n",
+      out.printf(
+          "  input wait   %.3f s waiting for the prefetcher (%.0f%% of the epoch)%n",
           e.waitSeconds(), 100 * e.waitSeconds() / e.seconds());
     }
-    out.printf("  mean pixel   %.4f (after Scale(1/256), over %s)%n", e.meanPixel(),
-        "every image of the epoch");
+    out.printf(
+        "  mean pixel   %.4f (after Scale(1/256), over %s)%n",
+        e.meanPixel(), "every image of the epoch");
     out.println("  first batch  label histogram:");
     int[] counts = new int[CLASSES.length];
     int other = 0;
@@ -707,13 +856,16 @@ final class QuickstartCommand implements Callable<Integer> {
 
   private static long sizeOf(Path p) {
     try (Stream<Path> walk = Files.walk(p)) {
-      return walk.filter(Files::isRegularFile).mapToLong(q -> {
-        try {
-          return Files.size(q);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }).sum();
+      return walk.filter(Files::isRegularFile)
+          .mapToLong(
+              q -> {
+                try {
+                  return Files.size(q);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              })
+          .sum();
     } catch (IOException e) {
       return -1;
     }

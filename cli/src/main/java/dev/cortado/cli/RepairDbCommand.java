@@ -40,12 +40,15 @@ final class RepairDbCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     String type = in.type == null ? "minidb" : Dbs.canonical(in.type, in.path);
     if (!type.equals("minidb")) {
-      throw new CliException("repair-db repairs minidb files; " + Dbs.describe(type, in.path)
-          + " keeps its own write-ahead log and recovers on open");
+      throw new CliException(
+          "repair-db repairs minidb files; "
+              + Dbs.describe(type, in.path)
+              + " keeps its own write-ahead log and recovers on open");
     }
     if (out.type != null && !Dbs.canonical(out.type, out.path).equals("minidb")) {
-      throw new CliException("repair-db writes a minidb file; use convert-db on the repaired"
-          + " file for another type");
+      throw new CliException(
+          "repair-db writes a minidb file; use convert-db on the repaired"
+              + " file for another type");
     }
     String outPath = out.path != null ? out.path : in.path + ".repaired";
     long size = Files.size(Path.of(in.path));
@@ -73,8 +76,13 @@ final class RepairDbCommand implements Callable<Integer> {
             output.checkActive();
             int n = src.read(buf, 0, (int) Math.min(buf.length, left));
             if (n < 0) {
-              throw new CliException(in.path + " ended at byte " + (kept - left)
-                  + " while copying " + kept + " bytes; it changed while being repaired");
+              throw new CliException(
+                  in.path
+                      + " ended at byte "
+                      + (kept - left)
+                      + " while copying "
+                      + kept
+                      + " bytes; it changed while being repaired");
             }
             dst.write(buf, 0, n);
             left -= n;
@@ -88,16 +96,28 @@ final class RepairDbCommand implements Callable<Integer> {
       }
     }
     if (json.json) {
-      spec.commandLine().getOut().println(new JsonLine().put("db", in.path).put("out", outPath)
-          .put("records_kept", records).put("bytes_kept", kept).put("bytes_dropped", size - kept)
-          .put("problem", problem));
+      spec.commandLine()
+          .getOut()
+          .println(
+              new JsonLine()
+                  .put("db", in.path)
+                  .put("out", outPath)
+                  .put("records_kept", records)
+                  .put("bytes_kept", kept)
+                  .put("bytes_dropped", size - kept)
+                  .put("problem", problem));
     } else if (problem == null) {
-      spec.commandLine().getOut().printf("%s is sound: kept all %d records (%d bytes) in %s%n",
-          in.path, records, kept, outPath);
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "%s is sound: kept all %d records (%d bytes) in %s%n",
+              in.path, records, kept, outPath);
     } else {
-      spec.commandLine().getOut().printf(
-          "kept %d records (%d bytes) of %s in %s; dropped %d bytes from byte offset %d: %s%n",
-          records, kept, in.path, outPath, size - kept, kept, problem);
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "kept %d records (%d bytes) of %s in %s; dropped %d bytes from byte offset %d: %s%n",
+              records, kept, in.path, outPath, size - kept, kept, problem);
     }
     return 0;
   }

@@ -40,28 +40,40 @@ final class RunNetCommand implements Callable<Integer> {
   @Option(names = "--net", required = true, paramLabel = "NET", description = "NetDef to run.")
   Path net;
 
-  @Option(names = "--iterations", paramLabel = "K", defaultValue = "1",
+  @Option(
+      names = "--iterations",
+      paramLabel = "K",
+      defaultValue = "1",
       description = "Runs of NET (default: ${DEFAULT-VALUE}).")
   int iterations;
 
-  @Option(names = "--digest", paramLabel = "BLOB[,BLOB...]",
+  @Option(
+      names = "--digest",
+      paramLabel = "BLOB[,BLOB...]",
       description = "Blobs to digest after each run; repeatable.")
   List<String> digest = new ArrayList<>();
 
-  @Option(names = "--overwrite",
-      description = "Let Save replace an existing DB, once the new one is complete (without it,"
-          + " Save refuses a DB that exists before the run).")
+  @Option(
+      names = "--overwrite",
+      description =
+          "Let Save replace an existing DB, once the new one is complete (without it,"
+              + " Save refuses a DB that exists before the run).")
   boolean overwrite;
 
-  @Option(names = "--set", paramLabel = "NAME=VALUE",
-      description = "Replace argument NAME of every operator that has it (in both nets), keeping"
-          + " its type, e.g. --set db=/data/mnist-lmdb --set batch_size=256; repeatable.")
+  @Option(
+      names = "--set",
+      paramLabel = "NAME=VALUE",
+      description =
+          "Replace argument NAME of every operator that has it (in both nets), keeping"
+              + " its type, e.g. --set db=/data/mnist-lmdb --set batch_size=256; repeatable.")
   List<String> set = new ArrayList<>();
 
-  @Option(names = "--stats",
-      description = "After the last run, print one JSON line {\"stats\":[...]} with the metrics of"
-          + " every operator that keeps some (TensorProtosDBInput: records read, batches, time"
-          + " waiting for the producer, queue occupancy).")
+  @Option(
+      names = "--stats",
+      description =
+          "After the last run, print one JSON line {\"stats\":[...]} with the metrics of"
+              + " every operator that keeps some (TensorProtosDBInput: records read, batches, time"
+              + " waiting for the producer, queue occupancy).")
   boolean stats;
 
   @Override
@@ -70,8 +82,10 @@ final class RunNetCommand implements Callable<Integer> {
       throw new CliException("--iterations must be >= 0, got " + iterations);
     }
     ArgOverrides overrides = new ArgOverrides(set);
-    NetDef initDef = init == null ? null
-        : overrides.apply(ProtoFiles.read(init, NetDef.getDefaultInstance(), "init net"));
+    NetDef initDef =
+        init == null
+            ? null
+            : overrides.apply(ProtoFiles.read(init, NetDef.getDefaultInstance(), "init net"));
     NetDef netDef = overrides.apply(ProtoFiles.read(net, NetDef.getDefaultInstance(), "net"));
     if (netDef.getName().isEmpty()) {
       // A workspace keeps nets by name; an unnamed NetDef is named after its file.
@@ -114,11 +128,12 @@ final class RunNetCommand implements Callable<Integer> {
       if (metrics.isEmpty()) {
         continue;
       }
-      JsonLine entry = new JsonLine()
-          .put("net", net.name())
-          .put("index", i)
-          .put("type", net.def().getOp(i).getType())
-          .put("name", net.def().getOp(i).getName());
+      JsonLine entry =
+          new JsonLine()
+              .put("net", net.name())
+              .put("index", i)
+              .put("type", net.def().getOp(i).getType())
+              .put("name", net.def().getOp(i).getName());
       metrics.forEach(entry::put);
       ops.add(entry.asMap());
     }
@@ -126,10 +141,12 @@ final class RunNetCommand implements Callable<Integer> {
   }
 
   static void runOrExplain(String what, Runnable work) {
-    runOrExplainGet(what, () -> {
-      work.run();
-      return null;
-    });
+    runOrExplainGet(
+        what,
+        () -> {
+          work.run();
+          return null;
+        });
   }
 
   static <T> T runOrExplainGet(String what, java.util.function.Supplier<T> work) {

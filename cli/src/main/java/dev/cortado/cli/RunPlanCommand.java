@@ -54,18 +54,25 @@ final class RunPlanCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "PLAN", description = "PlanDef file.")
   Path plan;
 
-  @Option(names = "--digest", paramLabel = "BLOB[,BLOB...]",
+  @Option(
+      names = "--digest",
+      paramLabel = "BLOB[,BLOB...]",
       description = "Blobs to digest after the plan; repeatable.")
   List<String> digest = new ArrayList<>();
 
-  @Option(names = "--overwrite",
-      description = "Let Save replace an existing DB, once the new one is complete (without it,"
-          + " Save refuses a DB that exists before the run).")
+  @Option(
+      names = "--overwrite",
+      description =
+          "Let Save replace an existing DB, once the new one is complete (without it,"
+              + " Save refuses a DB that exists before the run).")
   boolean overwrite;
 
-  @Option(names = "--set", paramLabel = "NAME=VALUE",
-      description = "Replace argument NAME of every operator that has it, in every net of the"
-          + " plan, keeping its type; repeatable.")
+  @Option(
+      names = "--set",
+      paramLabel = "NAME=VALUE",
+      description =
+          "Replace argument NAME of every operator that has it, in every net of the"
+              + " plan, keeping its type; repeatable.")
   List<String> set = new ArrayList<>();
 
   @Mixin Options.Json json;

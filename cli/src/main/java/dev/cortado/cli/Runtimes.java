@@ -7,10 +7,10 @@ import java.util.Map;
 
 /**
  * The Guice runtime (every operator and db plugin on the classpath), started once per JVM and
- * output policy: it is immutable, and each command makes its own workspace from it. Every
- * command, the DB tools included, goes through its registries, so a Guice override applies
- * everywhere. The CLI binds {@link DbOutput.Policy}: {@code Save} refuses an existing DB unless
- * {@code --overwrite} is given.
+ * output policy: it is immutable, and each command makes its own workspace from it. Every command,
+ * the DB tools included, goes through its registries, so a Guice override applies everywhere. The
+ * CLI binds {@link DbOutput.Policy}: {@code Save} refuses an existing DB unless {@code --overwrite}
+ * is given.
  */
 final class Runtimes {
   private static final Map<DbOutput.Policy, CortadoRuntime> RUNTIMES =

@@ -35,7 +35,10 @@ final class SplitDbCommand implements Callable<Integer> {
 
   @Mixin Options.Shards shards;
 
-  @Option(names = "--splits", required = true, paramLabel = "N",
+  @Option(
+      names = "--splits",
+      required = true,
+      paramLabel = "N",
       description = "Number of output DBs (> 0).")
   int splits;
 
@@ -78,8 +81,11 @@ final class SplitDbCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     for (int i = 0; i < splits; i++) {
       if (json.json) {
-        stdout.println(new JsonLine().put("out", paths.get(i)).put("out_type", outType)
-            .put("records", perSplit[i]));
+        stdout.println(
+            new JsonLine()
+                .put("out", paths.get(i))
+                .put("out_type", outType)
+                .put("records", perSplit[i]));
       } else {
         stdout.printf("%s: %d records%n", Dbs.describe(outType, paths.get(i)), perSplit[i]);
       }
@@ -87,8 +93,8 @@ final class SplitDbCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void write(String inType, String outType, List<DbOutput> outputs, long[] perSplit,
-      DbSize.Total total) {
+  private void write(
+      String inType, String outType, List<DbOutput> outputs, long[] perSplit, DbSize.Total total) {
     List<Db> dbs = new ArrayList<>();
     List<Transaction> txns = new ArrayList<>();
     try (Db src = Dbs.open(inType, in.path, Mode.READ);

@@ -21,8 +21,14 @@ final class VersionInfo {
     String v = Main.class.getPackage().getImplementationVersion();
     lines.add("cortado " + (v == null ? "(development build)" : v));
     lines.add("git commit: " + gitCommit());
-    lines.add("java: " + System.getProperty("java.version") + " ("
-        + System.getProperty("java.vm.name") + ", " + System.getProperty("java.home") + ")");
+    lines.add(
+        "java: "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vm.name")
+            + ", "
+            + System.getProperty("java.home")
+            + ")");
     TreeSet<String> backends = new TreeSet<>();
     try {
       for (String name : Dbs.registry().names()) {
@@ -36,8 +42,13 @@ final class VersionInfo {
     TreeSet<String> providers = new TreeSet<>();
     try {
       for (OperatorProvider p : ServiceLoader.load(OperatorProvider.class)) {
-        providers.add(p.getClass().getName() + " (" + where(p.getClass()) + ", "
-            + p.operators().size() + " operators)");
+        providers.add(
+            p.getClass().getName()
+                + " ("
+                + where(p.getClass())
+                + ", "
+                + p.operators().size()
+                + " operators)");
       }
     } catch (java.util.ServiceConfigurationError | RuntimeException e) {
       providers.add("cannot list them: " + Errors.oneLine(e));
@@ -77,8 +88,8 @@ final class VersionInfo {
       Path common = gitDir;
       Path commonFile = gitDir.resolve("commondir");
       if (Files.isRegularFile(commonFile)) {
-        common = gitDir.resolve(Files.readString(commonFile, StandardCharsets.UTF_8).trim())
-            .normalize();
+        common =
+            gitDir.resolve(Files.readString(commonFile, StandardCharsets.UTF_8).trim()).normalize();
       }
       String head = Files.readString(gitDir.resolve("HEAD"), StandardCharsets.UTF_8).trim();
       if (!head.startsWith("ref:")) {
@@ -88,7 +99,9 @@ final class VersionInfo {
       for (Path dir : List.of(gitDir, common)) {
         Path loose = dir.resolve(ref);
         if (Files.isRegularFile(loose)) {
-          return Files.readString(loose, StandardCharsets.UTF_8).trim() + " (" + shortRef(ref)
+          return Files.readString(loose, StandardCharsets.UTF_8).trim()
+              + " ("
+              + shortRef(ref)
               + ")";
         }
       }

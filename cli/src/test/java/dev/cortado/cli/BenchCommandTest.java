@@ -9,16 +9,37 @@ import org.junit.jupiter.api.Test;
 class BenchCommandTest {
   @Test
   void jsonReportsRatesAndSettings() {
-    Cli.Result r = Cli.run("bench", "--db",
-        Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(), "--db-type",
-        "minidb", "--batch-size", "64", "--passes", "2", "--warmup", "0", "--decode-threads", "2",
-        "--json");
+    Cli.Result r =
+        Cli.run(
+            "bench",
+            "--db",
+            Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(),
+            "--db-type",
+            "minidb",
+            "--batch-size",
+            "64",
+            "--passes",
+            "2",
+            "--warmup",
+            "0",
+            "--decode-threads",
+            "2",
+            "--json");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.lines()).hasSize(1);
     JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
-    for (String key : new String[] {"items_per_s_median", "items_per_s_min", "items_per_s_max",
-        "mb_per_s_median", "passes", "batch_size", "db_type", "prefetch_depth",
-        "decode_threads"}) {
+    for (String key :
+        new String[] {
+          "items_per_s_median",
+          "items_per_s_min",
+          "items_per_s_max",
+          "mb_per_s_median",
+          "passes",
+          "batch_size",
+          "db_type",
+          "prefetch_depth",
+          "decode_threads"
+        }) {
       assertThat(o.has(key)).as(key).isTrue();
     }
     assertThat(o.get("items_per_s_median").getAsDouble()).isPositive();
@@ -37,13 +58,27 @@ class BenchCommandTest {
   }
 
   @Test
-  void severalBackendsAndBatchSizesGiveOneRunEachAndAChart(@org.junit.jupiter.api.io.TempDir
-      java.nio.file.Path tmp) throws Exception {
+  void severalBackendsAndBatchSizesGiveOneRunEachAndAChart(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
     java.nio.file.Path svg = tmp.resolve("bench.svg");
-    Cli.Result r = Cli.run("bench", "--db",
-        Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(), "--db-type",
-        "minidb,lmdb", "--batch-size", "32,64", "--passes", "2", "--warmup", "0",
-        "--min-pass-seconds", "0.05", "--json", "--plot", svg.toString());
+    Cli.Result r =
+        Cli.run(
+            "bench",
+            "--db",
+            Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(),
+            "--db-type",
+            "minidb,lmdb",
+            "--batch-size",
+            "32,64",
+            "--passes",
+            "2",
+            "--warmup",
+            "0",
+            "--min-pass-seconds",
+            "0.05",
+            "--json",
+            "--plot",
+            svg.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.lines()).hasSize(4);
     java.util.List<String> labels = new java.util.ArrayList<>();
@@ -54,8 +89,8 @@ class BenchCommandTest {
       // A 256-record epoch takes far less than 50 ms: a pass repeats it.
       assertThat(o.get("epochs_per_pass").getAsLong()).isGreaterThan(1);
     }
-    assertThat(labels).containsExactly("minidb batch 32", "minidb batch 64", "lmdb batch 32",
-        "lmdb batch 64");
+    assertThat(labels)
+        .containsExactly("minidb batch 32", "minidb batch 64", "lmdb batch 32", "lmdb batch 64");
     String chart = java.nio.file.Files.readString(svg);
     for (String label : labels) {
       assertThat(chart).contains(">" + label + "</text>");
@@ -64,28 +99,59 @@ class BenchCommandTest {
 
   @Test
   void noPrefetchRunsInline() {
-    Cli.Result r = Cli.run("bench", "--db",
-        Cli.testdata().resolve("all-dtypes/all-dtypes.minidb").toString(), "--db-type", "minidb",
-        "--batch-size", "7", "--passes", "1", "--no-prefetch");
+    Cli.Result r =
+        Cli.run(
+            "bench",
+            "--db",
+            Cli.testdata().resolve("all-dtypes/all-dtypes.minidb").toString(),
+            "--db-type",
+            "minidb",
+            "--batch-size",
+            "7",
+            "--passes",
+            "1",
+            "--no-prefetch");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("no_prefetch").contains("items/s");
   }
 
   @Test
   void consumerWorkRunsAfterEveryBatch() {
-    Cli.Result r = Cli.run("bench", "--db",
-        Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(), "--db-type",
-        "minidb", "--batch-size", "64", "--passes", "2", "--warmup", "0",
-        "--min-pass-seconds", "0", "--consumer-work-us", "2000", "--json");
+    Cli.Result r =
+        Cli.run(
+            "bench",
+            "--db",
+            Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(),
+            "--db-type",
+            "minidb",
+            "--batch-size",
+            "64",
+            "--passes",
+            "2",
+            "--warmup",
+            "0",
+            "--min-pass-seconds",
+            "0",
+            "--consumer-work-us",
+            "2000",
+            "--json");
     assertThat(r.exit()).as(r.err()).isZero();
     JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
     assertThat(o.get("consumer_work_us").getAsLong()).isEqualTo(2000);
     // Each batch of 64 costs at least the 2 ms of consumer work, so no pass beats 32,000 items/s.
     assertThat(o.get("items_per_s_max").getAsDouble()).isLessThanOrEqualTo(32_000);
 
-    Cli.Result bad = Cli.run("bench", "--db",
-        Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(), "--db-type",
-        "minidb", "--batch-size", "64", "--consumer-work-us", "-1");
+    Cli.Result bad =
+        Cli.run(
+            "bench",
+            "--db",
+            Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(),
+            "--db-type",
+            "minidb",
+            "--batch-size",
+            "64",
+            "--consumer-work-us",
+            "-1");
     assertThat(bad.exit()).isNotZero();
     assertThat(bad.err()).contains("--consumer-work-us >= 0");
   }
@@ -93,8 +159,8 @@ class BenchCommandTest {
   @Test
   void aBadRecordIsOneLine() {
     String db = Cli.testdata().resolve("bad-inputs/dtype-differs/dtype-differs.minidb").toString();
-    Cli.Result r = Cli.run("bench", "--db", db, "--db-type", "minidb", "--batch-size", "2",
-        "--passes", "1");
+    Cli.Result r =
+        Cli.run("bench", "--db", db, "--db-type", "minidb", "--batch-size", "2", "--passes", "1");
     MakeMnistDbCommandTest.assertOneLineError(r, db, "00000003");
   }
 }

@@ -20,7 +20,8 @@ final class Cli {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int exit;
-    try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
+    try (PrintWriter o = new PrintWriter(out);
+        PrintWriter e = new PrintWriter(err)) {
       exit = Main.run(o, e, args);
     }
     return new Result(exit, out.toString(), err.toString());
@@ -37,7 +38,8 @@ final class Cli {
 
   /** The Fashion-MNIST slice shipped in the repository. */
   static Path slice() {
-    return Path.of(System.getProperty("user.dir")).resolve("../examples/fashion-mnist-slice")
+    return Path.of(System.getProperty("user.dir"))
+        .resolve("../examples/fashion-mnist-slice")
         .normalize();
   }
 }

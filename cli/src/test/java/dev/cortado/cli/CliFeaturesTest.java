@@ -37,8 +37,7 @@ class CliFeaturesTest {
     assertThat(r.lines()).hasSize(1);
     String wrong = backend.equals("lmdb") ? "minidb" : "lmdb";
     r = Cli.run("inspect", "--db", db.toString(), "--db-type", wrong);
-    MakeMnistDbCommandTest.assertOneLineError(r, db + " looks like ",
-        "; try --db-type " + backend);
+    MakeMnistDbCommandTest.assertOneLineError(r, db + " looks like ", "; try --db-type " + backend);
     assertThat(OutputSafetyTest.treeHash(db)).as("detection never writes").isEqualTo(before);
   }
 
@@ -46,8 +45,10 @@ class CliFeaturesTest {
   void theLmdbMessageReadsAsTheManualSays() {
     Path lmdb = DbToolsTest.sharedDb("fmnist-mini", "lmdb");
     Cli.Result r = Cli.run("inspect", "--db", lmdb.toString(), "--db-type", "rocksdb");
-    MakeMnistDbCommandTest.assertOneLineError(r,
-        lmdb + " looks like an LMDB environment (data.mdb), not a RocksDB database; try"
+    MakeMnistDbCommandTest.assertOneLineError(
+        r,
+        lmdb
+            + " looks like an LMDB environment (data.mdb), not a RocksDB database; try"
             + " --db-type lmdb");
   }
 
@@ -55,8 +56,8 @@ class CliFeaturesTest {
   void anUnrecognizableDbAsksForItsType() throws Exception {
     Path junk = Files.writeString(tmp.resolve("junk.bin"), "\u0001\u0002");
     Cli.Result r = Cli.run("inspect", "--db", junk.toString());
-    MakeMnistDbCommandTest.assertOneLineError(r, "cannot tell the db type of " + junk,
-        "pass --db-type");
+    MakeMnistDbCommandTest.assertOneLineError(
+        r, "cannot tell the db type of " + junk, "pass --db-type");
   }
 
   @Test
@@ -96,15 +97,24 @@ class CliFeaturesTest {
     Path lmdb = DbToolsTest.sharedDb("fmnist-mini", "lmdb");
     Cli.Result r = Cli.run("inspect", "--db", lmdb.toString(), "--limit", "1", "--json");
     assertThat(r.exit()).as(r.err()).isZero();
-    JsonObject last = JsonParser.parseString(r.lines().get(r.lines().size() - 1))
-        .getAsJsonObject();
+    JsonObject last = JsonParser.parseString(r.lines().get(r.lines().size() - 1)).getAsJsonObject();
     assertThat(last.get("records").getAsLong()).isEqualTo(256);
     assertThat(last.get("records_exact").getAsBoolean()).isTrue();
     JsonObject first = JsonParser.parseString(r.lines().get(0)).getAsJsonObject();
     assertThat(first.get("key").getAsString()).isEqualTo("00000000");
-    r = Cli.run("inspect", "--db", DbToolsTest.sharedDb("fmnist-mini", "minidb").toString(),
-        "--limit", "2", "--num-shards", "3", "--shard-id", "2");
-    assertThat(r.out()).contains("'00000002'", "'00000005'")
+    r =
+        Cli.run(
+            "inspect",
+            "--db",
+            DbToolsTest.sharedDb("fmnist-mini", "minidb").toString(),
+            "--limit",
+            "2",
+            "--num-shards",
+            "3",
+            "--shard-id",
+            "2");
+    assertThat(r.out())
+        .contains("'00000002'", "'00000005'")
         .contains("2 records shown of 85 in shard 2 of 3 of db ");
   }
 
@@ -123,8 +133,17 @@ class CliFeaturesTest {
   void inspectImageDrawsTheRecordsWithTheirLabels() throws Exception {
     Path db = DbToolsTest.sharedDb("fmnist-mini", "minidb");
     Path png = tmp.resolve("grid.png");
-    Cli.Result r = Cli.run("inspect", "--db", db.toString(), "--image", png.toString(),
-        "--limit", "4", "--class-names", "fashion-mnist");
+    Cli.Result r =
+        Cli.run(
+            "inspect",
+            "--db",
+            db.toString(),
+            "--image",
+            png.toString(),
+            "--limit",
+            "4",
+            "--class-names",
+            "fashion-mnist");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("drew 4 images (tensor 0) into " + png);
     BufferedImage img = ImageIO.read(png.toFile());
@@ -134,11 +153,16 @@ class CliFeaturesTest {
     assertThat(img.getWidth()).isEqualTo(2 * cellW);
     assertThat(img.getHeight()).isEqualTo(2 * cellH);
     // The first record's pixels, as the DB holds them (BYTE, [1,28,28]).
-    Cli.Result first = Cli.run("inspect", "--db", db.toString(), "--limit", "1", "--values",
-        "784", "--json");
+    Cli.Result first =
+        Cli.run("inspect", "--db", db.toString(), "--limit", "1", "--values", "784", "--json");
     JsonObject rec = JsonParser.parseString(first.lines().get(0)).getAsJsonObject();
-    String[] values = rec.getAsJsonArray("tensors").get(0).getAsJsonObject().get("values")
-        .getAsString().split(" ");
+    String[] values =
+        rec.getAsJsonArray("tensors")
+            .get(0)
+            .getAsJsonObject()
+            .get("values")
+            .getAsString()
+            .split(" ");
     int x0 = (cellW - 28 * 3) / 2;
     int y0 = 4;
     int checked = 0;
@@ -163,8 +187,8 @@ class CliFeaturesTest {
 
   @Test
   void dbDumpShowsPrintableKeysAsText() {
-    Cli.Result r = Cli.run("db-dump", "--db",
-        DbToolsTest.sharedDb("key-order", "minidb").toString());
+    Cli.Result r =
+        Cli.run("db-dump", "--db", DbToolsTest.sharedDb("key-order", "minidb").toString());
     assertThat(r.exit()).as(r.err()).isZero();
     for (String line : r.lines()) {
       JsonObject o = JsonParser.parseString(line).getAsJsonObject();
@@ -175,8 +199,8 @@ class CliFeaturesTest {
         printable &= b >= 0x20 && b < 0x7f;
       }
       if (printable) {
-        assertThat(o.get("key").getAsString()).isEqualTo(new String(key,
-            java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(o.get("key").getAsString())
+            .isEqualTo(new String(key, java.nio.charset.StandardCharsets.US_ASCII));
       } else {
         assertThat(o.get("key").isJsonNull()).as(line).isTrue();
       }
@@ -186,40 +210,51 @@ class CliFeaturesTest {
   @Test
   void plotDrawsOneBarPerRunWithItsSpread() throws Exception {
     Path json = tmp.resolve("runs.json");
-    Files.writeString(json, "{\"db_type\":\"lmdb\",\"batch_size\":64,"
-        + "\"items_per_s_median\":2000000,\"items_per_s_min\":1800000,"
-        + "\"items_per_s_max\":2100000}\n"
-        + "{\"label\":\"minidb <b64>\",\"items_per_s_median\":1000000}\n");
+    Files.writeString(
+        json,
+        "{\"db_type\":\"lmdb\",\"batch_size\":64,"
+            + "\"items_per_s_median\":2000000,\"items_per_s_min\":1800000,"
+            + "\"items_per_s_max\":2100000}\n"
+            + "{\"label\":\"minidb <b64>\",\"items_per_s_median\":1000000}\n");
     Path svg = tmp.resolve("chart.svg");
     Cli.Result r = Cli.run("plot", "--json", json.toString(), "--svg", svg.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     String text = Files.readString(svg);
-    assertThat(text).startsWith("<svg").contains("lmdb batch 64", "minidb &lt;b64&gt;",
-        "median 2.00M, min 1.80M, max 2.10M");
-    javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
-        .parse(svg.toFile());
+    assertThat(text)
+        .startsWith("<svg")
+        .contains("lmdb batch 64", "minidb &lt;b64&gt;", "median 2.00M, min 1.80M, max 2.10M");
+    javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(svg.toFile());
   }
 
   @Test
   void aGuiceOverrideAppliesToTheDbTools() {
-    DbProvider renamed = new DbProvider() {
-      @Override
-      public String name() {
-        return "renamed-minidb";
-      }
+    DbProvider renamed =
+        new DbProvider() {
+          @Override
+          public String name() {
+            return "renamed-minidb";
+          }
 
-      @Override
-      public Db open(String source, Mode mode) {
-        return Dbs.registry().open("minidb", source, mode);
-      }
-    };
-    CortadoRuntime rt = CortadoRuntime.create(binder ->
-        CortadoModule.dbProviders(binder).addBinding("renamed-minidb").toInstance(renamed));
+          @Override
+          public Db open(String source, Mode mode) {
+            return Dbs.registry().open("minidb", source, mode);
+          }
+        };
+    CortadoRuntime rt =
+        CortadoRuntime.create(
+            binder ->
+                CortadoModule.dbProviders(binder).addBinding("renamed-minidb").toInstance(renamed));
     Runtimes.use(rt);
     try {
-      Cli.Result r = Cli.run("db-dump", "--db",
-          DbToolsTest.sharedDb("fmnist-mini", "minidb").toString(), "--db-type",
-          "renamed-minidb", "--limit", "2");
+      Cli.Result r =
+          Cli.run(
+              "db-dump",
+              "--db",
+              DbToolsTest.sharedDb("fmnist-mini", "minidb").toString(),
+              "--db-type",
+              "renamed-minidb",
+              "--limit",
+              "2");
       assertThat(r.exit()).as(r.err()).isZero();
       assertThat(r.lines()).hasSize(2);
     } finally {
@@ -231,8 +266,9 @@ class CliFeaturesTest {
   void versionNamesJavaAndWhatWasFound() {
     Cli.Result r = Cli.run("--version");
     assertThat(r.exit()).isZero();
-    assertThat(r.out()).startsWith("cortado ").contains("git commit: ", "java: 17",
-        "db backends: ", "lmdb (", "operator providers: ");
+    assertThat(r.out())
+        .startsWith("cortado ")
+        .contains("git commit: ", "java: 17", "db backends: ", "lmdb (", "operator providers: ");
   }
 
   @Test
@@ -246,8 +282,18 @@ class CliFeaturesTest {
   void caffe2FlagNamesStillWork() throws Exception {
     Path in = DbToolsTest.sharedDb("fmnist-mini", "minidb");
     Path out = tmp.resolve("copy.minidb");
-    Cli.Result r = Cli.run("convert-db", "--input_db", in.toString(), "--input_db_type",
-        "minidb", "--output_db=" + out, "--output_db_type", "minidb", "--batch_size", "10");
+    Cli.Result r =
+        Cli.run(
+            "convert-db",
+            "--input_db",
+            in.toString(),
+            "--input_db_type",
+            "minidb",
+            "--output_db=" + out,
+            "--output_db_type",
+            "minidb",
+            "--batch_size",
+            "10");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("copied 256 records");
   }

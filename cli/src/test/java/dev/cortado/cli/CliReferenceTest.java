@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * cli/README.md embeds the usage help of every command. After changing an option or a
- * description, regenerate it with
- * {@code ./mvnw -B -q -o test -pl cli -Dtest=CliReferenceTest -Dcortado.updateCliReference=true}.
+ * cli/README.md embeds the usage help of every command. After changing an option or a description,
+ * regenerate it with {@code ./mvnw -B -q -o test -pl cli -Dtest=CliReferenceTest
+ * -Dcortado.updateCliReference=true}.
  */
 class CliReferenceTest {
   static final Path README = Path.of(System.getProperty("user.dir")).resolve("README.md");
@@ -24,15 +24,20 @@ class CliReferenceTest {
       readme = expected;
     }
     assertThat(readme)
-        .as("cli/README.md is out of date; regenerate it: ./mvnw -B -q -o test -pl cli"
-            + " -Dtest=CliReferenceTest -Dcortado.updateCliReference=true")
+        .as(
+            "cli/README.md is out of date; regenerate it: ./mvnw -B -q -o test -pl cli"
+                + " -Dtest=CliReferenceTest -Dcortado.updateCliReference=true")
         .isEqualTo(expected);
   }
 
   @Test
   void everyCommandHasHelp() {
-    for (String command : Main.newCommandLine(new java.io.PrintWriter(new java.io.StringWriter()),
-        new java.io.PrintWriter(new java.io.StringWriter())).getSubcommands().keySet()) {
+    for (String command :
+        Main.newCommandLine(
+                new java.io.PrintWriter(new java.io.StringWriter()),
+                new java.io.PrintWriter(new java.io.StringWriter()))
+            .getSubcommands()
+            .keySet()) {
       if (command.equals("help")) {
         continue;
       }

@@ -37,8 +37,8 @@ class DbDumpCommandTest {
 
   @ParameterizedTest(name = "{0} {2}")
   @MethodSource("sharedDbs")
-  void dumpPrintsTheExpectedRecordsInReadOrder(String dataset, int group, String backend,
-      String path) {
+  void dumpPrintsTheExpectedRecordsInReadOrder(
+      String dataset, int group, String backend, String path) {
     Expectations exp = Expectations.load(dataset);
     List<Expectations.Rec> records = exp.records();
     List<Integer> order = exp.groups().get(group).readOrder();
@@ -60,14 +60,22 @@ class DbDumpCommandTest {
 
   @ParameterizedTest(name = "{0} {2}")
   @MethodSource("sharedDbs")
-  void threeShardsAreDisjointAndCoverTheDb(String dataset, int group, String backend,
-      String path) {
+  void threeShardsAreDisjointAndCoverTheDb(String dataset, int group, String backend, String path) {
     List<Integer> order = Expectations.load(dataset).groups().get(group).readOrder();
     String db = TestDbs.copy(Path.of(path), tmp).toString();
     List<String> all = new ArrayList<>();
     for (int shard = 0; shard < 3; shard++) {
-      Cli.Result r = Cli.run("db-dump", "--db", db, "--db-type", backend, "--num-shards", "3",
-          "--shard-id", String.valueOf(shard));
+      Cli.Result r =
+          Cli.run(
+              "db-dump",
+              "--db",
+              db,
+              "--db-type",
+              backend,
+              "--num-shards",
+              "3",
+              "--shard-id",
+              String.valueOf(shard));
       assertThat(r.exit()).as(r.err()).isZero();
       List<String> lines = r.lines();
       assertThat(lines).hasSize((order.size() - shard + 2) / 3);
@@ -106,7 +114,8 @@ class DbDumpCommandTest {
 
   @Test
   void negativeLengthMinidbIsOneLineNamingTheOffset() {
-    Path db = Cli.testdata().resolve("bad-inputs/minidb-negative-length/minidb-negative-length.minidb");
+    Path db =
+        Cli.testdata().resolve("bad-inputs/minidb-negative-length/minidb-negative-length.minidb");
     Cli.Result r = Cli.run("db-dump", "--db", db.toString(), "--db-type", "minidb");
     MakeMnistDbCommandTest.assertOneLineError(r, db.toString());
     assertThat(r.err()).containsAnyOf("00000003", "183");
@@ -137,8 +146,17 @@ class DbDumpCommandTest {
   @Test
   void badShardArgumentsAreRejected() {
     Path db = Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb");
-    Cli.Result r = Cli.run("db-dump", "--db", db.toString(), "--db-type", "minidb",
-        "--num-shards", "3", "--shard-id", "3");
+    Cli.Result r =
+        Cli.run(
+            "db-dump",
+            "--db",
+            db.toString(),
+            "--db-type",
+            "minidb",
+            "--num-shards",
+            "3",
+            "--shard-id",
+            "3");
     MakeMnistDbCommandTest.assertOneLineError(r, "--shard-id 3");
   }
 }

@@ -39,10 +39,22 @@ class DbToolsTest {
     for (String dataset : List.of("key-order", "all-dtypes")) {
       Path source = TestDbs.copy(sharedDb(dataset, from), tmp);
       Path target = tmp.resolve(dataset + "-" + from + "-to-" + to);
-      Cli.Result r = Cli.run("convert-db", "--input-db", source.toString(), "--input-db-type", from,
-          "--output-db", target.toString(), "--output-db-type", to, "--batch-size", "7");
+      Cli.Result r =
+          Cli.run(
+              "convert-db",
+              "--input-db",
+              source.toString(),
+              "--input-db-type",
+              from,
+              "--output-db",
+              target.toString(),
+              "--output-db-type",
+              to,
+              "--batch-size",
+              "7");
       assertThat(r.exit()).as(r.err()).isZero();
-      assertThat(sortedDump(source, from)).isEqualTo(sortedDump(target, to))
+      assertThat(sortedDump(source, from))
+          .isEqualTo(sortedDump(target, to))
           .hasSize(Expectations.load(dataset).records().size());
     }
   }
@@ -50,8 +62,17 @@ class DbToolsTest {
   @Test
   void convertFromAMissingDbIsOneLine() {
     Path missing = tmp.resolve("missing-lmdb");
-    Cli.Result r = Cli.run("convert-db", "--input-db", missing.toString(), "--input-db-type",
-        "lmdb", "--output-db", tmp.resolve("o").toString(), "--output-db-type", "minidb");
+    Cli.Result r =
+        Cli.run(
+            "convert-db",
+            "--input-db",
+            missing.toString(),
+            "--input-db-type",
+            "lmdb",
+            "--output-db",
+            tmp.resolve("o").toString(),
+            "--output-db-type",
+            "minidb");
     MakeMnistDbCommandTest.assertOneLineError(r, missing.toString(), "lmdb");
     assertThat(tmp.resolve("o")).doesNotExist();
   }
@@ -59,26 +80,53 @@ class DbToolsTest {
   @Test
   void convertToAnUnknownTypeIsOneLine() {
     Path source = sharedDb("fmnist-mini", "minidb");
-    Cli.Result r = Cli.run("convert-db", "--input-db", source.toString(), "--input-db-type",
-        "minidb", "--output-db", tmp.resolve("o").toString(), "--output-db-type", "sqlite3");
-    MakeMnistDbCommandTest.assertOneLineError(r, "unknown db_type 'sqlite3'",
-        tmp.resolve("o").toString());
+    Cli.Result r =
+        Cli.run(
+            "convert-db",
+            "--input-db",
+            source.toString(),
+            "--input-db-type",
+            "minidb",
+            "--output-db",
+            tmp.resolve("o").toString(),
+            "--output-db-type",
+            "sqlite3");
+    MakeMnistDbCommandTest.assertOneLineError(
+        r, "unknown db_type 'sqlite3'", tmp.resolve("o").toString());
   }
 
   @Test
   void splitIsRoundRobinLikeSharding() {
     for (String backend : TestDbs.available()) {
       Path source = TestDbs.copy(sharedDb("fmnist-mini", backend), tmp);
-      Cli.Result r = Cli.run("split-db", "--input-db", source.toString(), "--db-type", backend,
-          "--splits", "3", "--batch-size", "10");
+      Cli.Result r =
+          Cli.run(
+              "split-db",
+              "--input-db",
+              source.toString(),
+              "--db-type",
+              backend,
+              "--splits",
+              "3",
+              "--batch-size",
+              "10");
       assertThat(r.exit()).as(r.err()).isZero();
       for (int k = 0; k < 3; k++) {
-        Cli.Result shard = Cli.run("db-dump", "--db", source.toString(), "--db-type", backend,
-            "--num-shards", "3", "--shard-id", String.valueOf(k));
-        Cli.Result split = Cli.run("db-dump", "--db", source + "_split_" + k, "--db-type",
-            backend);
+        Cli.Result shard =
+            Cli.run(
+                "db-dump",
+                "--db",
+                source.toString(),
+                "--db-type",
+                backend,
+                "--num-shards",
+                "3",
+                "--shard-id",
+                String.valueOf(k));
+        Cli.Result split = Cli.run("db-dump", "--db", source + "_split_" + k, "--db-type", backend);
         assertThat(split.exit()).as(split.err()).isZero();
-        assertThat(withoutIndex(split.lines())).as("%s split %d", backend, k)
+        assertThat(withoutIndex(split.lines()))
+            .as("%s split %d", backend, k)
             .isEqualTo(withoutIndex(shard.lines()))
             .hasSize((256 - k + 2) / 3);
       }
@@ -87,20 +135,37 @@ class DbToolsTest {
 
   @Test
   void splitNeedsAPositiveCount() {
-    Cli.Result r = Cli.run("split-db", "--input-db", sharedDb("fmnist-mini", "minidb").toString(),
-        "--db-type", "minidb", "--splits", "0");
+    Cli.Result r =
+        Cli.run(
+            "split-db",
+            "--input-db",
+            sharedDb("fmnist-mini", "minidb").toString(),
+            "--db-type",
+            "minidb",
+            "--splits",
+            "0");
     MakeMnistDbCommandTest.assertOneLineError(r, "--splits must be > 0");
   }
 
   @Test
   void inspectShowsKeysDtypesShapesAndValues() {
-    Cli.Result r = Cli.run("inspect", "--db", sharedDb("fmnist-mini", "minidb").toString(),
-        "--db-type", "minidb", "--limit", "2", "--values", "3");
+    Cli.Result r =
+        Cli.run(
+            "inspect",
+            "--db",
+            sharedDb("fmnist-mini", "minidb").toString(),
+            "--db-type",
+            "minidb",
+            "--limit",
+            "2",
+            "--values",
+            "3");
     assertThat(r.exit()).as(r.err()).isZero();
     List<String> lines = r.lines();
     assertThat(lines.get(0)).startsWith("KEY").contains("DTYPE", "SHAPE", "VALUES");
-    assertThat(lines.get(1)).startsWith("'00000000'").contains("BYTE", "[1,28,28]",
-        "0 0 0 ... (784 values)");
+    assertThat(lines.get(1))
+        .startsWith("'00000000'")
+        .contains("BYTE", "[1,28,28]", "0 0 0 ... (784 values)");
     assertThat(lines.get(2)).contains("INT32", "[]").endsWith(" 9");
     assertThat(lines.get(3)).startsWith("'00000001'");
     assertThat(lines).last().asString().contains("2 records shown of 256 in db ");
@@ -116,9 +181,20 @@ class DbToolsTest {
 
   @Test
   void throughputJsonHasOneLinePerMode() {
-    Cli.Result r = Cli.run("db-throughput", "--db", sharedDb("fmnist-mini", "minidb").toString(),
-        "--db-type", "minidb", "--repeat", "2", "--warmup", "0", "--reader-threads", "2",
-        "--json");
+    Cli.Result r =
+        Cli.run(
+            "db-throughput",
+            "--db",
+            sharedDb("fmnist-mini", "minidb").toString(),
+            "--db-type",
+            "minidb",
+            "--repeat",
+            "2",
+            "--warmup",
+            "0",
+            "--reader-threads",
+            "2",
+            "--json");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.lines()).hasSize(2);
     JsonObject cursor = JsonParser.parseString(r.lines().get(0)).getAsJsonObject();

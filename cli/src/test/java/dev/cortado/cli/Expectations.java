@@ -23,7 +23,8 @@ record Expectations(Path dir, JsonObject json) {
     Path dir = Cli.testdata().resolve(dataset);
     try {
       return new Expectations(
-          dir, JsonParser.parseString(Files.readString(dir.resolve("expectations.json")))
+          dir,
+          JsonParser.parseString(Files.readString(dir.resolve("expectations.json")))
               .getAsJsonObject());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -34,8 +35,12 @@ record Expectations(Path dir, JsonObject json) {
     List<Rec> out = new ArrayList<>();
     for (JsonElement e : json.getAsJsonArray("records")) {
       JsonObject r = e.getAsJsonObject();
-      out.add(new Rec(r.get("index").getAsInt(), r.get("key_hex").getAsString(),
-          r.get("value_len").getAsInt(), r.get("value_sha256").getAsString()));
+      out.add(
+          new Rec(
+              r.get("index").getAsInt(),
+              r.get("key_hex").getAsString(),
+              r.get("value_len").getAsInt(),
+              r.get("value_sha256").getAsString()));
     }
     return out;
   }
@@ -47,9 +52,10 @@ record Expectations(Path dir, JsonObject json) {
       List<String[]> dbs = new ArrayList<>();
       for (JsonElement d : g.getAsJsonObject().getAsJsonArray("dbs")) {
         JsonObject db = d.getAsJsonObject();
-        dbs.add(new String[] {
-          db.get("backend").getAsString(), dir.resolve(db.get("path").getAsString()).toString()
-        });
+        dbs.add(
+            new String[] {
+              db.get("backend").getAsString(), dir.resolve(db.get("path").getAsString()).toString()
+            });
       }
       List<Integer> order = new ArrayList<>();
       JsonArray ro = g.getAsJsonObject().getAsJsonArray("read_order");

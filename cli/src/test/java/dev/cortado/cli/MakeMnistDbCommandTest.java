@@ -41,7 +41,8 @@ class MakeMnistDbCommandTest {
           Expectations.Rec rec = expected.get(n);
           assertThat(hex(DbBytes.copy(c.key()))).isEqualTo(rec.keyHex());
           assertThat(MnistRecordsTest.sha256(DbBytes.copy(c.value())))
-              .as("record %d", n).isEqualTo(rec.valueSha256());
+              .as("record %d", n)
+              .isEqualTo(rec.valueSha256());
         }
       }
       assertThat(n).isEqualTo(1000);
@@ -61,16 +62,25 @@ class MakeMnistDbCommandTest {
         last = DbBytes.copy(c.key());
       }
       assertThat(n).isEqualTo(300);
-      assertThat(new String(last, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("00000299");
+      assertThat(new String(last, java.nio.charset.StandardCharsets.US_ASCII))
+          .isEqualTo("00000299");
     }
   }
 
   @Test
   void missingImageFileIsOneLineNamingThePath() {
     Path missing = tmp.resolve("nope-images.gz");
-    Cli.Result r = Cli.run("make-mnist-db", "--image-file", missing.toString(),
-        "--label-file", LABELS.toString(), "--output-file", tmp.resolve("o").toString(),
-        "--db-type", "minidb");
+    Cli.Result r =
+        Cli.run(
+            "make-mnist-db",
+            "--image-file",
+            missing.toString(),
+            "--label-file",
+            LABELS.toString(),
+            "--output-file",
+            tmp.resolve("o").toString(),
+            "--db-type",
+            "minidb");
     assertOneLineError(r, missing.toString(), "no such file");
   }
 
@@ -86,9 +96,17 @@ class MakeMnistDbCommandTest {
     byte[] raw = gunzip(IMAGES);
     Path cut = tmp.resolve("images-cut");
     Files.write(cut, Arrays.copyOf(raw, 16 + 784 * 10 + 100));
-    Cli.Result r = Cli.run("make-mnist-db", "--image-file", cut.toString(),
-        "--label-file", LABELS.toString(), "--output-file", tmp.resolve("o").toString(),
-        "--db-type", "minidb");
+    Cli.Result r =
+        Cli.run(
+            "make-mnist-db",
+            "--image-file",
+            cut.toString(),
+            "--label-file",
+            LABELS.toString(),
+            "--output-file",
+            tmp.resolve("o").toString(),
+            "--db-type",
+            "minidb");
     assertOneLineError(r, cut.toString(), "truncated", "image #10");
     assertThat(tmp.resolve("o")).doesNotExist();
   }
@@ -98,17 +116,33 @@ class MakeMnistDbCommandTest {
     byte[] raw = gunzip(IMAGES);
     Path cut = tmp.resolve("images-cut.gz");
     Files.write(cut, gzip(Arrays.copyOf(raw, 16 + 784 * 10 + 100)));
-    Cli.Result r = Cli.run("make-mnist-db", "--image-file", cut.toString(),
-        "--label-file", LABELS.toString(), "--output-file", tmp.resolve("o.minidb").toString(),
-        "--db-type", "minidb");
+    Cli.Result r =
+        Cli.run(
+            "make-mnist-db",
+            "--image-file",
+            cut.toString(),
+            "--label-file",
+            LABELS.toString(),
+            "--output-file",
+            tmp.resolve("o.minidb").toString(),
+            "--db-type",
+            "minidb");
     assertOneLineError(r, cut.toString(), "truncated", "image #10", "byte " + (16 + 7840 + 100));
   }
 
   @Test
   void labelFileGivenAsImagesIsAWrongMagicNumber() {
-    Cli.Result r = Cli.run("make-mnist-db", "--image-file", LABELS.toString(),
-        "--label-file", IMAGES.toString(), "--output-file", tmp.resolve("o").toString(),
-        "--db-type", "minidb");
+    Cli.Result r =
+        Cli.run(
+            "make-mnist-db",
+            "--image-file",
+            LABELS.toString(),
+            "--label-file",
+            IMAGES.toString(),
+            "--output-file",
+            tmp.resolve("o").toString(),
+            "--db-type",
+            "minidb");
     assertOneLineError(r, LABELS.toString(), "wrong magic number 2049", "expected 2051", "swap");
   }
 
@@ -116,9 +150,17 @@ class MakeMnistDbCommandTest {
   void doublyCompressedFileSaysToUnzip() throws Exception {
     Path twice = tmp.resolve("images.gz.gz");
     Files.write(twice, gzip(Files.readAllBytes(IMAGES)));
-    Cli.Result r = Cli.run("make-mnist-db", "--image-file", twice.toString(),
-        "--label-file", LABELS.toString(), "--output-file", tmp.resolve("o").toString(),
-        "--db-type", "minidb");
+    Cli.Result r =
+        Cli.run(
+            "make-mnist-db",
+            "--image-file",
+            twice.toString(),
+            "--label-file",
+            LABELS.toString(),
+            "--output-file",
+            tmp.resolve("o").toString(),
+            "--db-type",
+            "minidb");
     assertOneLineError(r, twice.toString(), "gzip-compressed", "forget to unzip");
   }
 
@@ -130,17 +172,34 @@ class MakeMnistDbCommandTest {
     fewer[6] = 0;
     Path labels = tmp.resolve("labels-10");
     Files.write(labels, fewer);
-    Cli.Result r = Cli.run("make-mnist-db", "--image-file", IMAGES.toString(),
-        "--label-file", labels.toString(), "--output-file", tmp.resolve("o").toString(),
-        "--db-type", "minidb");
+    Cli.Result r =
+        Cli.run(
+            "make-mnist-db",
+            "--image-file",
+            IMAGES.toString(),
+            "--label-file",
+            labels.toString(),
+            "--output-file",
+            tmp.resolve("o").toString(),
+            "--db-type",
+            "minidb");
     assertOneLineError(r, "1000 images", "10 labels");
   }
 
   @Test
   void verboseAddsTheStackTrace() {
-    Cli.Result r = Cli.run("make-mnist-db", "--verbose", "--image-file", LABELS.toString(),
-        "--label-file", IMAGES.toString(), "--output-file", tmp.resolve("o").toString(),
-        "--db-type", "minidb");
+    Cli.Result r =
+        Cli.run(
+            "make-mnist-db",
+            "--verbose",
+            "--image-file",
+            LABELS.toString(),
+            "--label-file",
+            IMAGES.toString(),
+            "--output-file",
+            tmp.resolve("o").toString(),
+            "--db-type",
+            "minidb");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("\tat dev.cortado.cli.").contains("wrong magic number");
   }
@@ -163,9 +222,18 @@ class MakeMnistDbCommandTest {
   }
 
   private Cli.Result make(Path out, String dbType, String... extra) {
-    List<String> args = new java.util.ArrayList<>(List.of("make-mnist-db",
-        "--image-file", IMAGES.toString(), "--label-file", LABELS.toString(),
-        "--output-file", out.toString(), "--db-type", dbType));
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "make-mnist-db",
+                "--image-file",
+                IMAGES.toString(),
+                "--label-file",
+                LABELS.toString(),
+                "--output-file",
+                out.toString(),
+                "--db-type",
+                dbType));
     args.addAll(List.of(extra));
     return Cli.run(args.toArray(String[]::new));
   }

@@ -23,8 +23,8 @@ class MnistExamplesTest {
 
   @Test
   void thePlanHoldsTheInitAndTrainingNets() {
-    PlanDef plan = ProtoFiles.read(MNIST.resolve("train_plan.pbtxt"),
-        PlanDef.getDefaultInstance(), "plan");
+    PlanDef plan =
+        ProtoFiles.read(MNIST.resolve("train_plan.pbtxt"), PlanDef.getDefaultInstance(), "plan");
     assertThat(plan.getNetwork(0)).isEqualTo(net("init_net.pbtxt"));
     assertThat(plan.getNetwork(1)).isEqualTo(net("train_net.pbtxt"));
     assertThat(plan.getExecutionStep(1).getNumIter()).isEqualTo(938);
@@ -34,20 +34,23 @@ class MnistExamplesTest {
   void deployAndTestNetsAreTheTrainingNetsLeNet() {
     NetDef train = net("train_net.pbtxt");
     List<OperatorDef> lenet = train.getOpList().subList(4, 12);
-    assertThat(types(lenet)).containsExactly("Conv", "MaxPool", "Conv", "MaxPool", "FC", "Relu",
-        "FC", "Softmax");
+    assertThat(types(lenet))
+        .containsExactly("Conv", "MaxPool", "Conv", "MaxPool", "FC", "Relu", "FC", "Softmax");
     assertThat(net("deploy_net.pbtxt").getOpList()).isEqualTo(lenet);
     NetDef test = net("test_net.pbtxt");
     assertThat(test.getOpList().subList(4, 12)).isEqualTo(lenet);
-    assertThat(types(test.getOpList().subList(0, 4))).containsExactly("TensorProtosDBInput",
-        "Cast", "Scale", "StopGradient");
+    assertThat(types(test.getOpList().subList(0, 4)))
+        .containsExactly("TensorProtosDBInput", "Cast", "Scale", "StopGradient");
     assertThat(test.getOp(12).getType()).isEqualTo("Accuracy");
     // Every parameter the training net updates is initialized by init_net and saved by Save.
     List<String> params = MnistTutorial.params(train);
-    assertThat(params).containsExactly("conv1_w", "conv1_b", "conv2_w", "conv2_b", "fc3_w",
-        "fc3_b", "pred_w", "pred_b");
-    List<String> initialized = net("init_net.pbtxt").getOpList().stream()
-        .flatMap(o -> o.getOutputList().stream()).toList();
+    assertThat(params)
+        .containsExactly(
+            "conv1_w", "conv1_b", "conv2_w", "conv2_b", "fc3_w", "fc3_b", "pred_w", "pred_b");
+    List<String> initialized =
+        net("init_net.pbtxt").getOpList().stream()
+            .flatMap(o -> o.getOutputList().stream())
+            .toList();
     assertThat(initialized).containsAll(params).contains("iter", "ONE");
   }
 }

@@ -13,8 +13,16 @@ class OpsCommandTest {
   void listsTheInputPipelineOperatorsWithSchemasAndArguments() {
     Cli.Result r = Cli.run("ops", "--device", "cpu");
     assertThat(r.exit()).as(r.err()).isZero();
-    assertThat(r.out()).contains("Device 0 (cpu)", "CreateDB", "TensorProtosDBInput", "Cast",
-        "Scale", "StopGradient", "batch_size", "NO_GRADIENT");
+    assertThat(r.out())
+        .contains(
+            "Device 0 (cpu)",
+            "CreateDB",
+            "TensorProtosDBInput",
+            "Cast",
+            "Scale",
+            "StopGradient",
+            "batch_size",
+            "NO_GRADIENT");
     assertThat(r.out()).contains("db types (CreateDB db_type): ").contains("lmdb", "minidb");
     assertThat(r.out()).doesNotContain("(cuda)");
   }

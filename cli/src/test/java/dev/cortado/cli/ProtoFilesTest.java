@@ -16,8 +16,11 @@ class ProtoFilesTest {
 
   @Test
   void textAndBinaryGiveTheSameMessage() throws IOException {
-    NetDef net = NetDef.newBuilder().setName("n").addOp(OperatorDef.newBuilder().setType("Copy")
-        .addInput("a").addOutput("b")).build();
+    NetDef net =
+        NetDef.newBuilder()
+            .setName("n")
+            .addOp(OperatorDef.newBuilder().setType("Copy").addInput("a").addOutput("b"))
+            .build();
     Path text = tmp.resolve("n.txt");
     Files.writeString(text, net.toString());
     Path bin = tmp.resolve("n.txt.but-binary");
@@ -39,14 +42,14 @@ class ProtoFilesTest {
   }
 
   @Test
-  void printableBytesThatParseAsBinaryOnlyWithUnknownFieldsReportTheTextError()
-      throws IOException {
+  void printableBytesThatParseAsBinaryOnlyWithUnknownFieldsReportTheTextError() throws IOException {
     // 'x' = 0x78: field 15, varint; then 'y' = 121 as its value: binary "works" but only as an
     // unknown field, so the text error is the useful one.
     Path file = tmp.resolve("n");
     Files.writeString(file, "xy");
     assertThatThrownBy(() -> ProtoFiles.read(file, NetDef.getDefaultInstance(), "net"))
-        .hasMessageContaining("text format").hasMessageContaining("1:");
+        .hasMessageContaining("text format")
+        .hasMessageContaining("1:");
   }
 
   @Test
@@ -60,6 +63,7 @@ class ProtoFilesTest {
     Path file = tmp.resolve("g.pb");
     Files.write(file, new byte[] {(byte) 0xff, (byte) 0xff, 0x00, 0x01});
     assertThatThrownBy(() -> ProtoFiles.read(file, NetDef.getDefaultInstance(), "net"))
-        .hasMessageContaining(file.toString()).hasMessageContaining("binary NetDef");
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("binary NetDef");
   }
 }

@@ -36,8 +36,14 @@ class QuickstartCommandTest {
   }
 
   private Cli.Result quickstart(String... extra) {
-    String[] args = new String[] {"quickstart", "--work-dir", tmp.resolve("work").toString(),
-        "--system-data-dir", tmp.resolve("no-debian-package").toString()};
+    String[] args =
+        new String[] {
+          "quickstart",
+          "--work-dir",
+          tmp.resolve("work").toString(),
+          "--system-data-dir",
+          tmp.resolve("no-debian-package").toString()
+        };
     String[] all = new String[args.length + extra.length];
     System.arraycopy(args, 0, all, 0, args.length);
     System.arraycopy(extra, 0, all, args.length, extra.length);
@@ -48,10 +54,15 @@ class QuickstartCommandTest {
   void runsTheTutorialPipelineOnTheSliceAndReusesTheDb() throws Exception {
     Cli.Result first = quickstart("--input-only");
     assertThat(first.exit()).as(first.err()).isZero();
-    assertThat(first.out()).contains("Zalando Research", "MIT", "apt-get install"
-        + " dataset-fashion-mnist", "github.com/zalandoresearch/fashion-mnist", "--data DIR");
-    assertThat(first.out()).contains("16 batches of 64 = 1,024 images", "images/s", "MB/s",
-        "input wait", "built in");
+    assertThat(first.out())
+        .contains(
+            "Zalando Research",
+            "MIT",
+            "apt-get install" + " dataset-fashion-mnist",
+            "github.com/zalandoresearch/fashion-mnist",
+            "--data DIR");
+    assertThat(first.out())
+        .contains("16 batches of 64 = 1,024 images", "images/s", "MB/s", "input wait", "built in");
     Path db = tmp.resolve("work/fashion-mnist-slice-train-nchw-lmdb");
     assertThat(db).isDirectory();
     assertThat(first.out()).contains(db.toString());
@@ -82,8 +93,8 @@ class QuickstartCommandTest {
     }
 
     // The DB is make_mnist_db --channel-first's, byte for byte: db-dump matches the oracle.
-    Cli.Result dump = Cli.run("db-dump", "--db", db.toString(), "--db-type", "lmdb", "--limit",
-        "256");
+    Cli.Result dump =
+        Cli.run("db-dump", "--db", db.toString(), "--db-type", "lmdb", "--limit", "256");
     java.util.List<Expectations.Rec> expected = Expectations.load("fmnist-mini").records();
     for (int i = 0; i < 256; i++) {
       assertThat(dump.lines().get(i)).contains(expected.get(i).valueSha256());
@@ -99,11 +110,14 @@ class QuickstartCommandTest {
 
   @Test
   void anExplicitDataFolderWins() {
-    Cli.Result r = quickstart("--input-only", "--data", Cli.slice().toString(), "--quiet", "--db-type",
-        "minidb");
+    Cli.Result r =
+        quickstart(
+            "--input-only", "--data", Cli.slice().toString(), "--quiet", "--db-type", "minidb");
     assertThat(r.exit()).as(r.err()).isZero();
-    assertThat(r.out()).contains("data         " + Cli.slice())
-        .contains("fashion-mnist-data-train-nchw-minidb").doesNotContain("Zalando");
+    assertThat(r.out())
+        .contains("data         " + Cli.slice())
+        .contains("fashion-mnist-data-train-nchw-minidb")
+        .doesNotContain("Zalando");
   }
 
   @Test
@@ -129,10 +143,17 @@ class QuickstartCommandTest {
   void trainsTestsAndSavesTheTutorialOnTheSlice() throws Exception {
     Cli.Result r = quickstart("--iterations", "4");
     assertThat(r.exit()).as(r.err()).isZero();
-    assertThat(r.out()).contains("Training LeNet: 4 iterations of 64 images (--iterations)",
-        "4 iterations of 64 = 256 images in", "images/s", "waiting for TensorProtosDBInput",
-        "accuracy on 1,000 training images", "not meaningful: the 1,000-image slice has no test"
-            + " set", "cortado bench --db", "one cold epoch", "Next: ./cortado predict");
+    assertThat(r.out())
+        .contains(
+            "Training LeNet: 4 iterations of 64 images (--iterations)",
+            "4 iterations of 64 = 256 images in",
+            "images/s",
+            "waiting for TensorProtosDBInput",
+            "accuracy on 1,000 training images",
+            "not meaningful: the 1,000-image slice has no test" + " set",
+            "cortado bench --db",
+            "one cold epoch",
+            "Next: ./cortado predict");
     Path model = tmp.resolve("work/fashion-mnist-slice-lenet/model.minidb");
     Path deploy = tmp.resolve("work/fashion-mnist-slice-lenet/deploy_net.pbtxt");
     assertThat(model).isRegularFile();
@@ -143,10 +164,20 @@ class QuickstartCommandTest {
 
     // The saved model, loaded back, classifies the same images the same way.
     Path db = tmp.resolve("work/fashion-mnist-slice-train-nchw-lmdb");
-    Cli.Result p = Cli.run("predict", "--init", model.toString(), "--net", deploy.toString(),
-        "--db", db.toString(), "--db-type", "lmdb");
+    Cli.Result p =
+        Cli.run(
+            "predict",
+            "--init",
+            model.toString(),
+            "--net",
+            deploy.toString(),
+            "--db",
+            db.toString(),
+            "--db-type",
+            "lmdb");
     assertThat(p.exit()).as(p.err()).isZero();
-    assertThat(p.out()).startsWith("accuracy " + accuracy + "% (")
+    assertThat(p.out())
+        .startsWith("accuracy " + accuracy + "% (")
         .contains("of 1,000 images", "confusion matrix", "0 T-shirt/top", "9 Ankle boot");
     // Rows of the matrix add up to the images of each class.
     long total = 0;
@@ -163,8 +194,8 @@ class QuickstartCommandTest {
     Cli.Result j = quickstart("--iterations", "2", "--json");
     assertThat(j.exit()).as(j.err()).isZero();
     assertThat(j.lines()).hasSize(1);
-    com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(j.out())
-        .getAsJsonObject();
+    com.google.gson.JsonObject o =
+        com.google.gson.JsonParser.parseString(j.out()).getAsJsonObject();
     assertThat(o.get("iterations").getAsLong()).isEqualTo(2);
     assertThat(o.get("test_accuracy").getAsDouble()).isBetween(0.0, 1.0);
     assertThat(o.get("test_accuracy_meaningful").getAsBoolean()).isFalse();
@@ -185,24 +216,38 @@ class QuickstartCommandTest {
     try (IdxFile images = IdxFile.openImages(MakeMnistDbCommandTest.IMAGES)) {
       images.readItem(pixels);
     }
-    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(28, 28,
-        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    java.awt.image.BufferedImage img =
+        new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
     for (int i = 0; i < 784; i++) {
       img.getRaster().setSample(i % 28, i / 28, 0, pixels[i] & 0xff);
     }
     Path png = tmp.resolve("first.png");
     javax.imageio.ImageIO.write(img, "png", png.toFile());
-    Cli.Result p = Cli.run("predict", "--init", model.toString(), "--net", deploy.toString(),
-        "--image", png.toString());
+    Cli.Result p =
+        Cli.run(
+            "predict",
+            "--init",
+            model.toString(),
+            "--net",
+            deploy.toString(),
+            "--image",
+            png.toString());
     assertThat(p.exit()).as(p.err()).isZero();
     assertThat(p.lines().get(0)).matches(".*first\\.png: class \\d \\S.*\\(\\d+\\.\\d%\\)");
     assertThat(p.lines()).hasSize(3);
 
-    java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(32, 28,
-        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    java.awt.image.BufferedImage big =
+        new java.awt.image.BufferedImage(32, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
     javax.imageio.ImageIO.write(big, "png", png.toFile());
-    Cli.Result bad = Cli.run("predict", "--init", model.toString(), "--net", deploy.toString(),
-        "--image", png.toString());
+    Cli.Result bad =
+        Cli.run(
+            "predict",
+            "--init",
+            model.toString(),
+            "--net",
+            deploy.toString(),
+            "--image",
+            png.toString());
     assertThat(bad.exit()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(bad.err()).contains("expected 28x28 pixels, found 32x28");
   }

@@ -15,11 +15,16 @@ class RunPlanCommandTest {
   /** init step once, then the read net three times: the digest is of the third batch. */
   static String plan(String db, String type, int readIterations) {
     return "name: \"p\"\n"
-        + "network { " + RunNetCommandTest.initNet(db, type, 1, 0) + " }\n"
-        + "network { " + RunNetCommandTest.readNet(java.util.List.of("image", "label"), 64)
+        + "network { "
+        + RunNetCommandTest.initNet(db, type, 1, 0)
+        + " }\n"
+        + "network { "
+        + RunNetCommandTest.readNet(java.util.List.of("image", "label"), 64)
         + " }\n"
         + "execution_step { name: \"init\" network: \"init\" num_iter: 1 }\n"
-        + "execution_step { name: \"read\" network: \"read\" num_iter: " + readIterations + " }\n";
+        + "execution_step { name: \"read\" network: \"read\" num_iter: "
+        + readIterations
+        + " }\n";
   }
 
   @Test
@@ -30,7 +35,9 @@ class RunPlanCommandTest {
     Cli.Result r = Cli.run("run-plan", file.toString(), "--digest", "label");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.lines()).hasSize(1);
-    assertThat(r.out()).startsWith("{\"run\":0,").contains(RunNetCommandTest.firstBatchLabelSha(64));
+    assertThat(r.out())
+        .startsWith("{\"run\":0,")
+        .contains(RunNetCommandTest.firstBatchLabelSha(64));
   }
 
   @Test
@@ -40,8 +47,16 @@ class RunPlanCommandTest {
     Files.writeString(text, plan("/not/here", "lmdb", 1));
     Path binary = tmp.resolve("plan.pb");
     Files.write(binary, ProtoFiles.read(text, PlanDef.getDefaultInstance(), "plan").toByteArray());
-    Cli.Result r = Cli.run("run-plan", binary.toString(), "--set", "db=" + db,
-        "--set", "db_type=minidb", "--digest", "label");
+    Cli.Result r =
+        Cli.run(
+            "run-plan",
+            binary.toString(),
+            "--set",
+            "db=" + db,
+            "--set",
+            "db_type=minidb",
+            "--digest",
+            "label");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains(RunNetCommandTest.firstBatchLabelSha(64));
   }

@@ -27,8 +27,8 @@ final class TestDbs {
   }
 
   /**
-   * A copy of a shared DB (a file or a directory) in {@code tmp}: LevelDB and RocksDB write into
-   * a directory when they open it, and the shared fixtures must never change.
+   * A copy of a shared DB (a file or a directory) in {@code tmp}: LevelDB and RocksDB write into a
+   * directory when they open it, and the shared fixtures must never change.
    */
   static Path copy(Path source, Path tmp) {
     Path target = tmp.resolve("copy-" + System.nanoTime() + "-" + source.getFileName());

@@ -67,8 +67,11 @@ class ReadmeBlocksTest {
             + "```\nop { type: \"Cast\" }\n```\n```\nln -s a b\n```\n");
     List<ReadmeRunsTest.Block> blocks = ReadmeRunsTest.blocks(md);
 
-    assertThat(blocks).extracting(ReadmeRunsTest::isShell).containsExactly(true, false, false, true);
-    assertThat(ReadmeRunsTest.commands(blocks.get(0))).containsExactly("./cortado ops", "head -c 10 x > y");
+    assertThat(blocks)
+        .extracting(ReadmeRunsTest::isShell)
+        .containsExactly(true, false, false, true);
+    assertThat(ReadmeRunsTest.commands(blocks.get(0)))
+        .containsExactly("./cortado ops", "head -c 10 x > y");
   }
 
   @Test

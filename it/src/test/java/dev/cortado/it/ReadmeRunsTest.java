@@ -27,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * is tested.
  *
  * <p>A shell block is a fenced block without a language (or {@code sh}, {@code bash}, {@code
- * shell}) whose first line is a command; blocks of program output are left alone. A block
- * is excluded by an HTML comment on the line before its fence that says why: {@code <!--
- * readme-test: skip (needs a GPU) -->}.
+ * shell}) whose first line is a command; blocks of program output are left alone. A block is
+ * excluded by an HTML comment on the line before its fence that says why: {@code <!-- readme-test:
+ * skip (needs a GPU) -->}.
  */
 class ReadmeRunsTest {
   /** How the first command of a shell block starts; a block that starts otherwise is output. */

@@ -50,8 +50,8 @@ public interface Cursor extends AutoCloseable {
 
   /**
    * A backend-defined position of the current record that {@link #seekToPosition} returns to, for
-   * backends that cannot seek by key (minidb: the record's byte offset). Empty when the backend
-   * has no such position or the cursor is not on a record. {@link DbReader} checkpoints use it.
+   * backends that cannot seek by key (minidb: the record's byte offset). Empty when the backend has
+   * no such position or the cursor is not on a record. {@link DbReader} checkpoints use it.
    */
   default OptionalLong position() {
     return OptionalLong.empty();

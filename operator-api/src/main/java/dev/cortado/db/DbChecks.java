@@ -55,7 +55,12 @@ public final class DbChecks {
    */
   public static DbException pastEnd(String type, String source, String call, String detail) {
     return new DbException(
-        type + " '" + source + "': cursor " + call + "() past the end"
+        type
+            + " '"
+            + source
+            + "': cursor "
+            + call
+            + "() past the end"
             + (detail == null ? "" : " (" + detail + ")"));
   }
 
@@ -73,7 +78,15 @@ public final class DbChecks {
   private static DbException afterClose(
       String type, String source, String what, String call, boolean itselfClosed) {
     return new DbException(
-        type + " '" + source + "': " + what + " " + call + "() after "
-            + (itselfClosed ? "the " + what : "the DB") + " was closed");
+        type
+            + " '"
+            + source
+            + "': "
+            + what
+            + " "
+            + call
+            + "() after "
+            + (itselfClosed ? "the " + what : "the DB")
+            + " was closed");
   }
 }

@@ -2,7 +2,9 @@ package dev.cortado.db;
 
 import dev.cortado.CortadoException;
 
-/** A DB that cannot be opened, read or written; the message names the path, the type and the cause. */
+/**
+ * A DB that cannot be opened, read or written; the message names the path, the type and the cause.
+ */
 public class DbException extends CortadoException {
   private static final long serialVersionUID = 1L;
 

@@ -11,8 +11,8 @@ public final class Keys {
 
   /**
    * {@code '00000005'} for a printable ASCII key, {@code 0x00ff7f} for any other (the form that
-   * {@code key_hex} in the test vectors and {@code cortado db-dump} use), cut after 64 bytes.
-   * Reads the buffer from its position to its limit without moving either.
+   * {@code key_hex} in the test vectors and {@code cortado db-dump} use), cut after 64 bytes. Reads
+   * the buffer from its position to its limit without moving either.
    */
   public static String describe(ByteBuffer key) {
     int length = key.remaining();
@@ -54,8 +54,8 @@ public final class Keys {
   }
 
   /**
-   * The key as plain text for messages that quote it themselves (such as {@code record '<key>'}
-   * in decode errors): the characters of a printable ASCII key, else {@code 0x} and its hex.
+   * The key as plain text for messages that quote it themselves (such as {@code record '<key>'} in
+   * decode errors): the characters of a printable ASCII key, else {@code 0x} and its hex.
    */
   public static String text(ByteBuffer key) {
     for (int i = key.position(); i < key.limit(); i++) {

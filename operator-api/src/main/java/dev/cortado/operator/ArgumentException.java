@@ -1,6 +1,8 @@
 package dev.cortado.operator;
 
-/** A missing, duplicated or wrongly typed argument; the message names the argument and its owner. */
+/**
+ * A missing, duplicated or wrongly typed argument; the message names the argument and its owner.
+ */
 public class ArgumentException extends OperatorException {
   private static final long serialVersionUID = 1L;
 

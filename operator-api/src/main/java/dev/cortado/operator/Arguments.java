@@ -43,8 +43,13 @@ public final class Arguments {
       if (previous != null) {
         if (!previous.equals(arg)) {
           throw new ArgumentException(
-              owner + ": argument '" + arg.getName() + "' is given twice with different values: "
-                  + payload(previous) + " and " + payload(arg));
+              owner
+                  + ": argument '"
+                  + arg.getName()
+                  + "' is given twice with different values: "
+                  + payload(previous)
+                  + " and "
+                  + payload(arg));
         }
         LOG.log(
             System.Logger.Level.WARNING,
@@ -82,7 +87,10 @@ public final class Arguments {
     return byName.get(name);
   }
 
-  /** True when the argument is present with its {@code f} field set (Caffe2 HasSingleArgumentOfType<float>). */
+  /**
+   * True when the argument is present with its {@code f} field set (Caffe2
+   * HasSingleArgumentOfType<float>).
+   */
   public boolean hasFloat(String name) {
     Argument a = byName.get(name);
     return a != null && a.hasF();
@@ -304,8 +312,15 @@ public final class Arguments {
   private void requireField(Argument a, boolean present, String field, String javaType) {
     if (!present) {
       throw new ArgumentException(
-          owner + ": argument '" + a.getName() + "' does not have the right field: expected field "
-              + field + " (" + javaType + "), found " + payload(a));
+          owner
+              + ": argument '"
+              + a.getName()
+              + "' does not have the right field: expected field "
+              + field
+              + " ("
+              + javaType
+              + "), found "
+              + payload(a));
     }
   }
 

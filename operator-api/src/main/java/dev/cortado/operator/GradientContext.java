@@ -11,8 +11,7 @@ import java.util.List;
 /**
  * What a {@link GradientMaker} sees: the forward operator and the gradients of its outputs, with
  * Caffe2's naming helpers ({@code I}, {@code O}, {@code GI}, {@code GO}). It records which input
- * gradients the maker produced; those become the input gradients the backward pass continues
- * from.
+ * gradients the maker produced; those become the input gradients the backward pass continues from.
  */
 public final class GradientContext {
   private final OperatorDef def;
@@ -123,8 +122,8 @@ public final class GradientContext {
 
   private void checkIndex(int k, int count, String what) {
     if (k < 0 || k >= count) {
-      throw error("asks for " + what + " " + k + " but the operator has " + count + " " + what
-          + "s");
+      throw error(
+          "asks for " + what + " " + k + " but the operator has " + count + " " + what + "s");
     }
   }
 }

@@ -5,10 +5,10 @@ import java.util.List;
 
 /**
  * Makes the gradient operators of one forward operator, as Caffe2's {@code GradientMakerBase}
- * subclasses registered with {@code REGISTER_GRADIENT} do. The maker names blobs through its
- * {@link GradientContext}: {@code i(k)} and {@code o(k)} are the forward operator's input and
- * output names, {@code go(k)} the gradient of output k, {@code gi(k)} the gradient of input k
- * ({@code <input>_grad}).
+ * subclasses registered with {@code REGISTER_GRADIENT} do. The maker names blobs through its {@link
+ * GradientContext}: {@code i(k)} and {@code o(k)} are the forward operator's input and output
+ * names, {@code go(k)} the gradient of output k, {@code gi(k)} the gradient of input k ({@code
+ * <input>_grad}).
  *
  * <p>After {@link #make} the runtime copies the forward operator's device option, engine and
  * arguments onto every gradient operator (appended after the maker's own arguments) unless the

@@ -18,9 +18,8 @@ public interface Operator extends AutoCloseable {
   void run();
 
   /**
-   * Counters this operator reports (insertion-ordered name to value), such as records read or
-   * time spent waiting for a producer; {@code cortado run-net --stats} prints them. Empty by
-   * default.
+   * Counters this operator reports (insertion-ordered name to value), such as records read or time
+   * spent waiting for a producer; {@code cortado run-net --stats} prints them. Empty by default.
    */
   default Map<String, Number> metrics() {
     return Map.of();

@@ -141,7 +141,13 @@ public interface OperatorContext {
     Object v = b.get();
     if (!type.isInstance(v)) {
       throw error(
-          "input " + i + " ('" + b.name() + "') holds " + b.describeValue() + ", expected "
+          "input "
+              + i
+              + " ('"
+              + b.name()
+              + "') holds "
+              + b.describeValue()
+              + ", expected "
               + type.getSimpleName());
     }
     return type.cast(v);
@@ -169,7 +175,8 @@ public interface OperatorContext {
         .orElseThrow(
             () ->
                 error(
-                    "needs the runtime service " + type.getName()
+                    "needs the runtime service "
+                        + type.getName()
                         + ", but the workspace provides none (create workspaces with"
                         + " CortadoRuntime.newWorkspace())"));
   }

@@ -41,8 +41,8 @@ public record OperatorSchema(
    *
    * @param defaultValue the default as users would write it, or null when there is none
    * @param value the default as the operator reads it ({@code Float}, {@code Integer}, {@code
-   *     Long}, {@code Boolean}, {@code String} or {@code float[]}), or null when it was declared
-   *     as text only; see {@link OperatorContext#floatArg} and its siblings
+   *     Long}, {@code Boolean}, {@code String} or {@code float[]}), or null when it was declared as
+   *     text only; see {@link OperatorContext#floatArg} and its siblings
    */
   public record ArgumentSpec(
       String name, String defaultValue, boolean required, String doc, Object value) {
@@ -72,8 +72,16 @@ public record OperatorSchema(
     }
     if (minInputs < 0 || maxInputs < minInputs || minOutputs < 0 || maxOutputs < minOutputs) {
       throw new IllegalArgumentException(
-          "bad count ranges for " + type + ": inputs " + minInputs + ".." + maxInputs + ", outputs "
-              + minOutputs + ".." + maxOutputs);
+          "bad count ranges for "
+              + type
+              + ": inputs "
+              + minInputs
+              + ".."
+              + maxInputs
+              + ", outputs "
+              + minOutputs
+              + ".."
+              + maxOutputs);
     }
     allowedInplace = Set.copyOf(allowedInplace);
     enforcedInplace = Set.copyOf(enforcedInplace);
@@ -93,9 +101,9 @@ public record OperatorSchema(
 
   /**
    * The default of argument {@code name} as {@code type}: the typed default it was declared with
-   * ({@link Builder#floatArg} and its siblings), else its text default parsed as {@code type}.
-   * An {@link IllegalStateException} (a bug in the operator, not in the net) when the schema does
-   * not document the argument or documents no default of that type.
+   * ({@link Builder#floatArg} and its siblings), else its text default parsed as {@code type}. An
+   * {@link IllegalStateException} (a bug in the operator, not in the net) when the schema does not
+   * document the argument or documents no default of that type.
    */
   public <T> T defaultOf(String name, Class<T> type) {
     ArgumentSpec spec =
@@ -103,7 +111,10 @@ public record OperatorSchema(
             .orElseThrow(
                 () ->
                     new IllegalStateException(
-                        "the schema of " + this.type + " documents no argument '" + name
+                        "the schema of "
+                            + this.type
+                            + " documents no argument '"
+                            + name
                             + "'; add it to the schema with its default"));
     Object value = spec.value();
     if (value == null && spec.defaultValue() != null) {
@@ -111,9 +122,15 @@ public record OperatorSchema(
     }
     if (!type.isInstance(value)) {
       throw new IllegalStateException(
-          "argument '" + name + "' of " + this.type + " has no default of type "
-              + type.getSimpleName() + " (declared: "
-              + (spec.defaultValue() == null ? "none" : spec.defaultValue()) + ")");
+          "argument '"
+              + name
+              + "' of "
+              + this.type
+              + " has no default of type "
+              + type.getSimpleName()
+              + " (declared: "
+              + (spec.defaultValue() == null ? "none" : spec.defaultValue())
+              + ")");
     }
     return type.cast(value);
   }
@@ -147,8 +164,8 @@ public record OperatorSchema(
   }
 
   /**
-   * Caffe2's {@code OpSchema::Verify}: input count, output count, in-place rules for every
-   * (input, output) pair, then every required argument. Returns the first violation.
+   * Caffe2's {@code OpSchema::Verify}: input count, output count, in-place rules for every (input,
+   * output) pair, then every required argument. Returns the first violation.
    */
   public Optional<String> check(OperatorDef def) {
     int in = def.getInputCount();
@@ -165,13 +182,25 @@ public record OperatorSchema(
         InPlace pair = new InPlace(i, o);
         if (same && !allowedInplace.contains(pair) && !enforcedInplace.contains(pair)) {
           return Optional.of(
-              "input " + i + " and output " + o + " are both '" + def.getInput(i)
+              "input "
+                  + i
+                  + " and output "
+                  + o
+                  + " are both '"
+                  + def.getInput(i)
                   + "' but this operator does not run in place on them");
         }
         if (!same && enforcedInplace.contains(pair)) {
           return Optional.of(
-              "input " + i + " ('" + def.getInput(i) + "') and output " + o + " ('"
-                  + def.getOutput(o) + "') must be the same blob (in-place is enforced)");
+              "input "
+                  + i
+                  + " ('"
+                  + def.getInput(i)
+                  + "') and output "
+                  + o
+                  + " ('"
+                  + def.getOutput(o)
+                  + "') must be the same blob (in-place is enforced)");
         }
       }
     }
@@ -188,14 +217,19 @@ public record OperatorSchema(
   }
 
   /**
-   * Throws a {@link SchemaException} starting with {@code owner} (the operator's description)
-   * when {@link #check} finds a violation.
+   * Throws a {@link SchemaException} starting with {@code owner} (the operator's description) when
+   * {@link #check} finds a violation.
    */
   public void verify(OperatorDef def, String owner) {
     Optional<String> problem = check(def);
     if (problem.isPresent()) {
       throw new SchemaException(
-          owner + " did not pass schema checking: " + problem.get() + " (schema: " + summary() + ")");
+          owner
+              + " did not pass schema checking: "
+              + problem.get()
+              + " (schema: "
+              + summary()
+              + ")");
     }
   }
 
@@ -282,7 +316,9 @@ public record OperatorSchema(
       return this;
     }
 
-    /** An optional float argument (field {@code f}); read it with {@link OperatorContext#floatArg}. */
+    /**
+     * An optional float argument (field {@code f}); read it with {@link OperatorContext#floatArg}.
+     */
     public Builder floatArg(String name, float defaultValue, String doc) {
       args.add(new ArgumentSpec(name, Float.toString(defaultValue), false, doc, defaultValue));
       return this;
@@ -294,19 +330,27 @@ public record OperatorSchema(
       return this;
     }
 
-    /** An optional int64 argument (field {@code i}); read it with {@link OperatorContext#longArg}. */
+    /**
+     * An optional int64 argument (field {@code i}); read it with {@link OperatorContext#longArg}.
+     */
     public Builder longArg(String name, long defaultValue, String doc) {
       args.add(new ArgumentSpec(name, Long.toString(defaultValue), false, doc, defaultValue));
       return this;
     }
 
-    /** An optional bool argument (field {@code i}, 0 or 1); read it with {@link OperatorContext#boolArg}. */
+    /**
+     * An optional bool argument (field {@code i}, 0 or 1); read it with {@link
+     * OperatorContext#boolArg}.
+     */
     public Builder boolArg(String name, boolean defaultValue, String doc) {
       args.add(new ArgumentSpec(name, defaultValue ? "1" : "0", false, doc, defaultValue));
       return this;
     }
 
-    /** An optional string argument (field {@code s}); read it with {@link OperatorContext#stringArg}. */
+    /**
+     * An optional string argument (field {@code s}); read it with {@link
+     * OperatorContext#stringArg}.
+     */
     public Builder stringArg(String name, String defaultValue, String doc) {
       Objects.requireNonNull(defaultValue, "defaultValue");
       String text = defaultValue.isEmpty() ? "\"\"" : defaultValue;
@@ -344,7 +388,15 @@ public record OperatorSchema(
 
     public OperatorSchema build() {
       return new OperatorSchema(
-          type, minInputs, maxInputs, minOutputs, maxOutputs, allowed, enforced, args, doc,
+          type,
+          minInputs,
+          maxInputs,
+          minOutputs,
+          maxOutputs,
+          allowed,
+          enforced,
+          args,
+          doc,
           gradient);
     }
   }

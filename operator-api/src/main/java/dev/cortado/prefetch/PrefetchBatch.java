@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A batch given to {@link PrefetchOperator#copyPrefetched} holds one reference, dropped by the
  * next run. A consumer that needs the batch longer (the CUDA input, until its asynchronous copy
- * completes) calls {@link #retain()} before that and {@link #release()} when done, from any
- * thread. The producer waits for a slot that is still referenced rather than allocating another.
+ * completes) calls {@link #retain()} before that and {@link #release()} when done, from any thread.
+ * The producer waits for a slot that is still referenced rather than allocating another.
  */
 public abstract class PrefetchBatch {
   private final AtomicInteger refs = new AtomicInteger();

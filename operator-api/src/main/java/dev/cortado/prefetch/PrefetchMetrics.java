@@ -11,8 +11,8 @@ package dev.cortado.prefetch;
  *     one in flight)
  * @param waits takes that found no batch ready and had to wait
  * @param waitNanos total time the consumer waited for the producer
- * @param occupancySum the sum, over takes, of the ready batches each take found when it arrived
- *     (0 when it had to wait), so the mean queue occupancy is {@code occupancySum / batchesTaken}
+ * @param occupancySum the sum, over takes, of the ready batches each take found when it arrived (0
+ *     when it had to wait), so the mean queue occupancy is {@code occupancySum / batchesTaken}
  * @param maxOccupancy the most ready batches one take found on arrival
  * @param consumerFills batches filled on the consumer's thread: all of them with {@code
  *     no_prefetch}; with a producer, those a take filled because nobody had started them

@@ -15,20 +15,19 @@ import java.util.Map;
  * <p>Arguments read here: {@code no_prefetch} (bool, default false: fill inline on the caller's
  * thread) and {@code prefetch_depth} (int, default 1 as in Caffe2: batches read ahead). The
  * producer thread starts on the first {@link #run()}, not in the constructor, so subclass
- * constructors finish first. As in Caffe2, after k runs the reader has given out exactly {@code
- * k + prefetch_depth} batches once the operator is closed, whatever the thread schedule: close
- * lets the producer finish the read-ahead and throws it away.
+ * constructors finish first. As in Caffe2, after k runs the reader has given out exactly {@code k +
+ * prefetch_depth} batches once the operator is closed, whatever the thread schedule: close lets the
+ * producer finish the read-ahead and throws it away.
  *
- * <p>A batch given to {@link #copyPrefetched} stays the subclass's until the next {@link #run()};
- * a subclass that needs it longer (an asynchronous device copy) calls {@link
- * PrefetchBatch#retain()} and later {@link PrefetchBatch#release()}, and asks for extra slots in
- * the constructor.
+ * <p>A batch given to {@link #copyPrefetched} stays the subclass's until the next {@link #run()}; a
+ * subclass that needs it longer (an asynchronous device copy) calls {@link PrefetchBatch#retain()}
+ * and later {@link PrefetchBatch#release()}, and asks for extra slots in the constructor.
  *
  * <p>{@link #close()} is idempotent: it stops the producer (finishing and discarding a batch in
  * flight, as Caffe2's {@code Finalize}), then calls {@link #closeBatches} with every slot so the
  * subclass frees their buffers. A producer stuck past the bound is reported by a {@link
- * PrefetchException}; its slots are then left alone. The DB reader belongs to the input blob and
- * is closed later by the workspace, after its nets, hence never under a reading producer.
+ * PrefetchException}; its slots are then left alone. The DB reader belongs to the input blob and is
+ * closed later by the workspace, after its nets, hence never under a reading producer.
  *
  * @param <B> the batch slot type
  */
@@ -57,25 +56,26 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
     boolean noPrefetch = ctx.args().getBool(NO_PREFETCH, false);
     int depth = ctx.args().getInt(PREFETCH_DEPTH, Prefetcher.DEFAULT_DEPTH);
     if (depth < 1) {
-      throw ctx.args().error(PREFETCH_DEPTH, "must be >= 1 (use no_prefetch=1 for none), got "
-          + depth);
+      throw ctx.args()
+          .error(PREFETCH_DEPTH, "must be >= 1 (use no_prefetch=1 for none), got " + depth);
     }
-    BatchSource<B> source = new BatchSource<>() {
-      @Override
-      public B newBatch() {
-        return PrefetchOperator.this.newBatch();
-      }
+    BatchSource<B> source =
+        new BatchSource<>() {
+          @Override
+          public B newBatch() {
+            return PrefetchOperator.this.newBatch();
+          }
 
-      @Override
-      public void fill(B batch) throws Exception {
-        prefetch(batch);
-      }
+          @Override
+          public void fill(B batch) throws Exception {
+            prefetch(batch);
+          }
 
-      @Override
-      public String describeInFlight() {
-        return PrefetchOperator.this.describeInFlight();
-      }
-    };
+          @Override
+          public String describeInFlight() {
+            return PrefetchOperator.this.describeInFlight();
+          }
+        };
     this.prefetcher = new Prefetcher<>(ctx.describe(), source, noPrefetch ? 0 : depth, extraSlots);
   }
 
@@ -94,8 +94,8 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
   protected abstract void copyPrefetched(B batch);
 
   /**
-   * What the batch being filled has consumed so far, for the message about a stuck producer.
-   * Called from another thread.
+   * What the batch being filled has consumed so far, for the message about a stuck producer. Called
+   * from another thread.
    */
   protected String describeInFlight() {
     return "";

@@ -1,6 +1,5 @@
 package dev.cortado.tensor;
 
-import dev.cortado.tensor.Tensor;
 import java.util.Optional;
 
 /**

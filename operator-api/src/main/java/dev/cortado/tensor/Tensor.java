@@ -43,8 +43,15 @@ public final class Tensor {
     }
     long bytes = n * type.elementSize(); // n <= 2^31 - 1, so this cannot overflow
     if (bytes > Integer.MAX_VALUE) {
-      throw new DecodeException(type + " tensor " + Shapes.toString(dims) + " needs " + bytes
-          + " bytes, more than one buffer holds (" + Integer.MAX_VALUE + ")");
+      throw new DecodeException(
+          type
+              + " tensor "
+              + Shapes.toString(dims)
+              + " needs "
+              + bytes
+              + " bytes, more than one buffer holds ("
+              + Integer.MAX_VALUE
+              + ")");
     }
     return new Tensor(type, dims, allocateAligned((int) bytes), null);
   }
@@ -60,8 +67,14 @@ public final class Tensor {
     long expected = Math.multiplyExact(Shapes.numel(dims), type.elementSize());
     if (storage.remaining() != expected) {
       throw new IllegalArgumentException(
-          "storage holds " + storage.remaining() + " bytes, " + type + " " + Shapes.toString(dims)
-              + " needs " + expected);
+          "storage holds "
+              + storage.remaining()
+              + " bytes, "
+              + type
+              + " "
+              + Shapes.toString(dims)
+              + " needs "
+              + expected);
     }
     return new Tensor(type, dims, storage.slice().order(ByteOrder.LITTLE_ENDIAN), null);
   }

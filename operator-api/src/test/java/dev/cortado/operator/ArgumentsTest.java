@@ -75,8 +75,9 @@ class ArgumentsTest {
   @Test
   void repeatedArgumentsReadTheirFieldAndAreEmptyOtherwise() {
     Arguments a =
-        args("arg { name: 'shape' ints: 2 ints: 3 } arg { name: 'v' floats: 1.5 floats: 2 }"
-            + " arg { name: 's' strings: 'a' strings: 'b' } arg { name: 'w' f: 1 }");
+        args(
+            "arg { name: 'shape' ints: 2 ints: 3 } arg { name: 'v' floats: 1.5 floats: 2 }"
+                + " arg { name: 's' strings: 'a' strings: 'b' } arg { name: 'w' f: 1 }");
     assertThat(a.getInts("shape")).containsExactly(2, 3);
     assertThat(a.getLongs("shape")).containsExactly(2L, 3L);
     assertThat(a.getFloats("v")).containsExactly(1.5f, 2f);

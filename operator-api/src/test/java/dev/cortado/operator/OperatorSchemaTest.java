@@ -7,8 +7,14 @@ import org.junit.jupiter.api.Test;
 
 class OperatorSchemaTest {
   private static final OperatorSchema SCALE =
-      OperatorSchema.builder("Scale").numInputs(1).numOutputs(1).allowInplace(0, 0)
-          .arg("scale", "1.0", "factor").doc("doc").gradient(Gradient.HAS_GRADIENT).build();
+      OperatorSchema.builder("Scale")
+          .numInputs(1)
+          .numOutputs(1)
+          .allowInplace(0, 0)
+          .arg("scale", "1.0", "factor")
+          .doc("doc")
+          .gradient(Gradient.HAS_GRADIENT)
+          .build();
 
   @Test
   void countsAreChecked() {
@@ -48,13 +54,15 @@ class OperatorSchemaTest {
   void verifyThrowsWithTheOwner() {
     assertThatThrownBy(() -> SCALE.verify(Defs.op("type: 'Scale'"), "operator Scale (index 3)"))
         .isInstanceOf(SchemaException.class)
-        .hasMessageStartingWith("operator Scale (index 3) did not pass schema checking: expected 1"
-            + " inputs, found 0");
+        .hasMessageStartingWith(
+            "operator Scale (index 3) did not pass schema checking: expected 1"
+                + " inputs, found 0");
   }
 
   @Test
   void summaryAndArguments() {
-    assertThat(SCALE.summary()).isEqualTo("inputs 1, outputs 1, in-place allowed (0,0), HAS_GRADIENT");
+    assertThat(SCALE.summary())
+        .isEqualTo("inputs 1, outputs 1, in-place allowed (0,0), HAS_GRADIENT");
     assertThat(OperatorSchema.builder("Sum").inputs(1, OperatorSchema.MANY).build().summary())
         .startsWith("inputs 1..many, outputs 0..many");
     assertThat(SCALE.argument("scale").orElseThrow().defaultValue()).isEqualTo("1.0");
@@ -99,7 +107,8 @@ class OperatorSchemaTest {
     OperatorSchema s = OperatorSchema.builder("Op").stringArg("order", "NCHW", "layout").build();
     assertThatThrownBy(() -> s.defaultOf("epsilon", Float.class))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("the schema of Op documents no argument 'epsilon'; add it to the schema with its default");
+        .hasMessage(
+            "the schema of Op documents no argument 'epsilon'; add it to the schema with its default");
     assertThatThrownBy(() -> s.defaultOf("order", Float.class))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("argument 'order' of Op has no default of type Float (declared: NCHW)");

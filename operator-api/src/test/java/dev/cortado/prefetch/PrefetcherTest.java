@@ -70,14 +70,16 @@ class PrefetcherTest {
 
   private static Thread producerOf(String owner) throws InterruptedException {
     AtomicReference<Thread> found = new AtomicReference<>();
-    await("producer thread of " + owner, () -> {
-      Set<Thread> ts = threadsOf(owner);
-      if (ts.size() == 1) {
-        found.set(ts.iterator().next());
-        return true;
-      }
-      return false;
-    });
+    await(
+        "producer thread of " + owner,
+        () -> {
+          Set<Thread> ts = threadsOf(owner);
+          if (ts.size() == 1) {
+            found.set(ts.iterator().next());
+            return true;
+          }
+          return false;
+        });
     return found.get();
   }
 
@@ -172,15 +174,16 @@ class PrefetcherTest {
     String owner = owner();
     DecodeException cause =
         new DecodeException("record '00000003' in minidb '/x.minidb': float_data holds 3 values");
-    Counting source = new Counting() {
-      @Override
-      public void fill(Numbered batch) throws Exception {
-        if (fills.get() == 3) {
-          throw cause;
-        }
-        super.fill(batch);
-      }
-    };
+    Counting source =
+        new Counting() {
+          @Override
+          public void fill(Numbered batch) throws Exception {
+            if (fills.get() == 3) {
+              throw cause;
+            }
+            super.fill(batch);
+          }
+        };
     try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth, 0)) {
       for (int i = 0; i < 3; i++) {
         assertThat(p.take().value).isEqualTo(i);
@@ -201,12 +204,13 @@ class PrefetcherTest {
   @Test
   void anErrorInTheProducerIsDeliveredToo() {
     String owner = owner();
-    Counting source = new Counting() {
-      @Override
-      public void fill(Numbered batch) {
-        throw new StackOverflowError();
-      }
-    };
+    Counting source =
+        new Counting() {
+          @Override
+          public void fill(Numbered batch) {
+            throw new StackOverflowError();
+          }
+        };
     try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0)) {
       assertThatThrownBy(p::take)
           .isInstanceOf(PrefetchException.class)
@@ -229,7 +233,9 @@ class PrefetcherTest {
     assertThat(p.producerStopped()).isTrue();
     assertThat(threadsOf(owner)).isEmpty();
     p.close(); // idempotent
-    assertThatThrownBy(p::take).isInstanceOf(PrefetchException.class).hasMessageContaining("closed");
+    assertThatThrownBy(p::take)
+        .isInstanceOf(PrefetchException.class)
+        .hasMessageContaining("closed");
     PrefetchMetrics m = p.metrics();
     assertThat(m.batchesDiscarded()).isEqualTo(source.fills.get() - 10L);
   }
@@ -239,16 +245,17 @@ class PrefetcherTest {
     String owner = owner();
     CountDownLatch inSecondFill = new CountDownLatch(1);
     CountDownLatch finish = new CountDownLatch(1);
-    Counting source = new Counting() {
-      @Override
-      public void fill(Numbered batch) throws Exception {
-        if (fills.get() == 1) {
-          inSecondFill.countDown();
-          finish.await();
-        }
-        super.fill(batch);
-      }
-    };
+    Counting source =
+        new Counting() {
+          @Override
+          public void fill(Numbered batch) throws Exception {
+            if (fills.get() == 1) {
+              inSecondFill.countDown();
+              finish.await();
+            }
+            super.fill(batch);
+          }
+        };
     Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0);
     assertThat(p.take().value).isZero();
     inSecondFill.await();
@@ -266,16 +273,17 @@ class PrefetcherTest {
   void aProducerBlockedInterruptiblyIsInterruptedAtClose() throws Exception {
     String owner = owner();
     CountDownLatch blocked = new CountDownLatch(1);
-    Counting source = new Counting() {
-      @Override
-      public void fill(Numbered batch) throws Exception {
-        if (fills.get() == 1) {
-          blocked.countDown();
-          new CountDownLatch(1).await(); // like a read that only an interrupt ends
-        }
-        super.fill(batch);
-      }
-    };
+    Counting source =
+        new Counting() {
+          @Override
+          public void fill(Numbered batch) throws Exception {
+            if (fills.get() == 1) {
+              blocked.countDown();
+              new CountDownLatch(1).await(); // like a read that only an interrupt ends
+            }
+            super.fill(batch);
+          }
+        };
     Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0);
     p.take();
     blocked.await();
@@ -295,28 +303,29 @@ class PrefetcherTest {
     String owner = owner();
     CountDownLatch blocked = new CountDownLatch(1);
     CountDownLatch unstick = new CountDownLatch(1);
-    Counting source = new Counting() {
-      @Override
-      public void fill(Numbered batch) {
-        if (fills.get() == 1) {
-          blocked.countDown();
-          boolean done = false;
-          while (!done) { // ignores interrupts, like a native read
-            try {
-              done = unstick.await(1, TimeUnit.DAYS);
-            } catch (InterruptedException ignored) {
-              // keep waiting
+    Counting source =
+        new Counting() {
+          @Override
+          public void fill(Numbered batch) {
+            if (fills.get() == 1) {
+              blocked.countDown();
+              boolean done = false;
+              while (!done) { // ignores interrupts, like a native read
+                try {
+                  done = unstick.await(1, TimeUnit.DAYS);
+                } catch (InterruptedException ignored) {
+                  // keep waiting
+                }
+              }
             }
+            fills.incrementAndGet();
           }
-        }
-        fills.incrementAndGet();
-      }
 
-      @Override
-      public String describeInFlight() {
-        return "5 of 64 records read from minidb '/data/x.minidb'";
-      }
-    };
+          @Override
+          public String describeInFlight() {
+            return "5 of 64 records read from minidb '/data/x.minidb'";
+          }
+        };
     Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0);
     p.take();
     blocked.await();
@@ -335,30 +344,37 @@ class PrefetcherTest {
   void aConsumerWaitingWhenAnotherThreadClosesIsWokenWithAnError() throws Exception {
     String owner = owner();
     CountDownLatch blocked = new CountDownLatch(1);
-    Counting source = new Counting() {
-      @Override
-      public void fill(Numbered batch) throws Exception {
-        if (fills.get() == 1) {
-          blocked.countDown();
-          new CountDownLatch(1).await(); // only an interrupt ends it
-        }
-        super.fill(batch);
-      }
-    };
+    Counting source =
+        new Counting() {
+          @Override
+          public void fill(Numbered batch) throws Exception {
+            if (fills.get() == 1) {
+              blocked.countDown();
+              new CountDownLatch(1).await(); // only an interrupt ends it
+            }
+            super.fill(batch);
+          }
+        };
     Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0);
     p.take();
     blocked.await(); // the producer claimed batch 1 and is stuck in it
     AtomicReference<Throwable> seen = new AtomicReference<>();
-    Thread consumer = new Thread(() -> {
-      try {
-        p.take();
-      } catch (Throwable e) {
-        seen.set(e);
-      }
-    }, "consumer-" + owner);
+    Thread consumer =
+        new Thread(
+            () -> {
+              try {
+                p.take();
+              } catch (Throwable e) {
+                seen.set(e);
+              }
+            },
+            "consumer-" + owner);
     consumer.start();
-    await("consumer waiting", () -> consumer.getState() == Thread.State.TIMED_WAITING
-        || consumer.getState() == Thread.State.WAITING);
+    await(
+        "consumer waiting",
+        () ->
+            consumer.getState() == Thread.State.TIMED_WAITING
+                || consumer.getState() == Thread.State.WAITING);
     assertThatThrownBy(p::close).hasMessageContaining("batch 1 is lost");
     consumer.join();
     assertThat(seen.get()).isInstanceOf(PrefetchException.class).hasMessageContaining("closed");
@@ -373,20 +389,21 @@ class PrefetcherTest {
     AtomicInteger overlaps = new AtomicInteger();
     AtomicInteger onConsumer = new AtomicInteger();
     Thread me = Thread.currentThread();
-    Counting source = new Counting() {
-      @Override
-      public void fill(Numbered batch) throws Exception {
-        if (active.incrementAndGet() != 1) {
-          overlaps.incrementAndGet();
-        }
-        if (Thread.currentThread() == me) {
-          onConsumer.incrementAndGet();
-        }
-        Thread.onSpinWait();
-        super.fill(batch);
-        active.decrementAndGet();
-      }
-    };
+    Counting source =
+        new Counting() {
+          @Override
+          public void fill(Numbered batch) throws Exception {
+            if (active.incrementAndGet() != 1) {
+              overlaps.incrementAndGet();
+            }
+            if (Thread.currentThread() == me) {
+              onConsumer.incrementAndGet();
+            }
+            Thread.onSpinWait();
+            super.fill(batch);
+            active.decrementAndGet();
+          }
+        };
     try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0)) {
       for (int i = 0; i < 5000; i++) {
         assertThat(p.take().value).isEqualTo(i);
@@ -428,21 +445,22 @@ class PrefetcherTest {
 
   /**
    * The producer has not started the read-ahead when close is called (as when its thread was not
-   * scheduled since the last take): close waits for it, so the reader has still given out exactly
-   * k + depth batches.
+   * scheduled since the last take): close waits for it, so the reader has still given out exactly k
+   * + depth batches.
    */
   @ParameterizedTest
   @CsvSource({"1, 1", "1, 3", "4, 1", "4, 6"})
   void closeFinishesAReadAheadTheProducerHasNotStarted(int depth, int runs) throws Exception {
     String owner = owner();
     java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
-    Counting source = new Counting() {
-      @Override
-      public void fill(Numbered batch) throws Exception {
-        permits.acquire();
-        super.fill(batch);
-      }
-    };
+    Counting source =
+        new Counting() {
+          @Override
+          public void fill(Numbered batch) throws Exception {
+            permits.acquire();
+            super.fill(batch);
+          }
+        };
     Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth, 0);
     permits.release(runs); // only the batches the runs wait for
     for (int k = 0; k < runs; k++) {
@@ -450,8 +468,7 @@ class PrefetcherTest {
     }
     Thread closer = new Thread(p::close, "closer-" + owner);
     closer.start();
-    await("close waits for the read-ahead",
-        () -> closer.getState() == Thread.State.TIMED_WAITING);
+    await("close waits for the read-ahead", () -> closer.getState() == Thread.State.TIMED_WAITING);
     assertThat(source.fills.get()).isEqualTo(runs);
     permits.release(depth + 10); // more than the read-ahead: close must not read past it
     closer.join();
@@ -468,11 +485,14 @@ class PrefetcherTest {
     AtomicBoolean stop = new AtomicBoolean();
     if (busyCores) {
       for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
-        Thread hog = new Thread(() -> {
-          while (!stop.get()) {
-            Thread.onSpinWait();
-          }
-        }, "hog");
+        Thread hog =
+            new Thread(
+                () -> {
+                  while (!stop.get()) {
+                    Thread.onSpinWait();
+                  }
+                },
+                "hog");
         hog.setDaemon(true);
         hog.start();
         hogs.add(hog);

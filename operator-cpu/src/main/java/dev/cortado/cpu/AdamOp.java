@@ -10,10 +10,10 @@ import java.nio.FloatBuffer;
 
 /**
  * Caffe2's dense {@code Adam}: inputs param, moment_1, moment_2, grad, lr, iter; outputs param,
- * moment_1, moment_2 and optionally the effective gradient. With t = iter + 1 and {@code
- * correction = sqrt(1 - beta2^t) / (1 - beta1^t)}: {@code m1' = beta1 m1 + (1 - beta1) g},
- * {@code m2' = beta2 m2 + (1 - beta2) g^2}, {@code param' = param + lr * correction * m1' /
- * (sqrt(m2') + epsilon)} (lr negative for descent, as Caffe2's optimizer writes it).
+ * moment_1, moment_2 and optionally the effective gradient. With t = iter + 1 and {@code correction
+ * = sqrt(1 - beta2^t) / (1 - beta1^t)}: {@code m1' = beta1 m1 + (1 - beta1) g}, {@code m2' = beta2
+ * m2 + (1 - beta2) g^2}, {@code param' = param + lr * correction * m1' / (sqrt(m2') + epsilon)} (lr
+ * negative for descent, as Caffe2's optimizer writes it).
  */
 final class AdamOp implements Operator {
   static final OperatorSchema SCHEMA =
@@ -26,8 +26,9 @@ final class AdamOp implements Operator {
           .arg("beta1", "0.9", "decay of the first moment")
           .arg("beta2", "0.999", "decay of the second moment")
           .arg("epsilon", "1e-5", "added to sqrt(moment_2)")
-          .doc("Adam step: param, moment_1, moment_2, grad, lr, iter in; param, moment_1,"
-              + " moment_2 [, effective grad] out.")
+          .doc(
+              "Adam step: param, moment_1, moment_2, grad, lr, iter in; param, moment_1,"
+                  + " moment_2 [, effective grad] out.")
           .gradient(Gradient.SHOULD_NOT_DO_GRADIENT)
           .build();
 
@@ -52,15 +53,18 @@ final class AdamOp implements Operator {
     float lr = WeightedSumOp.scalar(ctx, 4);
     Tensor it = ctx.input(5, Tensor.class);
     if (it.dataType() != DataType.INT64 || it.numel() != 1) {
-      throw ctx.error("input 5 ('" + ctx.inputName(5) + "') must be the int64 iteration counter"
-          + " of one element, found " + it);
+      throw ctx.error(
+          "input 5 ('"
+              + ctx.inputName(5)
+              + "') must be the int64 iteration counter"
+              + " of one element, found "
+              + it);
     }
     WeightedSumOp.sameShape(ctx, 1, m1, 0, param);
     WeightedSumOp.sameShape(ctx, 2, m2, 0, param);
     WeightedSumOp.sameShape(ctx, 3, grad, 0, param);
     long t = it.data().getLong(0) + 1;
-    float correction =
-        (float) (Math.sqrt(1.0 - Math.pow(beta2, t)) / (1.0 - Math.pow(beta1, t)));
+    float correction = (float) (Math.sqrt(1.0 - Math.pow(beta2, t)) / (1.0 - Math.pow(beta1, t)));
     long[] dims = param.dims();
     FloatBuffer w = param.data().asFloatBuffer();
     FloatBuffer m = m1.data().asFloatBuffer();
@@ -69,8 +73,10 @@ final class AdamOp implements Operator {
     Tensor wOut = Elements.reuseOrAllocate(ctx.output(0).get(), DataType.FLOAT, dims);
     Tensor mOut = Elements.reuseOrAllocate(ctx.output(1).get(), DataType.FLOAT, dims);
     Tensor vOut = Elements.reuseOrAllocate(ctx.output(2).get(), DataType.FLOAT, dims);
-    Tensor gOut = ctx.outputCount() == 4
-        ? Elements.reuseOrAllocate(ctx.output(3).get(), DataType.FLOAT, dims) : null;
+    Tensor gOut =
+        ctx.outputCount() == 4
+            ? Elements.reuseOrAllocate(ctx.output(3).get(), DataType.FLOAT, dims)
+            : null;
     FloatBuffer nw = wOut.data().asFloatBuffer();
     FloatBuffer nm = mOut.data().asFloatBuffer();
     FloatBuffer nv = vOut.data().asFloatBuffer();

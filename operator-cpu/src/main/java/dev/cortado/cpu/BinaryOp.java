@@ -49,14 +49,20 @@ final class BinaryOp implements Operator {
     this.ctx = ctx;
     this.kind = kind;
     if (ctx.args().getInt("broadcast", 0) != 0) {
-      throw ctx.args().error("broadcast", "is set, but Cortado's " + kind.type + " does not broadcast");
+      throw ctx.args()
+          .error("broadcast", "is set, but Cortado's " + kind.type + " does not broadcast");
     }
   }
 
   static void checkType(OperatorContext ctx, DataType t, Tensor in, int index) {
     if (t != DataType.FLOAT && t != DataType.DOUBLE && t != DataType.INT32 && t != DataType.INT64) {
       throw ctx.error(
-          "input " + index + " ('" + ctx.inputName(index) + "') is " + in
+          "input "
+              + index
+              + " ('"
+              + ctx.inputName(index)
+              + "') is "
+              + in
               + "; supported types are float, double, int32 and int64");
     }
   }
@@ -64,9 +70,21 @@ final class BinaryOp implements Operator {
   static void checkSame(OperatorContext ctx, Tensor a, Tensor b, int ia, int ib) {
     if (a.dataType() != b.dataType() || !Arrays.equals(a.dims(), b.dims())) {
       throw ctx.error(
-          "inputs must have the same type and shape (no broadcasting): input " + ia + " ('"
-              + ctx.inputName(ia) + "') is " + a.dataType() + " " + Shapes.toString(a.dims())
-              + ", input " + ib + " ('" + ctx.inputName(ib) + "') is " + b.dataType() + " "
+          "inputs must have the same type and shape (no broadcasting): input "
+              + ia
+              + " ('"
+              + ctx.inputName(ia)
+              + "') is "
+              + a.dataType()
+              + " "
+              + Shapes.toString(a.dims())
+              + ", input "
+              + ib
+              + " ('"
+              + ctx.inputName(ib)
+              + "') is "
+              + b.dataType()
+              + " "
               + Shapes.toString(b.dims()));
     }
   }
@@ -81,7 +99,9 @@ final class BinaryOp implements Operator {
     Object current = ctx.output(0).get();
     // Element i only reads element i, so writing into an input in place is safe.
     Tensor out =
-        current == a || current == b ? (Tensor) current : Elements.reuseOrAllocate(current, t, a.dims());
+        current == a || current == b
+            ? (Tensor) current
+            : Elements.reuseOrAllocate(current, t, a.dims());
     ByteBuffer x = a.data();
     ByteBuffer y = b.data();
     ByteBuffer z = out.data();

@@ -4,17 +4,17 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.cortado.db.DbReader;
 import dev.cortado.db.DbRegistry;
+import dev.cortado.operator.Blob;
 import dev.cortado.operator.OperatorContext;
 import dev.cortado.proto.BlobProto;
 import dev.cortado.proto.DBReaderProto;
 import dev.cortado.proto.DeviceOption;
 import dev.cortado.proto.TensorProto;
+import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.tensor.DataType;
 import dev.cortado.tensor.Shapes;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorProtoCodec;
-import dev.cortado.operator.Blob;
-import dev.cortado.runtime.DeviceTensors;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,6 +29,7 @@ import java.util.function.BiConsumer;
 final class BlobSerialization {
   /** Separator between a blob name and its chunk index in a DB key. */
   static final String CHUNK_SEPARATOR = "#%";
+
   /** Caffe2's {@code caffe2_tensor_chunk_size} default, in elements. */
   static final long DEFAULT_CHUNK_SIZE = 1_000_000L;
 
@@ -44,7 +45,11 @@ final class BlobSerialization {
    * @param chunkSize elements per chunk; 0 or less means the whole tensor in one chunk
    */
   static void serialize(
-      OperatorContext ctx, String inputName, String name, Object value, long chunkSize,
+      OperatorContext ctx,
+      String inputName,
+      String name,
+      Object value,
+      long chunkSize,
       BiConsumer<String, byte[]> sink) {
     if (value instanceof String s) {
       sink.accept(name, content(name, STRING, ByteString.copyFromUtf8(s)));
@@ -60,7 +65,11 @@ final class BlobSerialization {
               .build();
       sink.accept(
           name,
-          BlobProto.newBuilder().setName(name).setType(Counter.BLOB_TYPE).setTensor(t).build()
+          BlobProto.newBuilder()
+              .setName(name)
+              .setType(Counter.BLOB_TYPE)
+              .setTensor(t)
+              .build()
               .toByteArray());
     } else if (value instanceof DbReader r) {
       DBReaderProto proto = r.toProto(name);
@@ -71,9 +80,12 @@ final class BlobSerialization {
         t = DeviceTensors.toHost(value);
       } catch (RuntimeException e) {
         throw ctx.error(
-            "no known serializer for input '" + inputName + "' holding "
+            "no known serializer for input '"
+                + inputName
+                + "' holding "
                 + (value == null ? "nothing (the blob is empty)" : value.getClass().getName())
-                + ": " + e.getMessage(),
+                + ": "
+                + e.getMessage(),
             e);
       }
       serializeTensor(name, t, chunkSize, sink);
@@ -81,19 +93,32 @@ final class BlobSerialization {
   }
 
   private static byte[] content(String name, String type, ByteString content) {
-    return BlobProto.newBuilder().setName(name).setType(type).setContent(content).build()
+    return BlobProto.newBuilder()
+        .setName(name)
+        .setType(type)
+        .setContent(content)
+        .build()
         .toByteArray();
   }
 
-  /** Caffe2's chunking: chunks start at 0 and step by the chunk size while start < max(numel, 1). */
-  static void serializeTensor(String name, Tensor t, long chunkSize, BiConsumer<String, byte[]> sink) {
+  /**
+   * Caffe2's chunking: chunks start at 0 and step by the chunk size while start < max(numel, 1).
+   */
+  static void serializeTensor(
+      String name, Tensor t, long chunkSize, BiConsumer<String, byte[]> sink) {
     long numel = t.numel();
     long chunk = chunkSize > 0 ? chunkSize : numel + 1;
     for (long begin = 0; begin < Math.max(numel, 1); begin += chunk) {
       long end = Math.min(begin + chunk, numel);
-      TensorProto proto = TensorProtoCodec.fromTensorChunk(t, begin, end).toBuilder().setName(name).build();
+      TensorProto proto =
+          TensorProtoCodec.fromTensorChunk(t, begin, end).toBuilder().setName(name).build();
       byte[] bytes =
-          BlobProto.newBuilder().setName(name).setType(TENSOR).setTensor(proto).build().toByteArray();
+          BlobProto.newBuilder()
+              .setName(name)
+              .setType(TENSOR)
+              .setTensor(proto)
+              .build()
+              .toByteArray();
       sink.accept(name + CHUNK_SEPARATOR + (begin / chunk), bytes);
     }
   }
@@ -115,7 +140,10 @@ final class BlobSerialization {
     String type = proto.getType();
     if (proto.hasContentNumChunks()) {
       throw ctx.error(
-          "key '" + key + "' holds chunked content (content_num_chunks) of type '" + type
+          "key '"
+              + key
+              + "' holds chunked content (content_num_chunks) of type '"
+              + type
               + "', which no Cortado deserializer reads");
     }
     switch (type) {
@@ -123,8 +151,11 @@ final class BlobSerialization {
       case Counter.BLOB_TYPE -> {
         TensorProto t = proto.getTensor();
         if (t.getInt64DataCount() != 1) {
-          throw ctx.error("counter record '" + key + "' must hold one int64 value, found "
-              + t.getInt64DataCount());
+          throw ctx.error(
+              "counter record '"
+                  + key
+                  + "' must hold one int64 value, found "
+                  + t.getInt64DataCount());
         }
         blob.set(new Counter(t.getInt64Data(0)));
       }
@@ -133,19 +164,21 @@ final class BlobSerialization {
         try {
           reader = DBReaderProto.parseFrom(proto.getContent());
         } catch (InvalidProtocolBufferException e) {
-          throw ctx.error("record '" + key + "' does not hold a DBReaderProto: " + e.getMessage(), e);
+          throw ctx.error(
+              "record '" + key + "' does not hold a DBReaderProto: " + e.getMessage(), e);
         }
         blob.set(DbReader.fromProto(ctx.service(DbRegistry.class), reader));
       }
-      default -> throw ctx.error(
-          "no registered deserializer for type '" + type + "' (record '" + key + "')");
+      default ->
+          throw ctx.error(
+              "no registered deserializer for type '" + type + "' (record '" + key + "')");
     }
   }
 
   /**
-   * One tensor record, fully checked: the tensor's type, dims and element count, the chunk's
-   * range [begin, end), and the chunk's elements as a tensor of their own ({@code data}; the whole
-   * tensor when the chunk covers it).
+   * One tensor record, fully checked: the tensor's type, dims and element count, the chunk's range
+   * [begin, end), and the chunk's elements as a tensor of their own ({@code data}; the whole tensor
+   * when the chunk covers it).
    */
   record TensorChunk(DataType type, long[] dims, long numel, long begin, long end, Tensor data) {
     boolean whole() {
@@ -154,22 +187,29 @@ final class BlobSerialization {
   }
 
   /**
-   * Checks a tensor record completely before anything is sized by its dims: a known type, a
-   * segment inside [0, numel) and a payload of exactly the segment's length. Only the chunk's own
-   * elements are allocated, so what Load allocates is bounded by the bytes really read.
+   * Checks a tensor record completely before anything is sized by its dims: a known type, a segment
+   * inside [0, numel) and a payload of exactly the segment's length. Only the chunk's own elements
+   * are allocated, so what Load allocates is bounded by the bytes really read.
    */
   static TensorChunk tensorChunk(
       OperatorContext ctx, BlobProto blobProto, boolean keepDevice, String key) {
     if (blobProto.hasContentNumChunks()) {
-      throw ctx.error("key '" + key + "' holds chunked content (content_num_chunks) of type '"
-          + blobProto.getType() + "', which no Cortado deserializer reads");
+      throw ctx.error(
+          "key '"
+              + key
+              + "' holds chunked content (content_num_chunks) of type '"
+              + blobProto.getType()
+              + "', which no Cortado deserializer reads");
     }
     TensorProto proto = blobProto.getTensor();
     if (keepDevice && proto.hasDeviceDetail()) {
       DeviceOption d = proto.getDeviceDetail();
       if (d.getDeviceType() != ctx.deviceType()) {
         throw ctx.error(
-            "record '" + key + "' was saved on device type " + d.getDeviceType()
+            "record '"
+                + key
+                + "' was saved on device type "
+                + d.getDeviceType()
                 + " and keep_device=1 asks to keep it there, but this Load runs on device type "
                 + ctx.deviceType());
       }
@@ -190,12 +230,12 @@ final class BlobSerialization {
     }
     if (t == DataType.UNDEFINED && numel == 0) {
       // Caffe2 (2024) reads an empty untyped tensor as float [0].
-      return new TensorChunk(DataType.FLOAT, new long[] {0}, 0, 0, 0,
-          Tensor.allocate(DataType.FLOAT, 0));
+      return new TensorChunk(
+          DataType.FLOAT, new long[] {0}, 0, 0, 0, Tensor.allocate(DataType.FLOAT, 0));
     }
     if (t == DataType.UNDEFINED) {
-      throw ctx.error("record '" + key + "' holds a tensor of type UNDEFINED with " + numel
-          + " elements");
+      throw ctx.error(
+          "record '" + key + "' holds a tensor of type UNDEFINED with " + numel + " elements");
     }
     long begin = 0;
     long end = numel;
@@ -203,9 +243,19 @@ final class BlobSerialization {
       begin = cpu.getSegment().getBegin();
       end = cpu.getSegment().getEnd();
       if (begin < 0 || begin > end || end > numel) {
-        throw ctx.error("record '" + key + "': invalid chunk: segment [" + begin + ", " + end
-            + ") does not lie within the " + numel + " elements of " + t + " "
-            + Shapes.toString(dims));
+        throw ctx.error(
+            "record '"
+                + key
+                + "': invalid chunk: segment ["
+                + begin
+                + ", "
+                + end
+                + ") does not lie within the "
+                + numel
+                + " elements of "
+                + t
+                + " "
+                + Shapes.toString(dims));
       }
     }
     Tensor data;
@@ -215,12 +265,25 @@ final class BlobSerialization {
       } else {
         // The chunk alone, as a tensor of its length: the codec checks its payload against
         // that length, and allocates only that.
-        data = TensorProtoCodec.toTensor(
-            cpu.toBuilder().clearDims().addDims(end - begin).clearSegment().build());
+        data =
+            TensorProtoCodec.toTensor(
+                cpu.toBuilder().clearDims().addDims(end - begin).clearSegment().build());
       }
     } catch (RuntimeException e) {
-      throw ctx.error("record '" + key + "' (chunk [" + begin + ", " + end + ") of " + t + " "
-          + Shapes.toString(dims) + "): " + e.getMessage(), e);
+      throw ctx.error(
+          "record '"
+              + key
+              + "' (chunk ["
+              + begin
+              + ", "
+              + end
+              + ") of "
+              + t
+              + " "
+              + Shapes.toString(dims)
+              + "): "
+              + e.getMessage(),
+          e);
     }
     return new TensorChunk(t, dims, numel, begin, end, data);
   }
@@ -242,9 +305,18 @@ final class BlobSerialization {
     /** Keeps {@code c}; its type and dims must be the first chunk's. */
     void add(OperatorContext ctx, TensorChunk c, String key) {
       if (c.type() != type || !Arrays.equals(c.dims(), dims)) {
-        throw ctx.error("record '" + key + "': chunk of " + c.type() + " "
-            + Shapes.toString(c.dims()) + " does not fit the tensor " + type + " "
-            + Shapes.toString(dims) + " of the first chunk");
+        throw ctx.error(
+            "record '"
+                + key
+                + "': chunk of "
+                + c.type()
+                + " "
+                + Shapes.toString(c.dims())
+                + " does not fit the tensor "
+                + type
+                + " "
+                + Shapes.toString(dims)
+                + " of the first chunk");
       }
       chunks.add(c);
     }

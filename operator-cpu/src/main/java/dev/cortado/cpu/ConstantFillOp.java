@@ -11,14 +11,17 @@ import java.util.Arrays;
 
 /**
  * Caffe2's {@code ConstantFill}: every element set to {@code value}. {@code dtype} (an int)
- * defaults to FLOAT, or, when only {@code value} is given, to FLOAT for a float value and INT64
- * for an int value; {@code value} is then read with that type's field rules.
+ * defaults to FLOAT, or, when only {@code value} is given, to FLOAT for a float value and INT64 for
+ * an int value; {@code value} is then read with that type's field rules.
  */
 final class ConstantFillOp extends FillerOp {
   static final OperatorSchema SCHEMA =
       fillerSchema("ConstantFill")
-          .arg("value", "0", "the fill value, read as the output type (f for float/double, i for"
-              + " ints and bool, s for string)")
+          .arg(
+              "value",
+              "0",
+              "the fill value, read as the output type (f for float/double, i for"
+                  + " ints and bool, s for string)")
           .arg("dtype", "1 (FLOAT)", "output TensorProto.DataType number")
           .doc("Fills a tensor of the given shape with a constant.")
           .gradient(Gradient.NO_GRADIENT)
@@ -59,8 +62,14 @@ final class ConstantFillOp extends FillerOp {
       case FLOAT -> f = args.getFloat("value", 0f);
       case DOUBLE -> f = args.getDouble("value", 0d);
       case BOOL -> i = args.getBool("value", false) ? 1 : 0;
-      case INT8 -> i = checkedRange(args, "value", args.getLong("value", 0), Byte.MIN_VALUE, Byte.MAX_VALUE, t);
-      case INT16 -> i = checkedRange(args, "value", args.getLong("value", 0), Short.MIN_VALUE, Short.MAX_VALUE, t);
+      case INT8 ->
+          i =
+              checkedRange(
+                  args, "value", args.getLong("value", 0), Byte.MIN_VALUE, Byte.MAX_VALUE, t);
+      case INT16 ->
+          i =
+              checkedRange(
+                  args, "value", args.getLong("value", 0), Short.MIN_VALUE, Short.MAX_VALUE, t);
       case INT32 -> i = args.getInt("value", 0);
       case INT64 -> i = args.getLong("value", 0);
       case UINT8 -> i = checkedRange(args, "value", args.getLong("value", 0), 0, 255, t);

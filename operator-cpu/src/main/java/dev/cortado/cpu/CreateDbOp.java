@@ -44,11 +44,14 @@ final class CreateDbOp implements Operator {
     this.shardId = ctx.args().getInt("shard_id", 0);
     if (numShards < 1 || shardId < 0 || shardId >= numShards) {
       throw ctx.error(
-          "needs num_shards >= 1 and 0 <= shard_id < num_shards, found num_shards=" + numShards
-              + ", shard_id=" + shardId);
+          "needs num_shards >= 1 and 0 <= shard_id < num_shards, found num_shards="
+              + numShards
+              + ", shard_id="
+              + shardId);
     }
     this.registry = ctx.service(DbRegistry.class);
-    registry.provider(dbType); // an unknown db_type fails when the net is built, listing known names
+    registry.provider(
+        dbType); // an unknown db_type fails when the net is built, listing known names
   }
 
   @Override

@@ -5,9 +5,9 @@ import dev.cortado.tensor.Tensor;
 import java.nio.ByteBuffer;
 
 /**
- * Element access for the numeric CPU operators: reads and writes element {@code i} of a
- * fixed-size tensor as a long or a double, with C's conversion rules on x86-64 (the platform
- * Caffe2's results come from).
+ * Element access for the numeric CPU operators: reads and writes element {@code i} of a fixed-size
+ * tensor as a long or a double, with C's conversion rules on x86-64 (the platform Caffe2's results
+ * come from).
  */
 final class Elements {
   private Elements() {}
@@ -108,7 +108,9 @@ final class Elements {
 
   /** Reuses the output blob's tensor when it already has this type and shape, else allocates. */
   static Tensor reuseOrAllocate(Object current, DataType type, long[] dims) {
-    if (current instanceof Tensor t && t.dataType() == type && java.util.Arrays.equals(t.dims(), dims)) {
+    if (current instanceof Tensor t
+        && t.dataType() == type
+        && java.util.Arrays.equals(t.dims(), dims)) {
       return t;
     }
     return Tensor.allocate(type, dims);

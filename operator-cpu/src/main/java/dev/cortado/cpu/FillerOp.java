@@ -103,7 +103,8 @@ abstract class FillerOp implements Operator {
   protected abstract Tensor fill(long[] dims);
 
   /** Reads {@code value} as an integer that must fit in [min, max] (Caffe2's lossless check). */
-  static long checkedRange(Arguments args, String name, long value, long min, long max, DataType t) {
+  static long checkedRange(
+      Arguments args, String name, long value, long min, long max, DataType t) {
     if (value < min || value > max) {
       throw args.error(name, "value " + value + " does not fit in " + t);
     }

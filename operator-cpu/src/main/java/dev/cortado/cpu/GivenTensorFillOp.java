@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * Caffe2's {@code GivenTensor*Fill} family: the output holds exactly the listed {@code values}.
- * Unlike Caffe2, which only checks the count in debug builds, a count that differs from the
- * shape's element count is always an error.
+ * Unlike Caffe2, which only checks the count in debug builds, a count that differs from the shape's
+ * element count is always an error.
  */
 final class GivenTensorFillOp extends FillerOp {
   /** Which argument field the values come from and what they become. */
@@ -28,7 +28,9 @@ final class GivenTensorFillOp extends FillerOp {
     BOOL("GivenTensorBoolFill", DataType.BOOL, "values (ints, non-zero is true)"),
     STRING("GivenTensorStringFill", DataType.STRING, "values (strings, raw bytes)"),
     BYTE_STRING_TO_UINT8(
-        "GivenTensorByteStringToUInt8Fill", DataType.UINT8, "values (one string; one uint8 per byte)");
+        "GivenTensorByteStringToUInt8Fill",
+        DataType.UINT8,
+        "values (one string; one uint8 per byte)");
 
     final String type;
     final DataType fixedType;
@@ -41,8 +43,7 @@ final class GivenTensorFillOp extends FillerOp {
     }
 
     OperatorSchema schema() {
-      OperatorSchema.Builder b =
-          fillerSchema(type).arg("values", null, valuesDoc);
+      OperatorSchema.Builder b = fillerSchema(type).arg("values", null, valuesDoc);
       if (this == GIVEN_TENSOR_FILL) {
         b.arg("dtype", "FLOAT", "element type: a TensorProto.DataType number or name");
       }
@@ -68,13 +69,19 @@ final class GivenTensorFillOp extends FillerOp {
       if (t == DataType.UNDEFINED) {
         throw args.error("dtype", "cannot be UNDEFINED");
       }
-      if (t != DataType.FLOAT && t != DataType.DOUBLE && t != DataType.BOOL && t != DataType.INT16
-          && t != DataType.INT32 && t != DataType.INT64 && t != DataType.STRING) {
+      if (t != DataType.FLOAT
+          && t != DataType.DOUBLE
+          && t != DataType.BOOL
+          && t != DataType.INT16
+          && t != DataType.INT32
+          && t != DataType.INT64
+          && t != DataType.STRING) {
         throw args.error("dtype", "has an unexpected value " + t);
       }
     }
     this.dtype = t;
-    this.values = variant == Variant.BYTE_STRING_TO_UINT8 ? byteStringValues(args) : values(args, t);
+    this.values =
+        variant == Variant.BYTE_STRING_TO_UINT8 ? byteStringValues(args) : values(args, t);
   }
 
   private static Tensor byteStringValues(Arguments args) {
@@ -128,8 +135,12 @@ final class GivenTensorFillOp extends FillerOp {
     long numel = Shapes.numel(dims);
     if (numel != values.numel()) {
       throw ctx.error(
-          "'values' has " + values.numel() + " elements but the shape " + Shapes.toString(dims)
-              + " needs " + numel);
+          "'values' has "
+              + values.numel()
+              + " elements but the shape "
+              + Shapes.toString(dims)
+              + " needs "
+              + numel);
     }
     if (dtype == DataType.STRING) {
       return Tensor.ofStrings(dims, values.strings().clone());

@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The gradient makers of Caffe2's operators that Cortado runs (Caffe2's {@code
- * REGISTER_GRADIENT}): the same gradient operator types, inputs and outputs, so that {@code
- * cortado add-gradients} writes the backward net Caffe2's Python frontend writes. Operators whose
- * schema says {@code NO_GRADIENT} need no maker.
+ * The gradient makers of Caffe2's operators that Cortado runs (Caffe2's {@code REGISTER_GRADIENT}):
+ * the same gradient operator types, inputs and outputs, so that {@code cortado add-gradients}
+ * writes the backward net Caffe2's Python frontend writes. Operators whose schema says {@code
+ * NO_GRADIENT} need no maker.
  */
 final class GradientMakers {
   private GradientMakers() {}
@@ -27,23 +27,43 @@ final class GradientMakers {
     regs.add(new GradientRegistration("Conv", GradientMakers::conv));
     regs.add(new GradientRegistration("MaxPool", GradientMakers::pool));
     regs.add(new GradientRegistration("AveragePool", GradientMakers::pool));
-    regs.add(new GradientRegistration("FC", g -> g.single("FCGradient",
-        List.of(g.i(0), g.i(1), g.go(0)), List.of(g.gi(1), g.gi(2), g.gi(0)))));
-    regs.add(new GradientRegistration("Relu", g -> g.single("ReluGradient",
-        List.of(g.o(0), g.go(0)), List.of(g.gi(0)))));
-    regs.add(new GradientRegistration("Softmax", g -> g.single("SoftmaxGradient",
-        List.of(g.o(0), g.go(0)), List.of(g.gi(0)))));
-    regs.add(new GradientRegistration("LabelCrossEntropy", g -> g.single(
-        "LabelCrossEntropyGradient", List.of(g.i(0), g.i(1), g.go(0)), List.of(g.gi(0)))));
-    regs.add(new GradientRegistration("AveragedLoss", g -> g.single("AveragedLossGradient",
-        List.of(g.i(0), g.go(0)), List.of(g.gi(0)))));
+    regs.add(
+        new GradientRegistration(
+            "FC",
+            g ->
+                g.single(
+                    "FCGradient",
+                    List.of(g.i(0), g.i(1), g.go(0)),
+                    List.of(g.gi(1), g.gi(2), g.gi(0)))));
+    regs.add(
+        new GradientRegistration(
+            "Relu", g -> g.single("ReluGradient", List.of(g.o(0), g.go(0)), List.of(g.gi(0)))));
+    regs.add(
+        new GradientRegistration(
+            "Softmax",
+            g -> g.single("SoftmaxGradient", List.of(g.o(0), g.go(0)), List.of(g.gi(0)))));
+    regs.add(
+        new GradientRegistration(
+            "LabelCrossEntropy",
+            g ->
+                g.single(
+                    "LabelCrossEntropyGradient",
+                    List.of(g.i(0), g.i(1), g.go(0)),
+                    List.of(g.gi(0)))));
+    regs.add(
+        new GradientRegistration(
+            "AveragedLoss",
+            g -> g.single("AveragedLossGradient", List.of(g.i(0), g.go(0)), List.of(g.gi(0)))));
     regs.add(new GradientRegistration("Dropout", GradientMakers::dropout));
-    regs.add(new GradientRegistration("Scale", g -> g.single("Scale",
-        List.of(g.go(0)), List.of(g.gi(0)))));
-    regs.add(new GradientRegistration("Copy", g -> g.single("Copy",
-        List.of(g.go(0)), List.of(g.gi(0)))));
+    regs.add(
+        new GradientRegistration(
+            "Scale", g -> g.single("Scale", List.of(g.go(0)), List.of(g.gi(0)))));
+    regs.add(
+        new GradientRegistration(
+            "Copy", g -> g.single("Copy", List.of(g.go(0)), List.of(g.gi(0)))));
     regs.add(new GradientRegistration("Sum", GradientMakers::sum));
-    regs.add(new GradientRegistration("Cast", GradientMaker.withoutArguments(GradientMakers::cast)));
+    regs.add(
+        new GradientRegistration("Cast", GradientMaker.withoutArguments(GradientMakers::cast)));
     return regs;
   }
 
@@ -57,16 +77,17 @@ final class GradientMakers {
     String type = def.getType() + "Gradient";
     List<String> in = List.of(g.i(0), g.i(1), g.go(0));
     if (def.getInputCount() == 3) {
-      return g.single(type, in, dX ? List.of(g.gi(1), g.gi(2), g.gi(0)) : List.of(g.gi(1), g.gi(2)));
+      return g.single(
+          type, in, dX ? List.of(g.gi(1), g.gi(2), g.gi(0)) : List.of(g.gi(1), g.gi(2)));
     }
-    return g.single(type, in, dX ? List.of(g.gi(1), g.gi(0)) : List.of(g.gi(1)),
-        intArg("no_bias", 1));
+    return g.single(
+        type, in, dX ? List.of(g.gi(1), g.gi(0)) : List.of(g.gi(1)), intArg("no_bias", 1));
   }
 
   /** MaxPoolGradient / AveragePoolGradient read X, Y and dY. */
   private static List<OperatorDef> pool(GradientContext g) {
-    return g.single(g.def().getType() + "Gradient", List.of(g.i(0), g.o(0), g.go(0)),
-        List.of(g.gi(0)));
+    return g.single(
+        g.def().getType() + "Gradient", List.of(g.i(0), g.o(0), g.go(0)), List.of(g.gi(0)));
   }
 
   /** DropoutGrad reads the mask (output 1) unless is_test. */
@@ -89,12 +110,13 @@ final class GradientMakers {
   private static List<OperatorDef> cast(GradientContext g) {
     int to = castType(g, "to", TensorProto.DataType.FLOAT_VALUE);
     if (argument(g.def(), "from_type") == null) {
-      throw g.error("argument 'from_type' of type int or string is required to get the gradient"
-          + " of Cast");
+      throw g.error(
+          "argument 'from_type' of type int or string is required to get the gradient"
+              + " of Cast");
     }
     int from = castType(g, "from_type", 0);
-    return g.single("Cast", List.of(g.go(0)), List.of(g.gi(0)), intArg("to", from),
-        intArg("from_type", to));
+    return g.single(
+        "Cast", List.of(g.go(0)), List.of(g.gi(0)), intArg("to", from), intArg("from_type", to));
   }
 
   private static int castType(GradientContext g, String name, int absent) {

@@ -36,8 +36,12 @@ final class IterOp implements Operator {
       ctx.output(0).set(current);
     }
     if (!(current instanceof Tensor t) || t.dataType() != DataType.INT64 || t.numel() != 1) {
-      throw ctx.error("the counter '" + ctx.outputName(0) + "' must be an int64 tensor of one"
-          + " element, found " + ctx.output(0).describeValue());
+      throw ctx.error(
+          "the counter '"
+              + ctx.outputName(0)
+              + "' must be an int64 tensor of one"
+              + " element, found "
+              + ctx.output(0).describeValue());
     }
     ByteBuffer b = t.data();
     long v = b.getLong(0);

@@ -9,10 +9,10 @@ import dev.cortado.tensor.DataType;
 import dev.cortado.tensor.Tensor;
 
 /**
- * Caffe2's {@code LearningRate}: a rank-0 float {@code base_lr * f(iter)} from the int64
- * iteration counter, with the policies {@code fixed} (1), {@code step} (gamma^floor(iter /
- * stepsize)), {@code exp} (gamma^iter), {@code inv} ((1 + gamma * iter)^-power) and {@code
- * multistep} (gamma^(number of stepsizes <= iter)).
+ * Caffe2's {@code LearningRate}: a rank-0 float {@code base_lr * f(iter)} from the int64 iteration
+ * counter, with the policies {@code fixed} (1), {@code step} (gamma^floor(iter / stepsize)), {@code
+ * exp} (gamma^iter), {@code inv} ((1 + gamma * iter)^-power) and {@code multistep} (gamma^(number
+ * of stepsizes <= iter)).
  */
 final class LearningRateOp implements Operator {
   static final OperatorSchema SCHEMA =
@@ -29,7 +29,13 @@ final class LearningRateOp implements Operator {
           .gradient(Gradient.NO_GRADIENT)
           .build();
 
-  private enum Policy { FIXED, STEP, EXP, INV, MULTISTEP }
+  private enum Policy {
+    FIXED,
+    STEP,
+    EXP,
+    INV,
+    MULTISTEP
+  }
 
   private final OperatorContext ctx;
   private final float baseLr;
@@ -44,15 +50,20 @@ final class LearningRateOp implements Operator {
     Arguments args = ctx.args();
     this.baseLr = args.requireFloat("base_lr");
     String p = args.requireString("policy");
-    this.policy = switch (p) {
-      case "fixed" -> Policy.FIXED;
-      case "step" -> Policy.STEP;
-      case "exp" -> Policy.EXP;
-      case "inv" -> Policy.INV;
-      case "multistep" -> Policy.MULTISTEP;
-      default -> throw args.error("policy", "names an unknown learning rate policy '" + p
-          + "'; known: fixed, step, exp, inv, multistep");
-    };
+    this.policy =
+        switch (p) {
+          case "fixed" -> Policy.FIXED;
+          case "step" -> Policy.STEP;
+          case "exp" -> Policy.EXP;
+          case "inv" -> Policy.INV;
+          case "multistep" -> Policy.MULTISTEP;
+          default ->
+              throw args.error(
+                  "policy",
+                  "names an unknown learning rate policy '"
+                      + p
+                      + "'; known: fixed, step, exp, inv, multistep");
+        };
     this.stepsize = args.getLong("stepsize", 0);
     this.stepsizes = args.getLongs("stepsizes");
     this.gamma = args.getFloat("gamma", 0f);
@@ -75,8 +86,12 @@ final class LearningRateOp implements Operator {
   public void run() {
     Tensor it = ctx.input(0, Tensor.class);
     if (it.dataType() != DataType.INT64 || it.numel() != 1) {
-      throw ctx.error("input 0 ('" + ctx.inputName(0) + "') must be the int64 iteration counter"
-          + " of one element, found " + it);
+      throw ctx.error(
+          "input 0 ('"
+              + ctx.inputName(0)
+              + "') must be the int64 iteration counter"
+              + " of one element, found "
+              + it);
     }
     long iter = it.data().getLong(0);
     float rate = baseLr * factor(iter);

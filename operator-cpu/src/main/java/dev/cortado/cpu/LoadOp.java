@@ -6,13 +6,13 @@ import dev.cortado.db.DbReader;
 import dev.cortado.db.DbRegistry;
 import dev.cortado.db.Mode;
 import dev.cortado.operator.Arguments;
+import dev.cortado.operator.Blob;
 import dev.cortado.operator.Gradient;
 import dev.cortado.operator.Operator;
 import dev.cortado.operator.OperatorContext;
 import dev.cortado.operator.OperatorSchema;
 import dev.cortado.proto.BlobProto;
 import dev.cortado.proto.DBReaderProto;
-import dev.cortado.operator.Blob;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -27,11 +27,11 @@ import java.util.TreeMap;
 /**
  * Caffe2's {@code Load} (§12.2 of docs/caffe2-semantics.md): reads BlobProto records from one or
  * more DBs (or from DB reader inputs, starting at the reader's current record) into the output
- * blobs, or into a blob per key with {@code load_all}. Names come from keys cut at {@code #%},
- * then {@code strip_prefix}, then {@code add_prefix}.
+ * blobs, or into a blob per key with {@code load_all}. Names come from keys cut at {@code #%}, then
+ * {@code strip_prefix}, then {@code add_prefix}.
  *
- * <p>Better than Caffe2: tensor chunks that overlap or repeat are an error (Caffe2 only sums
- * their lengths), and chunk type and dims must match the first chunk's.
+ * <p>Better than Caffe2: tensor chunks that overlap or repeat are an error (Caffe2 only sums their
+ * lengths), and chunk type and dims must match the first chunk's.
  */
 final class LoadOp implements Operator {
   static final OperatorSchema SCHEMA =
@@ -64,6 +64,7 @@ final class LoadOp implements Operator {
   private final boolean keepDevice;
   private final boolean loadAll;
   private final boolean allowIncomplete;
+
   /** Source (stored) name to output index, unless load_all. */
   private final Map<String, Integer> outputIndices = new LinkedHashMap<>();
 
@@ -71,11 +72,15 @@ final class LoadOp implements Operator {
   private static final class BlobState {
     final boolean isTensor;
     final long total;
+
     /** The first record of the blob, named when its chunks do not add up. */
     final String firstKey;
+
     long current;
+
     /** Chunk begin to end, for overlap detection. */
     final TreeMap<Long, Long> segments = new TreeMap<>();
+
     /** The chunks read so far, until they make the whole tensor (then null). */
     BlobSerialization.TensorParts parts;
 
@@ -204,8 +209,12 @@ final class LoadOp implements Operator {
           throw ctx.error("blob '" + name + "' mixes a tensor record with other records");
         }
         if (state.current >= state.total) {
-          throw ctx.error("found an extra part for the already filled tensor '" + name
-              + "' (record '" + key + "')");
+          throw ctx.error(
+              "found an extra part for the already filled tensor '"
+                  + name
+                  + "' (record '"
+                  + key
+                  + "')");
         }
         if (!proto.getTensor().hasSegment()) {
           throw ctx.error("partial tensor '" + name + "' needs a segment (record '" + key + "')");
@@ -231,9 +240,18 @@ final class LoadOp implements Operator {
       Map.Entry<Long, Long> before = state.segments.floorEntry(begin);
       Map.Entry<Long, Long> after = state.segments.ceilingEntry(begin);
       if (end > begin
-          && ((before != null && before.getValue() > begin) || (after != null && after.getKey() < end))) {
-        throw ctx.error("chunk [" + begin + ", " + end + ") of tensor '" + name
-            + "' overlaps a chunk read earlier (record '" + key + "')");
+          && ((before != null && before.getValue() > begin)
+              || (after != null && after.getKey() < end))) {
+        throw ctx.error(
+            "chunk ["
+                + begin
+                + ", "
+                + end
+                + ") of tensor '"
+                + name
+                + "' overlaps a chunk read earlier (record '"
+                + key
+                + "')");
       }
       state.parts.add(ctx, chunk, key);
       if (end > begin) {
@@ -274,8 +292,16 @@ final class LoadOp implements Operator {
     for (Map.Entry<String, BlobState> e : loading.states.entrySet()) {
       BlobState s = e.getValue();
       if (s.current != s.total) {
-        throw ctx.error("data size mismatch for blob '" + e.getKey() + "': expected " + s.total
-            + " elements, read " + s.current + " (first record '" + s.firstKey + "')");
+        throw ctx.error(
+            "data size mismatch for blob '"
+                + e.getKey()
+                + "': expected "
+                + s.total
+                + " elements, read "
+                + s.current
+                + " (first record '"
+                + s.firstKey
+                + "')");
       }
     }
     if (loadAll || loading.loaded == ctx.outputCount()) {
@@ -288,15 +314,20 @@ final class LoadOp implements Operator {
           missing.add(ctx.outputName(i));
         }
       }
-      throw ctx.error("expected to load " + ctx.outputCount() + " blobs, got " + loading.loaded
-          + " only; missing " + missing);
+      throw ctx.error(
+          "expected to load "
+              + ctx.outputCount()
+              + " blobs, got "
+              + loading.loaded
+              + " only; missing "
+              + missing);
     }
   }
 
   /**
-   * Caffe2 reads a reader input's raw cursor from its current record to the end, ignoring
-   * shards. Cortado opens its own cursor at the reader's checkpoint (the next record it would
-   * return), so the reader itself is left where it was.
+   * Caffe2 reads a reader input's raw cursor from its current record to the end, ignoring shards.
+   * Cortado opens its own cursor at the reader's checkpoint (the next record it would return), so
+   * the reader itself is left where it was.
    */
   private void readFromReader(Loading loading, int index, DbReader reader) {
     DBReaderProto checkpoint = reader.toProto(ctx.inputName(index));

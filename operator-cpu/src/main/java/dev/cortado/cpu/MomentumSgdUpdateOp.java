@@ -9,10 +9,10 @@ import dev.cortado.tensor.Tensor;
 import java.nio.FloatBuffer;
 
 /**
- * Caffe2's {@code MomentumSGDUpdate}: inputs grad, moment, lr, param; outputs grad, moment,
- * param (usually in place). Without nesterov: {@code m' = lr * g + momentum * m}, {@code g' =
- * m'}; with nesterov: {@code m' = momentum * m + lr * g}, {@code g' = (1 + momentum) * m' -
- * momentum * m}; then {@code param' = param - g'} (lr is positive here, unlike WeightedSum).
+ * Caffe2's {@code MomentumSGDUpdate}: inputs grad, moment, lr, param; outputs grad, moment, param
+ * (usually in place). Without nesterov: {@code m' = lr * g + momentum * m}, {@code g' = m'}; with
+ * nesterov: {@code m' = momentum * m + lr * g}, {@code g' = (1 + momentum) * m' - momentum * m};
+ * then {@code param' = param - g'} (lr is positive here, unlike WeightedSum).
  */
 final class MomentumSgdUpdateOp implements Operator {
   static final OperatorSchema SCHEMA =
@@ -24,8 +24,9 @@ final class MomentumSgdUpdateOp implements Operator {
           .allowInplace(3, 2)
           .arg("momentum", "0.0", "momentum coefficient")
           .arg("nesterov", "0", "use Nesterov's accelerated gradient")
-          .doc("Momentum SGD step that also updates the parameter: grad, moment, lr, param in;"
-              + " adjusted grad, moment, param out.")
+          .doc(
+              "Momentum SGD step that also updates the parameter: grad, moment, lr, param in;"
+                  + " adjusted grad, moment, param out.")
           .gradient(Gradient.SHOULD_NOT_DO_GRADIENT)
           .build();
 

@@ -21,8 +21,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Caffe2's {@code Print}: one line per run, {@code Tensor <name> of type <type>. Dims: (2,3,):
- * v0,v1,...}, on standard error (where Caffe2's log goes, so it never mixes with a tool's
- * standard output) or appended to {@code <root folder>/<blob>.log} with {@code to_file=1}.
+ * v0,v1,...}, on standard error (where Caffe2's log goes, so it never mixes with a tool's standard
+ * output) or appended to {@code <root folder>/<blob>.log} with {@code to_file=1}.
  */
 final class PrintOp implements Operator {
   static final OperatorSchema SCHEMA =
@@ -64,16 +64,25 @@ final class PrintOp implements Operator {
     String line =
         value instanceof Tensor t
             ? format(ctx.inputName(0), t, limit)
-            : "Blob " + ctx.inputName(0) + " of type "
+            : "Blob "
+                + ctx.inputName(0)
+                + " of type "
                 + (value == null ? "(empty)" : value.getClass().getName());
     if (toFile) {
       Path file;
       try {
         file = Path.of(ctx.rootFolder(), ctx.inputName(0) + ".log");
       } catch (InvalidPathException e) {
-        throw ctx.error("cannot print blob '" + ctx.inputName(0) + "' to a file: "
-            + ctx.rootFolder() + "/" + ctx.inputName(0) + ".log is no valid path: "
-            + e.getReason(), e);
+        throw ctx.error(
+            "cannot print blob '"
+                + ctx.inputName(0)
+                + "' to a file: "
+                + ctx.rootFolder()
+                + "/"
+                + ctx.inputName(0)
+                + ".log is no valid path: "
+                + e.getReason(),
+            e);
       }
       try (Writer w =
           Files.newBufferedWriter(
@@ -137,8 +146,7 @@ final class PrintOp implements Operator {
     if (v == 0) {
       return (1 / v) < 0 ? "-0" : "0";
     }
-    BigDecimal rounded =
-        new BigDecimal(v).round(new MathContext(6, RoundingMode.HALF_EVEN));
+    BigDecimal rounded = new BigDecimal(v).round(new MathContext(6, RoundingMode.HALF_EVEN));
     int exponent = rounded.precision() - rounded.scale() - 1;
     if (exponent < -4 || exponent >= 6) {
       BigDecimal mantissa = rounded.movePointLeft(exponent).stripTrailingZeros();

@@ -14,10 +14,10 @@ import java.util.Random;
 /**
  * Caffe2's random fills on {@link FillerOp}'s shape rules, float32 output: {@code XavierFill}
  * (uniform in ±sqrt(3 / fan_in), fan_in = numel / dim 0), {@code MSRAFill} (Gaussian with std
- * sqrt(2 / fan_out), fan_out = numel / dim 1), {@code GaussianFill} ({@code mean}, {@code std})
- * and {@code UniformFill} ([{@code min}, {@code max})). A {@code seed} argument, or else the
- * device option's {@code random_seed}, makes the values deterministic; Caffe2's own random
- * streams are not reproduced.
+ * sqrt(2 / fan_out), fan_out = numel / dim 1), {@code GaussianFill} ({@code mean}, {@code std}) and
+ * {@code UniformFill} ([{@code min}, {@code max})). A {@code seed} argument, or else the device
+ * option's {@code random_seed}, makes the values deterministic; Caffe2's own random streams are not
+ * reproduced.
  */
 final class RandomFillOp extends FillerOp {
   /** The fill kinds, one operator type each. */

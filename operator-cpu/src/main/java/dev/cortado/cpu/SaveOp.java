@@ -2,9 +2,9 @@ package dev.cortado.cpu;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.cortado.db.Db;
-import dev.cortado.db.DbProvider;
 import dev.cortado.db.DbException;
 import dev.cortado.db.DbOutput;
+import dev.cortado.db.DbProvider;
 import dev.cortado.db.DbRegistry;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
@@ -26,9 +26,9 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * Caffe2's {@code Save} (§12.3 of docs/caffe2-semantics.md): writes every input atomically into a
- * NEW DB in Caffe2's layout, tensors chunked under {@code <name>#%<chunk>} keys, one transaction per
- * record, so Caffe2's Load reads it and the other way round. Chunks are written in order (Caffe2's
- * order is not deterministic).
+ * NEW DB in Caffe2's layout, tensors chunked under {@code <name>#%<chunk>} keys, one transaction
+ * per record, so Caffe2's Load reads it and the other way round. Chunks are written in order
+ * (Caffe2's order is not deterministic).
  */
 final class SaveOp implements Operator {
   static final OperatorSchema SCHEMA =
@@ -38,7 +38,8 @@ final class SaveOp implements Operator {
           .requiredArg("db", "target DB path (under the root folder unless absolute_path)")
           .requiredArg("db_type", "backend name; the DB is created in NEW mode")
           .arg("absolute_path", "0", "use db as given instead of <root folder>/<db>")
-          .arg("strip_prefix", "\"\"", "drop everything up to and including this in each input name")
+          .arg(
+              "strip_prefix", "\"\"", "drop everything up to and including this in each input name")
           .arg("blob_name_overrides", "[]", "one stored name per input; excludes strip_prefix")
           .arg("chunk_size", "-1", "elements per chunk: -1 = 1,000,000, 0 = no chunking, n = n")
           .arg("options", "\"\"", "serialized SerializationOptions: per-blob chunk_size by regex")
@@ -54,6 +55,7 @@ final class SaveOp implements Operator {
   private final List<String> names;
   private final long defaultChunk;
   private final List<BlobSerializationOptions> options;
+
   /** Each options entry's blob_name_regex, compiled once; null where the regex is empty. */
   private final List<Pattern> regexes = new ArrayList<>();
 
@@ -109,14 +111,19 @@ final class SaveOp implements Operator {
       }
       for (BlobSerializationOptions o : options) {
         if (o.getFloatFormat() == BlobSerializationOptions.FloatFormat.FLOAT_BFLOAT16) {
-          throw args.error("options", "asks for float_format BFLOAT16, which Cortado does not write");
+          throw args.error(
+              "options", "asks for float_format BFLOAT16, which Cortado does not write");
         }
         String regex = o.getBlobNameRegex();
         try {
           regexes.add(regex.isEmpty() ? null : Pattern.compile(regex));
         } catch (PatternSyntaxException e) {
-          throw args.error("options", "holds a blob_name_regex that does not compile: '" + regex
-              + "': " + e.getDescription());
+          throw args.error(
+              "options",
+              "holds a blob_name_regex that does not compile: '"
+                  + regex
+                  + "': "
+                  + e.getDescription());
         }
       }
     }
@@ -142,7 +149,9 @@ final class SaveOp implements Operator {
     return at < 0 ? name : name.substring(at + prefix.length());
   }
 
-  /** The first options entry whose regex is empty or matches the whole name decides the chunk size. */
+  /**
+   * The first options entry whose regex is empty or matches the whole name decides the chunk size.
+   */
   private long chunkFor(String name) {
     for (int i = 0; i < options.size(); i++) {
       BlobSerializationOptions o = options.get(i);
@@ -160,8 +169,8 @@ final class SaveOp implements Operator {
    * Writes the DB atomically ({@link DbOutput}): under {@code <db>.partial-<pid>}, renamed into
    * place when complete, so an error or an interrupt leaves the previous state. An existing DB is
    * handled by the runtime's {@link DbOutput.Policy}: by default as Caffe2's NEW mode (a minidb
-   * file is replaced, another existing DB is an error); a DB this process saved may always be
-   * saved again.
+   * file is replaced, another existing DB is an error); a DB this process saved may always be saved
+   * again.
    */
   @Override
   public void run() {
@@ -176,17 +185,20 @@ final class SaveOp implements Operator {
       }
       return;
     }
-    boolean overwrite = policy == DbOutput.Policy.REPLACE
-        || (policy == DbOutput.Policy.CAFFE2 && canonical.equals("minidb"));
+    boolean overwrite =
+        policy == DbOutput.Policy.REPLACE
+            || (policy == DbOutput.Policy.CAFFE2 && canonical.equals("minidb"));
     DbOutput output;
     try {
-      output = DbOutput.to(Path.of(path))
-          .overwrite(overwrite)
-          .replaceOwn(true)
-          .overwriteHint("Save replaces an existing DB only when asked to (cortado run-net and"
-              + " run-plan: --overwrite)")
-          .notices(m -> System.err.println("Save: " + m))
-          .begin();
+      output =
+          DbOutput.to(Path.of(path))
+              .overwrite(overwrite)
+              .replaceOwn(true)
+              .overwriteHint(
+                  "Save replaces an existing DB only when asked to (cortado run-net and"
+                      + " run-plan: --overwrite)")
+              .notices(m -> System.err.println("Save: " + m))
+              .begin();
     } catch (DbException e) {
       throw ctx.error(e.getMessage(), e);
     }

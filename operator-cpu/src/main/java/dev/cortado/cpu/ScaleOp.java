@@ -33,7 +33,8 @@ final class ScaleOp implements Operator {
     Tensor in = ctx.input(0, Tensor.class);
     DataType t = in.dataType();
     if (t != DataType.FLOAT && t != DataType.DOUBLE) {
-      throw ctx.error("Scale takes a float or double tensor, found " + in + " in '" + ctx.inputName(0) + "'");
+      throw ctx.error(
+          "Scale takes a float or double tensor, found " + in + " in '" + ctx.inputName(0) + "'");
     }
     Tensor out = Elements.reuseOrAllocate(ctx.output(0).get(), t, in.dims());
     ByteBuffer src = in.data();

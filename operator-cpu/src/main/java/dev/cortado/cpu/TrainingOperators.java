@@ -8,9 +8,9 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The training operators of Caffe2's SGD path on CPU (float32): the iteration counter, the
- * learning rate, the parameter updates and the random fills that initialize parameters; and
- * the gradient makers of the operators that have a gradient.
+ * The training operators of Caffe2's SGD path on CPU (float32): the iteration counter, the learning
+ * rate, the parameter updates and the random fills that initialize parameters; and the gradient
+ * makers of the operators that have a gradient.
  */
 public final class TrainingOperators implements OperatorProvider {
   @Override

@@ -12,8 +12,8 @@ import java.util.Arrays;
 
 /**
  * Caffe2's {@code WeightedSum}: inputs X0, w0, X1, w1, ... (each w a one-element float tensor),
- * output {@code w0 * X0 + w1 * X1 + ...} in float, shaped like X0; may run in place on X0 (the
- * SGD update {@code param = 1 * param + LR * grad}).
+ * output {@code w0 * X0 + w1 * X1 + ...} in float, shaped like X0; may run in place on X0 (the SGD
+ * update {@code param = 1 * param + LR * grad}).
  */
 final class WeightedSumOp implements Operator {
   static final OperatorSchema SCHEMA =
@@ -21,8 +21,9 @@ final class WeightedSumOp implements Operator {
           .inputs(2, OperatorSchema.MANY)
           .numOutputs(1)
           .allowInplace(0, 0)
-          .doc("Weighted sum of float tensors of one shape: X0, w0, X1, w1, ... with scalar"
-              + " weights.")
+          .doc(
+              "Weighted sum of float tensors of one shape: X0, w0, X1, w1, ... with scalar"
+                  + " weights.")
           .gradient(Gradient.GRADIENT_NOT_IMPLEMENTED_YET)
           .build();
 
@@ -31,8 +32,8 @@ final class WeightedSumOp implements Operator {
   WeightedSumOp(OperatorContext ctx) {
     this.ctx = ctx;
     if (ctx.inputCount() % 2 != 0) {
-      throw ctx.error("expects pairs of (tensor, weight) inputs, found " + ctx.inputCount()
-          + " inputs");
+      throw ctx.error(
+          "expects pairs of (tensor, weight) inputs, found " + ctx.inputCount() + " inputs");
     }
   }
 
@@ -46,9 +47,17 @@ final class WeightedSumOp implements Operator {
     for (int p = 0; p < pairs; p++) {
       Tensor x = floatInput(ctx, 2 * p);
       if (!Arrays.equals(x.dims(), dims)) {
-        throw ctx.error("input " + 2 * p + " ('" + ctx.inputName(2 * p) + "') has shape "
-            + Shapes.toString(x.dims()) + ", but input 0 ('" + ctx.inputName(0) + "') has "
-            + Shapes.toString(dims));
+        throw ctx.error(
+            "input "
+                + 2 * p
+                + " ('"
+                + ctx.inputName(2 * p)
+                + "') has shape "
+                + Shapes.toString(x.dims())
+                + ", but input 0 ('"
+                + ctx.inputName(0)
+                + "') has "
+                + Shapes.toString(dims));
       }
       ws[p] = scalar(ctx, 2 * p + 1);
       xs[p] = x.data().asFloatBuffer();
@@ -72,8 +81,8 @@ final class WeightedSumOp implements Operator {
   static Tensor floatInput(OperatorContext ctx, int k) {
     Tensor t = ctx.input(k, Tensor.class);
     if (t.dataType() != DataType.FLOAT) {
-      throw ctx.error("input " + k + " ('" + ctx.inputName(k) + "') must be a float tensor, found "
-          + t);
+      throw ctx.error(
+          "input " + k + " ('" + ctx.inputName(k) + "') must be a float tensor, found " + t);
     }
     return t;
   }
@@ -82,8 +91,14 @@ final class WeightedSumOp implements Operator {
   static float scalar(OperatorContext ctx, int k) {
     Tensor t = floatInput(ctx, k);
     if (t.numel() != 1) {
-      throw ctx.error("input " + k + " ('" + ctx.inputName(k) + "') must hold one element (a"
-          + " weight or learning rate), found " + t);
+      throw ctx.error(
+          "input "
+              + k
+              + " ('"
+              + ctx.inputName(k)
+              + "') must hold one element (a"
+              + " weight or learning rate), found "
+              + t);
     }
     return t.data().getFloat(0);
   }
@@ -91,9 +106,19 @@ final class WeightedSumOp implements Operator {
   /** Checks that input {@code k} has the shape of {@code like} (input {@code likeIndex}). */
   static void sameShape(OperatorContext ctx, int k, Tensor t, int likeIndex, Tensor like) {
     if (!Arrays.equals(t.dims(), like.dims())) {
-      throw ctx.error("input " + k + " ('" + ctx.inputName(k) + "') has shape "
-          + Shapes.toString(t.dims()) + ", but input " + likeIndex + " ('"
-          + ctx.inputName(likeIndex) + "') has " + Shapes.toString(like.dims()));
+      throw ctx.error(
+          "input "
+              + k
+              + " ('"
+              + ctx.inputName(k)
+              + "') has shape "
+              + Shapes.toString(t.dims())
+              + ", but input "
+              + likeIndex
+              + " ('"
+              + ctx.inputName(likeIndex)
+              + "') has "
+              + Shapes.toString(like.dims()));
     }
   }
 }

@@ -49,8 +49,10 @@ class CastScaleCopyTest {
         .containsExactly(1, -1, Integer.MIN_VALUE, Integer.MIN_VALUE, 300, 0);
     assertThat(longsOf(cast(in, "arg { name: 'to' i: 10 }")))
         .containsExactly(1L, -1L, Long.MIN_VALUE, 3000000000L, 300L, 0L);
-    assertThat(bytesOf(cast(in, "arg { name: 'to' i: 6 }"), true)).containsExactly(1, 255, 0, 0, 44, 0);
-    assertThat(bytesOf(cast(in, "arg { name: 'to' i: 5 }"), true)).containsExactly(1, 1, 1, 1, 1, 0);
+    assertThat(bytesOf(cast(in, "arg { name: 'to' i: 6 }"), true))
+        .containsExactly(1, 255, 0, 0, 44, 0);
+    assertThat(bytesOf(cast(in, "arg { name: 'to' i: 5 }"), true))
+        .containsExactly(1, 1, 1, 1, 1, 0);
   }
 
   @Test
@@ -58,7 +60,8 @@ class CastScaleCopyTest {
     Tensor in = longs(300, -1, 65537, 1L << 40);
     assertThat(bytesOf(cast(in, "arg { name: 'to' i: 6 }"), true)).containsExactly(44, 255, 1, 0);
     assertThat(bytesOf(cast(in, "arg { name: 'to' i: 7 }"), false)).containsExactly(44, -1, 1, 0);
-    assertThat(shortsOf(cast(in, "arg { name: 'to' i: 8 }"), true)).containsExactly(300, 65535, 1, 0);
+    assertThat(shortsOf(cast(in, "arg { name: 'to' i: 8 }"), true))
+        .containsExactly(300, 65535, 1, 0);
     assertThat(shortsOf(cast(in, "arg { name: 'to' i: 9 }"), false)).containsExactly(300, -1, 1, 0);
     assertThat(intsOf(cast(in, "arg { name: 'to' i: 2 }"))).containsExactly(300, -1, 65537, 0);
     assertThat(doublesOf(cast(in, "arg { name: 'to' i: 13 }")))
@@ -68,7 +71,8 @@ class CastScaleCopyTest {
     assertThat(intsOf(cast(small, "arg { name: 'to' i: 2 }"))).containsExactly(65535);
     assertThat(floatsOf(cast(bytes(DataType.BOOL, 1, 0), "arg { name: 'to' i: 1 }")))
         .containsExactly(1f, 0f);
-    assertThat(floatsOf(cast(bytes(DataType.INT8, -5), "arg { name: 'to' i: 1 }"))).containsExactly(-5f);
+    assertThat(floatsOf(cast(bytes(DataType.INT8, -5), "arg { name: 'to' i: 1 }")))
+        .containsExactly(-5f);
   }
 
   @Test
@@ -76,8 +80,10 @@ class CastScaleCopyTest {
     assertThatThrownBy(() -> cast(ints(1), "arg { name: 'to' i: 3 }"))
         .isInstanceOf(ArgumentException.class)
         .hasMessageContaining("argument 'to' asks for BYTE");
-    assertThatThrownBy(() -> cast(ints(1), "arg { name: 'to' i: 4 }")).hasMessageContaining("STRING");
-    assertThatThrownBy(() -> cast(ints(1), "arg { name: 'to' i: 12 }")).hasMessageContaining("FLOAT16");
+    assertThatThrownBy(() -> cast(ints(1), "arg { name: 'to' i: 4 }"))
+        .hasMessageContaining("STRING");
+    assertThatThrownBy(() -> cast(ints(1), "arg { name: 'to' i: 12 }"))
+        .hasMessageContaining("FLOAT16");
     assertThatThrownBy(() -> cast(ints(1), "arg { name: 'to' i: 99 }"))
         .hasMessageContaining("is not a TensorProto.DataType number: 99");
     assertThatThrownBy(() -> cast(ints(1), "arg { name: 'to' s: 'float32' }"))
@@ -100,10 +106,13 @@ class CastScaleCopyTest {
   void scaleMultipliesFloatsAndDoublesInPlace() {
     try (Workspace ws = workspace()) {
       ws.createBlob("x").set(floats(2f, 255f));
-      Tensor y = runOp(ws, "type: 'Scale' input: 'x' output: 'x' arg { name: 'scale' f: 0.00390625 }", "x");
+      Tensor y =
+          runOp(
+              ws, "type: 'Scale' input: 'x' output: 'x' arg { name: 'scale' f: 0.00390625 }", "x");
       assertThat(floatsOf(y)).containsExactly(2f / 256, 255f / 256);
       ws.createBlob("d").set(doubles(3.0));
-      Tensor d = runOp(ws, "type: 'Scale' input: 'd' output: 'e' arg { name: 'scale' f: 0.5 }", "e");
+      Tensor d =
+          runOp(ws, "type: 'Scale' input: 'd' output: 'e' arg { name: 'scale' f: 0.5 }", "e");
       assertThat(doublesOf(d)).containsExactly(1.5);
       Tensor same = runOp(ws, "type: 'Scale' input: 'd' output: 'f'", "f");
       assertThat(doublesOf(same)).containsExactly(3.0);
@@ -115,10 +124,13 @@ class CastScaleCopyTest {
     try (Workspace ws = workspace()) {
       ws.createBlob("x").set(floats(1f));
       assertThatThrownBy(
-              () -> ws.runOperatorOnce(op("type: 'Scale' input: 'x' output: 'y' arg { name: 'scale' i: 1 }")))
+              () ->
+                  ws.runOperatorOnce(
+                      op("type: 'Scale' input: 'x' output: 'y' arg { name: 'scale' i: 1 }")))
           .isInstanceOf(ArgumentException.class)
-          .hasMessageContaining("operator Scale: argument 'scale' does not have the right field:"
-              + " expected field f (float), found i=1");
+          .hasMessageContaining(
+              "operator Scale: argument 'scale' does not have the right field:"
+                  + " expected field f (float), found i=1");
       ws.createBlob("i").set(ints(1));
       assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'Scale' input: 'i' output: 'y'")))
           .hasMessageContaining("Scale takes a float or double tensor, found Tensor[int32 [1]]");

@@ -36,17 +36,31 @@ class CounterAndPrintTest {
       assertThat(bool(runOp(ws, down, "done"))).isFalse();
       assertThat(bool(runOp(ws, down, "done"))).isFalse();
       assertThat(bool(runOp(ws, down, "done"))).isTrue();
-      assertThat(bool(runOp(ws, "type: 'CheckCounterDone' input: 'c' output: 'chk'", "chk"))).isTrue();
-      assertThat(int64(runOp(ws, "type: 'RetrieveCount' input: 'c' output: 'n'", "n"))).isEqualTo(-1);
-      assertThat(int64(runOp(ws, "type: 'ResetCounter' input: 'c' output: 'prev'"
-          + " arg { name: 'init_count' i: 5 }", "prev"))).isEqualTo(-1);
+      assertThat(bool(runOp(ws, "type: 'CheckCounterDone' input: 'c' output: 'chk'", "chk")))
+          .isTrue();
+      assertThat(int64(runOp(ws, "type: 'RetrieveCount' input: 'c' output: 'n'", "n")))
+          .isEqualTo(-1);
+      assertThat(
+              int64(
+                  runOp(
+                      ws,
+                      "type: 'ResetCounter' input: 'c' output: 'prev'"
+                          + " arg { name: 'init_count' i: 5 }",
+                      "prev")))
+          .isEqualTo(-1);
       assertThat(int64(runOp(ws, "type: 'CountUp' input: 'c' output: 'up'", "up"))).isEqualTo(5);
-      assertThat(int64(runOp(ws, "type: 'RetrieveCount' input: 'c' output: 'n'", "n"))).isEqualTo(6);
+      assertThat(int64(runOp(ws, "type: 'RetrieveCount' input: 'c' output: 'n'", "n")))
+          .isEqualTo(6);
       ws.runOperatorOnce(op("type: 'ResetCounter' input: 'c'"));
       assertThat(ws.blob("c").get(Counter.class).retrieve()).isZero();
-      assertThat(bool(runOp(ws, "type: 'CheckCounterDone' input: 'c' output: 'chk'", "chk"))).isTrue();
-      assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'CreateCounter' output: 'd'"
-              + " arg { name: 'init_count' i: -1 }")))
+      assertThat(bool(runOp(ws, "type: 'CheckCounterDone' input: 'c' output: 'chk'", "chk")))
+          .isTrue();
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op(
+                          "type: 'CreateCounter' output: 'd'"
+                              + " arg { name: 'init_count' i: -1 }")))
           .hasMessageContaining("init_count' must be >= 0, found -1");
       ws.createBlob("t").set(longs(1));
       assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'CountDown' input: 't' output: 'x'")))
@@ -58,8 +72,10 @@ class CounterAndPrintTest {
   void printWritesCaffe2LinesToAFileEveryNthRun(@TempDir Path root) throws IOException {
     try (Workspace ws = workspace(root)) {
       ws.createBlob("x").set(floats(new long[] {2, 2}, 1f, 2.5f, -3f, 4f));
-      ws.createNet(net("name: 'p' op { type: 'Print' input: 'x' arg { name: 'to_file' i: 1 }"
-          + " arg { name: 'limit' i: 3 } arg { name: 'every_n' i: 2 } }"));
+      ws.createNet(
+          net(
+              "name: 'p' op { type: 'Print' input: 'x' arg { name: 'to_file' i: 1 }"
+                  + " arg { name: 'limit' i: 3 } arg { name: 'every_n' i: 2 } }"));
       for (int i = 0; i < 3; i++) {
         ws.runNet("p");
       }
@@ -75,8 +91,10 @@ class CounterAndPrintTest {
   void printToFileOfABlobNamedWithNulIsAnOperatorError(@TempDir Path root) {
     try (Workspace ws = workspace(root)) {
       ws.createBlob("a\0b").set(floats(1f));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op(
-              "type: 'Print' input: 'a\\000b' arg { name: 'to_file' i: 1 }")))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op("type: 'Print' input: 'a\\000b' arg { name: 'to_file' i: 1 }")))
           .isInstanceOf(CortadoException.class)
           .hasMessageContaining("Print")
           .hasMessageContaining("cannot print blob 'a\0b' to a file")
@@ -87,12 +105,14 @@ class CounterAndPrintTest {
 
   @Test
   void printFormatsEveryType() {
-    assertThat(PrintOp.format("i", ints(1, -2), 1000)).isEqualTo("Tensor i of type int. Dims: (2,): 1,-2");
+    assertThat(PrintOp.format("i", ints(1, -2), 1000))
+        .isEqualTo("Tensor i of type int. Dims: (2,): 1,-2");
     assertThat(PrintOp.format("b", bytes(DataType.BOOL, 1, 0), 1000))
         .isEqualTo("Tensor b of type bool. Dims: (2,): 1,0");
     assertThat(PrintOp.format("u", bytes(DataType.UINT8, 255), 1000))
         .isEqualTo("Tensor u of type unsigned char. Dims: (1,): 255");
-    assertThat(PrintOp.format("s", Tensor.ofStrings(new long[] {2}, new byte[][] {{'a'}, {'b'}}), 1))
+    assertThat(
+            PrintOp.format("s", Tensor.ofStrings(new long[] {2}, new byte[][] {{'a'}, {'b'}}), 1))
         .isEqualTo("Tensor s of type std::string. Dims: (2,): a");
     assertThat(PrintOp.format("e", Tensor.allocate(DataType.INT64), 1000))
         .isEqualTo("Tensor e of type long. Dims: (): 0");
@@ -118,8 +138,10 @@ class CounterAndPrintTest {
     try (Workspace ws = workspace()) {
       ws.createBlob("c").set(new Counter(1));
       ws.runOperatorOnce(op("type: 'Print' input: 'c'"));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'Print' input: 'c'"
-              + " arg { name: 'every_n' i: 0 }")))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op("type: 'Print' input: 'c'" + " arg { name: 'every_n' i: 0 }")))
           .hasMessageContaining("every_n' must be >= 1");
     }
   }

@@ -1,6 +1,5 @@
 package dev.cortado.cpu;
 
-import dev.cortado.plan.PlanExecutor;
 import static dev.cortado.cpu.CpuTesting.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +7,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.TextFormat;
+import dev.cortado.plan.PlanExecutor;
 import dev.cortado.proto.Argument;
 import dev.cortado.proto.NetDef;
 import dev.cortado.proto.OperatorDef;
@@ -25,15 +25,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The examples/ graphs run and give the batches the shared expectations list; simple and dag
- * nets give identical digests.
+ * The examples/ graphs run and give the batches the shared expectations list; simple and dag nets
+ * give identical digests.
  */
 class ExamplesTest {
   static final Path EXAMPLES = Path.of("").toAbsolutePath().getParent().resolve("examples");
   static final Path FMNIST = Path.of(System.getProperty("cortado.testdata")).resolve("fmnist-mini");
 
-  static <T extends com.google.protobuf.Message> T read(String file, com.google.protobuf.Message.Builder b)
-      throws IOException {
+  static <T extends com.google.protobuf.Message> T read(
+      String file, com.google.protobuf.Message.Builder b) throws IOException {
     TextFormat.merge(Files.readString(EXAMPLES.resolve(file)), b);
     @SuppressWarnings("unchecked")
     T t = (T) b.build();
@@ -47,8 +47,11 @@ class ExamplesTest {
       if (op.getType().equals("CreateDB")) {
         for (Argument.Builder a : op.getArgBuilderList()) {
           if (a.getName().equals("db")) {
-            assertThat(a.getS().toStringUtf8()).isEqualTo("testdata/fmnist-mini/fmnist-mini.minidb");
-            a.setS(com.google.protobuf.ByteString.copyFromUtf8(FMNIST.resolve("fmnist-mini.minidb").toString()));
+            assertThat(a.getS().toStringUtf8())
+                .isEqualTo("testdata/fmnist-mini/fmnist-mini.minidb");
+            a.setS(
+                com.google.protobuf.ByteString.copyFromUtf8(
+                    FMNIST.resolve("fmnist-mini.minidb").toString()));
           }
         }
       }
@@ -56,9 +59,14 @@ class ExamplesTest {
     return b.build();
   }
 
-  /** sha256 of output {@code out} of the unsharded batch-size-64 run's batches, from expectations.json. */
+  /**
+   * sha256 of output {@code out} of the unsharded batch-size-64 run's batches, from
+   * expectations.json.
+   */
   static List<String> expectedDigests(int out) throws IOException {
-    JsonObject root = JsonParser.parseString(Files.readString(FMNIST.resolve("expectations.json"))).getAsJsonObject();
+    JsonObject root =
+        JsonParser.parseString(Files.readString(FMNIST.resolve("expectations.json")))
+            .getAsJsonObject();
     for (var g : root.getAsJsonArray("groups")) {
       for (var r : g.getAsJsonObject().getAsJsonArray("runs")) {
         JsonObject run = r.getAsJsonObject();
@@ -66,8 +74,14 @@ class ExamplesTest {
           List<String> digests = new ArrayList<>();
           JsonArray batches = run.getAsJsonArray("batches");
           for (var batch : batches) {
-            digests.add(batch.getAsJsonObject().getAsJsonArray("outputs").get(out).getAsJsonObject()
-                .get("sha256").getAsString());
+            digests.add(
+                batch
+                    .getAsJsonObject()
+                    .getAsJsonArray("outputs")
+                    .get(out)
+                    .getAsJsonObject()
+                    .get("sha256")
+                    .getAsString());
           }
           return digests;
         }
@@ -112,7 +126,8 @@ class ExamplesTest {
         ws.createNet(readNet.toBuilder().setType(type).setNumWorkers(2).build());
         for (int r = 0; r < images.size(); r++) {
           ws.runNet("read");
-          assertThat(TensorDigest.sha256Hex(ws.blob("image").tensor())).as(type + " run " + r)
+          assertThat(TensorDigest.sha256Hex(ws.blob("image").tensor()))
+              .as(type + " run " + r)
               .isEqualTo(images.get(r));
           assertThat(TensorDigest.sha256Hex(ws.blob("label").tensor())).isEqualTo(labels.get(r));
         }
@@ -138,8 +153,10 @@ class ExamplesTest {
         ws.createNet(net("name: 'n' type: '" + type + "' num_workers: 3" + branches));
         ws.runNet("n");
         ws.runNet("n");
-        digests.add(TensorDigest.sha256Hex(ws.blob("out").tensor()) + "/"
-            + TensorDigest.sha256Hex(ws.blob("a3").tensor()));
+        digests.add(
+            TensorDigest.sha256Hex(ws.blob("out").tensor())
+                + "/"
+                + TensorDigest.sha256Hex(ws.blob("a3").tensor()));
       }
     }
     assertThat(digests).hasSize(3).containsOnly(digests.get(0));

@@ -24,8 +24,11 @@ class GradientMakersTest {
 
   @Test
   void convGradientOutputsFollowBiasAndNoGradientToInput() {
-    GradientOps g = grad("type: 'Conv' input: 'x' input: 'w' input: 'b' output: 'y'"
-        + " engine: 'CUDNN' arg { name: 'kernel' i: 3 } device_option { device_type: 0 }", "y_grad");
+    GradientOps g =
+        grad(
+            "type: 'Conv' input: 'x' input: 'w' input: 'b' output: 'y'"
+                + " engine: 'CUDNN' arg { name: 'kernel' i: 3 } device_option { device_type: 0 }",
+            "y_grad");
     OperatorDef d = g.ops().get(0);
     assertThat(d.getType()).isEqualTo("ConvGradient");
     assertThat(d.getInputList()).containsExactly("x", "w", "y_grad");
@@ -36,13 +39,17 @@ class GradientMakersTest {
     assertThat(d.getArgList()).extracting(a -> a.getName()).containsExactly("kernel");
     assertThat(g.inputGradients()).containsExactly("x_grad", "w_grad", "b_grad");
 
-    GradientOps noBias = grad("type: 'Conv' input: 'x' input: 'w' output: 'y'"
-        + " arg { name: 'no_gradient_to_input' i: 1 }", "dy");
+    GradientOps noBias =
+        grad(
+            "type: 'Conv' input: 'x' input: 'w' output: 'y'"
+                + " arg { name: 'no_gradient_to_input' i: 1 }",
+            "dy");
     OperatorDef nb = noBias.ops().get(0);
     assertThat(nb.getInputList()).containsExactly("x", "w", "dy");
     assertThat(nb.getOutputList()).containsExactly("w_grad");
     // The maker's own argument comes first, then the forward operator's.
-    assertThat(nb.getArgList()).extracting(a -> a.getName())
+    assertThat(nb.getArgList())
+        .extracting(a -> a.getName())
         .containsExactly("no_bias", "no_gradient_to_input");
     assertThat(noBias.inputGradients()).containsExactly(null, "w_grad");
   }
@@ -54,35 +61,42 @@ class GradientMakersTest {
     assertThat(pool.getInputList()).containsExactly("x", "y", "gy");
     assertThat(grad("type: 'AveragePool' input: 'x' output: 'y'", "gy").ops().get(0).getType())
         .isEqualTo("AveragePoolGradient");
-    OperatorDef fc = grad("type: 'FC' input: 'x' input: 'w' input: 'b' output: 'y'", "gy")
-        .ops().get(0);
+    OperatorDef fc =
+        grad("type: 'FC' input: 'x' input: 'w' input: 'b' output: 'y'", "gy").ops().get(0);
     assertThat(fc.getOutputList()).containsExactly("w_grad", "b_grad", "x_grad");
     OperatorDef relu = grad("type: 'Relu' input: 'x' output: 'x'", "x_grad").ops().get(0);
     assertThat(relu.getInputList()).containsExactly("x", "x_grad");
     assertThat(relu.getOutputList()).containsExactly("x_grad");
-    OperatorDef xent = grad("type: 'LabelCrossEntropy' input: 'p' input: 'l' output: 'e'", "ge")
-        .ops().get(0);
+    OperatorDef xent =
+        grad("type: 'LabelCrossEntropy' input: 'p' input: 'l' output: 'e'", "ge").ops().get(0);
     assertThat(xent.getInputList()).containsExactly("p", "l", "ge");
     assertThat(xent.getOutputList()).containsExactly("p_grad");
-    OperatorDef drop = grad("type: 'Dropout' input: 'x' output: 'y' output: 'mask'", "gy", null)
-        .ops().get(0);
+    OperatorDef drop =
+        grad("type: 'Dropout' input: 'x' output: 'y' output: 'mask'", "gy", null).ops().get(0);
     assertThat(drop.getType()).isEqualTo("DropoutGrad");
     assertThat(drop.getInputList()).containsExactly("gy", "mask");
-    OperatorDef dropTest = grad("type: 'Dropout' input: 'x' output: 'y'"
-        + " arg { name: 'is_test' i: 1 }", "gy").ops().get(0);
+    OperatorDef dropTest =
+        grad("type: 'Dropout' input: 'x' output: 'y'" + " arg { name: 'is_test' i: 1 }", "gy")
+            .ops()
+            .get(0);
     assertThat(dropTest.getInputList()).containsExactly("gy");
   }
 
   @Test
   void utilityMakers() {
-    OperatorDef scale = grad("type: 'Scale' input: 'x' output: 'y' arg { name: 'scale' f: 2 }",
-        "gy").ops().get(0);
+    OperatorDef scale =
+        grad("type: 'Scale' input: 'x' output: 'y' arg { name: 'scale' f: 2 }", "gy").ops().get(0);
     assertThat(scale.getType()).isEqualTo("Scale");
     assertThat(scale.getInputList()).containsExactly("gy");
     assertThat(scale.getArg(0).getF()).isEqualTo(2f);
     // Cast back, with its own arguments only.
-    OperatorDef cast = grad("type: 'Cast' input: 'x' output: 'y' arg { name: 'to' i: 1 }"
-        + " arg { name: 'from_type' s: 'int32' }", "gy").ops().get(0);
+    OperatorDef cast =
+        grad(
+                "type: 'Cast' input: 'x' output: 'y' arg { name: 'to' i: 1 }"
+                    + " arg { name: 'from_type' s: 'int32' }",
+                "gy")
+            .ops()
+            .get(0);
     assertThat(cast.getArgList()).hasSize(2);
     assertThat(cast.getArg(0).getName()).isEqualTo("to");
     assertThat(cast.getArg(0).getI()).isEqualTo(2);
@@ -105,20 +119,25 @@ class GradientMakersTest {
         .hasMessageContaining("should not have a gradient");
     assertThatThrownBy(() -> grad("type: 'Mul' input: 'a' input: 'b' output: 'y'", "gy"))
         .hasMessageContaining("gradient maker for operator Mul not implemented");
-    assertThatThrownBy(() -> grad("type: 'FC' input: 'x' input: 'w' input: 'b' output: 'y'",
-        (String) null)).hasMessageContaining("the gradient of output 0 ('y') is not provided");
+    assertThatThrownBy(
+            () -> grad("type: 'FC' input: 'x' input: 'w' input: 'b' output: 'y'", (String) null))
+        .hasMessageContaining("the gradient of output 0 ('y') is not provided");
   }
 
   @Test
   void aBlobReadTwiceGetsOneSumWithAnAutosplitName() {
-    BackwardPass.Result r = BackwardPass.addGradientOperators(net(
-        "op { type: 'Scale' input: 'x' output: 'a' arg { name: 'scale' f: 2 } }"
-            + "op { type: 'Scale' input: 'a' output: 'b' arg { name: 'scale' f: 3 } }"
-            + "op { type: 'Scale' input: 'a' output: 'c' arg { name: 'scale' f: 4 } }"
-            + "op { type: 'Sum' input: 'b' input: 'c' output: 'loss' }"),
-        List.of("loss"), GRADIENTS);
+    BackwardPass.Result r =
+        BackwardPass.addGradientOperators(
+            net(
+                "op { type: 'Scale' input: 'x' output: 'a' arg { name: 'scale' f: 2 } }"
+                    + "op { type: 'Scale' input: 'a' output: 'b' arg { name: 'scale' f: 3 } }"
+                    + "op { type: 'Scale' input: 'a' output: 'c' arg { name: 'scale' f: 4 } }"
+                    + "op { type: 'Sum' input: 'b' input: 'c' output: 'loss' }"),
+            List.of("loss"),
+            GRADIENTS);
     List<OperatorDef> ops = r.gradientOps();
-    assertThat(ops).extracting(OperatorDef::getType)
+    assertThat(ops)
+        .extracting(OperatorDef::getType)
         .containsExactly("ConstantFill", "Scale", "Scale", "Sum", "Scale");
     assertThat(ops.get(0).getInputList()).containsExactly("loss");
     assertThat(ops.get(0).getOutputList()).containsExactly("loss_autogen_grad");
@@ -137,15 +156,26 @@ class GradientMakersTest {
 
   @Test
   void backwardPassErrorsNameTheOperatorAndBlob() {
-    assertThatThrownBy(() -> BackwardPass.addGradientOperators(net(
-        "op { type: 'StopGradient' input: 'x' output: 'y' }"
-            + "op { type: 'Scale' input: 'x' output: 'loss' }"), List.of("loss"), GRADIENTS))
+    assertThatThrownBy(
+            () ->
+                BackwardPass.addGradientOperators(
+                    net(
+                        "op { type: 'StopGradient' input: 'x' output: 'y' }"
+                            + "op { type: 'Scale' input: 'x' output: 'loss' }"),
+                    List.of("loss"),
+                    GRADIENTS))
         .hasMessageContaining("StopGradient's output 'y' is read by no later operator");
-    assertThatThrownBy(() -> BackwardPass.addGradientOperators(net(
-        "op { type: 'Scale' input: 'x' output: 'y' }"), List.of("lost"), GRADIENTS))
+    assertThatThrownBy(
+            () ->
+                BackwardPass.addGradientOperators(
+                    net("op { type: 'Scale' input: 'x' output: 'y' }"), List.of("lost"), GRADIENTS))
         .hasMessageContaining("loss blob 'lost'");
-    assertThatThrownBy(() -> BackwardPass.addGradientOperators(net(
-        "op { type: 'Mul' input: 'x' input: 'x' output: 'loss' }"), List.of("loss"), GRADIENTS))
+    assertThatThrownBy(
+            () ->
+                BackwardPass.addGradientOperators(
+                    net("op { type: 'Mul' input: 'x' input: 'x' output: 'loss' }"),
+                    List.of("loss"),
+                    GRADIENTS))
         .hasMessageContaining("backward pass at operator 0 (Mul)");
   }
 }

@@ -135,9 +135,13 @@ class PluginJarTest {
     assertThat(ok).as("plugin compiles: %s", diagnostics).isTrue();
     Path jar = dir.resolve("cortado-test-plugin.jar");
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-      put(out, "META-INF/services/dev.cortado.operator.OperatorProvider",
+      put(
+          out,
+          "META-INF/services/dev.cortado.operator.OperatorProvider",
           "com.example.plugin.TriplePlugin\n".getBytes(StandardCharsets.UTF_8));
-      put(out, "META-INF/services/dev.cortado.db.DbProvider",
+      put(
+          out,
+          "META-INF/services/dev.cortado.db.DbProvider",
           "com.example.plugin.PluginDbProvider\n".getBytes(StandardCharsets.UTF_8));
       try (Stream<Path> files = Files.walk(classes)) {
         for (Path f : files.filter(Files::isRegularFile).toList()) {
@@ -163,7 +167,8 @@ class PluginJarTest {
     }
   }
 
-  static <T extends Message> T parse(String text, Message.Builder b) throws TextFormat.ParseException {
+  static <T extends Message> T parse(String text, Message.Builder b)
+      throws TextFormat.ParseException {
     TextFormat.merge(text, b);
     @SuppressWarnings("unchecked")
     T t = (T) b.build();
@@ -171,7 +176,8 @@ class PluginJarTest {
   }
 
   @Test
-  void pluginJarAddsAnOperatorAndABackendThroughServiceFilesAlone(@TempDir Path dir) throws Exception {
+  void pluginJarAddsAnOperatorAndABackendThroughServiceFilesAlone(@TempDir Path dir)
+      throws Exception {
     Path jar = buildPluginJar(dir);
     assertThat(CpuTesting.RUNTIME.operators().types()).doesNotContain("PluginTriple");
     assertThat(CpuTesting.RUNTIME.dbs().find("plugindb")).isEmpty();
@@ -179,23 +185,32 @@ class PluginJarTest {
         new URLClassLoader(new URL[] {jar.toUri().toURL()}, PluginJarTest.class.getClassLoader())) {
       CortadoRuntime rt = CortadoRuntime.create(loader);
       assertThat(rt.operators().types()).contains("PluginTriple", "Cast", "Save");
-      assertThat(rt.operators().provider("PluginTriple", 0, "")).contains("com.example.plugin.TriplePlugin");
+      assertThat(rt.operators().provider("PluginTriple", 0, ""))
+          .contains("com.example.plugin.TriplePlugin");
       assertThat(rt.operators().schema("PluginTriple").orElseThrow().doc())
           .isEqualTo("Multiplies a float tensor by 3.");
       assertThat(rt.dbs().names()).contains("plugindb", "minidb", "memory");
       try (Workspace ws = rt.newWorkspace(dir)) {
-        ws.runNetOnce(parse("name: 'write'"
-            + " op { type: 'GivenTensorFill' output: 'w' arg { name: 'shape' ints: 2 }"
-            + "   arg { name: 'values' floats: 1 floats: 2.5 } }"
-            + " op { type: 'PluginTriple' input: 'w' output: 'w' }"
-            + " op { type: 'Save' input: 'w' arg { name: 'db' s: 'model' }"
-            + "   arg { name: 'db_type' s: 'PluginDB' } }", NetDef.newBuilder()));
+        ws.runNetOnce(
+            parse(
+                "name: 'write'"
+                    + " op { type: 'GivenTensorFill' output: 'w' arg { name: 'shape' ints: 2 }"
+                    + "   arg { name: 'values' floats: 1 floats: 2.5 } }"
+                    + " op { type: 'PluginTriple' input: 'w' output: 'w' }"
+                    + " op { type: 'Save' input: 'w' arg { name: 'db' s: 'model' }"
+                    + "   arg { name: 'db_type' s: 'PluginDB' } }",
+                NetDef.newBuilder()));
         ws.removeBlob("w");
-        ws.runNetOnce(parse("name: 'read'"
-            + " op { type: 'Load' output: 'w' arg { name: 'db' s: 'model' }"
-            + "   arg { name: 'db_type' s: 'plugindb' } }"
-            + " op { type: 'CreateDB' output: 'reader' arg { name: 'db' s: '" + dir + "/model' }"
-            + "   arg { name: 'db_type' s: 'plugindb' } }", NetDef.newBuilder()));
+        ws.runNetOnce(
+            parse(
+                "name: 'read'"
+                    + " op { type: 'Load' output: 'w' arg { name: 'db' s: 'model' }"
+                    + "   arg { name: 'db_type' s: 'plugindb' } }"
+                    + " op { type: 'CreateDB' output: 'reader' arg { name: 'db' s: '"
+                    + dir
+                    + "/model' }"
+                    + "   arg { name: 'db_type' s: 'plugindb' } }",
+                NetDef.newBuilder()));
         assertThat(CpuTesting.floatsOf(ws.blob("w").get(Tensor.class))).containsExactly(3f, 7.5f);
         DbReader reader = ws.blob("reader").get(DbReader.class);
         assertThat(new String(reader.read().key(), StandardCharsets.UTF_8)).isEqualTo("w#%0");

@@ -19,8 +19,9 @@ class TrainingOpsTest {
     assertThat(actual).hasSize(expected.length);
     for (int i = 0; i < expected.length; i++) {
       double tol = REL * Math.max(1e-3, Math.abs(expected[i]));
-      assertThat((double) actual[i]).as("element %d", i).isCloseTo(expected[i],
-          org.assertj.core.data.Offset.offset(tol));
+      assertThat((double) actual[i])
+          .as("element %d", i)
+          .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(tol));
     }
   }
 
@@ -63,33 +64,56 @@ class TrainingOpsTest {
   @Test
   void learningRatePoliciesFollowCaffe2() {
     try (Workspace ws = workspace()) {
-      String step = "arg { name: 'base_lr' f: -0.1 } arg { name: 'policy' s: 'step' }"
-          + " arg { name: 'stepsize' i: 1 } arg { name: 'gamma' f: 0.999 }";
+      String step =
+          "arg { name: 'base_lr' f: -0.1 } arg { name: 'policy' s: 'step' }"
+              + " arg { name: 'stepsize' i: 1 } arg { name: 'gamma' f: 0.999 }";
       for (long it : new long[] {0, 1, 2, 500, 938}) {
         assertClose(new float[] {lr(ws, it, step)}, new double[] {-0.1f * Math.pow(0.999f, it)});
       }
-      String step3 = "arg { name: 'base_lr' f: 0.5 } arg { name: 'policy' s: 'step' }"
-          + " arg { name: 'stepsize' i: 3 } arg { name: 'gamma' f: 0.5 }";
+      String step3 =
+          "arg { name: 'base_lr' f: 0.5 } arg { name: 'policy' s: 'step' }"
+              + " arg { name: 'stepsize' i: 3 } arg { name: 'gamma' f: 0.5 }";
       assertThat(lr(ws, 2, step3)).isEqualTo(0.5f);
       assertThat(lr(ws, 3, step3)).isEqualTo(0.25f);
       assertThat(lr(ws, 7, "arg { name: 'base_lr' f: 0.3 } arg { name: 'policy' s: 'fixed' }"))
           .isEqualTo(0.3f);
-      assertClose(new float[] {lr(ws, 10, "arg { name: 'base_lr' f: 0.2 }"
-          + " arg { name: 'policy' s: 'exp' } arg { name: 'gamma' f: 0.9 }")},
+      assertClose(
+          new float[] {
+            lr(
+                ws,
+                10,
+                "arg { name: 'base_lr' f: 0.2 }"
+                    + " arg { name: 'policy' s: 'exp' } arg { name: 'gamma' f: 0.9 }")
+          },
           new double[] {0.2f * Math.pow(0.9f, 10)});
-      assertClose(new float[] {lr(ws, 100, "arg { name: 'base_lr' f: 0.01 }"
-          + " arg { name: 'policy' s: 'inv' } arg { name: 'gamma' f: 0.0001 }"
-          + " arg { name: 'power' f: 0.75 }")},
+      assertClose(
+          new float[] {
+            lr(
+                ws,
+                100,
+                "arg { name: 'base_lr' f: 0.01 }"
+                    + " arg { name: 'policy' s: 'inv' } arg { name: 'gamma' f: 0.0001 }"
+                    + " arg { name: 'power' f: 0.75 }")
+          },
           new double[] {0.01f * Math.pow(1 + 0.0001f * 100, -0.75f)});
-      String multi = "arg { name: 'base_lr' f: 1.0 } arg { name: 'policy' s: 'multistep' }"
-          + " arg { name: 'stepsizes' ints: 10 ints: 20 } arg { name: 'gamma' f: 0.1 }";
+      String multi =
+          "arg { name: 'base_lr' f: 1.0 } arg { name: 'policy' s: 'multistep' }"
+              + " arg { name: 'stepsizes' ints: 10 ints: 20 } arg { name: 'gamma' f: 0.1 }";
       assertThat(lr(ws, 9, multi)).isEqualTo(1f);
       assertClose(new float[] {lr(ws, 10, multi)}, new double[] {0.1});
       assertClose(new float[] {lr(ws, 25, multi)}, new double[] {0.01});
-      assertThatThrownBy(() -> lr(ws, 1, "arg { name: 'base_lr' f: 1 } arg { name: 'policy'"
-          + " s: 'cosine' }")).hasMessageContaining("unknown learning rate policy 'cosine'");
-      assertThatThrownBy(() -> lr(ws, 1, "arg { name: 'base_lr' f: 1 } arg { name: 'policy'"
-          + " s: 'step' } arg { name: 'gamma' f: 0.5 }")).hasMessageContaining("stepsize");
+      assertThatThrownBy(
+              () ->
+                  lr(ws, 1, "arg { name: 'base_lr' f: 1 } arg { name: 'policy'" + " s: 'cosine' }"))
+          .hasMessageContaining("unknown learning rate policy 'cosine'");
+      assertThatThrownBy(
+              () ->
+                  lr(
+                      ws,
+                      1,
+                      "arg { name: 'base_lr' f: 1 } arg { name: 'policy'"
+                          + " s: 'step' } arg { name: 'gamma' f: 0.5 }"))
+          .hasMessageContaining("stepsize");
       assertThatThrownBy(() -> lr(ws, 1, "arg { name: 'policy' s: 'fixed' }"))
           .hasMessageContaining("base_lr");
     }
@@ -108,20 +132,28 @@ class TrainingOpsTest {
       ws.createBlob("h").set(floats(new long[] {37}, h));
       ws.createBlob("LR").set(floats(new long[0], -0.1f));
       ws.createBlob("k").set(floats(0.25f));
-      ws.runOperatorOnce(op("type: 'WeightedSum' input: 'w' input: 'ONE' input: 'g' input: 'LR'"
-          + " input: 'h' input: 'k' output: 'w'"));
+      ws.runOperatorOnce(
+          op(
+              "type: 'WeightedSum' input: 'w' input: 'ONE' input: 'g' input: 'LR'"
+                  + " input: 'h' input: 'k' output: 'w'"));
       double[] expected = new double[37];
       for (int i = 0; i < 37; i++) {
         expected[i] = w[i] - 0.1 * g[i] + 0.25 * h[i];
       }
       assertClose(floatsOf(ws.blob("w").tensor()), expected);
       ws.createBlob("odd").set(floats(1f, 2f));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'WeightedSum' input: 'w'"
-          + " input: 'ONE' input: 'odd' input: 'LR' output: 'y'")))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op(
+                          "type: 'WeightedSum' input: 'w'"
+                              + " input: 'ONE' input: 'odd' input: 'LR' output: 'y'")))
           .hasMessageContaining("WeightedSum")
           .hasMessageContaining("input 2 ('odd') has shape [2], but input 0 ('w') has [37]");
-      assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'WeightedSum' input: 'w'"
-          + " input: 'g' output: 'y'")))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op("type: 'WeightedSum' input: 'w'" + " input: 'g' output: 'y'")))
           .hasMessageContaining("must hold one element");
     }
   }
@@ -139,9 +171,13 @@ class TrainingOpsTest {
         ws.createBlob("m").set(floats(new long[] {n}, m));
         ws.createBlob("p").set(floats(new long[] {n}, p));
         ws.createBlob("lr").set(floats(0.05f));
-        ws.runOperatorOnce(op("type: 'MomentumSGDUpdate' input: 'g' input: 'm' input: 'lr'"
-            + " input: 'p' output: 'g' output: 'm' output: 'p' arg { name: 'momentum' f: 0.9 }"
-            + " arg { name: 'nesterov' i: " + (nesterov ? 1 : 0) + " }"));
+        ws.runOperatorOnce(
+            op(
+                "type: 'MomentumSGDUpdate' input: 'g' input: 'm' input: 'lr'"
+                    + " input: 'p' output: 'g' output: 'm' output: 'p' arg { name: 'momentum' f: 0.9 }"
+                    + " arg { name: 'nesterov' i: "
+                    + (nesterov ? 1 : 0)
+                    + " }"));
         double[] eg = new double[n];
         double[] em = new double[n];
         double[] ep = new double[n];
@@ -177,9 +213,12 @@ class TrainingOpsTest {
         ws.createBlob("g").set(floats(new long[] {n}, g));
         ws.createBlob("lr").set(floats(new long[0], -0.001f));
         ws.createBlob("it").set(longs(4));
-        ws.runOperatorOnce(op("type: 'Adam' input: 'p' input: 'm1' input: 'm2' input: 'g'"
-            + " input: 'lr' input: 'it' output: 'p' output: 'm1' output: 'm2'"
-            + (outputs == 4 ? " output: 'eg'" : "") + " arg { name: 'beta1' f: 0.8 }"));
+        ws.runOperatorOnce(
+            op(
+                "type: 'Adam' input: 'p' input: 'm1' input: 'm2' input: 'g'"
+                    + " input: 'lr' input: 'it' output: 'p' output: 'm1' output: 'm2'"
+                    + (outputs == 4 ? " output: 'eg'" : "")
+                    + " arg { name: 'beta1' f: 0.8 }"));
         double b1 = 0.8;
         double b2 = 0.999;
         double corr = Math.sqrt(1 - Math.pow(b2, 5)) / (1 - Math.pow(b1, 5));
@@ -211,8 +250,10 @@ class TrainingOpsTest {
 
   @Test
   void randomFillsHaveTheirRangesMomentsAndSeeds() {
-    Tensor x = fill("type: 'XavierFill' output: 'y' arg { name: 'shape' ints: 500 ints: 800 }"
-        + " arg { name: 'seed' i: 7 }");
+    Tensor x =
+        fill(
+            "type: 'XavierFill' output: 'y' arg { name: 'shape' ints: 500 ints: 800 }"
+                + " arg { name: 'seed' i: 7 }");
     assertThat(x.dims()).containsExactly(500, 800);
     double bound = Math.sqrt(3.0 / 800);
     float[] xv = floatsOf(x);
@@ -223,15 +264,22 @@ class TrainingOpsTest {
     }
     // Uniform in [-a, a) has variance a^2 / 3 = 1 / fan_in.
     assertThat(sq / xv.length).isCloseTo(1.0 / 800, org.assertj.core.data.Offset.offset(2e-5));
-    Tensor again = fill("type: 'XavierFill' output: 'y' arg { name: 'shape' ints: 500 ints: 800 }"
-        + " arg { name: 'seed' i: 7 }");
+    Tensor again =
+        fill(
+            "type: 'XavierFill' output: 'y' arg { name: 'shape' ints: 500 ints: 800 }"
+                + " arg { name: 'seed' i: 7 }");
     assertThat(again.contentEquals(x)).isTrue();
-    Tensor other = fill("type: 'XavierFill' output: 'y' arg { name: 'shape' ints: 500"
-        + " ints: 800 } arg { name: 'seed' i: 8 }");
+    Tensor other =
+        fill(
+            "type: 'XavierFill' output: 'y' arg { name: 'shape' ints: 500"
+                + " ints: 800 } arg { name: 'seed' i: 8 }");
     assertThat(other.contentEquals(x)).isFalse();
 
-    float[] msra = floatsOf(fill("type: 'MSRAFill' output: 'y' arg { name: 'shape' ints: 50"
-        + " ints: 20 ints: 5 ints: 5 } arg { name: 'seed' i: 1 }"));
+    float[] msra =
+        floatsOf(
+            fill(
+                "type: 'MSRAFill' output: 'y' arg { name: 'shape' ints: 50"
+                    + " ints: 20 ints: 5 ints: 5 } arg { name: 'seed' i: 1 }"));
     double var = 0;
     for (float v : msra) {
       var += v * (double) v;
@@ -239,28 +287,41 @@ class TrainingOpsTest {
     // fan_out = numel / dim 1 = 50 * 25.
     assertThat(var / msra.length).isCloseTo(2.0 / 1250, org.assertj.core.data.Offset.offset(1e-4));
 
-    float[] gauss = floatsOf(fill("type: 'GaussianFill' output: 'y' arg { name: 'shape'"
-        + " ints: 20000 } arg { name: 'mean' f: 3 } arg { name: 'std' f: 0.5 }"
-        + " arg { name: 'seed' i: 2 }"));
+    float[] gauss =
+        floatsOf(
+            fill(
+                "type: 'GaussianFill' output: 'y' arg { name: 'shape'"
+                    + " ints: 20000 } arg { name: 'mean' f: 3 } arg { name: 'std' f: 0.5 }"
+                    + " arg { name: 'seed' i: 2 }"));
     double mean = 0;
     for (float v : gauss) {
       mean += v;
     }
     assertThat(mean / gauss.length).isCloseTo(3.0, org.assertj.core.data.Offset.offset(0.02));
 
-    float[] uni = floatsOf(fill("type: 'UniformFill' output: 'y' arg { name: 'shape' ints: 1000"
-        + " } arg { name: 'min' f: -2 } arg { name: 'max' f: 5 } arg { name: 'seed' i: 3 }"));
+    float[] uni =
+        floatsOf(
+            fill(
+                "type: 'UniformFill' output: 'y' arg { name: 'shape' ints: 1000"
+                    + " } arg { name: 'min' f: -2 } arg { name: 'max' f: 5 } arg { name: 'seed' i: 3 }"));
     for (float v : uni) {
       assertThat(v).isBetween(-2f, 5f).isNotEqualTo(5f);
     }
     // Seeded by the device option when there is no seed argument.
-    Tensor a = fill("type: 'UniformFill' output: 'y' arg { name: 'shape' ints: 8 }"
-        + " device_option { random_seed: 11 }");
-    Tensor b = fill("type: 'UniformFill' output: 'y' arg { name: 'shape' ints: 8 }"
-        + " device_option { random_seed: 11 }");
+    Tensor a =
+        fill(
+            "type: 'UniformFill' output: 'y' arg { name: 'shape' ints: 8 }"
+                + " device_option { random_seed: 11 }");
+    Tensor b =
+        fill(
+            "type: 'UniformFill' output: 'y' arg { name: 'shape' ints: 8 }"
+                + " device_option { random_seed: 11 }");
     assertThat(a.contentEquals(b)).isTrue();
-    assertThatThrownBy(() -> fill("type: 'UniformFill' output: 'y' arg { name: 'shape' ints: 1 }"
-        + " arg { name: 'min' f: 2 } arg { name: 'max' f: 1 }"))
+    assertThatThrownBy(
+            () ->
+                fill(
+                    "type: 'UniformFill' output: 'y' arg { name: 'shape' ints: 1 }"
+                        + " arg { name: 'min' f: 2 } arg { name: 'max' f: 1 }"))
         .hasMessageContaining("must be bigger than min");
     assertThatThrownBy(() -> fill("type: 'MSRAFill' output: 'y' arg { name: 'shape' ints: 4 }"))
         .hasMessageContaining("MSRAFill needs at least 2 dims");

@@ -28,7 +28,12 @@ public final class CopyCpuToGpuOp extends CudaOperator {
     Tensor src = op.input(0, Tensor.class);
     if (!src.dataType().isFixedSize()) {
       throw op.error(
-          "input 0 ('" + op.inputName(0) + "') is " + src + "; a " + src.dataType()
+          "input 0 ('"
+              + op.inputName(0)
+              + "') is "
+              + src
+              + "; a "
+              + src.dataType()
               + " tensor cannot be copied to a CUDA device, only fixed-size types can");
     }
     CudaTensor dst = cuda.reuseOrAllocate(op.output(0).get(), src.dataType(), src.dims());

@@ -39,7 +39,9 @@ public interface CopyEngine {
   /** Enqueues a host-to-device copy of {@code src}'s remaining bytes to {@code dst + dstOffset}. */
   void copyToDeviceAsync(ByteBuffer src, DeviceMemory dst, long dstOffset, Stream stream);
 
-  /** Enqueues a device-to-host copy of {@code dst.remaining()} bytes from {@code src + srcOffset}. */
+  /**
+   * Enqueues a device-to-host copy of {@code dst.remaining()} bytes from {@code src + srcOffset}.
+   */
   void copyToHostAsync(DeviceMemory src, long srcOffset, ByteBuffer dst, Stream stream);
 
   /**

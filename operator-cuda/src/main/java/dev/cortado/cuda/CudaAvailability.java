@@ -10,9 +10,13 @@ import jcuda.runtime.cudaError;
  * <p>{@link #probe()} touches JCuda once per process and never lets a linkage error escape, so the
  * module loads, registers its operators and lists them on machines without a GPU or driver.
  */
-public record CudaAvailability(int deviceCount, int driverVersion, int runtimeVersion, String cause) {
+public record CudaAvailability(
+    int deviceCount, int driverVersion, int runtimeVersion, String cause) {
 
-  /** System property that makes {@link #probe()} report CUDA as unavailable (for tests, or to keep a job on CPU). */
+  /**
+   * System property that makes {@link #probe()} report CUDA as unavailable (for tests, or to keep a
+   * job on CPU).
+   */
   public static final String DISABLE_PROPERTY = "cortado.cuda.disable";
 
   private static final Object LOCK = new Object();
@@ -55,9 +59,16 @@ public record CudaAvailability(int deviceCount, int driverVersion, int runtimeVe
     }
     if (deviceId < 0 || deviceId >= deviceCount) {
       return new NoCudaDeviceException(
-          "no CUDA device available: device_option asks for CUDA device " + deviceId + " but "
-              + deviceCount + " device" + (deviceCount == 1 ? " is" : "s are")
-              + " present (ids 0.." + (deviceCount - 1) + ")" + suffix);
+          "no CUDA device available: device_option asks for CUDA device "
+              + deviceId
+              + " but "
+              + deviceCount
+              + " device"
+              + (deviceCount == 1 ? " is" : "s are")
+              + " present (ids 0.."
+              + (deviceCount - 1)
+              + ")"
+              + suffix);
     }
     return null;
   }
@@ -67,8 +78,13 @@ public record CudaAvailability(int deviceCount, int driverVersion, int runtimeVe
     if (!isAvailable()) {
       return "CUDA unavailable: " + cause;
     }
-    return "CUDA available: " + deviceCount + " device(s), driver " + version(driverVersion)
-        + ", runtime " + version(runtimeVersion) + " (JCuda, static cudart)";
+    return "CUDA available: "
+        + deviceCount
+        + " device(s), driver "
+        + version(driverVersion)
+        + ", runtime "
+        + version(runtimeVersion)
+        + " (JCuda, static cudart)";
   }
 
   /**
@@ -94,8 +110,13 @@ public record CudaAvailability(int deviceCount, int driverVersion, int runtimeVe
       int rc = JCuda.cudaGetDeviceCount(count);
       if (rc != cudaError.cudaSuccess) {
         return unavailable(
-            "cudaGetDeviceCount returned " + cudaError.stringFor(rc) + " (" + rc + "): "
-                + JCuda.cudaGetErrorString(rc) + hint(rc));
+            "cudaGetDeviceCount returned "
+                + cudaError.stringFor(rc)
+                + " ("
+                + rc
+                + "): "
+                + JCuda.cudaGetErrorString(rc)
+                + hint(rc));
       }
       if (count[0] == 0) {
         return unavailable("the CUDA driver reports 0 devices");
@@ -111,8 +132,11 @@ public record CudaAvailability(int deviceCount, int driverVersion, int runtimeVe
       // UnsatisfiedLinkError / NoClassDefFoundError / ExceptionInInitializerError from JCuda's
       // native loader: report the first line only, never the stack.
       return unavailable(
-          "the JCuda native library could not be loaded (" + t.getClass().getSimpleName() + ": "
-              + firstLine(t.getMessage()) + ")");
+          "the JCuda native library could not be loaded ("
+              + t.getClass().getSimpleName()
+              + ": "
+              + firstLine(t.getMessage())
+              + ")");
     }
   }
 

@@ -25,8 +25,14 @@ public final class CudaDevices {
     if (!isCuda(option)) {
       int type = option == null ? DeviceTypes.CPU : option.getDeviceType();
       throw new CortadoException(
-          where + ": expected device_option.device_type " + DeviceTypes.CUDA + " (CUDA), found "
-              + type + " (" + DeviceTypes.name(type) + ")");
+          where
+              + ": expected device_option.device_type "
+              + DeviceTypes.CUDA
+              + " (CUDA), found "
+              + type
+              + " ("
+              + DeviceTypes.name(type)
+              + ")");
     }
     int id = option.getDeviceId();
     if (id < 0) {

@@ -54,7 +54,11 @@ public final class CudaTensor implements AutoCloseable {
     Objects.requireNonNull(type, "type");
     if (!type.isFixedSize()) {
       throw new CudaException(
-          "a " + type + " tensor " + Shapes.toString(dims) + " cannot live on a CUDA device:"
+          "a "
+              + type
+              + " tensor "
+              + Shapes.toString(dims)
+              + " cannot live on a CUDA device:"
               + " only fixed-size types can (keep it on the CPU)");
     }
     return new CudaTensor(engine, deviceId, type, dims);
@@ -149,12 +153,18 @@ public final class CudaTensor implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "CudaTensor[" + type.shortName() + " " + Shapes.toString(dims) + " on cuda:"
-        + memory.deviceId() + "]";
+    return "CudaTensor["
+        + type.shortName()
+        + " "
+        + Shapes.toString(dims)
+        + " on cuda:"
+        + memory.deviceId()
+        + "]";
   }
 
   // Holds no reference to the tensor, so a tensor nobody closed is still freed once unreachable.
-  private record Release(CopyEngine.DeviceMemory memory, CopyEngine.Event event) implements Runnable {
+  private record Release(CopyEngine.DeviceMemory memory, CopyEngine.Event event)
+      implements Runnable {
     @Override
     public void run() {
       try {

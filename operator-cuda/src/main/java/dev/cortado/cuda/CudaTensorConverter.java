@@ -1,7 +1,7 @@
 package dev.cortado.cuda;
 
-import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.DeviceTensorConverter;
+import dev.cortado.tensor.Tensor;
 import java.util.Optional;
 
 /**

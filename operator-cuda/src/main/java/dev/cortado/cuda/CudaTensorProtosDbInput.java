@@ -14,10 +14,10 @@ import java.util.Map;
  *
  * <p>{@link #copyPrefetched} issues one asynchronous host-to-device copy per output on the
  * operator's own stream, into device tensors that are reused while the shape stays the same, and
- * returns without waiting. The host batch is retained until the event recorded after its copies
- * has completed, so its pinned buffers are never refilled under a running copy; that is checked
- * (and normally already true) at the next run, which releases it to the producer. Consumers of
- * the outputs on other streams order themselves after {@link CudaTensor#orderAfterWrite}; {@link
+ * returns without waiting. The host batch is retained until the event recorded after its copies has
+ * completed, so its pinned buffers are never refilled under a running copy; that is checked (and
+ * normally already true) at the next run, which releases it to the producer. Consumers of the
+ * outputs on other streams order themselves after {@link CudaTensor#orderAfterWrite}; {@link
  * CudaTensor#toHost()} waits for the copy.
  */
 public final class CudaTensorProtosDbInput extends TensorProtosDbInput {
@@ -64,9 +64,17 @@ public final class CudaTensorProtosDbInput extends TensorProtosDbInput {
     for (int i = 0; i < n; i++) {
       Tensor host = batch.tensor(i);
       if (!host.dataType().isFixedSize()) {
-        throw ctx.error("output " + i + " ('" + ctx.outputName(i) + "') is " + host + "; a "
-            + host.dataType() + " tensor cannot live on a CUDA device (only fixed-size types can);"
-            + " read it with a CPU TensorProtosDBInput");
+        throw ctx.error(
+            "output "
+                + i
+                + " ('"
+                + ctx.outputName(i)
+                + "') is "
+                + host
+                + "; a "
+                + host.dataType()
+                + " tensor cannot live on a CUDA device (only fixed-size types can);"
+                + " read it with a CPU TensorProtosDBInput");
       }
     }
     CudaTensor[] outputs = new CudaTensor[n];

@@ -29,8 +29,15 @@ final class DeviceCopies {
   static void requireSameDevice(CudaContext cuda, CudaTensor t, String what) {
     if (t.deviceId() != cuda.deviceId()) {
       throw new CudaException(
-          cuda.owner() + ": " + what + " is " + t + " but the operator runs on cuda:"
-              + cuda.deviceId() + "; give the operator device_option.device_id " + t.deviceId());
+          cuda.owner()
+              + ": "
+              + what
+              + " is "
+              + t
+              + " but the operator runs on cuda:"
+              + cuda.deviceId()
+              + "; give the operator device_option.device_id "
+              + t.deviceId());
     }
   }
 }

@@ -15,8 +15,9 @@ public final class EnsureCpuOutputOp extends CudaOperator {
       OperatorSchema.builder("EnsureCPUOutput")
           .numInputs(1)
           .numOutputs(1)
-          .doc("Makes sure the output is a CPU tensor: copies from the device when the input is"
-              + " on the GPU, and copies on the host otherwise.")
+          .doc(
+              "Makes sure the output is a CPU tensor: copies from the device when the input is"
+                  + " on the GPU, and copies on the host otherwise.")
           .gradient(Gradient.NO_GRADIENT)
           .build();
 
@@ -34,7 +35,10 @@ public final class EnsureCpuOutputOp extends CudaOperator {
       op.output(0).set(HostTensors.copy(t, current == t ? null : current));
     } else {
       throw op.error(
-          "input 0 ('" + op.inputName(0) + "') holds " + op.input(0).describeValue()
+          "input 0 ('"
+              + op.inputName(0)
+              + "') holds "
+              + op.input(0).describeValue()
               + ", expected a CPU Tensor or a CudaTensor");
     }
   }

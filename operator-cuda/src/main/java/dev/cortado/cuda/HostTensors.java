@@ -13,7 +13,9 @@ final class HostTensors {
    * reuses an output of the same size), else a new one.
    */
   static Tensor reuseOrAllocate(Object current, DataType type, long[] dims) {
-    if (current instanceof Tensor t && t.dataType() == type && type.isFixedSize()
+    if (current instanceof Tensor t
+        && t.dataType() == type
+        && type.isFixedSize()
         && Arrays.equals(t.dims(), dims)) {
       return t;
     }

@@ -60,8 +60,11 @@ public final class JCudaEngine implements CopyEngine {
   public Stream createStream(int deviceId) {
     select(deviceId);
     cudaStream_t s = new cudaStream_t();
-    check(JCuda.cudaStreamCreateWithFlags(s, JCuda.cudaStreamNonBlocking),
-        "cudaStreamCreateWithFlags", deviceId, "creating an operator stream");
+    check(
+        JCuda.cudaStreamCreateWithFlags(s, JCuda.cudaStreamNonBlocking),
+        "cudaStreamCreateWithFlags",
+        deviceId,
+        "creating an operator stream");
     return new JStream(deviceId, s);
   }
 
@@ -69,8 +72,11 @@ public final class JCudaEngine implements CopyEngine {
   public Event createEvent(int deviceId) {
     select(deviceId);
     cudaEvent_t e = new cudaEvent_t();
-    check(JCuda.cudaEventCreateWithFlags(e, JCuda.cudaEventDisableTiming),
-        "cudaEventCreateWithFlags", deviceId, "creating a copy event");
+    check(
+        JCuda.cudaEventCreateWithFlags(e, JCuda.cudaEventDisableTiming),
+        "cudaEventCreateWithFlags",
+        deviceId,
+        "creating a copy event");
     return new JEvent(deviceId, e);
   }
 
@@ -78,7 +84,10 @@ public final class JCudaEngine implements CopyEngine {
   public DeviceMemory allocateDevice(int deviceId, long bytes) {
     select(deviceId);
     Pointer p = new Pointer();
-    check(JCuda.cudaMalloc(p, Math.max(1, bytes)), "cudaMalloc", deviceId,
+    check(
+        JCuda.cudaMalloc(p, Math.max(1, bytes)),
+        "cudaMalloc",
+        deviceId,
         "allocating " + bytes + " bytes of device memory");
     return new JDeviceMemory(deviceId, p, bytes);
   }
@@ -87,8 +96,11 @@ public final class JCudaEngine implements CopyEngine {
   public ByteBuffer allocatePinned(int deviceId, int bytes) {
     select(deviceId);
     Pointer p = new Pointer();
-    check(JCuda.cudaHostAlloc(p, Math.max(1, bytes), JCuda.cudaHostAllocPortable),
-        "cudaHostAlloc", deviceId, "allocating " + bytes + " bytes of pinned host memory");
+    check(
+        JCuda.cudaHostAlloc(p, Math.max(1, bytes), JCuda.cudaHostAllocPortable),
+        "cudaHostAlloc",
+        deviceId,
+        "allocating " + bytes + " bytes of pinned host memory");
     ByteBuffer whole = p.getByteBuffer(0, Math.max(1, bytes));
     whole.limit(bytes);
     ByteBuffer b = whole.slice().order(ByteOrder.LITTLE_ENDIAN);
@@ -106,7 +118,9 @@ public final class JCudaEngine implements CopyEngine {
     }
     if (p == null) {
       throw new IllegalArgumentException(
-          "freePinned: the buffer of " + buffer.capacity() + " bytes was not made by allocatePinned"
+          "freePinned: the buffer of "
+              + buffer.capacity()
+              + " bytes was not made by allocatePinned"
               + " (or was freed already)");
     }
     check(JCuda.cudaFreeHost(p), "cudaFreeHost", -1, "freeing pinned host memory");
@@ -118,9 +132,16 @@ public final class JCudaEngine implements CopyEngine {
     checkRange("copy to device", dst, dstOffset, n);
     JStream s = (JStream) stream;
     select(s.deviceId);
-    check(JCuda.cudaMemcpyAsync(((JDeviceMemory) dst).pointer.withByteOffset(dstOffset),
-            Pointer.to(src.slice()), n, cudaMemcpyKind.cudaMemcpyHostToDevice, s.handle),
-        "cudaMemcpyAsync", s.deviceId, "copying " + n + " bytes host to device");
+    check(
+        JCuda.cudaMemcpyAsync(
+            ((JDeviceMemory) dst).pointer.withByteOffset(dstOffset),
+            Pointer.to(src.slice()),
+            n,
+            cudaMemcpyKind.cudaMemcpyHostToDevice,
+            s.handle),
+        "cudaMemcpyAsync",
+        s.deviceId,
+        "copying " + n + " bytes host to device");
   }
 
   @Override
@@ -129,10 +150,16 @@ public final class JCudaEngine implements CopyEngine {
     checkRange("copy to host", src, srcOffset, n);
     JStream s = (JStream) stream;
     select(s.deviceId);
-    check(JCuda.cudaMemcpyAsync(Pointer.to(dst.slice()),
-            ((JDeviceMemory) src).pointer.withByteOffset(srcOffset), n,
-            cudaMemcpyKind.cudaMemcpyDeviceToHost, s.handle),
-        "cudaMemcpyAsync", s.deviceId, "copying " + n + " bytes device to host");
+    check(
+        JCuda.cudaMemcpyAsync(
+            Pointer.to(dst.slice()),
+            ((JDeviceMemory) src).pointer.withByteOffset(srcOffset),
+            n,
+            cudaMemcpyKind.cudaMemcpyDeviceToHost,
+            s.handle),
+        "cudaMemcpyAsync",
+        s.deviceId,
+        "copying " + n + " bytes device to host");
   }
 
   @Override
@@ -140,10 +167,15 @@ public final class JCudaEngine implements CopyEngine {
     long n = dst.remaining();
     checkRange("copy to host", src, srcOffset, n);
     select(src.deviceId());
-    check(JCuda.cudaMemcpy(Pointer.to(dst.slice()),
-            ((JDeviceMemory) src).pointer.withByteOffset(srcOffset), n,
+    check(
+        JCuda.cudaMemcpy(
+            Pointer.to(dst.slice()),
+            ((JDeviceMemory) src).pointer.withByteOffset(srcOffset),
+            n,
             cudaMemcpyKind.cudaMemcpyDeviceToHost),
-        "cudaMemcpy", src.deviceId(), "copying " + n + " bytes device to host");
+        "cudaMemcpy",
+        src.deviceId(),
+        "copying " + n + " bytes device to host");
   }
 
   @Override
@@ -152,9 +184,16 @@ public final class JCudaEngine implements CopyEngine {
     checkRange("device copy target", dst, 0, bytes);
     JStream s = (JStream) stream;
     select(s.deviceId);
-    check(JCuda.cudaMemcpyAsync(((JDeviceMemory) dst).pointer, ((JDeviceMemory) src).pointer,
-            bytes, cudaMemcpyKind.cudaMemcpyDeviceToDevice, s.handle),
-        "cudaMemcpyAsync", s.deviceId, "copying " + bytes + " bytes device to device");
+    check(
+        JCuda.cudaMemcpyAsync(
+            ((JDeviceMemory) dst).pointer,
+            ((JDeviceMemory) src).pointer,
+            bytes,
+            cudaMemcpyKind.cudaMemcpyDeviceToDevice,
+            s.handle),
+        "cudaMemcpyAsync",
+        s.deviceId,
+        "copying " + bytes + " bytes device to device");
   }
 
   /**
@@ -180,8 +219,14 @@ public final class JCudaEngine implements CopyEngine {
   private static void checkRange(String what, DeviceMemory m, long offset, long n) {
     if (offset < 0 || n < 0 || offset + n > m.nbytes()) {
       throw new IllegalArgumentException(
-          what + ": " + n + " bytes at offset " + offset + " do not fit device memory of "
-              + m.nbytes() + " bytes");
+          what
+              + ": "
+              + n
+              + " bytes at offset "
+              + offset
+              + " do not fit device memory of "
+              + m.nbytes()
+              + " bytes");
     }
   }
 
@@ -192,8 +237,15 @@ public final class JCudaEngine implements CopyEngine {
   static void check(int rc, String call, int deviceId, String what) {
     if (rc != cudaError.cudaSuccess) {
       throw new CudaException(
-          call + " failed with " + cudaError.stringFor(rc) + " (" + rc + "): "
-              + JCuda.cudaGetErrorString(rc) + "; " + what
+          call
+              + " failed with "
+              + cudaError.stringFor(rc)
+              + " ("
+              + rc
+              + "): "
+              + JCuda.cudaGetErrorString(rc)
+              + "; "
+              + what
               + (deviceId >= 0 ? " on CUDA device " + deviceId : ""));
     }
   }
@@ -248,14 +300,20 @@ public final class JCudaEngine implements CopyEngine {
     @Override
     public void waitFor(Event event) {
       select(deviceId);
-      check(JCuda.cudaStreamWaitEvent(handle, ((JEvent) event).handle, 0), "cudaStreamWaitEvent",
-          deviceId, "ordering a stream after an event");
+      check(
+          JCuda.cudaStreamWaitEvent(handle, ((JEvent) event).handle, 0),
+          "cudaStreamWaitEvent",
+          deviceId,
+          "ordering a stream after an event");
     }
 
     @Override
     public void synchronize() {
       select(deviceId);
-      check(JCuda.cudaStreamSynchronize(handle), "cudaStreamSynchronize", deviceId,
+      check(
+          JCuda.cudaStreamSynchronize(handle),
+          "cudaStreamSynchronize",
+          deviceId,
           "waiting for an operator stream");
     }
 
@@ -264,7 +322,10 @@ public final class JCudaEngine implements CopyEngine {
       if (!closed) {
         closed = true;
         select(deviceId);
-        check(JCuda.cudaStreamDestroy(handle), "cudaStreamDestroy", deviceId,
+        check(
+            JCuda.cudaStreamDestroy(handle),
+            "cudaStreamDestroy",
+            deviceId,
             "destroying an operator stream");
       }
     }
@@ -284,7 +345,10 @@ public final class JCudaEngine implements CopyEngine {
     public void record(Stream stream) {
       JStream s = (JStream) stream;
       select(s.deviceId);
-      check(JCuda.cudaEventRecord(handle, s.handle), "cudaEventRecord", s.deviceId,
+      check(
+          JCuda.cudaEventRecord(handle, s.handle),
+          "cudaEventRecord",
+          s.deviceId,
           "recording a copy event");
     }
 
@@ -300,7 +364,10 @@ public final class JCudaEngine implements CopyEngine {
 
     @Override
     public void synchronize() {
-      check(JCuda.cudaEventSynchronize(handle), "cudaEventSynchronize", deviceId,
+      check(
+          JCuda.cudaEventSynchronize(handle),
+          "cudaEventSynchronize",
+          deviceId,
           "waiting for a copy event");
     }
 
@@ -309,7 +376,10 @@ public final class JCudaEngine implements CopyEngine {
       if (!closed) {
         closed = true;
         select(deviceId);
-        check(JCuda.cudaEventDestroy(handle), "cudaEventDestroy", deviceId,
+        check(
+            JCuda.cudaEventDestroy(handle),
+            "cudaEventDestroy",
+            deviceId,
             "destroying a copy event");
       }
     }

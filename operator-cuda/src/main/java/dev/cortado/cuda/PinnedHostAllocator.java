@@ -56,7 +56,10 @@ public final class PinnedHostAllocator implements BufferAllocator, AutoCloseable
     Integer bytes = out.remove(buffer);
     if (bytes == null) {
       throw new IllegalArgumentException(
-          "pinned allocator of " + owner + ": a buffer of " + buffer.capacity()
+          "pinned allocator of "
+              + owner
+              + ": a buffer of "
+              + buffer.capacity()
               + " bytes was not allocated here or was freed already");
     }
     bytesOut -= bytes;
@@ -114,7 +117,12 @@ public final class PinnedHostAllocator implements BufferAllocator, AutoCloseable
     }
     if (leaked > 0) {
       throw new MemoryLeakException(
-          "pinned allocator of " + owner + " closed with " + leaked + " buffer(s), " + leakedBytes
+          "pinned allocator of "
+              + owner
+              + " closed with "
+              + leaked
+              + " buffer(s), "
+              + leakedBytes
               + " bytes still out; freed them");
     }
   }

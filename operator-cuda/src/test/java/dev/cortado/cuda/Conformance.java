@@ -10,9 +10,9 @@ import dev.cortado.proto.DeviceOption;
 import dev.cortado.proto.NetDef;
 import dev.cortado.proto.OperatorDef;
 import dev.cortado.runtime.CortadoRuntime;
+import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorDigest;
-import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.workspace.Workspace;
 import java.io.IOException;
 import java.io.Reader;
@@ -43,13 +43,19 @@ final class Conformance {
   }
 
   /** What one variant produced: batches checked, mismatches, and every digest in order. */
-  record Result(String variant, int runs, int batches, List<String> mismatches, List<String> digests) {
+  record Result(
+      String variant, int runs, int batches, List<String> mismatches, List<String> digests) {
     boolean ok() {
       return mismatches.isEmpty() && batches > 0;
     }
 
     String summary() {
-      return variant + ": " + runs + " runs, " + batches + " batches, "
+      return variant
+          + ": "
+          + runs
+          + " runs, "
+          + batches
+          + " batches, "
           + (ok() ? "all digests equal expectations.json" : mismatches.size() + " MISMATCHES");
     }
   }
@@ -57,8 +63,8 @@ final class Conformance {
   private Conformance() {}
 
   /**
-   * Runs every minidb run of the dataset in {@code dir} with {@code variant}; {@code overrides}
-   * go to {@link CortadoRuntime#create} (tests bind a fake {@link CopyEngine} there).
+   * Runs every minidb run of the dataset in {@code dir} with {@code variant}; {@code overrides} go
+   * to {@link CortadoRuntime#create} (tests bind a fake {@link CopyEngine} there).
    */
   static Result run(Path dir, Variant variant, Module... overrides) throws IOException {
     JsonObject expectations;
@@ -108,10 +114,24 @@ final class Conformance {
               if (!got.dataType().caffe2Name().equals(wantType)
                   || !Arrays.equals(got.dims(), wantShape)
                   || !digest.equals(want.get("sha256").getAsString())) {
-                mismatches.add(label + " batch " + i + " output " + names.get(j) + ": expected "
-                    + wantType + " " + Arrays.toString(wantShape) + " " + want.get("sha256")
-                    + ", got " + got.dataType().caffe2Name() + " " + Arrays.toString(got.dims())
-                    + " " + digest);
+                mismatches.add(
+                    label
+                        + " batch "
+                        + i
+                        + " output "
+                        + names.get(j)
+                        + ": expected "
+                        + wantType
+                        + " "
+                        + Arrays.toString(wantShape)
+                        + " "
+                        + want.get("sha256")
+                        + ", got "
+                        + got.dataType().caffe2Name()
+                        + " "
+                        + Arrays.toString(got.dims())
+                        + " "
+                        + digest);
               }
             }
             i++;
@@ -127,23 +147,34 @@ final class Conformance {
   static NetDef initNet(String path, int shards, int shard) {
     return NetDef.newBuilder()
         .setName("init")
-        .addOp(OperatorDef.newBuilder().setType("CreateDB").addOutput("dbreader")
-            .addArg(arg("db", path)).addArg(arg("db_type", "minidb"))
-            .addArg(arg("num_shards", shards)).addArg(arg("shard_id", shard)))
+        .addOp(
+            OperatorDef.newBuilder()
+                .setType("CreateDB")
+                .addOutput("dbreader")
+                .addArg(arg("db", path))
+                .addArg(arg("db_type", "minidb"))
+                .addArg(arg("num_shards", shards))
+                .addArg(arg("shard_id", shard)))
         .build();
   }
 
   static NetDef readNet(List<String> outputs, int batchSize, Variant variant) {
-    OperatorDef.Builder op = OperatorDef.newBuilder().setType("TensorProtosDBInput")
-        .addInput("dbreader").addAllOutput(outputs).addArg(arg("batch_size", batchSize))
-        .setDeviceOption(variant.device);
+    OperatorDef.Builder op =
+        OperatorDef.newBuilder()
+            .setType("TensorProtosDBInput")
+            .addInput("dbreader")
+            .addAllOutput(outputs)
+            .addArg(arg("batch_size", batchSize))
+            .setDeviceOption(variant.device);
     Map<String, Long> args = new LinkedHashMap<>(variant.args);
     args.forEach((k, v) -> op.addArg(arg(k, v)));
     return NetDef.newBuilder().setName("read").addOp(op).build();
   }
 
   static Argument arg(String name, String value) {
-    return Argument.newBuilder().setName(name).setS(com.google.protobuf.ByteString.copyFromUtf8(value))
+    return Argument.newBuilder()
+        .setName(name)
+        .setS(com.google.protobuf.ByteString.copyFromUtf8(value))
         .build();
   }
 

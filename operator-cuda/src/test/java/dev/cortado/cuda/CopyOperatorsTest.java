@@ -10,10 +10,10 @@ import dev.cortado.operator.OperatorRegistry;
 import dev.cortado.operator.Services;
 import dev.cortado.proto.DeviceOption;
 import dev.cortado.proto.OperatorDef;
+import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.tensor.DataType;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorDigest;
-import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.workspace.Workspace;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +33,12 @@ class CopyOperatorsTest {
   }
 
   private static OperatorDef op(String type, String in, String out, DeviceOption device) {
-    return OperatorDef.newBuilder().setType(type).addInput(in).addOutput(out)
-        .setDeviceOption(device).build();
+    return OperatorDef.newBuilder()
+        .setType(type)
+        .addInput(in)
+        .addOutput(out)
+        .setDeviceOption(device)
+        .build();
   }
 
   private static Tensor floats(float... values) {
@@ -61,9 +65,12 @@ class CopyOperatorsTest {
   @Test
   void outputsOfTheSameShapeReuseTheirMemory() {
     ws.createBlob("x").set(floats(1, 2, 3, 4));
-    ws.createNet(dev.cortado.proto.NetDef.newBuilder().setName("copy")
-        .addOp(op("CopyCPUToGPU", "x", "g", CudaDevices.cuda(0)))
-        .addOp(op("CopyGPUToCPU", "g", "y", CudaDevices.cuda(0))).build());
+    ws.createNet(
+        dev.cortado.proto.NetDef.newBuilder()
+            .setName("copy")
+            .addOp(op("CopyCPUToGPU", "x", "g", CudaDevices.cuda(0)))
+            .addOp(op("CopyGPUToCPU", "g", "y", CudaDevices.cuda(0)))
+            .build());
     ws.runNet("copy");
     Object g = ws.blob("g").get();
     Object y = ws.blob("y").get();
@@ -106,9 +113,11 @@ class CopyOperatorsTest {
     ws.runOperatorOnce(op("CopyCPUToGPU", "x", "g", CudaDevices.cuda(1)));
     assertThatThrownBy(() -> ws.runOperatorOnce(op("CopyGPUToCPU", "g", "y", CudaDevices.cuda(0))))
         .isInstanceOf(CortadoException.class)
-        .hasMessageContaining("input 0 is CudaTensor[float32 [2,1] on cuda:1] but the operator runs"
-            + " on cuda:0; give the operator device_option.device_id 1");
-    assertThatThrownBy(() -> ws.runOperatorOnce(op("EnsureCPUOutput", "g", "y", CudaDevices.cuda(0))))
+        .hasMessageContaining(
+            "input 0 is CudaTensor[float32 [2,1] on cuda:1] but the operator runs"
+                + " on cuda:0; give the operator device_option.device_id 1");
+    assertThatThrownBy(
+            () -> ws.runOperatorOnce(op("EnsureCPUOutput", "g", "y", CudaDevices.cuda(0))))
         .hasMessageContaining("on cuda:1] but the operator runs on cuda:0");
   }
 
@@ -122,17 +131,23 @@ class CopyOperatorsTest {
 
   @Test
   void withoutADeviceCreatingAnyCudaOperatorFailsWithTheOneLineError() {
-    FakeCopyEngine none = new FakeCopyEngine(
-        CudaAvailability.unavailable("cudaGetDeviceCount returned cudaErrorNoDevice (100): no"
-            + " CUDA-capable device is detected"));
+    FakeCopyEngine none =
+        new FakeCopyEngine(
+            CudaAvailability.unavailable(
+                "cudaGetDeviceCount returned cudaErrorNoDevice (100): no"
+                    + " CUDA-capable device is detected"));
     try (Workspace w = new Workspace(registry, Services.of(Map.of(CopyEngine.class, none)))) {
       w.createBlob("x").set(floats(1, 2));
       for (String type : List.of("CopyCPUToGPU", "CopyGPUToCPU", "EnsureCPUOutput")) {
         assertThatThrownBy(() -> w.runOperatorOnce(op(type, "x", "y", CudaDevices.cuda(0))))
             .isInstanceOf(CortadoException.class)
-            .satisfies(e -> assertThat(rootMessage(e)).startsWith(
-                "no CUDA device available: cudaGetDeviceCount returned cudaErrorNoDevice (100): no"
-                    + " CUDA-capable device is detected; needed by operator " + type))
+            .satisfies(
+                e ->
+                    assertThat(rootMessage(e))
+                        .startsWith(
+                            "no CUDA device available: cudaGetDeviceCount returned cudaErrorNoDevice (100): no"
+                                + " CUDA-capable device is detected; needed by operator "
+                                + type))
             .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
       }
     }
@@ -147,16 +162,21 @@ class CopyOperatorsTest {
     try (Workspace w = new Workspace(registry, Services.none())) {
       w.createBlob("x").set(floats(1, 2));
       assertThatThrownBy(() -> w.runOperatorOnce(op("CopyCPUToGPU", "x", "y", CudaDevices.cuda(0))))
-          .satisfies(e -> assertThat(rootMessage(e))
-              .isEqualTo("no CUDA device available: " + a.cause()
-                  + "; needed by operator CopyCPUToGPU"));
+          .satisfies(
+              e ->
+                  assertThat(rootMessage(e))
+                      .isEqualTo(
+                          "no CUDA device available: "
+                              + a.cause()
+                              + "; needed by operator CopyCPUToGPU"));
     }
   }
 
   @Test
   void registeredForCudaThroughServiceLoader() {
     OperatorRegistry loaded = OperatorRegistry.fromServiceLoader(getClass().getClassLoader());
-    assertThat(loaded.registrations(DeviceTypes.CUDA)).extracting(OperatorRegistration::type)
+    assertThat(loaded.registrations(DeviceTypes.CUDA))
+        .extracting(OperatorRegistration::type)
         .contains("CopyCPUToGPU", "CopyGPUToCPU", "EnsureCPUOutput");
   }
 

@@ -23,12 +23,15 @@ class CudaAvailabilityTest {
 
   @Test
   void missingDeviceErrorNamesTheCause() {
-    CudaAvailability none = CudaAvailability.unavailable(
-        "cudaGetDeviceCount returned cudaErrorInsufficientDriver (35): driver too old");
+    CudaAvailability none =
+        CudaAvailability.unavailable(
+            "cudaGetDeviceCount returned cudaErrorInsufficientDriver (35): driver too old");
     assertThat(none.isAvailable()).isFalse();
-    assertThat(none.missing(0)).isInstanceOf(NoCudaDeviceException.class)
-        .hasMessage("no CUDA device available: cudaGetDeviceCount returned"
-            + " cudaErrorInsufficientDriver (35): driver too old");
+    assertThat(none.missing(0))
+        .isInstanceOf(NoCudaDeviceException.class)
+        .hasMessage(
+            "no CUDA device available: cudaGetDeviceCount returned"
+                + " cudaErrorInsufficientDriver (35): driver too old");
   }
 
   @Test
@@ -36,13 +39,14 @@ class CudaAvailabilityTest {
     CudaAvailability two = CudaAvailability.available(2, 13000, 12060);
     assertThat(two.missing(0)).isNull();
     assertThat(two.missing(1)).isNull();
-    assertThat(two.missing(2)).hasMessage(
-        "no CUDA device available: device_option asks for CUDA device 2 but 2 devices are present"
-            + " (ids 0..1)");
+    assertThat(two.missing(2))
+        .hasMessage(
+            "no CUDA device available: device_option asks for CUDA device 2 but 2 devices are present"
+                + " (ids 0..1)");
     assertThat(CudaAvailability.available(1, 0, 0).missing(5))
         .hasMessageContaining("but 1 device is present (ids 0..0)");
-    assertThat(two.describe()).isEqualTo(
-        "CUDA available: 2 device(s), driver 13.0, runtime 12.6 (JCuda, static cudart)");
+    assertThat(two.describe())
+        .isEqualTo("CUDA available: 2 device(s), driver 13.0, runtime 12.6 (JCuda, static cudart)");
   }
 
   @Test

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /** The CUDA operators on a real device; skipped (visibly) without one. */
 class CudaTensorProtosDbInputGpuTest {
-  private static final Path FMNIST = Path.of(System.getProperty("cortado.testdata",
-      "../../testdata")).resolve("fmnist-mini");
+  private static final Path FMNIST =
+      Path.of(System.getProperty("cortado.testdata", "../../testdata")).resolve("fmnist-mini");
 
   @BeforeEach
   void requireGpu() {
@@ -29,8 +29,7 @@ class CudaTensorProtosDbInputGpuTest {
   @Test
   void conformanceOnTheDeviceEqualsTheCpuVariant() throws Exception {
     Conformance.Result cpu = Conformance.run(FMNIST, Conformance.Variant.cpu());
-    Conformance.Result cuda = Conformance.run(FMNIST,
-        Conformance.Variant.cuda("cuda", Map.of()));
+    Conformance.Result cuda = Conformance.run(FMNIST, Conformance.Variant.cuda("cuda", Map.of()));
     assertThat(cuda.mismatches()).isEmpty();
     assertThat(cuda.digests()).isEqualTo(cpu.digests());
   }
@@ -41,8 +40,12 @@ class CudaTensorProtosDbInputGpuTest {
     int pinnedBefore = engine.pinnedOutstanding();
     try (Workspace ws = CortadoRuntime.create().newWorkspace()) {
       ws.runNetOnce(Conformance.initNet(FMNIST.resolve("fmnist-mini.minidb").toString(), 1, 0));
-      Net net = ws.createNet(Conformance.readNet(List.of("image", "label"), 64,
-          Conformance.Variant.cuda("cuda", Map.of("prefetch_depth", 2L))));
+      Net net =
+          ws.createNet(
+              Conformance.readNet(
+                  List.of("image", "label"),
+                  64,
+                  Conformance.Variant.cuda("cuda", Map.of("prefetch_depth", 2L))));
       for (int i = 0; i < 200; i++) {
         ws.runNet("read");
       }
@@ -65,13 +68,17 @@ class CudaTensorProtosDbInputGpuTest {
         x.data().putDouble(8 * i, Math.PI * i - 7);
       }
       ws.createBlob("x").set(x);
-      ws.runNetOnce(NetDef.newBuilder().setName("copy")
-          .setDeviceOption(CudaDevices.cuda(0))
-          .addOp(OperatorDef.newBuilder().setType("CopyCPUToGPU").addInput("x").addOutput("g"))
-          .addOp(OperatorDef.newBuilder().setType("EnsureCPUOutput").addInput("g").addOutput("e"))
-          .addOp(OperatorDef.newBuilder().setType("CopyGPUToCPU").addInput("g").addOutput("y"))
-          .build());
-      assertThat(TensorDigest.sha256Hex(ws.blob("y").tensor())).isEqualTo(TensorDigest.sha256Hex(x));
+      ws.runNetOnce(
+          NetDef.newBuilder()
+              .setName("copy")
+              .setDeviceOption(CudaDevices.cuda(0))
+              .addOp(OperatorDef.newBuilder().setType("CopyCPUToGPU").addInput("x").addOutput("g"))
+              .addOp(
+                  OperatorDef.newBuilder().setType("EnsureCPUOutput").addInput("g").addOutput("e"))
+              .addOp(OperatorDef.newBuilder().setType("CopyGPUToCPU").addInput("g").addOutput("y"))
+              .build());
+      assertThat(TensorDigest.sha256Hex(ws.blob("y").tensor()))
+          .isEqualTo(TensorDigest.sha256Hex(x));
       assertThat(ws.blob("e").tensor().contentEquals(x)).isTrue();
       assertThat(registry.registrations(1)).isNotEmpty();
     }

@@ -9,9 +9,9 @@ import dev.cortado.cpu.input.TensorProtosDbInput;
 import dev.cortado.net.Net;
 import dev.cortado.proto.NetDef;
 import dev.cortado.runtime.CortadoRuntime;
+import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.tensor.DataType;
 import dev.cortado.tensor.Tensor;
-import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.workspace.Workspace;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
  * under a running copy.
  */
 class CudaTensorProtosDbInputTest {
-  private static final Path TESTDATA = Path.of(System.getProperty("cortado.testdata",
-      "../../testdata"));
+  private static final Path TESTDATA =
+      Path.of(System.getProperty("cortado.testdata", "../../testdata"));
   private static final Path FMNIST = TESTDATA.resolve("fmnist-mini");
 
   private final FakeCopyEngine engine = new FakeCopyEngine(1);
@@ -34,8 +34,8 @@ class CudaTensorProtosDbInputTest {
   @Test
   void digestsEqualTheCpuVariantAndTheExpectations() throws Exception {
     Conformance.Result cpu = Conformance.run(FMNIST, Conformance.Variant.cpu());
-    Conformance.Result cuda = Conformance.run(FMNIST,
-        Conformance.Variant.cuda("cuda (fake)", Map.of()), fakeGpu);
+    Conformance.Result cuda =
+        Conformance.run(FMNIST, Conformance.Variant.cuda("cuda (fake)", Map.of()), fakeGpu);
     assertThat(cpu.mismatches()).isEmpty();
     assertThat(cuda.mismatches()).isEmpty();
     assertThat(cuda.batches()).isEqualTo(627);
@@ -51,10 +51,10 @@ class CudaTensorProtosDbInputTest {
   @Test
   void deeperPrefetchAndInlineModesGiveTheSameBatches() throws Exception {
     Conformance.Result cpu = Conformance.run(FMNIST, Conformance.Variant.cpu());
-    for (Map<String, Long> args : List.of(
-        Map.of("prefetch_depth", 4L, "decode_threads", 3L), Map.of("no_prefetch", 1L))) {
-      Conformance.Result cuda = Conformance.run(FMNIST,
-          Conformance.Variant.cuda("cuda " + args, args), fakeGpu);
+    for (Map<String, Long> args :
+        List.of(Map.of("prefetch_depth", 4L, "decode_threads", 3L), Map.of("no_prefetch", 1L))) {
+      Conformance.Result cuda =
+          Conformance.run(FMNIST, Conformance.Variant.cuda("cuda " + args, args), fakeGpu);
       assertThat(cuda.mismatches()).isEmpty();
       assertThat(cuda.digests()).isEqualTo(cpu.digests());
     }
@@ -70,8 +70,12 @@ class CudaTensorProtosDbInputTest {
   void pinnedBuffersAreNotReusedBeforeTheirCopyCompleted() {
     try (Workspace ws = CortadoRuntime.create(fakeGpu).newWorkspace()) {
       ws.runNetOnce(Conformance.initNet(FMNIST.resolve("fmnist-mini.minidb").toString(), 1, 0));
-      Net net = ws.createNet(Conformance.readNet(List.of("image", "label"), 7,
-          Conformance.Variant.cuda("cuda", Map.of("prefetch_depth", 2L))));
+      Net net =
+          ws.createNet(
+              Conformance.readNet(
+                  List.of("image", "label"),
+                  7,
+                  Conformance.Variant.cuda("cuda", Map.of("prefetch_depth", 2L))));
       for (int i = 0; i < 300; i++) {
         ws.runNet("read");
       }
@@ -99,11 +103,13 @@ class CudaTensorProtosDbInputTest {
   @Test
   void pinnedBuffersWaitForSlowAsynchronousCopies() {
     FakeCopyEngine slow = new FakeCopyEngine(CudaAvailability.available(1, 13000, 12060), 300_000);
-    try (Workspace ws = CortadoRuntime.create(
-        binder -> binder.bind(CopyEngine.class).toInstance(slow)).newWorkspace()) {
+    try (Workspace ws =
+        CortadoRuntime.create(binder -> binder.bind(CopyEngine.class).toInstance(slow))
+            .newWorkspace()) {
       ws.runNetOnce(Conformance.initNet(FMNIST.resolve("fmnist-mini.minidb").toString(), 1, 0));
-      ws.createNet(Conformance.readNet(List.of("image", "label"), 7,
-          Conformance.Variant.cuda("cuda", Map.of())));
+      ws.createNet(
+          Conformance.readNet(
+              List.of("image", "label"), 7, Conformance.Variant.cuda("cuda", Map.of())));
       for (int i = 0; i < 300; i++) {
         ws.runNet("read");
       }
@@ -117,8 +123,9 @@ class CudaTensorProtosDbInputTest {
   void outputsAreCudaTensorsWithTheCpuShapes() {
     try (Workspace ws = CortadoRuntime.create(fakeGpu).newWorkspace()) {
       ws.runNetOnce(Conformance.initNet(FMNIST.resolve("fmnist-mini.minidb").toString(), 1, 0));
-      ws.runNetOnce(Conformance.readNet(List.of("image", "label"), 64,
-          Conformance.Variant.cuda("cuda", Map.of())));
+      ws.runNetOnce(
+          Conformance.readNet(
+              List.of("image", "label"), 64, Conformance.Variant.cuda("cuda", Map.of())));
       CudaTensor image = ws.blob("image").get(CudaTensor.class);
       assertThat(image.dataType()).isEqualTo(DataType.BYTE);
       assertThat(image.dims()).containsExactly(64, 1, 28, 28);
@@ -130,8 +137,9 @@ class CudaTensorProtosDbInputTest {
   void batchSizeZeroKeepsTheRecordShapes() {
     try (Workspace ws = CortadoRuntime.create(fakeGpu).newWorkspace()) {
       ws.runNetOnce(Conformance.initNet(FMNIST.resolve("fmnist-mini.minidb").toString(), 1, 0));
-      ws.runNetOnce(Conformance.readNet(List.of("image", "label"), 0,
-          Conformance.Variant.cuda("cuda", Map.of())));
+      ws.runNetOnce(
+          Conformance.readNet(
+              List.of("image", "label"), 0, Conformance.Variant.cuda("cuda", Map.of())));
       assertThat(ws.blob("image").get(CudaTensor.class).dims()).containsExactly(1, 28, 28);
       CudaTensor label = ws.blob("label").get(CudaTensor.class);
       assertThat(label.rank()).isZero();
@@ -142,8 +150,10 @@ class CudaTensorProtosDbInputTest {
   @Test
   void stringOutputsAreRefusedByName() {
     Path allDtypes = TESTDATA.resolve("all-dtypes/all-dtypes.minidb");
-    List<String> outs = List.of("float", "int32", "byte", "string", "bool", "uint8", "int8",
-        "uint16", "int16", "int64", "float16", "double");
+    List<String> outs =
+        List.of(
+            "float", "int32", "byte", "string", "bool", "uint8", "int8", "uint16", "int16", "int64",
+            "float16", "double");
     try (Workspace ws = CortadoRuntime.create(fakeGpu).newWorkspace()) {
       ws.runNetOnce(Conformance.initNet(allDtypes.toString(), 1, 0));
       NetDef read = Conformance.readNet(outs, 2, Conformance.Variant.cuda("cuda", Map.of()));
@@ -158,16 +168,21 @@ class CudaTensorProtosDbInputTest {
   @Test
   void withoutADeviceTheOperatorRefusesBeforeReadingAnything() {
     FakeCopyEngine none = new FakeCopyEngine(CudaAvailability.unavailable("no driver here"));
-    try (Workspace ws = CortadoRuntime.create(
-        binder -> binder.bind(CopyEngine.class).toInstance(none)).newWorkspace()) {
+    try (Workspace ws =
+        CortadoRuntime.create(binder -> binder.bind(CopyEngine.class).toInstance(none))
+            .newWorkspace()) {
       ws.runNetOnce(Conformance.initNet(FMNIST.resolve("fmnist-mini.minidb").toString(), 1, 0));
-      NetDef read = Conformance.readNet(List.of("image", "label"), 7,
-          Conformance.Variant.cuda("cuda", Map.of()));
+      NetDef read =
+          Conformance.readNet(
+              List.of("image", "label"), 7, Conformance.Variant.cuda("cuda", Map.of()));
       assertThatThrownBy(() -> ws.createNet(read))
           .isInstanceOf(CortadoException.class)
-          .satisfies(e -> assertThat(e.getMessage() + causes(e))
-              .contains("no CUDA device available: no driver here; needed by operator "
-                  + TensorProtosDbInput.TYPE));
+          .satisfies(
+              e ->
+                  assertThat(e.getMessage() + causes(e))
+                      .contains(
+                          "no CUDA device available: no driver here; needed by operator "
+                              + TensorProtosDbInput.TYPE));
     }
     assertThat(none.streamsCreated.get()).isZero();
   }
@@ -176,8 +191,9 @@ class CudaTensorProtosDbInputTest {
   void badArgumentsCloseTheContextThatWasOpened() {
     try (Workspace ws = CortadoRuntime.create(fakeGpu).newWorkspace()) {
       ws.runNetOnce(Conformance.initNet(FMNIST.resolve("fmnist-mini.minidb").toString(), 1, 0));
-      NetDef read = Conformance.readNet(List.of("image", "label"), -3,
-          Conformance.Variant.cuda("cuda", Map.of()));
+      NetDef read =
+          Conformance.readNet(
+              List.of("image", "label"), -3, Conformance.Variant.cuda("cuda", Map.of()));
       assertThatThrownBy(() -> ws.createNet(read)).hasMessageContaining("batch_size");
     }
     assertThat(engine.streamsClosed.get()).isEqualTo(engine.streamsCreated.get());

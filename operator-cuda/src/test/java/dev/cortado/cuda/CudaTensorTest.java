@@ -32,8 +32,9 @@ class CudaTensorTest {
   void stringsCannotLiveOnTheDevice() {
     assertThatThrownBy(() -> CudaTensor.allocate(engine, 0, DataType.STRING, new long[] {3}))
         .isInstanceOf(CudaException.class)
-        .hasMessage("a STRING tensor [3] cannot live on a CUDA device: only fixed-size types can"
-            + " (keep it on the CPU)");
+        .hasMessage(
+            "a STRING tensor [3] cannot live on a CUDA device: only fixed-size types can"
+                + " (keep it on the CPU)");
   }
 
   @Test
@@ -67,8 +68,9 @@ class CudaTensorTest {
       CudaTensor b = ctx.reuseOrAllocate(a, DataType.FLOAT, new long[] {3, 2});
       assertThat(b).isNotSameAs(a);
       assertThatThrownBy(a::memory).isInstanceOf(IllegalStateException.class);
-      CudaTensor c = ctx.reuseOrAllocate(Tensor.allocate(DataType.FLOAT, 3, 2), DataType.FLOAT,
-          new long[] {3, 2});
+      CudaTensor c =
+          ctx.reuseOrAllocate(
+              Tensor.allocate(DataType.FLOAT, 3, 2), DataType.FLOAT, new long[] {3, 2});
       assertThat(c).isNotSameAs(b);
       b.close();
       c.close();

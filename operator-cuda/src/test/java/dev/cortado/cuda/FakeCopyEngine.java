@@ -101,15 +101,18 @@ final class FakeCopyEngine implements CopyEngine {
     h2dCopies.incrementAndGet();
     h2dBytes.addAndGet(source.remaining());
     int checksumAtEnqueue = checksum(source);
-    ((FakeStream) stream).enqueue(() -> {
-      // A source changed between enqueue and execution was reused before its copy completed.
-      if (checksum(source) != checksumAtEnqueue) {
-        sourcesChangedBeforeCopy.incrementAndGet();
-      }
-      ByteBuffer to = target.bytes.duplicate();
-      to.position((int) dstOffset);
-      to.put(source.duplicate());
-    });
+    ((FakeStream) stream)
+        .enqueue(
+            () -> {
+              // A source changed between enqueue and execution was reused before its copy
+              // completed.
+              if (checksum(source) != checksumAtEnqueue) {
+                sourcesChangedBeforeCopy.incrementAndGet();
+              }
+              ByteBuffer to = target.bytes.duplicate();
+              to.position((int) dstOffset);
+              to.put(source.duplicate());
+            });
   }
 
   @Override
@@ -118,11 +121,13 @@ final class FakeCopyEngine implements CopyEngine {
     FakeMemory source = (FakeMemory) src;
     check(source, srcOffset, target.remaining());
     d2hCopies.incrementAndGet();
-    ((FakeStream) stream).enqueue(() -> {
-      ByteBuffer from = source.bytes.duplicate();
-      from.position((int) srcOffset).limit((int) srcOffset + target.remaining());
-      target.duplicate().put(from);
-    });
+    ((FakeStream) stream)
+        .enqueue(
+            () -> {
+              ByteBuffer from = source.bytes.duplicate();
+              from.position((int) srcOffset).limit((int) srcOffset + target.remaining());
+              target.duplicate().put(from);
+            });
   }
 
   @Override
@@ -141,11 +146,13 @@ final class FakeCopyEngine implements CopyEngine {
     FakeMemory to = (FakeMemory) dst;
     check(from, 0, bytes);
     check(to, 0, bytes);
-    ((FakeStream) stream).enqueue(() -> {
-      ByteBuffer f = from.bytes.duplicate();
-      f.limit((int) bytes);
-      to.bytes.duplicate().put(f);
-    });
+    ((FakeStream) stream)
+        .enqueue(
+            () -> {
+              ByteBuffer f = from.bytes.duplicate();
+              f.limit((int) bytes);
+              to.bytes.duplicate().put(f);
+            });
   }
 
   private static int checksum(ByteBuffer b) {
@@ -202,12 +209,15 @@ final class FakeCopyEngine implements CopyEngine {
 
     FakeStream(int deviceId) {
       this.deviceId = deviceId;
-      this.worker = asyncDelayNanos < 0 ? null
-          : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "fake-cuda-stream");
-            t.setDaemon(true);
-            return t;
-          });
+      this.worker =
+          asyncDelayNanos < 0
+              ? null
+              : java.util.concurrent.Executors.newSingleThreadExecutor(
+                  r -> {
+                    Thread t = new Thread(r, "fake-cuda-stream");
+                    t.setDaemon(true);
+                    return t;
+                  });
     }
 
     @Override
@@ -221,14 +231,15 @@ final class FakeCopyEngine implements CopyEngine {
       }
       enqueued++;
       if (worker != null) {
-        worker.execute(() -> {
-          java.util.concurrent.locks.LockSupport.parkNanos(asyncDelayNanos);
-          work.run();
-          synchronized (this) {
-            done++;
-            notifyAll();
-          }
-        });
+        worker.execute(
+            () -> {
+              java.util.concurrent.locks.LockSupport.parkNanos(asyncDelayNanos);
+              work.run();
+              synchronized (this) {
+                done++;
+                notifyAll();
+              }
+            });
       } else {
         queue.add(work);
       }

@@ -2,7 +2,9 @@ package dev.cortado.cuda;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The gate for tests that need a real CUDA device: they are skipped, with the reason, elsewhere. */
+/**
+ * The gate for tests that need a real CUDA device: they are skipped, with the reason, elsewhere.
+ */
 final class Gpu {
   private Gpu() {}
 

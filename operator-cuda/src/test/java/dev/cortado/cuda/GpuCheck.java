@@ -21,9 +21,9 @@ import java.util.Map;
 
 /**
  * The Java half of {@code gpu-check.sh run}: {@code probe}, {@code conformance} (CPU and CUDA
- * variants against expectations.json) and {@code throughput} (raw pinned H2D bandwidth and the
- * CUDA TensorProtosDBInput pipeline). Exit code 0 when everything that could run passed; the GPU
- * parts are skipped with a message when no device is available.
+ * variants against expectations.json) and {@code throughput} (raw pinned H2D bandwidth and the CUDA
+ * TensorProtosDBInput pipeline). Exit code 0 when everything that could run passed; the GPU parts
+ * are skipped with a message when no device is available.
  */
 public final class GpuCheck {
   private static final PrintStream OUT = System.out;
@@ -71,8 +71,9 @@ public final class GpuCheck {
         rc = conformance(Path.of(args[1]), Path.of(args[2]));
         break;
       case "throughput":
-        rc = throughput(Path.of(args[1]), Path.of(args[2]),
-            args.length > 3 ? Path.of(args[3]) : null);
+        rc =
+            throughput(
+                Path.of(args[1]), Path.of(args[2]), args.length > 3 ? Path.of(args[3]) : null);
         break;
       default:
         usage();
@@ -82,8 +83,9 @@ public final class GpuCheck {
   }
 
   private static void usage() {
-    System.err.println("usage: GpuCheck probe | conformance DATASET_DIR OUTDIR"
-        + " | throughput DATASET_DIR OUTDIR [TORCH_H2D_JSON]");
+    System.err.println(
+        "usage: GpuCheck probe | conformance DATASET_DIR OUTDIR"
+            + " | throughput DATASET_DIR OUTDIR [TORCH_H2D_JSON]");
     System.exit(2);
   }
 
@@ -105,14 +107,20 @@ public final class GpuCheck {
       lines.add("CUDA variant SKIPPED: " + describe(a));
     } else {
       lines.add(describe(a));
-      results.add(Conformance.run(dataset, Conformance.Variant.cuda("cuda", Map.of()),
-          overrides()));
-      results.add(Conformance.run(dataset,
-          Conformance.Variant.cuda("cuda prefetch_depth=4 decode_threads=4",
-              Map.of("prefetch_depth", 4L, "decode_threads", 4L)), overrides()));
-      results.add(Conformance.run(dataset,
-          Conformance.Variant.cuda("cuda no_prefetch=1", Map.of("no_prefetch", 1L)),
-          overrides()));
+      results.add(
+          Conformance.run(dataset, Conformance.Variant.cuda("cuda", Map.of()), overrides()));
+      results.add(
+          Conformance.run(
+              dataset,
+              Conformance.Variant.cuda(
+                  "cuda prefetch_depth=4 decode_threads=4",
+                  Map.of("prefetch_depth", 4L, "decode_threads", 4L)),
+              overrides()));
+      results.add(
+          Conformance.run(
+              dataset,
+              Conformance.Variant.cuda("cuda no_prefetch=1", Map.of("no_prefetch", 1L)),
+              overrides()));
     }
     boolean ok = true;
     for (Conformance.Result r : results) {
@@ -122,8 +130,13 @@ public final class GpuCheck {
     }
     for (int i = 1; i < results.size(); i++) {
       boolean same = results.get(i).digests().equals(results.get(0).digests());
-      lines.add(results.get(i).variant() + " digests " + (same ? "==" : "!=")
-          + " cpu digests (" + results.get(i).digests().size() + " tensors)");
+      lines.add(
+          results.get(i).variant()
+              + " digests "
+              + (same ? "==" : "!=")
+              + " cpu digests ("
+              + results.get(i).digests().size()
+              + " tensors)");
       ok &= same;
     }
     lines.add("conformance: " + (ok ? "PASS" : "FAIL") + (skipped ? " (CPU only; no GPU)" : ""));
@@ -147,46 +160,64 @@ public final class GpuCheck {
       JsonObject torch = readTorch(torchJson, lines);
       CopyEngine engine = engine();
       List<Map<String, Object>> h2d = new ArrayList<>();
-      lines.add(String.format("%-28s %12s %14s %14s %8s", "H2D copy (pinned -> device)",
-          "bytes", "cortado GB/s", "torch GB/s", "ratio"));
+      lines.add(
+          String.format(
+              "%-28s %12s %14s %14s %8s",
+              "H2D copy (pinned -> device)", "bytes", "cortado GB/s", "torch GB/s", "ratio"));
       for (int b : batchSizes) {
         long bytes = b * record;
         double gbs = h2dGbps(engine, (int) bytes);
-        Double base = torch == null || !torch.has(Long.toString(bytes)) ? null
-            : torch.get(Long.toString(bytes)).getAsDouble();
+        Double base =
+            torch == null || !torch.has(Long.toString(bytes))
+                ? null
+                : torch.get(Long.toString(bytes)).getAsDouble();
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("batch_size", b);
         row.put("bytes", bytes);
         row.put("cortado_gbps", round(gbs));
         row.put("torch_gbps", base == null ? null : round(base));
         h2d.add(row);
-        lines.add(String.format("%-28s %12d %14.2f %14s %8s", "batch " + b, bytes, gbs,
-            base == null ? "n/a" : String.format("%.2f", base),
-            base == null ? "n/a" : String.format("%.2f", gbs / base)));
+        lines.add(
+            String.format(
+                "%-28s %12d %14.2f %14s %8s",
+                "batch " + b,
+                bytes,
+                gbs,
+                base == null ? "n/a" : String.format("%.2f", base),
+                base == null ? "n/a" : String.format("%.2f", gbs / base)));
       }
       report.put("h2d", h2d);
     }
     List<Map<String, Object>> pipeline = new ArrayList<>();
-    lines.add(String.format("%-44s %12s %12s %12s", "TensorProtosDBInput pipeline (fmnist-mini)",
-        "batches/s", "records/s", "H2D GB/s"));
+    lines.add(
+        String.format(
+            "%-44s %12s %12s %12s",
+            "TensorProtosDBInput pipeline (fmnist-mini)", "batches/s", "records/s", "H2D GB/s"));
     for (int b : batchSizes) {
       for (boolean cuda : a.isAvailable() ? new boolean[] {false, true} : new boolean[] {false}) {
-        double bps = batchesPerSecond(dataset, b, cuda ? CudaDevices.cuda(0)
-            : DeviceOption.getDefaultInstance());
+        double bps =
+            batchesPerSecond(
+                dataset, b, cuda ? CudaDevices.cuda(0) : DeviceOption.getDefaultInstance());
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("device", cuda ? "cuda" : "cpu");
         row.put("batch_size", b);
         row.put("batches_per_s", round(bps));
         row.put("records_per_s", round(bps * b));
         pipeline.add(row);
-        lines.add(String.format("%-44s %12.1f %12.0f %12s", (cuda ? "CUDA" : "CPU") + " batch " + b,
-            bps, bps * b, cuda ? String.format("%.3f", bps * b * record / 1e9) : "-"));
+        lines.add(
+            String.format(
+                "%-44s %12.1f %12.0f %12s",
+                (cuda ? "CUDA" : "CPU") + " batch " + b,
+                bps,
+                bps * b,
+                cuda ? String.format("%.3f", bps * b * record / 1e9) : "-"));
       }
     }
     report.put("pipeline", pipeline);
     lines.forEach(OUT::println);
     Files.write(outDir.resolve("throughput.txt"), lines, StandardCharsets.UTF_8);
-    Files.writeString(outDir.resolve("throughput.json"),
+    Files.writeString(
+        outDir.resolve("throughput.json"),
         new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(report));
     return 0;
   }
@@ -201,14 +232,17 @@ public final class GpuCheck {
       lines.add("PyTorch baseline: " + o.get("error").getAsString());
       return null;
     }
-    lines.add("PyTorch baseline: torch " + o.get("torch").getAsString() + " on "
-        + o.get("device").getAsString());
+    lines.add(
+        "PyTorch baseline: torch "
+            + o.get("torch").getAsString()
+            + " on "
+            + o.get("device").getAsString());
     return o.getAsJsonObject("h2d_gbps");
   }
 
   /**
-   * Streams copies of one pinned buffer to one device buffer on one stream for about half a
-   * second, as the PyTorch baseline does, and returns GB/s (1e9 bytes).
+   * Streams copies of one pinned buffer to one device buffer on one stream for about half a second,
+   * as the PyTorch baseline does, and returns GB/s (1e9 bytes).
    */
   static double h2dGbps(CopyEngine engine, int bytes) {
     PinnedHostAllocator pinned = new PinnedHostAllocator(engine, 0, "gpu-check h2d");

@@ -38,8 +38,10 @@ class PinnedHostAllocatorTest {
     PinnedHostAllocator a = new PinnedHostAllocator(engine, 0, "op 'x'");
     ByteBuffer x = a.allocate(8);
     a.free(x);
-    assertThatThrownBy(() -> a.free(x)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("op 'x'").hasMessageContaining("freed already");
+    assertThatThrownBy(() -> a.free(x))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("op 'x'")
+        .hasMessageContaining("freed already");
     assertThatThrownBy(() -> a.free(ByteBuffer.allocateDirect(8)))
         .isInstanceOf(IllegalArgumentException.class);
   }
@@ -49,13 +51,16 @@ class PinnedHostAllocatorTest {
     PinnedHostAllocator a = new PinnedHostAllocator(engine, 0, "TensorProtosDBInput 'data'");
     a.allocate(64);
     a.allocate(32);
-    assertThatThrownBy(a::close).isInstanceOf(MemoryLeakException.class)
-        .hasMessage("pinned allocator of TensorProtosDBInput 'data' closed with 2 buffer(s), 96"
-            + " bytes still out; freed them");
+    assertThatThrownBy(a::close)
+        .isInstanceOf(MemoryLeakException.class)
+        .hasMessage(
+            "pinned allocator of TensorProtosDBInput 'data' closed with 2 buffer(s), 96"
+                + " bytes still out; freed them");
     assertThat(engine.pinnedOutstanding()).isZero();
     assertThat(a.bytesOutstanding()).isZero();
     a.close(); // idempotent, no second report
-    assertThatThrownBy(() -> a.allocate(1)).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> a.allocate(1))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("is closed");
   }
 

@@ -36,27 +36,35 @@ final class Bounded {
       limit = limit.compareTo(FIRST_INPUT) < 0 ? FIRST_INPUT : limit;
     }
     if (worker == null) {
-      worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        thread = t;
-        return t;
-      });
+      worker =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                thread = t;
+                return t;
+              });
     }
-    Future<?> f = worker.submit(() -> {
-      work.run();
-      return null;
-    });
+    Future<?> f =
+        worker.submit(
+            () -> {
+              work.run();
+              return null;
+            });
     try {
       f.get(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      String stack = thread == null ? "" : Arrays.stream(thread.getStackTrace())
-          .map(s -> "\n\tat " + s).collect(Collectors.joining());
+      String stack =
+          thread == null
+              ? ""
+              : Arrays.stream(thread.getStackTrace())
+                  .map(s -> "\n\tat " + s)
+                  .collect(Collectors.joining());
       // The stuck thread is abandoned; the next input gets a fresh one.
       worker.shutdownNow();
       worker = null;
-      throw new AssertionError("input not done within " + limit.toSeconds() + " s; " + name
-          + " is at:" + stack);
+      throw new AssertionError(
+          "input not done within " + limit.toSeconds() + " s; " + name + " is at:" + stack);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted", e);

@@ -33,19 +33,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Crash-safe writes: {@code cortado convert-db}, {@code make-mnist-db} and a {@code run-net} whose
- * net is a {@code Save} (and, for minidb, a convert-db of records larger than its write buffer)
- * run as child JVMs and are killed with SIGKILL
- * ({@link Process#destroyForcibly()}) at seeded random moments while they write. Outputs are
- * atomic: the output itself must not exist after a kill, only its {@code <out>.partial-<pid>}
- * sibling; that must open, hold a prefix of whole records of what the writer was writing (for the
- * transactional backends: a prefix ending at a commit), and every record must be byte-identical to
- * the source. The next run of the same command removes the partial output, says so, and writes the
- * whole DB.
+ * net is a {@code Save} (and, for minidb, a convert-db of records larger than its write buffer) run
+ * as child JVMs and are killed with SIGKILL ({@link Process#destroyForcibly()}) at seeded random
+ * moments while they write. Outputs are atomic: the output itself must not exist after a kill, only
+ * its {@code <out>.partial-<pid>} sibling; that must open, hold a prefix of whole records of what
+ * the writer was writing (for the transactional backends: a prefix ending at a commit), and every
+ * record must be byte-identical to the source. The next run of the same command removes the partial
+ * output, says so, and writes the whole DB.
  *
- * <p>minidb has no transactions: a kill can leave a torn last record. Reading reports it
- * ({@link MiniDbFormatException#tornTail()}) after every whole record, and
- * {@link MiniDb#truncateToRecoverable(Path)} cuts the file back to the whole-record prefix, which
- * then reads cleanly; that path is checked whenever a kill tears the tail.
+ * <p>minidb has no transactions: a kill can leave a torn last record. Reading reports it ({@link
+ * MiniDbFormatException#tornTail()}) after every whole record, and {@link
+ * MiniDb#truncateToRecoverable(Path)} cuts the file back to the whole-record prefix, which then
+ * reads cleanly; that path is checked whenever a kill tears the tail.
  *
  * <p>{@code cortado.crash.kills} kills per writer and backend (1 in the default build, so 3 per
  * backend, 4 for minidb; 20 with {@code -Pcrash}); {@code cortado.crash.seed} seeds the moments.
@@ -54,16 +53,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CrashSafetyTest {
   private static final int KILLS = Integer.getInteger("cortado.crash.kills", 1);
   private static final long SEED = Long.getLong("cortado.crash.seed", 20261125L);
+
   /** Only the cases whose "backend writer" name contains this (for example "minidb convert-db"). */
   private static final String ONLY = System.getProperty("cortado.crash.only", "");
+
   private static final List<String> CHILD_OPTIONS =
       List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
   private static final int CONVERT_RECORDS = 30_000;
   private static final int CONVERT_BATCH = 100;
   private static final int LARGE_RECORDS = 24;
+
   /** One commit at the end: the writer spends its time in write calls, where a kill can cut one. */
   private static final int LARGE_BATCH = 1000;
+
   private static final int MNIST_IMAGES = 20_000;
   private static final int MNIST_COMMIT = 1000;
   private static final int SAVE_ELEMENTS = 300_000;
@@ -86,8 +89,8 @@ class CrashSafetyTest {
     CONVERT_DB("convert-db"),
     /**
      * convert-db of records of 1..4 MiB, larger than minidb's 64 KiB write buffer: only such a
-     * record goes to the file in a write call that a kill can cut short (smaller ones reach it whole
-     * from the buffer), so only this writer can tear a minidb tail.
+     * record goes to the file in a write call that a kill can cut short (smaller ones reach it
+     * whole from the buffer), so only this writer can tear a minidb tail.
      */
     CONVERT_DB_LARGE("convert-db (large records)"),
     MAKE_MNIST_DB("make-mnist-db"),
@@ -152,26 +155,49 @@ class CrashSafetyTest {
       }
     }
     Path mnistRef = data.resolve("mnist-ref.minidb");
-    cortadoInProcess("make-mnist-db", "--image-file", images.toString(), "--label-file",
-        labels.toString(), "--output-file", mnistRef.toString(), "--db-type", "minidb",
+    cortadoInProcess(
+        "make-mnist-db",
+        "--image-file",
+        images.toString(),
+        "--label-file",
+        labels.toString(),
+        "--output-file",
+        mnistRef.toString(),
+        "--db-type",
+        "minidb",
         "--channel-first");
     mnistRecords = Dbs.readAll("minidb", mnistRef.toString());
     assertThat(mnistRecords).hasSize(MNIST_IMAGES);
 
     saveInit = data.resolve("save-init.pbtxt");
-    Files.writeString(saveInit, "name: \"init\"\n"
-        + "op { type: \"ConstantFill\" output: \"w\" arg { name: \"shape\" ints: " + SAVE_ELEMENTS
-        + " } arg { name: \"value\" f: 0.25 } }\n"
-        + "op { type: \"ConstantFill\" output: \"b\" arg { name: \"shape\" ints: 1000 }"
-        + " arg { name: \"value\" i: 7 } arg { name: \"dtype\" i: 10 } }\n");
+    Files.writeString(
+        saveInit,
+        "name: \"init\"\n"
+            + "op { type: \"ConstantFill\" output: \"w\" arg { name: \"shape\" ints: "
+            + SAVE_ELEMENTS
+            + " } arg { name: \"value\" f: 0.25 } }\n"
+            + "op { type: \"ConstantFill\" output: \"b\" arg { name: \"shape\" ints: 1000 }"
+            + " arg { name: \"value\" i: 7 } arg { name: \"dtype\" i: 10 } }\n");
     saveNet = data.resolve("save-net.pbtxt");
-    Files.writeString(saveNet, "name: \"save\"\nexternal_input: \"w\"\nexternal_input: \"b\"\n"
-        + "op { type: \"Save\" input: \"w\" input: \"b\" arg { name: \"db\" s: \"placeholder\" }"
-        + " arg { name: \"db_type\" s: \"minidb\" } arg { name: \"absolute_path\" i: 1 }"
-        + " arg { name: \"chunk_size\" i: " + SAVE_CHUNK + " } }\n");
+    Files.writeString(
+        saveNet,
+        "name: \"save\"\nexternal_input: \"w\"\nexternal_input: \"b\"\n"
+            + "op { type: \"Save\" input: \"w\" input: \"b\" arg { name: \"db\" s: \"placeholder\" }"
+            + " arg { name: \"db_type\" s: \"minidb\" } arg { name: \"absolute_path\" i: 1 }"
+            + " arg { name: \"chunk_size\" i: "
+            + SAVE_CHUNK
+            + " } }\n");
     Path saveRef = data.resolve("save-ref.minidb");
-    cortadoInProcess("run-net", "--init", saveInit.toString(), "--net", saveNet.toString(),
-        "--set", "db=" + saveRef, "--set", "db_type=minidb");
+    cortadoInProcess(
+        "run-net",
+        "--init",
+        saveInit.toString(),
+        "--net",
+        saveNet.toString(),
+        "--set",
+        "db=" + saveRef,
+        "--set",
+        "db_type=minidb");
     saveRecords = Dbs.readAll("minidb", saveRef.toString());
     assertThat(saveRecords).hasSize(SAVE_ELEMENTS / SAVE_CHUNK + 1000 / SAVE_CHUNK);
   }
@@ -183,7 +209,8 @@ class CrashSafetyTest {
     java.io.PrintStream systemErr = System.err;
     java.io.ByteArrayOutputStream operators = new java.io.ByteArrayOutputStream();
     int exit;
-    System.setErr(new java.io.PrintStream(operators, true, java.nio.charset.StandardCharsets.UTF_8));
+    System.setErr(
+        new java.io.PrintStream(operators, true, java.nio.charset.StandardCharsets.UTF_8));
     try {
       exit = Main.run(new PrintWriter(out), new PrintWriter(err), args);
     } finally {
@@ -200,8 +227,9 @@ class CrashSafetyTest {
     System.out.print(sb);
     Path target = Path.of("target");
     if (Files.isDirectory(target)) {
-      Files.writeString(target.resolve("crash-summary.txt"), "seed " + SEED + ", " + KILLS
-          + " kills per writer and backend\n" + sb);
+      Files.writeString(
+          target.resolve("crash-summary.txt"),
+          "seed " + SEED + ", " + KILLS + " kills per writer and backend\n" + sb);
     }
   }
 
@@ -216,17 +244,59 @@ class CrashSafetyTest {
 
   private static String[] args(Writer w, String type, Path db) {
     return switch (w) {
-      case CONVERT_DB -> new String[] {"convert-db", "--input-db", convertSource.toString(),
-          "--input-db-type", "minidb", "--output-db", db.toString(), "--output-db-type", type,
-          "--batch-size", String.valueOf(CONVERT_BATCH)};
-      case CONVERT_DB_LARGE -> new String[] {"convert-db", "--input-db", largeSource.toString(),
-          "--input-db-type", "minidb", "--output-db", db.toString(), "--output-db-type", type,
-          "--batch-size", String.valueOf(LARGE_BATCH)};
-      case MAKE_MNIST_DB -> new String[] {"make-mnist-db", "--image-file", images.toString(),
-          "--label-file", labels.toString(), "--output-file", db.toString(), "--db-type", type,
-          "--channel-first"};
-      case SAVE -> new String[] {"run-net", "--init", saveInit.toString(), "--net",
-          saveNet.toString(), "--set", "db=" + db, "--set", "db_type=" + type};
+      case CONVERT_DB ->
+          new String[] {
+            "convert-db",
+            "--input-db",
+            convertSource.toString(),
+            "--input-db-type",
+            "minidb",
+            "--output-db",
+            db.toString(),
+            "--output-db-type",
+            type,
+            "--batch-size",
+            String.valueOf(CONVERT_BATCH)
+          };
+      case CONVERT_DB_LARGE ->
+          new String[] {
+            "convert-db",
+            "--input-db",
+            largeSource.toString(),
+            "--input-db-type",
+            "minidb",
+            "--output-db",
+            db.toString(),
+            "--output-db-type",
+            type,
+            "--batch-size",
+            String.valueOf(LARGE_BATCH)
+          };
+      case MAKE_MNIST_DB ->
+          new String[] {
+            "make-mnist-db",
+            "--image-file",
+            images.toString(),
+            "--label-file",
+            labels.toString(),
+            "--output-file",
+            db.toString(),
+            "--db-type",
+            type,
+            "--channel-first"
+          };
+      case SAVE ->
+          new String[] {
+            "run-net",
+            "--init",
+            saveInit.toString(),
+            "--net",
+            saveNet.toString(),
+            "--set",
+            "db=" + db,
+            "--set",
+            "db_type=" + type
+          };
     };
   }
 
@@ -264,7 +334,8 @@ class CrashSafetyTest {
     int minKept = Integer.MAX_VALUE;
     int maxKept = -1;
     for (int attempt = 0; kills < KILLS; attempt++) {
-      assertThat(attempt).as("attempts to kill %s %s mid-write", writer, type)
+      assertThat(attempt)
+          .as("attempts to kill %s %s mid-write", writer, type)
           .isLessThan(4 * KILLS + 4);
       Path db = dir.resolve("out-" + attempt + (type.equals("minidb") ? ".minidb" : ""));
       Path log = dir.resolve("child-" + attempt + ".log");
@@ -281,7 +352,8 @@ class CrashSafetyTest {
       boolean exited = child.waitFor(delay, TimeUnit.MILLISECONDS);
       if (exited) {
         // It finished first: the whole DB must be there; shrink the window to the real write time.
-        assertThat(child.exitValue()).as("exit of %s; log:%n%s", writer, Files.readString(log))
+        assertThat(child.exitValue())
+            .as("exit of %s; log:%n%s", writer, Files.readString(log))
             .isZero();
         windowMs = Math.max(20, (System.nanoTime() - markerAt) / 1_000_000);
         finished++;
@@ -315,9 +387,20 @@ class CrashSafetyTest {
       Dbs.deleteTree(partial);
       Dbs.deleteTree(db);
     }
-    SUMMARY.put(type + " " + writer.label, kills + " kills, all prefixes intact (records kept "
-        + minKept + ".." + maxKept + " of " + ref.size() + "; " + torn
-        + " torn minidb tails truncated; " + finished + " runs finished before their kill)");
+    SUMMARY.put(
+        type + " " + writer.label,
+        kills
+            + " kills, all prefixes intact (records kept "
+            + minKept
+            + ".."
+            + maxKept
+            + " of "
+            + ref.size()
+            + "; "
+            + torn
+            + " torn minidb tails truncated; "
+            + finished
+            + " runs finished before their kill)");
   }
 
   private record Check(int kept, boolean torn) {}
@@ -356,27 +439,39 @@ class CrashSafetyTest {
       }
       for (Rec r : got) {
         Rec want = written.get(r.keyString());
-        assertThat(want).as("%s holds %s, which is not among the first %d records written", db,
-            r.keyString(), k).isNotNull();
-        assertThat(r.sameAs(want)).as("record %s differs from the source", r.keyString())
-            .isTrue();
+        assertThat(want)
+            .as(
+                "%s holds %s, which is not among the first %d records written",
+                db, r.keyString(), k)
+            .isNotNull();
+        assertThat(r.sameAs(want)).as("record %s differs from the source", r.keyString()).isTrue();
       }
     } else {
       for (int i = 0; i < k; i++) {
         Rec r = got.get(i);
         if (!r.sameAs(ref.get(i))) {
-          throw new AssertionError(db + ": record " + i + " (" + r.keyString() + ", "
-              + r.value().length + " bytes) is not the source's " + ref.get(i).keyString() + " ("
-              + ref.get(i).value().length + " bytes)");
+          throw new AssertionError(
+              db
+                  + ": record "
+                  + i
+                  + " ("
+                  + r.keyString()
+                  + ", "
+                  + r.value().length
+                  + " bytes) is not the source's "
+                  + ref.get(i).keyString()
+                  + " ("
+                  + ref.get(i).value().length
+                  + " bytes)");
         }
       }
     }
     if (!type.equals("minidb")) {
       int every = commitEvery(writer);
       assertThat(k % every == 0 || k == ref.size())
-          .as("%s kept %d records: not a commit boundary (every %d)", type, k, every).isTrue();
+          .as("%s kept %d records: not a commit boundary (every %d)", type, k, every)
+          .isTrue();
     }
     return new Check(k, torn);
   }
-
 }

@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 final class Dbs {
   /** Every built-in backend, as CreateDB names them. */
   static final List<String> ALL = List.of("minidb", "lmdb", "rocksdb", "leveldb", "memory");
+
   /** The backends that keep their data in files. */
   static final List<String> ON_DISK = List.of("minidb", "lmdb", "rocksdb", "leveldb");
 
@@ -51,7 +52,8 @@ final class Dbs {
   }
 
   static void write(String type, String source, List<Rec> records) {
-    try (Db db = REGISTRY.open(type, source, Mode.NEW); Transaction tx = db.newTransaction()) {
+    try (Db db = REGISTRY.open(type, source, Mode.NEW);
+        Transaction tx = db.newTransaction()) {
       for (Rec r : records) {
         tx.put(r.key(), r.value());
       }
@@ -90,9 +92,14 @@ final class Dbs {
   static byte[] indexed(long i) {
     return TensorProtos.newBuilder()
         .addProtos(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64).addInt64Data(i))
-        .addProtos(TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT).addDims(2)
-            .addFloatData(i).addFloatData(-i))
-        .build().toByteArray();
+        .addProtos(
+            TensorProto.newBuilder()
+                .setDataType(TensorProto.DataType.FLOAT)
+                .addDims(2)
+                .addFloatData(i)
+                .addFloatData(-i))
+        .build()
+        .toByteArray();
   }
 
   static List<Rec> indexedRecords(int n) {

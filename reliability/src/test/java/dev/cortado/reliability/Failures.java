@@ -6,16 +6,17 @@ import java.util.Set;
 /**
  * What counts as a clean failure. Nets, plans, {@code runOperatorOnce} and the prefetcher wrap
  * whatever an operator throws so that the message names the net and the operator; under those
- * wrappers the operator's own error must be a {@link CortadoException} too. A raw
- * {@code IllegalArgumentException}, {@code ArithmeticException}, {@code NullPointerException} or
- * an {@link Error} there means an input was not checked.
+ * wrappers the operator's own error must be a {@link CortadoException} too. A raw {@code
+ * IllegalArgumentException}, {@code ArithmeticException}, {@code NullPointerException} or an {@link
+ * Error} there means an input was not checked.
  */
 final class Failures {
   /** Exceptions that only carry an operator's failure and add where it happened. */
-  private static final Set<String> WRAPPERS = Set.of(
-      "dev.cortado.operator.OperatorRunException",
-      "dev.cortado.plan.PlanException",
-      "dev.cortado.prefetch.PrefetchException");
+  private static final Set<String> WRAPPERS =
+      Set.of(
+          "dev.cortado.operator.OperatorRunException",
+          "dev.cortado.plan.PlanException",
+          "dev.cortado.prefetch.PrefetchException");
 
   private Failures() {}
 

@@ -25,8 +25,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
 /**
- * TensorProtosDBInput operators sharing one reader, and nets closed while their prefetchers run,
- * on every backend (the native ones included, where a read after close would crash the JVM).
+ * TensorProtosDBInput operators sharing one reader, and nets closed while their prefetchers run, on
+ * every backend (the native ones included, where a read after close would crash the JVM).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS) // a hang guard, not a timing assertion
 class InputConcurrencyTest {
@@ -63,8 +63,12 @@ class InputConcurrencyTest {
         ws.runNetOnce(Nets.net("init", "", Nets.createDb(type, source, "reader")));
         OperatorDef[] defs = new OperatorDef[4];
         for (int k = 0; k < 4; k++) {
-          defs[k] = Nets.input("shared" + k, "reader", String.valueOf(k),
-              args(BATCH, 1, noPrefetch, k % 2 == 0 ? 1 : 2));
+          defs[k] =
+              Nets.input(
+                  "shared" + k,
+                  "reader",
+                  String.valueOf(k),
+                  args(BATCH, 1, noPrefetch, k % 2 == 0 ? 1 : 2));
         }
         Net net = ws.createNet(Nets.net("read4", "dag", defs));
         net.operators().forEach(op -> ops.add((TensorProtosDbInput) op));
@@ -73,7 +77,8 @@ class InputConcurrencyTest {
           for (int k = 0; k < 4; k++) {
             long[] got = Nets.longs(ws.blob("index" + k).tensor());
             for (int j = 0; j < BATCH; j++) {
-              // A batch is BATCH consecutive records of the reader (it never straddles: 60 % 5 == 0).
+              // A batch is BATCH consecutive records of the reader (it never straddles: 60 % 5 ==
+              // 0).
               assertThat(got[j]).as("run %d op %d slot %d", r, k, j).isEqualTo(got[0] + j);
               delivered[(int) got[j]]++;
             }
@@ -101,7 +106,8 @@ class InputConcurrencyTest {
       for (int block = 0; block < RECORDS / BATCH; block++) {
         int first = delivered[block * BATCH];
         for (int j = 0; j < BATCH; j++) {
-          assertThat(delivered[block * BATCH + j]).as("record %d", block * BATCH + j)
+          assertThat(delivered[block * BATCH + j])
+              .as("record %d", block * BATCH + j)
               .isEqualTo(first);
         }
         assertThat(first).isBetween(2, 3);
@@ -109,16 +115,17 @@ class InputConcurrencyTest {
           missingBlocks.add(block);
         }
       }
-      assertThat(missingBlocks).as("blocks read ahead and discarded, no_prefetch=%d", noPrefetch)
+      assertThat(missingBlocks)
+          .as("blocks read ahead and discarded, no_prefetch=%d", noPrefetch)
           .hasSize(noPrefetch == 1 ? 0 : 4);
     }
   }
 
   /**
    * Closes the workspace at seeded random moments: after some runs, or while another thread is
-   * inside run(). Close must return (a producer still running after 1 s would make it throw),
-   * every thread the net started must end, and the reader, the net and the backend must refuse
-   * use afterwards instead of crashing.
+   * inside run(). Close must return (a producer still running after 1 s would make it throw), every
+   * thread the net started must end, and the reader, the net and the backend must refuse use
+   * afterwards instead of crashing.
    */
   @ParameterizedTest(name = "{0}")
   @FieldSource("BACKENDS")
@@ -133,9 +140,13 @@ class InputConcurrencyTest {
         Workspace ws = Nets.RUNTIME.newWorkspace();
         ws.runNetOnce(Nets.net("init", "", Nets.createDb(type, source, "reader")));
         String name = "closing-" + type + "-" + round;
-        Net net = ws.createNet(Nets.net("read", round % 2 == 0 ? "dag" : "simple",
-            Nets.input(name + "a", "reader", "a", args(8, 4, 0, 2)),
-            Nets.input(name + "b", "reader", "b", args(3, 1, 0, 1))));
+        Net net =
+            ws.createNet(
+                Nets.net(
+                    "read",
+                    round % 2 == 0 ? "dag" : "simple",
+                    Nets.input(name + "a", "reader", "a", args(8, 4, 0, 2)),
+                    Nets.input(name + "b", "reader", "b", args(3, 1, 0, 1))));
         DbReader reader = ws.blob("reader").get(DbReader.class);
         int runs = random.nextInt(20);
         for (int r = 0; r < runs; r++) {
@@ -144,15 +155,18 @@ class InputConcurrencyTest {
         AtomicReference<Throwable> runnerEnd = new AtomicReference<>();
         Thread runner = null;
         if (round % 3 != 0) {
-          runner = new Thread(() -> {
-            try {
-              while (true) {
-                net.run();
-              }
-            } catch (Throwable t) {
-              runnerEnd.set(t);
-            }
-          }, name + "-runner");
+          runner =
+              new Thread(
+                  () -> {
+                    try {
+                      while (true) {
+                        net.run();
+                      }
+                    } catch (Throwable t) {
+                      runnerEnd.set(t);
+                    }
+                  },
+                  name + "-runner");
           runner.start();
           Thread.sleep(random.nextInt(30));
         }
@@ -170,13 +184,12 @@ class InputConcurrencyTest {
         assertThat(left).as("threads left after close, round %d", round).isEmpty();
         assertThatThrownBy(net::run).isInstanceOf(CortadoException.class);
         assertThatThrownBy(() -> reader.read()).isInstanceOf(DbException.class);
-        assertThatThrownBy(() -> reader.readBatch(2, (k, v) -> { }))
-            .isInstanceOf(DbException.class);
+        assertThatThrownBy(() -> reader.readBatch(2, (k, v) -> {})).isInstanceOf(DbException.class);
       }
     } finally {
       Dbs.drop(type, source);
     }
-    System.out.printf("%s: slowest workspace close with running prefetchers: %d ms%n", type,
-        slowest / 1_000_000);
+    System.out.printf(
+        "%s: slowest workspace close with running prefetchers: %d ms%n", type, slowest / 1_000_000);
   }
 }

@@ -20,9 +20,9 @@ import java.util.List;
 /**
  * TensorProtosDBInput over an in-memory DB of fuzzed values. Every run must either give exactly the
  * batch the reference decoder implies (each record decoded by protobuf-java, stacked in reader
- * order across the wrap) or, at the first batch holding a record that the reference rejects or
- * that does not match the first record's layout, a CortadoException naming that record's key; the
- * runs after it fail too, closing frees every pooled byte, and each input is done within 10 s.
+ * order across the wrap) or, at the first batch holding a record that the reference rejects or that
+ * does not match the first record's layout, a CortadoException naming that record's key; the runs
+ * after it fail too, closing frees every pooled byte, and each input is done within 10 s.
  *
  * <p>Input layout: byte 0 picks batch_size (0..8), byte 1 the output count (1..3), byte 2 the
  * decode threads (1..3) and the prefetch depth (0 = no_prefetch, 1..3); the rest is up to 16
@@ -38,7 +38,8 @@ class InputFuzzTest {
     BOUND.run(Duration.ofSeconds(10), () -> check(input));
   }
 
-  private record Setup(int batchSize, int outputs, int decodeThreads, int depth, List<byte[]> values) {}
+  private record Setup(
+      int batchSize, int outputs, int decodeThreads, int depth, List<byte[]> values) {}
 
   static Setup parse(byte[] in) {
     int b0 = in.length > 0 ? in[0] & 0xff : 0;
@@ -72,15 +73,20 @@ class InputFuzzTest {
     TensorProtosDbInput operator = null;
     try {
       if (n == 0) {
-        expectError("empty DB", () -> ws.runNetOnce(
-            Nets.net("init", "", Nets.createDb("memory", source, "reader"))), null);
+        expectError(
+            "empty DB",
+            () -> ws.runNetOnce(Nets.net("init", "", Nets.createDb("memory", source, "reader"))),
+            null);
         return;
       }
       ws.runNetOnce(Nets.net("init", "", Nets.createDb("memory", source, "reader")));
-      OperatorDef.Builder op = OperatorDef.newBuilder().setType("TensorProtosDBInput")
-          .setName("fuzzed").addInput("reader")
-          .addArg(Nets.arg("batch_size", s.batchSize()))
-          .addArg(Nets.arg("decode_threads", s.decodeThreads()));
+      OperatorDef.Builder op =
+          OperatorDef.newBuilder()
+              .setType("TensorProtosDBInput")
+              .setName("fuzzed")
+              .addInput("reader")
+              .addArg(Nets.arg("batch_size", s.batchSize()))
+              .addArg(Nets.arg("decode_threads", s.decodeThreads()));
       if (s.depth() == 0) {
         op.addArg(Nets.arg("no_prefetch", 1));
       } else {
@@ -97,7 +103,8 @@ class InputFuzzTest {
       Dbs.drop("memory", source);
     }
     if (operator != null && operator.pool().bytesLent() != 0) {
-      throw new AssertionError("closing left " + operator.pool().bytesLent() + " pooled bytes lent");
+      throw new AssertionError(
+          "closing left " + operator.pool().bytesLent() + " pooled bytes lent");
     }
   }
 
@@ -139,15 +146,32 @@ class InputFuzzTest {
       try {
         net.run();
       } catch (CortadoException e) {
-        throw new AssertionError("run " + r + " failed though the reference decodes every record"
-            + " of its batch: " + e.getMessage(), e);
+        throw new AssertionError(
+            "run "
+                + r
+                + " failed though the reference decodes every record"
+                + " of its batch: "
+                + e.getMessage(),
+            e);
       }
       for (int i = 0; i < s.outputs(); i++) {
         Tensor got = ws.blob("out" + i).tensor();
         for (int j = 0; j < rows; j++) {
           int p = (r * rows + j) % n;
-          compareSlot(got, j, batched ? rows : -1, ref.get(p).get(i), "run " + r + " output " + i
-              + " slot " + j + " (record " + records.get(p).keyString() + ")");
+          compareSlot(
+              got,
+              j,
+              batched ? rows : -1,
+              ref.get(p).get(i),
+              "run "
+                  + r
+                  + " output "
+                  + i
+                  + " slot "
+                  + j
+                  + " (record "
+                  + records.get(p).keyString()
+                  + ")");
         }
       }
     }
@@ -166,18 +190,26 @@ class InputFuzzTest {
     return true;
   }
 
-  /** Compares slot {@code slot} of {@code batch} ({@code rows} slots, -1 unbatched) with a record. */
+  /**
+   * Compares slot {@code slot} of {@code batch} ({@code rows} slots, -1 unbatched) with a record.
+   */
   private static void compareSlot(Tensor batch, int slot, int rows, Tensor expected, String where) {
     long[] dims = rows > 0 ? prepend(rows, expected.dims()) : expected.dims();
     if (batch.dataType() != expected.dataType() || !Arrays.equals(batch.dims(), dims)) {
-      throw new AssertionError(where + ": got " + batch + ", expected " + expected.dataType() + " "
-          + Arrays.toString(dims));
+      throw new AssertionError(
+          where
+              + ": got "
+              + batch
+              + ", expected "
+              + expected.dataType()
+              + " "
+              + Arrays.toString(dims));
     }
     long numel = expected.numel();
     if (expected.dataType() == DataType.STRING) {
       for (long e = 0; e < numel; e++) {
-        if (!Arrays.equals(batch.strings()[(int) (slot * numel + e)],
-            expected.strings()[(int) e])) {
+        if (!Arrays.equals(
+            batch.strings()[(int) (slot * numel + e)], expected.strings()[(int) e])) {
           throw new AssertionError(where + ": string " + e + " differs");
         }
       }
@@ -207,8 +239,8 @@ class InputFuzzTest {
     } catch (CortadoException e) {
       Failures.requireClean(what, e);
       if (key != null && (e.getMessage() == null || !e.getMessage().contains(key))) {
-        throw new AssertionError(what + ": the error does not name the record: " + e.getMessage(),
-            e);
+        throw new AssertionError(
+            what + ": the error does not name the record: " + e.getMessage(), e);
       }
       return;
     }

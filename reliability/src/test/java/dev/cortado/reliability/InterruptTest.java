@@ -24,13 +24,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Ctrl-C never leaves a half-written DB: every writing command ({@code make-mnist-db}, {@code
  * convert-db}, {@code split-db}, and {@code run-net} with a {@code Save}) on every on-disk backend
- * runs as a child JVM and gets SIGINT at a seeded random moment while it writes. Then it has
- * either finished (exit 0, the whole output) or exited 130 with no output and no partial file
- * left, saying what it removed; when an old output was being replaced (--overwrite), the old one
- * is byte-identical.
+ * runs as a child JVM and gets SIGINT at a seeded random moment while it writes. Then it has either
+ * finished (exit 0, the whole output) or exited 130 with no output and no partial file left, saying
+ * what it removed; when an old output was being replaced (--overwrite), the old one is
+ * byte-identical.
  *
- * <p>{@code cortado.crash.interrupts} runs per command and backend (1 in the default build, 10
- * with {@code -Pcrash}); {@code cortado.crash.seed} seeds the moments.
+ * <p>{@code cortado.crash.interrupts} runs per command and backend (1 in the default build, 10 with
+ * {@code -Pcrash}); {@code cortado.crash.seed} seeds the moments.
  */
 @Timeout(value = 30, unit = TimeUnit.MINUTES) // a hang guard for -Pcrash, not a timing assertion
 class InterruptTest {
@@ -95,27 +95,72 @@ class InterruptTest {
       }
     }
     saveInit = data.resolve("save-init.pbtxt");
-    Files.writeString(saveInit, "name: \"init\"\n"
-        + "op { type: \"ConstantFill\" output: \"w\" arg { name: \"shape\" ints: " + SAVE_ELEMENTS
-        + " } arg { name: \"value\" f: 0.25 } }\n");
+    Files.writeString(
+        saveInit,
+        "name: \"init\"\n"
+            + "op { type: \"ConstantFill\" output: \"w\" arg { name: \"shape\" ints: "
+            + SAVE_ELEMENTS
+            + " } arg { name: \"value\" f: 0.25 } }\n");
     saveNet = data.resolve("save-net.pbtxt");
-    Files.writeString(saveNet, "name: \"save\"\nexternal_input: \"w\"\n"
-        + "op { type: \"Save\" input: \"w\" arg { name: \"db\" s: \"placeholder\" }"
-        + " arg { name: \"db_type\" s: \"minidb\" } arg { name: \"absolute_path\" i: 1 }"
-        + " arg { name: \"chunk_size\" i: 100 } }\n");
+    Files.writeString(
+        saveNet,
+        "name: \"save\"\nexternal_input: \"w\"\n"
+            + "op { type: \"Save\" input: \"w\" arg { name: \"db\" s: \"placeholder\" }"
+            + " arg { name: \"db_type\" s: \"minidb\" } arg { name: \"absolute_path\" i: 1 }"
+            + " arg { name: \"chunk_size\" i: 100 } }\n");
   }
 
   private static List<String> args(Command c, String type, Path out, boolean overwrite) {
-    List<String> a = new ArrayList<>(switch (c) {
-      case CONVERT_DB -> List.of("convert-db", "--db", source.toString(), "--out", out.toString(),
-          "--out-type", type, "--commit-every", "100");
-      case MAKE_MNIST_DB -> List.of("make-mnist-db", "--image-file", images.toString(),
-          "--label-file", labels.toString(), "--out", out.toString(), "--out-type", type);
-      case SPLIT_DB -> List.of("split-db", "--db", source.toString(), "--splits", "2", "--out",
-          out.toString(), "--out-type", type, "--commit-every", "100");
-      case SAVE -> List.of("run-net", "--init", saveInit.toString(), "--net", saveNet.toString(),
-          "--set", "db=" + out, "--set", "db_type=" + type);
-    });
+    List<String> a =
+        new ArrayList<>(
+            switch (c) {
+              case CONVERT_DB ->
+                  List.of(
+                      "convert-db",
+                      "--db",
+                      source.toString(),
+                      "--out",
+                      out.toString(),
+                      "--out-type",
+                      type,
+                      "--commit-every",
+                      "100");
+              case MAKE_MNIST_DB ->
+                  List.of(
+                      "make-mnist-db",
+                      "--image-file",
+                      images.toString(),
+                      "--label-file",
+                      labels.toString(),
+                      "--out",
+                      out.toString(),
+                      "--out-type",
+                      type);
+              case SPLIT_DB ->
+                  List.of(
+                      "split-db",
+                      "--db",
+                      source.toString(),
+                      "--splits",
+                      "2",
+                      "--out",
+                      out.toString(),
+                      "--out-type",
+                      type,
+                      "--commit-every",
+                      "100");
+              case SAVE ->
+                  List.of(
+                      "run-net",
+                      "--init",
+                      saveInit.toString(),
+                      "--net",
+                      saveNet.toString(),
+                      "--set",
+                      "db=" + out,
+                      "--set",
+                      "db_type=" + type);
+            });
     if (overwrite) {
       a.add("--overwrite");
     }
@@ -137,7 +182,8 @@ class InterruptTest {
     long windowMs = 2000;
     int interrupted = 0;
     for (int attempt = 0; interrupted < RUNS; attempt++) {
-      assertThat(attempt).as("attempts to interrupt %s %s mid-write", command, type)
+      assertThat(attempt)
+          .as("attempts to interrupt %s %s mid-write", command, type)
           .isLessThan(4 * RUNS + 4);
       Path out = dir.resolve("out-" + attempt);
       // Every other run replaces an old output, which must survive the interrupt unchanged.
@@ -150,8 +196,9 @@ class InterruptTest {
         }
       }
       Path log = dir.resolve("child-" + attempt + ".log");
-      Process child = ChildJvm.cortado(log, CHILD_OPTIONS,
-          args(command, type, out, replace).toArray(new String[0]));
+      Process child =
+          ChildJvm.cortado(
+              log, CHILD_OPTIONS, args(command, type, out, replace).toArray(new String[0]));
       Path partial = Path.of(outputs(command, out).get(0) + ".partial-" + child.pid());
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (!Files.exists(partial) && child.isAlive()) {
@@ -174,8 +221,7 @@ class InterruptTest {
         continue;
       }
       interrupted++;
-      assertThat(child.exitValue()).as("exit status after SIGINT; log:%n%s", text)
-          .isEqualTo(130);
+      assertThat(child.exitValue()).as("exit status after SIGINT; log:%n%s", text).isEqualTo(130);
       assertNoPartials(dir);
       List<Path> outs = outputs(command, out);
       boolean anyKept = false;
@@ -183,7 +229,8 @@ class InterruptTest {
         Path o = outs.get(i);
         if (Files.exists(o) && (!replace || !treeHash(o).equals(old.get(i)))) {
           // Renamed into place before the signal arrived: it must be whole.
-          assertThat(Dbs.readAll(type, o.toString())).as("%s after SIGINT", o)
+          assertThat(Dbs.readAll(type, o.toString()))
+              .as("%s after SIGINT", o)
               .hasSize(expected(command) / outs.size());
           continue;
         }
@@ -193,7 +240,8 @@ class InterruptTest {
         }
       }
       if (anyKept) {
-        assertThat(text).contains("interrupted: removed the partial output")
+        assertThat(text)
+            .contains("interrupted: removed the partial output")
             .contains(replace ? " is unchanged" : " was created");
       }
     }
@@ -209,9 +257,12 @@ class InterruptTest {
 
   private static void assertNoPartials(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
-      assertThat(s.map(p -> p.getFileName().toString())
-          .filter(n -> n.contains(".partial-") || n.contains(".old-")).toList())
-          .as("partial outputs in %s", dir).isEmpty();
+      assertThat(
+              s.map(p -> p.getFileName().toString())
+                  .filter(n -> n.contains(".partial-") || n.contains(".old-"))
+                  .toList())
+          .as("partial outputs in %s", dir)
+          .isEmpty();
     }
   }
 

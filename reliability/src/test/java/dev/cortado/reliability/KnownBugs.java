@@ -5,9 +5,9 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The bugs this module found in code it does not own that are still open, each by a short marker
- * naming the issue that tracks it. A test case tied to an open marker is expected to fail: while
- * it fails it is reported as skipped, and once it passes it fails, saying that the marker should
- * go from {@link #OPEN}. Whoever fixes one of these removes its marker here (a one-line edit); its
+ * naming the issue that tracks it. A test case tied to an open marker is expected to fail: while it
+ * fails it is reported as skipped, and once it passes it fails, saying that the marker should go
+ * from {@link #OPEN}. Whoever fixes one of these removes its marker here (a one-line edit); its
  * cases then run as ordinary tests, and the fuzz oracles stop tolerating it.
  */
 final class KnownBugs {
@@ -41,8 +41,8 @@ final class KnownBugs {
       return;
     }
     if (failure == null) {
-      throw new AssertionError(what + " passes now: remove " + marker
-          + " from KnownBugs.OPEN (and close its issue)");
+      throw new AssertionError(
+          what + " passes now: remove " + marker + " from KnownBugs.OPEN (and close its issue)");
     }
     Assumptions.abort("known failure, waits for " + marker + ": " + failure.getMessage());
   }

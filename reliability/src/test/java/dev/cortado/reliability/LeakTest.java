@@ -43,8 +43,8 @@ class LeakTest {
   /**
    * 100,000 batches of tiny records through a real on-disk backend with the staged path (2 decode
    * threads, pooled staging blocks) and 4 batches of read-ahead; then everything is closed and
-   * every pool must have nothing lent and nothing held. (The operator's own test does the same
-   * over an in-memory DB with the direct path.)
+   * every pool must have nothing lent and nothing held. (The operator's own test does the same over
+   * an in-memory DB with the direct path.)
    */
   @Test
   void aHundredThousandBatchesThenNothingOutstanding(@TempDir Path dir) {
@@ -53,8 +53,16 @@ class LeakTest {
     long allocationsWarm;
     try (Workspace ws = Nets.RUNTIME.newWorkspace()) {
       ws.runNetOnce(Nets.net("init", "", Nets.createDb("lmdb", source, "reader")));
-      Net net = ws.createNet(Nets.net("read", "", Nets.input("leak100k", "reader", "",
-          Map.of("batch_size", 2L, "prefetch_depth", 4L, "decode_threads", 2L))));
+      Net net =
+          ws.createNet(
+              Nets.net(
+                  "read",
+                  "",
+                  Nets.input(
+                      "leak100k",
+                      "reader",
+                      "",
+                      Map.of("batch_size", 2L, "prefetch_depth", 4L, "decode_threads", 2L))));
       op = (TensorProtosDbInput) net.operators().get(0);
       for (int i = 0; i < 100; i++) {
         net.run();
@@ -70,7 +78,9 @@ class LeakTest {
         expected += 2;
       }
       assertThat(op.metrics().get("batches")).isEqualTo(100_000L);
-      assertThat(op.pool().allocations()).as("allocations after warm-up").isEqualTo(allocationsWarm);
+      assertThat(op.pool().allocations())
+          .as("allocations after warm-up")
+          .isEqualTo(allocationsWarm);
       assertThat(op.pool().bytesLent()).isPositive();
     }
     assertThat(op.pool().isClosed()).isTrue();
@@ -81,8 +91,12 @@ class LeakTest {
 
   /** An input operator whose consumer side takes a pooled buffer and never gives it back. */
   static final class LeakyInput extends TensorProtosDbInput {
-    static final OperatorSchema SCHEMA = OperatorSchema.builder("LeakyTensorProtosDBInput")
-        .numInputs(1).outputs(1, OperatorSchema.MANY).doc("Leaks one buffer per run.").build();
+    static final OperatorSchema SCHEMA =
+        OperatorSchema.builder("LeakyTensorProtosDBInput")
+            .numInputs(1)
+            .outputs(1, OperatorSchema.MANY)
+            .doc("Leaks one buffer per run.")
+            .build();
 
     LeakyInput(OperatorContext ctx) {
       super(ctx, DirectBufferAllocator.INSTANCE, 0);
@@ -97,22 +111,30 @@ class LeakTest {
 
   @Test
   void aLeakIsReportedAtCloseNamingWhoTookTheBuffers(@TempDir Path dir) {
-    OperatorProvider leaky = new OperatorProvider() {
-      @Override
-      public Collection<OperatorRegistration> operators() {
-        return List.of(OperatorRegistration.cpu(LeakyInput.SCHEMA, LeakyInput::new));
-      }
-    };
-    CortadoRuntime rt = CortadoRuntime.create(
-        binder -> CortadoModule.operatorProviders(binder).addBinding().toInstance(leaky));
+    OperatorProvider leaky =
+        new OperatorProvider() {
+          @Override
+          public Collection<OperatorRegistration> operators() {
+            return List.of(OperatorRegistration.cpu(LeakyInput.SCHEMA, LeakyInput::new));
+          }
+        };
+    CortadoRuntime rt =
+        CortadoRuntime.create(
+            binder -> CortadoModule.operatorProviders(binder).addBinding().toInstance(leaky));
     String source = Dbs.indexedDb("minidb", dir, 10);
     Workspace ws = rt.newWorkspace();
     String previous = System.setProperty(BufferPool.TRACK_SITES_PROPERTY, "true");
     Net net;
     try {
       ws.runNetOnce(Nets.net("init", "", Nets.createDb("minidb", source, "reader")));
-      net = ws.createNet(Nets.net("read", "", Nets.input("leaker", "reader", "",
-          Map.of("batch_size", 4L)).toBuilder().setType("LeakyTensorProtosDBInput").build()));
+      net =
+          ws.createNet(
+              Nets.net(
+                  "read",
+                  "",
+                  Nets.input("leaker", "reader", "", Map.of("batch_size", 4L)).toBuilder()
+                      .setType("LeakyTensorProtosDBInput")
+                      .build()));
     } finally {
       if (previous == null) {
         System.clearProperty(BufferPool.TRACK_SITES_PROPERTY);
@@ -127,18 +149,22 @@ class LeakTest {
     assertThat(op.pool().buffersLent()).isGreaterThanOrEqualTo(3);
     String thread = Thread.currentThread().getName();
     assertThatThrownBy(ws::close)
-        .satisfies(e -> {
-          MemoryLeakException leak = find(e);
-          assertThat(leak).as("a MemoryLeakException in %s", e).isNotNull();
-          assertThat(leak.getMessage())
-              .contains("'LeakyInput scratch copy' (thread " + thread + ") holds 3 buffer(s)")
-              .contains("LeakyTensorProtosDBInput");
-          // With allocation-site tracking on, each leaked buffer carries the stack that took it.
-          assertThat(leak.getSuppressed()).hasSize(3);
-          assertThat(leak.getSuppressed()[0].getStackTrace())
-              .anyMatch(f -> f.getMethodName().equals("copyPrefetched")
-                  && f.getClassName().equals(LeakyInput.class.getName()));
-        });
+        .satisfies(
+            e -> {
+              MemoryLeakException leak = find(e);
+              assertThat(leak).as("a MemoryLeakException in %s", e).isNotNull();
+              assertThat(leak.getMessage())
+                  .contains("'LeakyInput scratch copy' (thread " + thread + ") holds 3 buffer(s)")
+                  .contains("LeakyTensorProtosDBInput");
+              // With allocation-site tracking on, each leaked buffer carries the stack that took
+              // it.
+              assertThat(leak.getSuppressed()).hasSize(3);
+              assertThat(leak.getSuppressed()[0].getStackTrace())
+                  .anyMatch(
+                      f ->
+                          f.getMethodName().equals("copyPrefetched")
+                              && f.getClassName().equals(LeakyInput.class.getName()));
+            });
     // The leak report does not stop the close: the batch buffers and the reader are freed.
     assertThat(op.pool().isClosed()).isTrue();
     assertThat(op.pool().bytesLent()).isEqualTo(3 * 96);
@@ -166,10 +192,10 @@ class LeakTest {
   }
 
   /**
-   * The open file count once it stops moving towards {@code expected}: a handle that the JVM
-   * itself opens or closes in the background (a jar read for a class loaded late, another test's
-   * channel being finalised) must not fail the test, while a leak of one handle per iteration still
-   * shows as hundreds. No GC is forced, so a leaked channel is not closed by a cleaner meanwhile.
+   * The open file count once it stops moving towards {@code expected}: a handle that the JVM itself
+   * opens or closes in the background (a jar read for a class loaded late, another test's channel
+   * being finalised) must not fail the test, while a leak of one handle per iteration still shows
+   * as hundreds. No GC is forced, so a leaked channel is not closed by a cleaner meanwhile.
    */
   private static long openFilesSettled(long expected) throws IOException, InterruptedException {
     long n = openFiles();
@@ -194,7 +220,8 @@ class LeakTest {
       for (int i = 0; i < 1000; i++) {
         cycle(type, source, i);
       }
-      assertThat(openFilesSettled(before)).as("open files after 1,000 opens of a %s DB", type)
+      assertThat(openFilesSettled(before))
+          .as("open files after 1,000 opens of a %s DB", type)
           .isEqualTo(before);
     } finally {
       Dbs.drop(type, source);
@@ -203,7 +230,8 @@ class LeakTest {
 
   private static void cycle(String type, String source, int i) {
     if (i % 2 == 0) {
-      try (Db db = Dbs.REGISTRY.open(type, source, Mode.READ); Cursor c = db.newCursor()) {
+      try (Db db = Dbs.REGISTRY.open(type, source, Mode.READ);
+          Cursor c = db.newCursor()) {
         c.seekToFirst();
         assertThat(c.valid()).isTrue();
         assertThat(Dbs.bytes(c.key())).isEqualTo(Dbs.key(0));
@@ -234,7 +262,8 @@ class LeakTest {
         pipeline(type, source);
       }
       assertThat(Nets.survivors(Nets.newThreads(threadsBefore), 1_000)).isEmpty();
-      assertThat(openFilesSettled(before)).as("open files after 100 %s pipelines", type)
+      assertThat(openFilesSettled(before))
+          .as("open files after 100 %s pipelines", type)
           .isEqualTo(before);
     } finally {
       Dbs.drop(type, source);
@@ -244,8 +273,16 @@ class LeakTest {
   private static void pipeline(String type, String source) {
     try (Workspace ws = Nets.RUNTIME.newWorkspace()) {
       ws.runNetOnce(Nets.net("init", "", Nets.createDb(type, source, "reader")));
-      Net net = ws.createNet(Nets.net("read", "", Nets.input("pipe", "reader", "",
-          Map.of("batch_size", 3L, "prefetch_depth", 2L, "decode_threads", 2L))));
+      Net net =
+          ws.createNet(
+              Nets.net(
+                  "read",
+                  "",
+                  Nets.input(
+                      "pipe",
+                      "reader",
+                      "",
+                      Map.of("batch_size", 3L, "prefetch_depth", 2L, "decode_threads", 2L))));
       net.run();
       net.run();
     }

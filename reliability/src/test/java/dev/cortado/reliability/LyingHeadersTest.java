@@ -36,13 +36,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Headers that declare far more data than the bytes hold (a dims product of 10^18, a length
- * prefix of 2 GiB, a string count of 10^9) on every path that reads them: the reference decoder,
- * the streaming decoder, batch assembly, TensorProtosDBInput over real backends, minidb framing and
- * Load of a BlobProto. Each must be a clean {@link CortadoException} raised before anything of
- * that size is allocated. This module's tests run with a 256 MiB heap (and so 256 MiB of direct
- * memory), so an allocation of the declared size would be an {@link OutOfMemoryError}, which fails
- * the test.
+ * Headers that declare far more data than the bytes hold (a dims product of 10^18, a length prefix
+ * of 2 GiB, a string count of 10^9) on every path that reads them: the reference decoder, the
+ * streaming decoder, batch assembly, TensorProtosDBInput over real backends, minidb framing and
+ * Load of a BlobProto. Each must be a clean {@link CortadoException} raised before anything of that
+ * size is allocated. This module's tests run with a 256 MiB heap (and so 256 MiB of direct memory),
+ * so an allocation of the declared size would be an {@link OutOfMemoryError}, which fails the test.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS) // a hang guard, not a timing assertion
 class LyingHeadersTest {
@@ -52,14 +51,20 @@ class LyingHeadersTest {
   /** Serialized TensorProtos records, each with one proto whose header lies. */
   enum Lie {
     /** dims [10^9, 10^9] FLOAT with one float. */
-    DIMS_PRODUCT_1E18(Wire.protos(Wire.of().v(1, BILLION).v(1, BILLION).v(2, 1)
-        .bytes(3, new byte[4]))),
+    DIMS_PRODUCT_1E18(
+        Wire.protos(Wire.of().v(1, BILLION).v(1, BILLION).v(2, 1).bytes(3, new byte[4]))),
     /** dims [10^18] INT64 with one value. */
-    ONE_DIM_OF_1E18(Wire.protos(Wire.of().v(1, BILLION * BILLION).v(2, 10).bytes(10,
-        new byte[] {7}))),
+    ONE_DIM_OF_1E18(
+        Wire.protos(Wire.of().v(1, BILLION * BILLION).v(2, 10).bytes(10, new byte[] {7}))),
     /** dims [10^6, 10^6, 10^6] BYTE with a 2-byte payload. */
-    BYTES_1E18(Wire.protos(Wire.of().v(1, 1_000_000).v(1, 1_000_000).v(1, 1_000_000).v(2, 3)
-        .bytes(5, new byte[2]))),
+    BYTES_1E18(
+        Wire.protos(
+            Wire.of()
+                .v(1, 1_000_000)
+                .v(1, 1_000_000)
+                .v(1, 1_000_000)
+                .v(2, 3)
+                .bytes(5, new byte[2]))),
     /** The record's first proto claims 2 GiB. */
     RECORD_LENGTH_2_GIB(Wire.of().lying(1, TWO_GIB, new byte[] {8, 1, 16, 1}).build()),
     /** The record's first proto claims 2 GiB - 1. */
@@ -67,18 +72,26 @@ class LyingHeadersTest {
     /** float_data's packed length claims 2 GiB - 1 for dims [1]. */
     FLOAT_DATA_LENGTH_2_GIB(Wire.protos(Wire.of().v(1, 1).lying(3, TWO_GIB - 1, new byte[4]))),
     /** byte_data claims 2 GiB - 1 bytes for BYTE [2^31 - 1]. */
-    BYTE_DATA_LENGTH_2_GIB(Wire.protos(Wire.of().v(1, TWO_GIB - 1).v(2, 3)
-        .lying(5, TWO_GIB - 1, new byte[3]))),
+    BYTE_DATA_LENGTH_2_GIB(
+        Wire.protos(Wire.of().v(1, TWO_GIB - 1).v(2, 3).lying(5, TWO_GIB - 1, new byte[3]))),
     /** A string element claims 2 GiB. */
     STRING_LENGTH_2_GIB(Wire.protos(Wire.of().v(1, 1).v(2, 4).lying(6, TWO_GIB, new byte[2]))),
     /** int64_data claims 4 GiB for dims [2^29]. */
-    INT64_DATA_LENGTH_4_GIB(Wire.protos(Wire.of().v(1, 1L << 29).v(2, 10)
-        .lying(10, 4 * (1L << 30), new byte[8]))),
+    INT64_DATA_LENGTH_4_GIB(
+        Wire.protos(Wire.of().v(1, 1L << 29).v(2, 10).lying(10, 4 * (1L << 30), new byte[8]))),
     /** STRING dims [10^9] with one string. */
     STRING_COUNT_1E9(Wire.protos(Wire.of().v(1, BILLION).v(2, 4).bytes(6, new byte[] {'a'}))),
     /** STRING dims [1000, 1000, 1000] with three empty strings. */
-    STRING_COUNT_1E9_3D(Wire.protos(Wire.of().v(1, 1000).v(1, 1000).v(1, 1000).v(2, 4)
-        .bytes(6, new byte[0]).bytes(6, new byte[0]).bytes(6, new byte[0])));
+    STRING_COUNT_1E9_3D(
+        Wire.protos(
+            Wire.of()
+                .v(1, 1000)
+                .v(1, 1000)
+                .v(1, 1000)
+                .v(2, 4)
+                .bytes(6, new byte[0])
+                .bytes(6, new byte[0])
+                .bytes(6, new byte[0])));
 
     final byte[] record;
 
@@ -114,15 +127,19 @@ class LyingHeadersTest {
 
   /** A valid record of one FLOAT [1] proto. */
   private static byte[] good(float v) {
-    return Wire.protos(Wire.of().v(1, 1).bytes(3,
-        ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(v).array()));
+    return Wire.protos(
+        Wire.of()
+            .v(1, 1)
+            .bytes(3, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(v).array()));
   }
 
   @ParameterizedTest
   @EnumSource(Lie.class)
   void referenceDecoder(Lie lie) {
-    CortadoException e = cleanError("reference decoder",
-        () -> TensorProtoCodec.decodeRecord(ByteBuffer.wrap(lie.record), "liar"));
+    CortadoException e =
+        cleanError(
+            "reference decoder",
+            () -> TensorProtoCodec.decodeRecord(ByteBuffer.wrap(lie.record), "liar"));
     assertThat(e).hasMessageStartingWith("record 'liar': ");
   }
 
@@ -142,11 +159,15 @@ class LyingHeadersTest {
   @EnumSource(Lie.class)
   void batchAssembler(Lie lie) {
     List<ByteBuffer> values = List.of(ByteBuffer.wrap(good(1f)), ByteBuffer.wrap(lie.record));
-    CortadoException later = cleanError("assembler, liar second",
-        () -> BatchAssembler.assemble(values, List.of("00000000", "00000001"), 1));
+    CortadoException later =
+        cleanError(
+            "assembler, liar second",
+            () -> BatchAssembler.assemble(values, List.of("00000000", "00000001"), 1));
     assertThat(later).hasMessageContaining("00000001");
-    cleanError("assembler, liar first", () -> BatchAssembler.assemble(
-        List.of(ByteBuffer.wrap(lie.record)), List.of("00000000"), 1));
+    cleanError(
+        "assembler, liar first",
+        () ->
+            BatchAssembler.assemble(List.of(ByteBuffer.wrap(lie.record)), List.of("00000000"), 1));
   }
 
   static Stream<Arguments> inputCases() {
@@ -166,20 +187,32 @@ class LyingHeadersTest {
   @ParameterizedTest(name = "{0} in {1}")
   @MethodSource("inputCases")
   void tensorProtosDbInput(Lie lie, String type, @TempDir Path dir) {
-    List<Rec> records = List.of(new Rec(Dbs.key(0), good(0f)), new Rec(Dbs.key(1), good(1f)),
-        new Rec(Dbs.key(2), lie.record), new Rec(Dbs.key(3), good(3f)));
+    List<Rec> records =
+        List.of(
+            new Rec(Dbs.key(0), good(0f)),
+            new Rec(Dbs.key(1), good(1f)),
+            new Rec(Dbs.key(2), lie.record),
+            new Rec(Dbs.key(3), good(3f)));
     String source = Dbs.newSource(type, dir);
     Dbs.write(type, source, records);
     try {
-      for (Map<String, Long> args : List.of(
-          Map.of("batch_size", 1L, "prefetch_depth", 4L),
-          Map.of("batch_size", 2L, "decode_threads", 2L),
-          Map.of("batch_size", 1L, "no_prefetch", 1L))) {
+      for (Map<String, Long> args :
+          List.of(
+              Map.of("batch_size", 1L, "prefetch_depth", 4L),
+              Map.of("batch_size", 2L, "decode_threads", 2L),
+              Map.of("batch_size", 1L, "no_prefetch", 1L))) {
         try (Workspace ws = Nets.RUNTIME.newWorkspace()) {
           ws.runNetOnce(Nets.net("init", "", Nets.createDb(type, source, "reader")));
-          OperatorDef op = OperatorDef.newBuilder().setType("TensorProtosDBInput")
-              .addInput("reader").addOutput("x").addAllArg(args.entrySet().stream()
-                  .map(a -> Nets.arg(a.getKey(), a.getValue())).toList()).build();
+          OperatorDef op =
+              OperatorDef.newBuilder()
+                  .setType("TensorProtosDBInput")
+                  .addInput("reader")
+                  .addOutput("x")
+                  .addAllArg(
+                      args.entrySet().stream()
+                          .map(a -> Nets.arg(a.getKey(), a.getValue()))
+                          .toList())
+                  .build();
           Net net = ws.createNet(Nets.net("read", "", op));
           int goodRuns = args.get("batch_size") == 1L ? 2 : 1;
           for (int r = 0; r < goodRuns; r++) {
@@ -196,8 +229,11 @@ class LyingHeadersTest {
   }
 
   private static byte[] header(long keyLength, long valueLength) {
-    return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt((int) keyLength)
-        .putInt((int) valueLength).array();
+    return ByteBuffer.allocate(8)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putInt((int) keyLength)
+        .putInt((int) valueLength)
+        .array();
   }
 
   private static Path minidbFile(Path dir, byte[]... parts) throws IOException {
@@ -219,10 +255,11 @@ class LyingHeadersTest {
   static Stream<Arguments> framingLies() {
     byte[] key = "00000001".getBytes(StandardCharsets.US_ASCII);
     return Stream.of(
-        Arguments.of("value length 2 GiB - 1", new byte[][] {header(8, TWO_GIB - 1), key,
-            good(1f)}),
-        Arguments.of("value length 2 GiB (negative as int32)", new byte[][] {header(8, TWO_GIB),
-            key, good(1f)}),
+        Arguments.of(
+            "value length 2 GiB - 1", new byte[][] {header(8, TWO_GIB - 1), key, good(1f)}),
+        Arguments.of(
+            "value length 2 GiB (negative as int32)",
+            new byte[][] {header(8, TWO_GIB), key, good(1f)}),
         Arguments.of("key length 2 GiB - 1", new byte[][] {header(TWO_GIB - 1, 4), key}),
         Arguments.of("both lengths 2 GiB - 1", new byte[][] {header(TWO_GIB - 1, TWO_GIB - 1)}));
   }
@@ -235,14 +272,22 @@ class LyingHeadersTest {
     cleanError("cursor", () -> Dbs.readAll("minidb", file.toString()));
     try (DbReader reader = DbReader.open(Dbs.REGISTRY, "minidb", file.toString(), 1, 0)) {
       reader.read((k, v) -> assertThat(Dbs.bytes(k)).isEqualTo(Dbs.key(0)));
-      CortadoException e = cleanError("DbReader", () -> reader.read((k, v) -> { }));
+      CortadoException e = cleanError("DbReader", () -> reader.read((k, v) -> {}));
       assertThat(e).hasMessageContaining("byte offset");
     }
     try (Workspace ws = Nets.RUNTIME.newWorkspace()) {
       ws.runNetOnce(Nets.net("init", "", Nets.createDb("minidb", file.toString(), "reader")));
-      Net net = ws.createNet(Nets.net("read", "", OperatorDef.newBuilder()
-          .setType("TensorProtosDBInput").addInput("reader").addOutput("x")
-          .addArg(Nets.arg("batch_size", 1)).build()));
+      Net net =
+          ws.createNet(
+              Nets.net(
+                  "read",
+                  "",
+                  OperatorDef.newBuilder()
+                      .setType("TensorProtosDBInput")
+                      .addInput("reader")
+                      .addOutput("x")
+                      .addArg(Nets.arg("batch_size", 1))
+                      .build()));
       net.run();
       CortadoException e = cleanError("TensorProtosDBInput", net::run);
       assertThat(e).hasMessageContaining("byte offset");
@@ -265,9 +310,17 @@ class LyingHeadersTest {
     }
     try (Workspace ws = Nets.RUNTIME.newWorkspace()) {
       ws.runNetOnce(Nets.net("init", "", Nets.createDb("minidb", file.toString(), "reader")));
-      Net net = ws.createNet(Nets.net("read", "", OperatorDef.newBuilder()
-          .setType("TensorProtosDBInput").addInput("reader").addOutput("x")
-          .addArg(Nets.arg("batch_size", 1)).build()));
+      Net net =
+          ws.createNet(
+              Nets.net(
+                  "read",
+                  "",
+                  OperatorDef.newBuilder()
+                      .setType("TensorProtosDBInput")
+                      .addInput("reader")
+                      .addOutput("x")
+                      .addArg(Nets.arg("batch_size", 1))
+                      .build()));
       CortadoException e = cleanError("TensorProtosDBInput over a 2 GiB value", net::run);
       assertThat(e).hasMessageContaining("'00000000'");
     }
@@ -283,37 +336,95 @@ class LyingHeadersTest {
   }
 
   private static byte[] tensorBlob(TensorProto.Builder t) {
-    return BlobProto.newBuilder().setName("x").setType("Tensor").setTensor(t.setName("x"))
-        .build().toByteArray();
+    return BlobProto.newBuilder()
+        .setName("x")
+        .setType("Tensor")
+        .setTensor(t.setName("x"))
+        .build()
+        .toByteArray();
   }
 
   static Stream<Arguments> blobLies() {
     TensorProto.Segment first = TensorProto.Segment.newBuilder().setBegin(0).setEnd(1).build();
     return Stream.of(
-        Arguments.of("dims product 10^18", tensorBlob(TensorProto.newBuilder().addDims(BILLION)
-            .addDims(BILLION).setDataType(TensorProto.DataType.FLOAT).addFloatData(1)), null),
-        Arguments.of("dims product 10^18, chunk [0,1)", tensorBlob(TensorProto.newBuilder()
-            .addDims(BILLION).addDims(BILLION).setDataType(TensorProto.DataType.FLOAT)
-            .addFloatData(1).setSegment(first)), null),
-        Arguments.of("string count 10^9", tensorBlob(TensorProto.newBuilder().addDims(BILLION)
-            .setDataType(TensorProto.DataType.STRING).addStringData(ByteString.copyFromUtf8("a"))),
+        Arguments.of(
+            "dims product 10^18",
+            tensorBlob(
+                TensorProto.newBuilder()
+                    .addDims(BILLION)
+                    .addDims(BILLION)
+                    .setDataType(TensorProto.DataType.FLOAT)
+                    .addFloatData(1)),
             null),
-        Arguments.of("string count 10^9, chunk [0,1)", tensorBlob(TensorProto.newBuilder()
-            .addDims(BILLION).setDataType(TensorProto.DataType.STRING)
-            .addStringData(ByteString.copyFromUtf8("a")).setSegment(first)), null),
-        Arguments.of("4 GB of floats, chunk [0,1)", tensorBlob(TensorProto.newBuilder()
-            .addDims(BILLION).setDataType(TensorProto.DataType.FLOAT).addFloatData(1)
-            .setSegment(first)), null),
-        Arguments.of("1.6 GB of floats, chunk [0,1)", tensorBlob(TensorProto.newBuilder()
-            .addDims(400_000_000L).setDataType(TensorProto.DataType.FLOAT).addFloatData(1)
-            .setSegment(first)), null),
-        Arguments.of("tensor field length 2 GiB", Wire.of().bytes(1, "x".getBytes())
-            .bytes(2, "Tensor".getBytes()).lying(3, TWO_GIB, new byte[] {8, 1}).build(), null),
-        Arguments.of("float_data length 2 GiB", Wire.of().bytes(1, "x".getBytes())
-            .bytes(2, "Tensor".getBytes()).bytes(3, Wire.of().v(1, 1)
-                .lying(3, TWO_GIB - 1, new byte[4]).build()).build(), null),
-        Arguments.of("string content length 2 GiB", Wire.of().bytes(1, "x".getBytes())
-            .bytes(2, "std::string".getBytes()).lying(4, TWO_GIB - 1, new byte[3]).build(), null));
+        Arguments.of(
+            "dims product 10^18, chunk [0,1)",
+            tensorBlob(
+                TensorProto.newBuilder()
+                    .addDims(BILLION)
+                    .addDims(BILLION)
+                    .setDataType(TensorProto.DataType.FLOAT)
+                    .addFloatData(1)
+                    .setSegment(first)),
+            null),
+        Arguments.of(
+            "string count 10^9",
+            tensorBlob(
+                TensorProto.newBuilder()
+                    .addDims(BILLION)
+                    .setDataType(TensorProto.DataType.STRING)
+                    .addStringData(ByteString.copyFromUtf8("a"))),
+            null),
+        Arguments.of(
+            "string count 10^9, chunk [0,1)",
+            tensorBlob(
+                TensorProto.newBuilder()
+                    .addDims(BILLION)
+                    .setDataType(TensorProto.DataType.STRING)
+                    .addStringData(ByteString.copyFromUtf8("a"))
+                    .setSegment(first)),
+            null),
+        Arguments.of(
+            "4 GB of floats, chunk [0,1)",
+            tensorBlob(
+                TensorProto.newBuilder()
+                    .addDims(BILLION)
+                    .setDataType(TensorProto.DataType.FLOAT)
+                    .addFloatData(1)
+                    .setSegment(first)),
+            null),
+        Arguments.of(
+            "1.6 GB of floats, chunk [0,1)",
+            tensorBlob(
+                TensorProto.newBuilder()
+                    .addDims(400_000_000L)
+                    .setDataType(TensorProto.DataType.FLOAT)
+                    .addFloatData(1)
+                    .setSegment(first)),
+            null),
+        Arguments.of(
+            "tensor field length 2 GiB",
+            Wire.of()
+                .bytes(1, "x".getBytes())
+                .bytes(2, "Tensor".getBytes())
+                .lying(3, TWO_GIB, new byte[] {8, 1})
+                .build(),
+            null),
+        Arguments.of(
+            "float_data length 2 GiB",
+            Wire.of()
+                .bytes(1, "x".getBytes())
+                .bytes(2, "Tensor".getBytes())
+                .bytes(3, Wire.of().v(1, 1).lying(3, TWO_GIB - 1, new byte[4]).build())
+                .build(),
+            null),
+        Arguments.of(
+            "string content length 2 GiB",
+            Wire.of()
+                .bytes(1, "x".getBytes())
+                .bytes(2, "std::string".getBytes())
+                .lying(4, TWO_GIB - 1, new byte[3])
+                .build(),
+            null));
   }
 
   /**
@@ -324,14 +435,22 @@ class LyingHeadersTest {
   @MethodSource("blobLies")
   void loadOfABlobProto(String name, byte[] blob, String waitingFor, @TempDir Path dir) {
     String source = blobDb(dir, Map.of("x#%0", blob));
-    KnownBugs.expect(waitingFor, "Load of " + name, () -> {
-      try (Workspace ws = Nets.RUNTIME.newWorkspace()) {
-        OperatorDef load = OperatorDef.newBuilder().setType("Load").addOutput("x")
-            .addArg(Nets.arg("db", source)).addArg(Nets.arg("db_type", "minidb"))
-            .addArg(Nets.arg("absolute_path", 1)).build();
-        CortadoException e = cleanError("Load", () -> ws.runOperatorOnce(load));
-        assertThat(e).hasMessageContaining("x#%0");
-      }
-    });
+    KnownBugs.expect(
+        waitingFor,
+        "Load of " + name,
+        () -> {
+          try (Workspace ws = Nets.RUNTIME.newWorkspace()) {
+            OperatorDef load =
+                OperatorDef.newBuilder()
+                    .setType("Load")
+                    .addOutput("x")
+                    .addArg(Nets.arg("db", source))
+                    .addArg(Nets.arg("db_type", "minidb"))
+                    .addArg(Nets.arg("absolute_path", 1))
+                    .build();
+            CortadoException e = cleanError("Load", () -> ws.runOperatorOnce(load));
+            assertThat(e).hasMessageContaining("x#%0");
+          }
+        });
   }
 }

@@ -1,9 +1,9 @@
 package dev.cortado.reliability;
 
-import dev.cortado.plan.PlanExecutor;
 import com.google.protobuf.ByteString;
 import dev.cortado.CortadoException;
 import dev.cortado.net.Net;
+import dev.cortado.plan.PlanExecutor;
 import dev.cortado.proto.Argument;
 import dev.cortado.proto.ExecutionStep;
 import dev.cortado.proto.NetDef;
@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Runs fuzzed NetDefs and PlanDefs in a fresh workspace whose root folder is a temporary
- * directory, with a time bound; only a {@link CortadoException} may come out.
+ * Runs fuzzed NetDefs and PlanDefs in a fresh workspace whose root folder is a temporary directory,
+ * with a time bound; only a {@link CortadoException} may come out.
  *
  * <p>Before running, a def is made safe to run, never valid: DB paths are pointed into the
  * temporary folder (the fuzzer must not write elsewhere), blob names lose '/', and sizes and
@@ -32,8 +32,10 @@ final class NetHarness {
   static final Duration LIMIT = Duration.ofSeconds(10);
   private static final long MAX_INT = 32;
   private static final int MAX_LIST = 4;
+
   /** db0..db2 exist in the root folder (as minidb files and memory DBs) before each input. */
   private static final int DBS = 3;
+
   private static final boolean FUZZING = System.getenv("JAZZER_FUZZ") != null;
   private static final PrintStream NOWHERE = new PrintStream(OutputStream.nullOutputStream());
 
@@ -46,50 +48,55 @@ final class NetHarness {
   }
 
   void runNet(NetDef def) {
-    run(ws -> {
-      Net net = ws.createNet(sanitize(def, ws.rootFolder()));
-      net.run();
-      net.run();
-    });
+    run(
+        ws -> {
+          Net net = ws.createNet(sanitize(def, ws.rootFolder()));
+          net.run();
+          net.run();
+        });
   }
 
   void runPlan(PlanDef plan) {
     run(ws -> PlanExecutor.run(sanitize(plan, ws.rootFolder()), ws));
   }
 
-  /** Runs {@code body} in a fresh workspace with a DB in its root folder; CortadoException is fine. */
+  /**
+   * Runs {@code body} in a fresh workspace with a DB in its root folder; CortadoException is fine.
+   */
   void run(Consumer<Workspace> body) {
-    bound.run(LIMIT, () -> {
-      Path root = Files.createTempDirectory("cortado-netfuzz");
-      PrintStream err = System.err;
-      if (FUZZING) {
-        System.setErr(NOWHERE); // Print writes to stderr; Jazzer reports natively
-      }
-      try {
-        for (int k = 0; k < DBS; k++) {
-          // The file's bytes, not a minidb transaction: a commit would fsync on every input.
-          Files.write(root.resolve("db" + k), MINIDB_FILES.get(k));
-          Dbs.write("memory", root + "/db" + k, Dbs.indexedRecords(7 + k));
-        }
-        Workspace ws = Nets.RUNTIME.newWorkspace(root);
-        try {
-          body.accept(ws);
-        } catch (CortadoException rejected) {
-          // Rejected is fine, as long as the operator's own error is a CortadoException too.
-          requireClean("building or running the net", rejected);
-        } finally {
-          ws.close();
-        }
-      } catch (CortadoException closing) {
-        requireClean("closing the workspace", closing);
-      } finally {
-        System.setErr(err);
-        for (int k = 0; k < DBS; k++) {
-          Dbs.drop("memory", root + "/db" + k);
-        }
-        Dbs.deleteTree(root);
-      }
-    });
+    bound.run(
+        LIMIT,
+        () -> {
+          Path root = Files.createTempDirectory("cortado-netfuzz");
+          PrintStream err = System.err;
+          if (FUZZING) {
+            System.setErr(NOWHERE); // Print writes to stderr; Jazzer reports natively
+          }
+          try {
+            for (int k = 0; k < DBS; k++) {
+              // The file's bytes, not a minidb transaction: a commit would fsync on every input.
+              Files.write(root.resolve("db" + k), MINIDB_FILES.get(k));
+              Dbs.write("memory", root + "/db" + k, Dbs.indexedRecords(7 + k));
+            }
+            Workspace ws = Nets.RUNTIME.newWorkspace(root);
+            try {
+              body.accept(ws);
+            } catch (CortadoException rejected) {
+              // Rejected is fine, as long as the operator's own error is a CortadoException too.
+              requireClean("building or running the net", rejected);
+            } finally {
+              ws.close();
+            }
+          } catch (CortadoException closing) {
+            requireClean("closing the workspace", closing);
+          } finally {
+            System.setErr(err);
+            for (int k = 0; k < DBS; k++) {
+              Dbs.drop("memory", root + "/db" + k);
+            }
+            Dbs.deleteTree(root);
+          }
+        });
   }
 
   /** The bytes of minidb files db0..db2 holding 7, 8 and 9 indexed records. */

@@ -27,14 +27,26 @@ final class Nets {
 
   /** A CreateDB op: the reader goes to blob {@code reader}. */
   static OperatorDef createDb(String type, String source, String reader) {
-    return OperatorDef.newBuilder().setType("CreateDB").addOutput(reader)
-        .addArg(arg("db_type", type)).addArg(arg("db", source)).build();
+    return OperatorDef.newBuilder()
+        .setType("CreateDB")
+        .addOutput(reader)
+        .addArg(arg("db_type", type))
+        .addArg(arg("db", source))
+        .build();
   }
 
-  /** A TensorProtosDBInput op named {@code name} reading {@code reader} into "index"/"pair" + suffix. */
+  /**
+   * A TensorProtosDBInput op named {@code name} reading {@code reader} into "index"/"pair" +
+   * suffix.
+   */
   static OperatorDef input(String name, String reader, String suffix, Map<String, Long> args) {
-    OperatorDef.Builder op = OperatorDef.newBuilder().setType("TensorProtosDBInput").setName(name)
-        .addInput(reader).addOutput("index" + suffix).addOutput("pair" + suffix);
+    OperatorDef.Builder op =
+        OperatorDef.newBuilder()
+            .setType("TensorProtosDBInput")
+            .setName(name)
+            .addInput(reader)
+            .addOutput("index" + suffix)
+            .addOutput("pair" + suffix);
     args.forEach((k, v) -> op.addArg(arg(k, v)));
     return op.build();
   }
@@ -56,7 +68,9 @@ final class Nets {
     return out;
   }
 
-  /** Live threads whose name contains {@code part} (operators name their threads after themselves). */
+  /**
+   * Live threads whose name contains {@code part} (operators name their threads after themselves).
+   */
   static Set<Thread> threadsNamed(String part) {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && t.getName().contains(part))

@@ -23,35 +23,71 @@ import java.util.TreeSet;
  * Structure-aware fuzzing of operator creation and execution: nets of 1-4 OperatorDefs of
  * registered types (sometimes a made-up one) with fuzzed inputs, outputs, arguments (the schema's
  * own names in every field kind), engines and device options, over a workspace that already holds
- * tensors of several types, a string and a DB reader. Built and run twice; only a
- * CortadoException may come out, within 10 s.
+ * tensors of several types, a string and a DB reader. Built and run twice; only a CortadoException
+ * may come out, within 10 s.
  */
 class OperatorDefFuzzTest {
   private static final NetHarness HARNESS = new NetHarness("opdef-fuzz-worker");
-  private static final List<String> TYPES = List.copyOf(new TreeSet<>(Nets.RUNTIME.operators()
-      .types()));
+  private static final List<String> TYPES =
+      List.copyOf(new TreeSet<>(Nets.RUNTIME.operators().types()));
   private static final String[] INPUTS = {"f", "i", "l", "s", "b", "h", "reader", "str", "x", "y"};
   private static final String[] OUTPUTS = {"x", "y", "f", "i", "reader", "z"};
-  private static final String[] STRINGS = {"", "minidb", "memory", "lmdb", "db0", "float", "INT64",
-      "int32", "uint8", "string", "Tensor", "wrap", "x", "f", "#%", "db"};
-  private static final String[] NET_TYPES = {"", "simple", "dag", "async_scheduling", "prof_dag",
-      "parallel", "bogus"};
-  private static final String[] EXTRA_ARGS = {"batch_size", "shape", "extra_shape", "value",
-      "values", "dtype", "to", "scale", "db", "dbs", "db_type", "db_name", "input_as_shape",
-      "num_shards", "shard_id", "chunk_size", "prefetch_depth", "decode_threads", "no_prefetch",
-      "shuffle_buffer", "last_batch", "every_n", "limit", "load_all", "strip_prefix",
-      "add_prefix", "source_blob_names", "blob_name_overrides", "init_count", "absolute_path",
-      "broadcast", "axis", "options", "keep_device", "allow_incomplete", "num_workers"};
+  private static final String[] STRINGS = {
+    "", "minidb", "memory", "lmdb", "db0", "float", "INT64", "int32", "uint8", "string", "Tensor",
+    "wrap", "x", "f", "#%", "db"
+  };
+  private static final String[] NET_TYPES = {
+    "", "simple", "dag", "async_scheduling", "prof_dag", "parallel", "bogus"
+  };
+  private static final String[] EXTRA_ARGS = {
+    "batch_size",
+    "shape",
+    "extra_shape",
+    "value",
+    "values",
+    "dtype",
+    "to",
+    "scale",
+    "db",
+    "dbs",
+    "db_type",
+    "db_name",
+    "input_as_shape",
+    "num_shards",
+    "shard_id",
+    "chunk_size",
+    "prefetch_depth",
+    "decode_threads",
+    "no_prefetch",
+    "shuffle_buffer",
+    "last_batch",
+    "every_n",
+    "limit",
+    "load_all",
+    "strip_prefix",
+    "add_prefix",
+    "source_blob_names",
+    "blob_name_overrides",
+    "init_count",
+    "absolute_path",
+    "broadcast",
+    "axis",
+    "options",
+    "keep_device",
+    "allow_incomplete",
+    "num_workers"
+  };
 
   @FuzzTest(maxDuration = "10m")
   void fuzzedOperatorsFailCleanly(FuzzedDataProvider data) {
-    HARNESS.run(ws -> {
-      populate(ws);
-      NetDef def = NetHarness.sanitize(net(data), ws.rootFolder());
-      Net net = ws.createNet(def);
-      net.run();
-      net.run();
-    });
+    HARNESS.run(
+        ws -> {
+          populate(ws);
+          NetDef def = NetHarness.sanitize(net(data), ws.rootFolder());
+          Net net = ws.createNet(def);
+          net.run();
+          net.run();
+        });
   }
 
   private static void populate(Workspace ws) {
@@ -68,15 +104,17 @@ class OperatorDefFuzzTest {
     Tensor l = Tensor.allocate(DataType.INT64);
     l.data().putLong(0, 3);
     ws.createBlob("l").set(l);
-    ws.createBlob("s").set(Tensor.ofStrings(new long[] {2},
-        new byte[][] {"a".getBytes(StandardCharsets.UTF_8), new byte[0]}));
+    ws.createBlob("s")
+        .set(
+            Tensor.ofStrings(
+                new long[] {2}, new byte[][] {"a".getBytes(StandardCharsets.UTF_8), new byte[0]}));
     Tensor b = Tensor.allocate(DataType.BOOL, 3);
     b.data().put(0, (byte) 1);
     ws.createBlob("b").set(b);
     ws.createBlob("h").set(Tensor.allocate(DataType.FLOAT16, 2));
     ws.createBlob("str").set("hello");
-    ws.createBlob("reader").set(DbReader.open(Dbs.REGISTRY, "minidb", ws.rootFolder() + "/db0",
-        1, 0));
+    ws.createBlob("reader")
+        .set(DbReader.open(Dbs.REGISTRY, "minidb", ws.rootFolder() + "/db0", 1, 0));
   }
 
   private static NetDef net(FuzzedDataProvider data) {
@@ -117,7 +155,11 @@ class OperatorDefFuzzTest {
       op.addOutput(data.pickValue(OUTPUTS));
     }
     List<String> names = new ArrayList<>(List.of(EXTRA_ARGS));
-    Nets.RUNTIME.operators().schema(type).map(OperatorSchema::arguments).orElse(List.of())
+    Nets.RUNTIME
+        .operators()
+        .schema(type)
+        .map(OperatorSchema::arguments)
+        .orElse(List.of())
         .forEach(a -> names.add(a.name()));
     int args = data.consumeInt(0, 5);
     Set<String> used = new TreeSet<>();
@@ -128,11 +170,14 @@ class OperatorDefFuzzTest {
       }
     }
     if (data.consumeInt(0, 3) == 0) {
-      op.setEngine(data.pickValue(new String[] {"", "CUDNN", "EIGEN", "CUDNN,", data.consumeString(4)}));
+      op.setEngine(
+          data.pickValue(new String[] {"", "CUDNN", "EIGEN", "CUDNN,", data.consumeString(4)}));
     }
     if (data.consumeInt(0, 3) == 0) {
-      op.setDeviceOption(DeviceOption.newBuilder().setDeviceType(data.consumeInt(0, 8))
-          .setDeviceId(data.consumeInt(-1, 2)));
+      op.setDeviceOption(
+          DeviceOption.newBuilder()
+              .setDeviceType(data.consumeInt(0, 8))
+              .setDeviceId(data.consumeInt(-1, 2)));
     }
     if (data.consumeInt(0, 5) == 0) {
       op.addControlInput(data.pickValue(INPUTS));
@@ -146,8 +191,10 @@ class OperatorDefFuzzTest {
       case 0 -> a.setI(data.consumeLong());
       case 1 -> a.setI(data.consumeLong(-3, 40));
       case 2 -> a.setF(data.consumeFloat());
-      case 3 -> a.setS(ByteString.copyFromUtf8(data.consumeBoolean() ? data.pickValue(STRINGS)
-          : data.consumeString(10)));
+      case 3 ->
+          a.setS(
+              ByteString.copyFromUtf8(
+                  data.consumeBoolean() ? data.pickValue(STRINGS) : data.consumeString(10)));
       case 4 -> {
         int n = data.consumeInt(0, 5);
         for (int k = 0; k < n; k++) {
@@ -166,8 +213,11 @@ class OperatorDefFuzzTest {
           a.addStrings(ByteString.copyFromUtf8(data.pickValue(STRINGS)));
         }
       }
-      default -> a.setN(NetDef.newBuilder().setName(data.consumeString(4))
-          .addOp(OperatorDef.newBuilder().setType(data.pickValue(TYPES))));
+      default ->
+          a.setN(
+              NetDef.newBuilder()
+                  .setName(data.consumeString(4))
+                  .addOp(OperatorDef.newBuilder().setType(data.pickValue(TYPES))));
     }
     return a.build();
   }

@@ -20,9 +20,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Caffe2's {@code Read} contract under contention, on every backend: 8 threads share one
- * {@link DbReader} for 10 epochs, mixing single reads and batches of different sizes. Every read
- * is numbered inside the visitor, where the reader's lock is held, so the global order of reads is
+ * Caffe2's {@code Read} contract under contention, on every backend: 8 threads share one {@link
+ * DbReader} for 10 epochs, mixing single reads and batches of different sizes. Every read is
+ * numbered inside the visitor, where the reader's lock is held, so the global order of reads is
  * known exactly: it must be the shard's records in backend order, repeated, each epoch reading
  * every record of the shard exactly once, and every value must be byte-identical to what was
  * written.
@@ -44,8 +44,8 @@ class SharedReaderTest {
 
   @ParameterizedTest(name = "{0}, shard {2} of {1}")
   @MethodSource("cases")
-  void eightThreadsTenEpochsReadEveryRecordOncePerEpoch(String type, int numShards, int shardId,
-      @TempDir Path dir) throws Exception {
+  void eightThreadsTenEpochsReadEveryRecordOncePerEpoch(
+      String type, int numShards, int shardId, @TempDir Path dir) throws Exception {
     List<Rec> records = Dbs.indexedRecords(RECORDS);
     String source = Dbs.newSource(type, dir);
     Dbs.write(type, source, records);
@@ -60,39 +60,50 @@ class SharedReaderTest {
     AtomicInteger claimed = new AtomicInteger();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     // Called with the reader's lock held: the sequence number is the global order of reads.
-    RecordVisitor visitor = (ByteBuffer key, ByteBuffer value) -> {
-      int s = sequence.getAndIncrement();
-      Rec expected = shard.get(s % shard.size());
-      Rec got = new Rec(Dbs.bytes(key), Dbs.bytes(value));
-      if (!got.sameAs(expected)) {
-        throw new AssertionError("read " + s + " returned key " + got.keyString() + " ("
-            + got.value().length + " value bytes), expected " + expected.keyString());
-      }
-      order[s] = Integer.parseInt(got.keyString());
-    };
+    RecordVisitor visitor =
+        (ByteBuffer key, ByteBuffer value) -> {
+          int s = sequence.getAndIncrement();
+          Rec expected = shard.get(s % shard.size());
+          Rec got = new Rec(Dbs.bytes(key), Dbs.bytes(value));
+          if (!got.sameAs(expected)) {
+            throw new AssertionError(
+                "read "
+                    + s
+                    + " returned key "
+                    + got.keyString()
+                    + " ("
+                    + got.value().length
+                    + " value bytes), expected "
+                    + expected.keyString());
+          }
+          order[s] = Integer.parseInt(got.keyString());
+        };
     try (DbReader reader = DbReader.open(Dbs.REGISTRY, type, source, numShards, shardId)) {
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
         // Thread 0 reads one record at a time, the others batches of 2..8 records.
         int batch = t == 0 ? 1 : t + 1;
-        Thread thread = new Thread(() -> {
-          try {
-            while (true) {
-              int start = claimed.getAndAdd(batch);
-              if (start >= total) {
-                return;
-              }
-              int n = Math.min(batch, total - start);
-              if (n == 1) {
-                reader.read(visitor);
-              } else {
-                reader.readBatch(n, visitor);
-              }
-            }
-          } catch (Throwable e) {
-            failure.compareAndSet(null, e);
-          }
-        }, "shared-reader-" + t);
+        Thread thread =
+            new Thread(
+                () -> {
+                  try {
+                    while (true) {
+                      int start = claimed.getAndAdd(batch);
+                      if (start >= total) {
+                        return;
+                      }
+                      int n = Math.min(batch, total - start);
+                      if (n == 1) {
+                        reader.read(visitor);
+                      } else {
+                        reader.readBatch(n, visitor);
+                      }
+                    }
+                  } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                  }
+                },
+                "shared-reader-" + t);
         threads.add(thread);
       }
       threads.forEach(Thread::start);
@@ -115,7 +126,8 @@ class SharedReaderTest {
       for (int i = shardId; i < RECORDS; i += numShards) {
         expected.add(i);
       }
-      assertThat(got).as("epoch %d of %s shard %d/%d", epoch, type, shardId, numShards)
+      assertThat(got)
+          .as("epoch %d of %s shard %d/%d", epoch, type, shardId, numShards)
           .containsExactlyElementsOf(expected);
     }
   }

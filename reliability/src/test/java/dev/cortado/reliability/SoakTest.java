@@ -47,19 +47,34 @@ class SoakTest {
     Duration interval = parse(System.getProperty("cortado.soak.interval", "60s"));
     Path db = makeMnistLmdb(dir);
     Path init = dir.resolve("init.pbtxt");
-    Files.writeString(init, "name: \"init\"\nop { type: \"CreateDB\" output: \"dbreader\""
-        + " arg { name: \"db_type\" s: \"lmdb\" } arg { name: \"db\" s: \"" + db + "\" } }\n");
+    Files.writeString(
+        init,
+        "name: \"init\"\nop { type: \"CreateDB\" output: \"dbreader\""
+            + " arg { name: \"db_type\" s: \"lmdb\" } arg { name: \"db\" s: \""
+            + db
+            + "\" } }\n");
     Path net = dir.resolve("read.pbtxt");
-    Files.writeString(net, "name: \"read\"\nexternal_input: \"dbreader\"\n"
-        + "op { type: \"TensorProtosDBInput\" input: \"dbreader\" output: \"image\""
-        + " output: \"label\" arg { name: \"batch_size\" i: 64 } arg { name: \"prefetch_depth\""
-        + " i: 4 } arg { name: \"decode_threads\" i: 2 } }\n"
-        + "op { type: \"Cast\" input: \"image\" output: \"data\" arg { name: \"to\" i: 1 } }\n"
-        + "op { type: \"Scale\" input: \"data\" output: \"data\" arg { name: \"scale\""
-        + " f: 0.00390625 } }\n");
-    Process reader = ChildJvm.cortado(dir.resolve("run-net.log"), List.of("-Xmx256m"), "run-net",
-        "--init", init.toString(), "--net", net.toString(), "--iterations", "2000000000",
-        "--quiet");
+    Files.writeString(
+        net,
+        "name: \"read\"\nexternal_input: \"dbreader\"\n"
+            + "op { type: \"TensorProtosDBInput\" input: \"dbreader\" output: \"image\""
+            + " output: \"label\" arg { name: \"batch_size\" i: 64 } arg { name: \"prefetch_depth\""
+            + " i: 4 } arg { name: \"decode_threads\" i: 2 } }\n"
+            + "op { type: \"Cast\" input: \"image\" output: \"data\" arg { name: \"to\" i: 1 } }\n"
+            + "op { type: \"Scale\" input: \"data\" output: \"data\" arg { name: \"scale\""
+            + " f: 0.00390625 } }\n");
+    Process reader =
+        ChildJvm.cortado(
+            dir.resolve("run-net.log"),
+            List.of("-Xmx256m"),
+            "run-net",
+            "--init",
+            init.toString(),
+            "--net",
+            net.toString(),
+            "--iterations",
+            "2000000000",
+            "--quiet");
     long pid = reader.pid();
     List<Long> rss = new ArrayList<>();
     List<Long> cpu = new ArrayList<>();
@@ -69,28 +84,45 @@ class SoakTest {
     long nextSample = start + interval.toNanos();
     try {
       while (System.nanoTime() - start < duration.toNanos()) {
-        assertThat(reader.isAlive()).as("run-net ended early; log:%n%s",
-            log(dir.resolve("run-net.log"))).isTrue();
+        assertThat(reader.isAlive())
+            .as("run-net ended early; log:%n%s", log(dir.resolve("run-net.log")))
+            .isTrue();
         if (writer == null || !writer.isAlive()) {
           if (writer != null) {
-            assertThat(writer.exitValue()).as("convert-db %d; log:%n%s", conversions,
-                log(dir.resolve("convert.log"))).isZero();
+            assertThat(writer.exitValue())
+                .as("convert-db %d; log:%n%s", conversions, log(dir.resolve("convert.log")))
+                .isZero();
             conversions++;
           }
           Path out = dir.resolve("copy");
           Dbs.deleteTree(out);
-          writer = ChildJvm.cortado(dir.resolve("convert.log"), List.of("-Xmx256m"),
-              "convert-db", "--input-db", db.toString(), "--input-db-type", "lmdb",
-              "--output-db", out.toString(), "--output-db-type", "rocksdb", "--quiet");
+          writer =
+              ChildJvm.cortado(
+                  dir.resolve("convert.log"),
+                  List.of("-Xmx256m"),
+                  "convert-db",
+                  "--input-db",
+                  db.toString(),
+                  "--input-db-type",
+                  "lmdb",
+                  "--output-db",
+                  out.toString(),
+                  "--output-db-type",
+                  "rocksdb",
+                  "--quiet");
         }
         if (System.nanoTime() >= nextSample) {
           long kib = vmRssKib(pid);
           long ticks = cpuTicks(pid);
           rss.add(kib);
           cpu.add(ticks);
-          System.out.printf("soak %s: run-net VmRSS %d MiB, cpu %.1f s, convert-db runs %d%n",
-              Duration.ofNanos(System.nanoTime() - start).truncatedTo(
-                  java.time.temporal.ChronoUnit.SECONDS), kib / 1024, ticks / 100.0, conversions);
+          System.out.printf(
+              "soak %s: run-net VmRSS %d MiB, cpu %.1f s, convert-db runs %d%n",
+              Duration.ofNanos(System.nanoTime() - start)
+                  .truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+              kib / 1024,
+              ticks / 100.0,
+              conversions);
           nextSample += interval.toNanos();
         }
         Thread.sleep(200);
@@ -104,17 +136,20 @@ class SoakTest {
     }
     assertThat(rss).as("RSS samples").hasSizeGreaterThanOrEqualTo(2);
     for (int i = 1; i < cpu.size(); i++) {
-      assertThat(cpu.get(i)).as("run-net kept working in interval %d", i)
+      assertThat(cpu.get(i))
+          .as("run-net kept working in interval %d", i)
           .isGreaterThan(cpu.get(i - 1));
     }
     int half = rss.size() / 2;
     long firstPeak = rss.subList(0, Math.max(1, half)).stream().max(Long::compare).orElseThrow();
-    long secondPeak = rss.subList(Math.max(1, half), rss.size()).stream().max(Long::compare)
-        .orElseThrow();
-    System.out.printf("soak done: %d samples, VmRSS first-half peak %d MiB, second-half peak %d"
-        + " MiB, %d convert-db runs%n", rss.size(), firstPeak / 1024, secondPeak / 1024,
-        conversions);
-    assertThat(secondPeak).as("VmRSS KiB, second half vs first half: %s", rss)
+    long secondPeak =
+        rss.subList(Math.max(1, half), rss.size()).stream().max(Long::compare).orElseThrow();
+    System.out.printf(
+        "soak done: %d samples, VmRSS first-half peak %d MiB, second-half peak %d"
+            + " MiB, %d convert-db runs%n",
+        rss.size(), firstPeak / 1024, secondPeak / 1024, conversions);
+    assertThat(secondPeak)
+        .as("VmRSS KiB, second half vs first half: %s", rss)
         .isLessThanOrEqualTo(firstPeak + firstPeak / 10 + 16 * 1024);
     assertThat(conversions).isPositive();
   }
@@ -160,9 +195,20 @@ class SoakTest {
     }
     Path db = dir.resolve("mnist-lmdb");
     StringWriter err = new StringWriter();
-    int exit = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "make-mnist-db",
-        "--image-file", images.toString(), "--label-file", labels.toString(), "--output-file",
-        db.toString(), "--db-type", "lmdb", "--channel-first");
+    int exit =
+        Main.run(
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err),
+            "make-mnist-db",
+            "--image-file",
+            images.toString(),
+            "--label-file",
+            labels.toString(),
+            "--output-file",
+            db.toString(),
+            "--db-type",
+            "lmdb",
+            "--channel-first");
     assertThat(exit).as(err.toString()).isZero();
     return db;
   }

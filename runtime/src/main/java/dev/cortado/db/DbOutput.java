@@ -27,13 +27,12 @@ import java.util.regex.Pattern;
 
 /**
  * A DB (file or folder) written atomically: the writer fills a temporary sibling, {@code
- * <out>.partial-<pid>}, and {@link #commit()} renames it into place once it is complete. Until
- * then the previous state (no output, or the old output) is untouched.
+ * <out>.partial-<pid>}, and {@link #commit()} renames it into place once it is complete. Until then
+ * the previous state (no output, or the old output) is untouched.
  *
  * <ul>
- *   <li>An output that is one of the inputs, lies inside one or holds one (compared by real
- *       path, so through symlinks and {@code ..}) is refused before anything is opened for
- *       writing.
+ *   <li>An output that is one of the inputs, lies inside one or holds one (compared by real path,
+ *       so through symlinks and {@code ..}) is refused before anything is opened for writing.
  *   <li>An existing output is refused unless overwriting was asked for; then the old one is
  *       replaced only after the new one is complete.
  *   <li>An error ({@link #close()} without {@link #commit()}), SIGINT or SIGTERM (a shutdown hook)
@@ -43,8 +42,8 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * <p>The writer calls {@link #checkActive()} between records so that an interrupt stops it
- * promptly; the shutdown hook waits a few seconds for the writer to close its DB before it
- * removes the partial output anyway.
+ * promptly; the shutdown hook waits a few seconds for the writer to close its DB before it removes
+ * the partial output anyway.
  */
 public final class DbOutput implements AutoCloseable {
   /** The infix of a partial output's name: {@code <out>.partial-<pid>}. */
@@ -54,6 +53,7 @@ public final class DbOutput implements AutoCloseable {
   public static final String OLD = ".old-";
 
   private static final long PID = ProcessHandle.current().pid();
+
   /** Outputs committed by writers that may replace their own earlier output (Save). */
   private static final Set<Path> REPLACEABLE_OWN = new java.util.HashSet<>();
 
@@ -69,6 +69,7 @@ public final class DbOutput implements AutoCloseable {
     /** An existing DB is replaced once the new one is complete. */
     REPLACE
   }
+
   private static final Set<DbOutput> ACTIVE = new LinkedHashSet<>();
   private static Thread hook;
 
@@ -131,8 +132,8 @@ public final class DbOutput implements AutoCloseable {
     }
 
     /**
-     * Replace an existing output that an earlier writer with this flag committed in this process
-     * (a net that saves the same checkpoint again), even without {@link #overwrite(boolean)}.
+     * Replace an existing output that an earlier writer with this flag committed in this process (a
+     * net that saves the same checkpoint again), even without {@link #overwrite(boolean)}.
      */
     public Builder replaceOwn(boolean replaceOwn) {
       this.replaceOwn = replaceOwn;
@@ -146,9 +147,9 @@ public final class DbOutput implements AutoCloseable {
     }
 
     /**
-     * Checks the output against the inputs and an existing output, removes stale partial outputs
-     * of dead processes, and returns the output to write at {@link DbOutput#path()}. Nothing has
-     * been opened for writing when this throws.
+     * Checks the output against the inputs and an existing output, removes stale partial outputs of
+     * dead processes, and returns the output to write at {@link DbOutput#path()}. Nothing has been
+     * opened for writing when this throws.
      */
     public DbOutput begin() {
       Path out = target.toAbsolutePath();
@@ -156,22 +157,34 @@ public final class DbOutput implements AutoCloseable {
       for (Path input : inputs) {
         Path realIn = realPath(input.toAbsolutePath());
         if (realOut.equals(realIn)) {
-          throw new DbException("refusing to write " + target + ": it is the input "
-              + describeAlias(input, realIn) + "; nothing was changed");
+          throw new DbException(
+              "refusing to write "
+                  + target
+                  + ": it is the input "
+                  + describeAlias(input, realIn)
+                  + "; nothing was changed");
         }
         if (realOut.startsWith(realIn)) {
-          throw new DbException("refusing to write " + target + ": it lies inside the input "
-              + describeAlias(input, realIn) + "; nothing was changed");
+          throw new DbException(
+              "refusing to write "
+                  + target
+                  + ": it lies inside the input "
+                  + describeAlias(input, realIn)
+                  + "; nothing was changed");
         }
         if (realIn.startsWith(realOut)) {
-          throw new DbException("refusing to write " + target + ": the input " + input
-              + " lies inside it; nothing was changed");
+          throw new DbException(
+              "refusing to write "
+                  + target
+                  + ": the input "
+                  + input
+                  + " lies inside it; nothing was changed");
         }
       }
       Path parent = out.getParent();
       if (parent == null || !Files.isDirectory(parent)) {
-        throw new DbException("cannot write " + target + ": its folder " + parent
-            + " does not exist");
+        throw new DbException(
+            "cannot write " + target + ": its folder " + parent + " does not exist");
       }
       removeStale(out, notices);
       boolean exists = Files.exists(out, LinkOption.NOFOLLOW_LINKS);
@@ -180,13 +193,20 @@ public final class DbOutput implements AutoCloseable {
         own = replaceOwn && REPLACEABLE_OWN.contains(out);
       }
       if (exists && !overwrite && !own) {
-        throw new DbException(target + " already exists (" + describeExisting(out)
-            + ") and was left as it is; " + overwriteHint);
+        throw new DbException(
+            target
+                + " already exists ("
+                + describeExisting(out)
+                + ") and was left as it is; "
+                + overwriteHint);
       }
       if (exists && Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS) && !looksReplaceable(out)) {
-        throw new DbException("refusing to replace " + target + ": it is a folder that does not"
-            + " look like a DB (no data.mdb, CURRENT, OPTIONS-* or _manifest.json in it); nothing"
-            + " was changed");
+        throw new DbException(
+            "refusing to replace "
+                + target
+                + ": it is a folder that does not"
+                + " look like a DB (no data.mdb, CURRENT, OPTIONS-* or _manifest.json in it); nothing"
+                + " was changed");
       }
       Path partial = out.resolveSibling(out.getFileName() + PARTIAL + PID);
       deleteTree(partial);
@@ -227,17 +247,18 @@ public final class DbOutput implements AutoCloseable {
     synchronized (this) {
       checkActive();
       if (committed || closed) {
-        throw new IllegalStateException("output " + target + " is already "
-            + (committed ? "committed" : "closed"));
+        throw new IllegalStateException(
+            "output " + target + " is already " + (committed ? "committed" : "closed"));
       }
       if (!Files.exists(partial, LinkOption.NOFOLLOW_LINKS)) {
-        throw new DbException("cannot finish " + target + ": the writer left nothing at "
-            + partial);
+        throw new DbException(
+            "cannot finish " + target + ": the writer left nothing at " + partial);
       }
       try {
         syncTree(partial);
-        boolean fileOverFile = Files.isRegularFile(partial, LinkOption.NOFOLLOW_LINKS)
-            && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS);
+        boolean fileOverFile =
+            Files.isRegularFile(partial, LinkOption.NOFOLLOW_LINKS)
+                && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS);
         if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS) || fileOverFile) {
           // rename(2) replaces a file atomically.
           Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
@@ -257,8 +278,16 @@ public final class DbOutput implements AutoCloseable {
         }
         syncDirectory(target.getParent());
       } catch (IOException e) {
-        throw new DbException("cannot move the finished DB " + partial + " to " + target + ": "
-            + e.getMessage() + "; " + keptNote(), e);
+        throw new DbException(
+            "cannot move the finished DB "
+                + partial
+                + " to "
+                + target
+                + ": "
+                + e.getMessage()
+                + "; "
+                + keptNote(),
+            e);
       }
       committed = true;
     }
@@ -350,8 +379,9 @@ public final class DbOutput implements AutoCloseable {
     String name = out.getFileName().toString();
     Pattern stale = Pattern.compile(Pattern.quote(name) + "(\\.partial-|\\.old-)(\\d+)");
     List<Path> olds = new ArrayList<>();
-    try (DirectoryStream<Path> siblings = Files.newDirectoryStream(out.getParent(),
-        p -> p.getFileName().toString().startsWith(name + "."))) {
+    try (DirectoryStream<Path> siblings =
+        Files.newDirectoryStream(
+            out.getParent(), p -> p.getFileName().toString().startsWith(name + "."))) {
       for (Path p : siblings) {
         Matcher m = stale.matcher(p.getFileName().toString());
         if (!m.matches()) {
@@ -366,23 +396,39 @@ public final class DbOutput implements AutoCloseable {
           continue;
         }
         deleteTree(p);
-        notices.accept("removed " + p + ", a partial output left by an earlier run that was"
-            + " killed (process " + pid + " no longer runs)");
+        notices.accept(
+            "removed "
+                + p
+                + ", a partial output left by an earlier run that was"
+                + " killed (process "
+                + pid
+                + " no longer runs)");
       }
     } catch (IOException e) {
-      throw new DbException("cannot list " + out.getParent() + " for partial outputs of "
-          + out + ": " + e.getMessage(), e);
+      throw new DbException(
+          "cannot list "
+              + out.getParent()
+              + " for partial outputs of "
+              + out
+              + ": "
+              + e.getMessage(),
+          e);
     }
     for (Path old : olds) {
       try {
         if (!Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
           Files.move(old, out, StandardCopyOption.ATOMIC_MOVE);
-          notices.accept("restored " + out + " from " + old + ", where a run killed while"
-              + " replacing it had moved it");
+          notices.accept(
+              "restored "
+                  + out
+                  + " from "
+                  + old
+                  + ", where a run killed while"
+                  + " replacing it had moved it");
         } else {
           deleteTree(old);
-          notices.accept("removed " + old + ", the old output a killed run had already"
-              + " replaced");
+          notices.accept(
+              "removed " + old + ", the old output a killed run had already" + " replaced");
         }
       } catch (IOException e) {
         throw new DbException("cannot clean up " + old + ": " + e.getMessage(), e);
@@ -393,8 +439,8 @@ public final class DbOutput implements AutoCloseable {
   // ---- paths ----
 
   /**
-   * The real path of {@code p}: symlinks and {@code ..} resolved for the part that exists, the
-   * rest normalized. {@code p} must be absolute.
+   * The real path of {@code p}: symlinks and {@code ..} resolved for the part that exists, the rest
+   * normalized. {@code p} must be absolute.
    */
   static Path realPath(Path p) {
     Path existing = p;
@@ -416,7 +462,8 @@ public final class DbOutput implements AutoCloseable {
   }
 
   private static String describeAlias(Path given, Path real) {
-    return real.equals(given.toAbsolutePath().normalize()) ? given.toString()
+    return real.equals(given.toAbsolutePath().normalize())
+        ? given.toString()
         : given + " (" + real + ")";
   }
 
@@ -438,7 +485,9 @@ public final class DbOutput implements AutoCloseable {
       for (Path e : entries) {
         empty = false;
         String n = e.getFileName().toString();
-        if (n.equals("data.mdb") || n.equals("CURRENT") || n.startsWith("OPTIONS-")
+        if (n.equals("data.mdb")
+            || n.equals("CURRENT")
+            || n.startsWith("OPTIONS-")
             || n.equals("_manifest.json")) {
           return true;
         }
@@ -481,30 +530,33 @@ public final class DbOutput implements AutoCloseable {
       return;
     }
     try {
-      Files.walkFileTree(p, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.deleteIfExists(file);
-          return FileVisitResult.CONTINUE;
-        }
+      Files.walkFileTree(
+          p,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              Files.deleteIfExists(file);
+              return FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-          if (e instanceof NoSuchFileException) {
-            return FileVisitResult.CONTINUE;
-          }
-          throw e;
-        }
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+              if (e instanceof NoSuchFileException) {
+                return FileVisitResult.CONTINUE;
+              }
+              throw e;
+            }
 
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-          if (e != null && !(e instanceof NoSuchFileException)) {
-            throw e;
-          }
-          Files.deleteIfExists(dir);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+              if (e != null && !(e instanceof NoSuchFileException)) {
+                throw e;
+              }
+              Files.deleteIfExists(dir);
+              return FileVisitResult.CONTINUE;
+            }
+          });
     } catch (IOException e) {
       throw new DbException("cannot delete " + p + ": " + e.getMessage(), e);
     }

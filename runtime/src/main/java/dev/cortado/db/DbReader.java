@@ -17,12 +17,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Order.</b> Shard {@code k} of {@code S} returns the records at iteration positions {@code
  * k, k+S, k+2S, ...} in the backend's order and, when the next position would be past the end,
  * starts again at position {@code k}: with 10 records and 3 shards, shard 1 returns 1, 4, 7, 1, 4,
- * .... Each read hands out the current record, then moves the cursor {@code S} steps under the
- * same lock, exactly as Caffe2's {@code Read} does; several threads sharing one reader get
- * interleaved records.
+ * .... Each read hands out the current record, then moves the cursor {@code S} steps under the same
+ * lock, exactly as Caffe2's {@code Read} does; several threads sharing one reader get interleaved
+ * records.
  *
- * <p><b>Where Cortado differs from Caffe2</b> (each a documented Caffe2 weakness): an empty DB is
- * a {@link DbException} when the reader is opened instead of undefined behaviour; an error while
+ * <p><b>Where Cortado differs from Caffe2</b> (each a documented Caffe2 weakness): an empty DB is a
+ * {@link DbException} when the reader is opened instead of undefined behaviour; an error while
  * moving past a record (a torn minidb tail, say) does not lose that record: the record is returned
  * and the next read throws, and so does every read after it until {@link #seekToFirst()}; a reader
  * built over a {@link Db} reports that DB's real type and source; shard settings survive a
@@ -38,12 +38,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * record 0, as in Caffe2).
  */
 public final class DbReader implements AutoCloseable {
-  /** Unknown-to-Caffe2 DBReaderProto field: the next record's {@link Cursor#position()} (varint). */
+  /**
+   * Unknown-to-Caffe2 DBReaderProto field: the next record's {@link Cursor#position()} (varint).
+   */
   public static final int POSITION_FIELD = 1000;
-  /** Unknown-to-Caffe2 DBReaderProto field: the key at {@link #POSITION_FIELD}, to detect a changed file. */
+
+  /**
+   * Unknown-to-Caffe2 DBReaderProto field: the key at {@link #POSITION_FIELD}, to detect a changed
+   * file.
+   */
   public static final int POSITION_KEY_FIELD = 1001;
+
   /** Unknown-to-Caffe2 DBReaderProto field: num_shards when it is not 1 (varint). */
   public static final int NUM_SHARDS_FIELD = 1002;
+
   /** Unknown-to-Caffe2 DBReaderProto field: shard_id when num_shards is not 1 (varint). */
   public static final int SHARD_ID_FIELD = 1003;
 
@@ -77,10 +85,13 @@ public final class DbReader implements AutoCloseable {
   private final String source;
   private final int numShards;
   private final int shardId;
+
   /** The cursor's iteration position in the DB's order, for messages; -1 after a seek. */
   private long index;
+
   /** A failure while moving the cursor; thrown by every read until {@link #seekToFirst()}. */
   private DbException failure;
+
   private boolean closed;
 
   /**
@@ -133,8 +144,8 @@ public final class DbReader implements AutoCloseable {
   }
 
   /**
-   * Reopens a reader saved by {@link #toProto(String)} (or by Caffe2). It resumes exactly after
-   * the last record the saved reader returned when the proto holds a key (seekable backends) or a
+   * Reopens a reader saved by {@link #toProto(String)} (or by Caffe2). It resumes exactly after the
+   * last record the saved reader returned when the proto holds a key (seekable backends) or a
    * Cortado position (minidb); otherwise it starts at the shard start. A key for a backend that
    * cannot seek is a {@link DbException}, as in Caffe2; a position whose record no longer holds the
    * saved key (the file changed) is one too.
@@ -148,9 +159,10 @@ public final class DbReader implements AutoCloseable {
       if (proto.hasKey()) {
         reader.resumeAtKey(proto.getName(), proto.getKeyBytes().toByteArray());
       } else if (extra.hasField(POSITION_FIELD)) {
-        List<ByteString> keys = extra.hasField(POSITION_KEY_FIELD)
-            ? extra.getField(POSITION_KEY_FIELD).getLengthDelimitedList()
-            : List.of();
+        List<ByteString> keys =
+            extra.hasField(POSITION_KEY_FIELD)
+                ? extra.getField(POSITION_KEY_FIELD).getLengthDelimitedList()
+                : List.of();
         reader.resumeAtPosition(
             proto.getName(),
             lastVarint(extra, POSITION_FIELD, 0),
@@ -208,9 +220,9 @@ public final class DbReader implements AutoCloseable {
   }
 
   /**
-   * Like {@link #readBatch}, but stops right after the record that ends this shard's cycle (the
-   * one after which the reader wraps to the shard start), so a caller can read epoch by epoch.
-   * Returns how many records were visited, 1 to {@code n}; the next call starts the next cycle.
+   * Like {@link #readBatch}, but stops right after the record that ends this shard's cycle (the one
+   * after which the reader wraps to the shard start), so a caller can read epoch by epoch. Returns
+   * how many records were visited, 1 to {@code n}; the next call starts the next cycle.
    */
   public int readBatchInCycle(int n, RecordVisitor visitor) {
     if (n < 1) {
@@ -231,10 +243,10 @@ public final class DbReader implements AutoCloseable {
   }
 
   /**
-   * Visits every record from the current one to the last in the backend's order, ignoring the
-   * shard settings and without wrapping, as Caffe2's {@code Load} does with a reader's raw cursor;
-   * then moves back to the shard start. Returns the number of records visited. Runs under the
-   * lock, so other readers of this reader wait.
+   * Visits every record from the current one to the last in the backend's order, ignoring the shard
+   * settings and without wrapping, as Caffe2's {@code Load} does with a reader's raw cursor; then
+   * moves back to the shard start. Returns the number of records visited. Runs under the lock, so
+   * other readers of this reader wait.
    */
   public long scanToEnd(RecordVisitor visitor) {
     Objects.requireNonNull(visitor, "visitor");
@@ -283,8 +295,8 @@ public final class DbReader implements AutoCloseable {
   }
 
   /**
-   * Moves back to the shard start (the first record, then {@code shardId} more), as Caffe2's
-   * {@code SeekToFirst}; it also clears a failure that earlier reads kept throwing.
+   * Moves back to the shard start (the first record, then {@code shardId} more), as Caffe2's {@code
+   * SeekToFirst}; it also clears a failure that earlier reads kept throwing.
    */
   public void seekToFirst() {
     lock.lock();
@@ -312,7 +324,9 @@ public final class DbReader implements AutoCloseable {
       checkOpen();
       if (failure != null) {
         throw new DbException(
-            "cannot checkpoint the reader of " + where() + ": it failed earlier: "
+            "cannot checkpoint the reader of "
+                + where()
+                + ": it failed earlier: "
                 + failure.getMessage(),
             failure);
       }
@@ -468,8 +482,14 @@ public final class DbReader implements AutoCloseable {
       index++;
       if (!cursor.valid()) {
         throw new DbException(
-            where() + " has fewer rows than shard id: shard_id " + shardId + " of num_shards "
-                + numShards + " needs at least " + (shardId + 1) + " records, the db has "
+            where()
+                + " has fewer rows than shard id: shard_id "
+                + shardId
+                + " of num_shards "
+                + numShards
+                + " needs at least "
+                + (shardId + 1)
+                + " records, the db has "
                 + (i + 1));
       }
     }
@@ -478,9 +498,15 @@ public final class DbReader implements AutoCloseable {
   private void resumeAtKey(String name, byte[] key) {
     if (!cursor.supportsSeek()) {
       throw new DbException(
-          "DBReaderProto '" + name + "' resumes at key " + Keys.describe(key)
-              + ", which needs seeking, but db_type '" + dbType + "' does not support it ("
-              + source + ")");
+          "DBReaderProto '"
+              + name
+              + "' resumes at key "
+              + Keys.describe(key)
+              + ", which needs seeking, but db_type '"
+              + dbType
+              + "' does not support it ("
+              + source
+              + ")");
     }
     lock.lock();
     try {
@@ -504,23 +530,42 @@ public final class DbReader implements AutoCloseable {
         cursor.seekToPosition(position);
       } catch (RuntimeException e) {
         throw new DbException(
-            "DBReaderProto '" + name + "' resumes at position " + position + " of " + where()
+            "DBReaderProto '"
+                + name
+                + "' resumes at position "
+                + position
+                + " of "
+                + where()
                 + ", which no longer holds a record (the db changed since the checkpoint): "
-                + e.getMessage(), e);
+                + e.getMessage(),
+            e);
       }
       index = -1;
       if (!cursor.valid()) {
         throw new DbException(
-            "DBReaderProto '" + name + "' resumes at position " + position + ", which is past the"
-                + " end of " + where() + ": the db changed since the checkpoint");
+            "DBReaderProto '"
+                + name
+                + "' resumes at position "
+                + position
+                + ", which is past the"
+                + " end of "
+                + where()
+                + ": the db changed since the checkpoint");
       }
       if (expectedKey != null) {
         ByteBuffer found = cursor.key();
         if (!found.equals(ByteBuffer.wrap(expectedKey))) {
           throw new DbException(
-              "DBReaderProto '" + name + "' resumes at " + describePosition(position)
-                  + " of " + where() + ", expecting key " + Keys.describe(expectedKey)
-                  + " there, but found " + Keys.describe(found)
+              "DBReaderProto '"
+                  + name
+                  + "' resumes at "
+                  + describePosition(position)
+                  + " of "
+                  + where()
+                  + ", expecting key "
+                  + Keys.describe(expectedKey)
+                  + " there, but found "
+                  + Keys.describe(found)
                   + ": the db changed since the checkpoint");
         }
       }
@@ -553,10 +598,15 @@ public final class DbReader implements AutoCloseable {
       } catch (RuntimeException ignored) {
         // The location is a nicety; the cause below is what matters.
       }
-      wrapped = new DbException(
-          where() + ": " + doing + (location.isEmpty() ? "" : " (" + location + ")") + ": "
-              + (message == null ? e.toString() : message),
-          e);
+      wrapped =
+          new DbException(
+              where()
+                  + ": "
+                  + doing
+                  + (location.isEmpty() ? "" : " (" + location + ")")
+                  + ": "
+                  + (message == null ? e.toString() : message),
+              e);
     }
     failure = wrapped;
     return wrapped;
@@ -581,7 +631,11 @@ public final class DbReader implements AutoCloseable {
     }
     if (shardId < 0 || shardId >= numShards) {
       throw new DbException(
-          "shard_id must be in [0, num_shards) = [0, " + numShards + "), got " + shardId + " for "
+          "shard_id must be in [0, num_shards) = [0, "
+              + numShards
+              + "), got "
+              + shardId
+              + " for "
               + where);
     }
   }
@@ -596,8 +650,15 @@ public final class DbReader implements AutoCloseable {
     long value = lastVarint(proto.getUnknownFields(), field, absent);
     if (value < 0 || value > Integer.MAX_VALUE) {
       throw new DbException(
-          "DBReaderProto '" + proto.getName() + "' holds an invalid shard setting " + value
-              + " in field " + field + " (" + where(proto.getSource(), proto.getDbType()) + ")");
+          "DBReaderProto '"
+              + proto.getName()
+              + "' holds an invalid shard setting "
+              + value
+              + " in field "
+              + field
+              + " ("
+              + where(proto.getSource(), proto.getDbType())
+              + ")");
     }
     return (int) value;
   }

@@ -24,6 +24,7 @@ import java.util.TreeSet;
 public final class DbRegistry {
   /** Lower-case name or alias → provider. */
   private final Map<String, DbProvider> byName;
+
   /** Sorted lower-case canonical names, for {@link #names()} and messages. */
   private final Set<String> names;
 
@@ -31,8 +32,8 @@ public final class DbRegistry {
    * A registry over explicitly bound providers, as a Guice {@code MapBinder<String, DbProvider>}
    * yields them. Each map key selects its provider; so do the provider's own {@link
    * DbProvider#name()} and {@link DbProvider#aliases()}. A map key wins over a name or alias that
-   * another provider claims (that is how a user module overrides a built-in backend); two
-   * different providers claiming one name or alias otherwise is a {@link RegistrationException}.
+   * another provider claims (that is how a user module overrides a built-in backend); two different
+   * providers claiming one name or alias otherwise is a {@link RegistrationException}.
    */
   public DbRegistry(Map<String, DbProvider> providers) {
     this(providers, providers.values());
@@ -80,16 +81,16 @@ public final class DbRegistry {
   }
 
   /**
-   * A registry of the providers that {@link ServiceLoader} finds through {@code loader}
-   * ({@code META-INF/services/dev.cortado.db.DbProvider} in each jar).
+   * A registry of the providers that {@link ServiceLoader} finds through {@code loader} ({@code
+   * META-INF/services/dev.cortado.db.DbProvider} in each jar).
    */
   public static DbRegistry fromServiceLoader(ClassLoader loader) {
     return of(Plugins.load(DbProvider.class, loader));
   }
 
   /**
-   * A registry of these providers under their own names and aliases; a name or alias claimed by
-   * two of them is a {@link RegistrationException} naming both classes.
+   * A registry of these providers under their own names and aliases; a name or alias claimed by two
+   * of them is a {@link RegistrationException} naming both classes.
    */
   public static DbRegistry of(Collection<? extends DbProvider> providers) {
     return new DbRegistry(Map.of(), List.copyOf(providers));
@@ -97,8 +98,8 @@ public final class DbRegistry {
 
   /**
    * Opens {@code source} with the backend named {@code type} in {@code mode}. An unknown type is a
-   * {@link DbException} listing the known names; a backend failure is reported with the path,
-   * the type and the mode.
+   * {@link DbException} listing the known names; a backend failure is reported with the path, the
+   * type and the mode.
    */
   public Db open(String type, String source, Mode mode) {
     DbProvider provider = provider(type);
@@ -114,13 +115,23 @@ public final class DbRegistry {
           "cannot open " + source + " as db_type '" + type + "' in " + mode + " mode: " + e, e);
     }
     if (db == null) {
-      throw new DbException("db provider " + provider.getClass().getName() + " returned no DB for "
-          + source + " (db_type '" + type + "', " + mode + " mode)");
+      throw new DbException(
+          "db provider "
+              + provider.getClass().getName()
+              + " returned no DB for "
+              + source
+              + " (db_type '"
+              + type
+              + "', "
+              + mode
+              + " mode)");
     }
     return db;
   }
 
-  /** The provider for {@code type} (a name or alias, any case); unknown is a {@link DbException}. */
+  /**
+   * The provider for {@code type} (a name or alias, any case); unknown is a {@link DbException}.
+   */
   public DbProvider provider(String type) {
     return find(type).orElseThrow(() -> unknown(type));
   }
@@ -146,8 +157,10 @@ public final class DbRegistry {
   private DbException unknown(String type) {
     return new DbException(
         (type == null || type.isEmpty() ? "no db_type given" : "unknown db_type '" + type + "'")
-            + "; known: " + names
-            + "; a backend is added by a jar that provides " + DbProvider.class.getName());
+            + "; known: "
+            + names
+            + "; a backend is added by a jar that provides "
+            + DbProvider.class.getName());
   }
 
   /** The provider's name and aliases, lower case. */
@@ -168,8 +181,7 @@ public final class DbRegistry {
     return name.toLowerCase(Locale.ROOT);
   }
 
-  private static RegistrationException duplicate(
-      String name, DbProvider first, DbProvider second) {
+  private static RegistrationException duplicate(String name, DbProvider first, DbProvider second) {
     return Plugins.duplicate("db_type", name, first, second);
   }
 }

@@ -57,10 +57,9 @@ public final class DbTypeDetector {
   }
 
   /**
-   * A message when the files at {@code path} belong to another type than {@code given} (a
-   * canonical db_type), such as {@code x looks like an LMDB environment (data.mdb), not a minidb
-   * file}; empty when they match, cannot be told, or {@code given} is a type this detector does
-   * not know.
+   * A message when the files at {@code path} belong to another type than {@code given} (a canonical
+   * db_type), such as {@code x looks like an LMDB environment (data.mdb), not a minidb file}; empty
+   * when they match, cannot be told, or {@code given} is a type this detector does not know.
    */
   public static Optional<Detection> mismatch(String given, Path path) {
     String g = given.toLowerCase(Locale.ROOT);
@@ -94,8 +93,12 @@ public final class DbTypeDetector {
     }
     if (names.contains("_manifest.json")) {
       String inner = manifestType(dir.resolve("_manifest.json"));
-      return Optional.of(new Detection(SHARDS, "a Cortado shard set (_manifest.json"
-          + (inner == null ? "" : ", shards of type " + inner) + ")"));
+      return Optional.of(
+          new Detection(
+              SHARDS,
+              "a Cortado shard set (_manifest.json"
+                  + (inner == null ? "" : ", shards of type " + inner)
+                  + ")"));
     }
     Optional<String> options = names.stream().filter(n -> n.startsWith("OPTIONS-")).findFirst();
     if (options.isPresent()) {
@@ -103,8 +106,10 @@ public final class DbTypeDetector {
     }
     Optional<String> manifest = names.stream().filter(n -> n.startsWith("MANIFEST-")).findFirst();
     if (names.contains("CURRENT") && manifest.isPresent()) {
-      return Optional.of(new Detection("leveldb",
-          "a LevelDB database (CURRENT and " + manifest.get() + ", no OPTIONS-* file)"));
+      return Optional.of(
+          new Detection(
+              "leveldb",
+              "a LevelDB database (CURRENT and " + manifest.get() + ", no OPTIONS-* file)"));
     }
     return Optional.empty();
   }
@@ -121,8 +126,10 @@ public final class DbTypeDetector {
   private static Optional<Detection> detectFile(Path file) throws IOException {
     long size = Files.size(file);
     if (file.getFileName().toString().equals("data.mdb")) {
-      return Optional.of(new Detection("lmdb",
-          "the data file of an LMDB environment (pass its folder, " + file.getParent() + ")"));
+      return Optional.of(
+          new Detection(
+              "lmdb",
+              "the data file of an LMDB environment (pass its folder, " + file.getParent() + ")"));
     }
     if (size == 0) {
       return Optional.of(new Detection("minidb", "an empty minidb file (0 bytes)"));
@@ -132,8 +139,9 @@ public final class DbTypeDetector {
     try (InputStream in = Files.newInputStream(file)) {
       n = in.readNBytes(head, 0, head.length);
     }
-    if (n == 16 && Arrays.equals(Arrays.copyOf(head, 16),
-        "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII))) {
+    if (n == 16
+        && Arrays.equals(
+            Arrays.copyOf(head, 16), "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII))) {
       return Optional.of(new Detection("sqlite", "an SQLite database file"));
     }
     if (n >= 8) {
@@ -141,8 +149,8 @@ public final class DbTypeDetector {
       long keyLen = b.getInt();
       long valueLen = b.getInt();
       if (keyLen > 0 && valueLen > 0 && 8 + keyLen + valueLen <= size) {
-        return Optional.of(new Detection("minidb",
-            "a minidb file (its first record's framing is valid)"));
+        return Optional.of(
+            new Detection("minidb", "a minidb file (its first record's framing is valid)"));
       }
     }
     return Optional.empty();

@@ -75,7 +75,12 @@ public final class BufferPool implements AutoCloseable {
     synchronized (this) {
       if (closed) {
         throw new CortadoException(
-            "buffer pool '" + name + "' is closed; '" + owner + "' asked it for " + bytes
+            "buffer pool '"
+                + name
+                + "' is closed; '"
+                + owner
+                + "' asked it for "
+                + bytes
                 + " bytes");
       }
       PooledBuffer chosen = takeBestFit(bytes);
@@ -83,8 +88,15 @@ public final class BufferPool implements AutoCloseable {
         ByteBuffer memory = allocator.allocate(bytes);
         if (memory.capacity() < bytes) {
           throw new CortadoException(
-              "allocator '" + allocator.name() + "' of pool '" + name + "' returned "
-                  + memory.capacity() + " bytes, " + bytes + " were asked for");
+              "allocator '"
+                  + allocator.name()
+                  + "' of pool '"
+                  + name
+                  + "' returned "
+                  + memory.capacity()
+                  + " bytes, "
+                  + bytes
+                  + " were asked for");
         }
         chosen = new PooledBuffer(this, memory);
         all.add(chosen);
@@ -127,8 +139,13 @@ public final class BufferPool implements AutoCloseable {
   synchronized void release(PooledBuffer buffer) {
     if (!buffer.lent()) {
       throw new IllegalStateException(
-          "buffer of " + buffer.capacity() + " bytes from pool '" + name + "' released twice (owner '"
-              + buffer.owner() + "')");
+          "buffer of "
+              + buffer.capacity()
+              + " bytes from pool '"
+              + name
+              + "' released twice (owner '"
+              + buffer.owner()
+              + "')");
     }
     buffer.unlend();
     bytesLent -= buffer.capacity();
@@ -247,7 +264,16 @@ public final class BufferPool implements AutoCloseable {
 
   @Override
   public synchronized String toString() {
-    return "BufferPool[" + name + ", " + allocator.name() + ", lent " + bytesLent + " B in "
-        + buffersLent + ", held " + bytesHeld + " B]";
+    return "BufferPool["
+        + name
+        + ", "
+        + allocator.name()
+        + ", lent "
+        + bytesLent
+        + " B in "
+        + buffersLent
+        + ", held "
+        + bytesHeld
+        + " B]";
   }
 }

@@ -25,9 +25,9 @@ public final class PooledBuffer {
   }
 
   /**
-   * The leased bytes: a little-endian view with position 0 and limit = the size asked for. The
-   * view is shared by every call during one lease, so use absolute gets and puts or {@code
-   * duplicate()} it before moving its position.
+   * The leased bytes: a little-endian view with position 0 and limit = the size asked for. The view
+   * is shared by every call during one lease, so use absolute gets and puts or {@code duplicate()}
+   * it before moving its position.
    */
   public ByteBuffer buffer() {
     checkLent();
@@ -98,8 +98,13 @@ public final class PooledBuffer {
   private void checkLent() {
     if (!isLent()) {
       throw new IllegalStateException(
-          "buffer of " + capacity() + " bytes from pool '" + pool.name() + "' (last owner '"
-              + owner + "') is not lent; it was released");
+          "buffer of "
+              + capacity()
+              + " bytes from pool '"
+              + pool.name()
+              + "' (last owner '"
+              + owner
+              + "') is not lent; it was released");
     }
   }
 }

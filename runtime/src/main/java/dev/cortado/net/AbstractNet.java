@@ -1,13 +1,13 @@
 package dev.cortado.net;
 
 import dev.cortado.operator.Arguments;
+import dev.cortado.operator.BlobScope;
 import dev.cortado.operator.Operator;
 import dev.cortado.operator.OperatorContext;
+import dev.cortado.operator.OperatorRegistry;
 import dev.cortado.operator.OperatorRunException;
 import dev.cortado.proto.NetDef;
 import dev.cortado.proto.OperatorDef;
-import dev.cortado.operator.BlobScope;
-import dev.cortado.operator.OperatorRegistry;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -70,7 +70,10 @@ abstract class AbstractNet implements Net {
 
   protected final OperatorRunException failure(int i, Throwable cause) {
     return new OperatorRunException(
-        describe(name()) + ": " + OperatorContext.describe(def.getOp(i), null, i) + " failed: "
+        describe(name())
+            + ": "
+            + OperatorContext.describe(def.getOp(i), null, i)
+            + " failed: "
             + causeMessage(cause, OperatorContext.describe(def.getOp(i), def.getName(), i)),
         cause);
   }
@@ -146,8 +149,12 @@ abstract class AbstractNet implements Net {
       OperatorDef op = def.getOp(i);
       if (op.hasDeviceOption() && !op.getDeviceOption().getNodeName().isEmpty()) {
         throw new NetException(
-            owner + ": " + OperatorContext.describe(op, null, i) + " has device_option.node_name '"
-                + op.getDeviceOption().getNodeName() + "'; it must be empty at execution time");
+            owner
+                + ": "
+                + OperatorContext.describe(op, null, i)
+                + " has device_option.node_name '"
+                + op.getDeviceOption().getNodeName()
+                + "'; it must be empty at execution time");
       }
     }
     Set<String> produced = new HashSet<>();
@@ -161,7 +168,11 @@ abstract class AbstractNet implements Net {
         for (String in : op.getInputList()) {
           if (!known.contains(in)) {
             throw new NetException(
-                owner + ": source for input '" + in + "' of " + OperatorContext.describe(op, null, i)
+                owner
+                    + ": source for input '"
+                    + in
+                    + "' of "
+                    + OperatorContext.describe(op, null, i)
                     + " is unknown: it is neither an external_input nor an output of an earlier"
                     + " operator");
           }
@@ -172,7 +183,9 @@ abstract class AbstractNet implements Net {
     for (String out : def.getExternalOutputList()) {
       if (!produced.contains(out) && !def.getExternalInputList().contains(out)) {
         throw new NetException(
-            owner + ": external_output '" + out
+            owner
+                + ": external_output '"
+                + out
                 + "' is neither an external_input nor produced by any operator");
       }
     }

@@ -19,8 +19,8 @@ import java.util.Map;
  * ConstantFill(loss) -> loss_autogen_grad} (value 1.0), then walks the operators in reverse asking
  * the {@link GradientRegistry} for each one whose outputs have a gradient. A blob version read by
  * several operators whose gradient operators each produce a gradient gets one {@code Sum}; the
- * second and later producers write {@code _<name>_grad_autosplit_<n>} instead. {@code
- * StopGradient} (no gradient) ends the walk along its path.
+ * second and later producers write {@code _<name>_grad_autosplit_<n>} instead. {@code StopGradient}
+ * (no gradient) ends the walk along its path.
  */
 public final class BackwardPass {
   /** The forward net with the gradient operators appended, and each blob's gradient blob. */
@@ -45,8 +45,11 @@ public final class BackwardPass {
     }
     for (OperatorDef op : forward) {
       if (op.getType().equals("StopGradient") && !inputUsages.containsKey(op.getOutput(0))) {
-        throw new CortadoException("StopGradient's output '" + op.getOutput(0) + "' is read by no"
-            + " later operator; give StopGradient the same input and output blob");
+        throw new CortadoException(
+            "StopGradient's output '"
+                + op.getOutput(0)
+                + "' is read by no"
+                + " later operator; give StopGradient the same input and output blob");
       }
     }
   }
@@ -77,12 +80,14 @@ public final class BackwardPass {
   }
 
   private List<Integer> usages(String blob, int version) {
-    return inputUsages.computeIfAbsent(blob, k -> new HashMap<>())
+    return inputUsages
+        .computeIfAbsent(blob, k -> new HashMap<>())
         .computeIfAbsent(version, k -> new ArrayList<>());
   }
 
   private List<Generator> generatorsOf(String blob, int version) {
-    return generators.computeIfAbsent(blob, k -> new HashMap<>())
+    return generators
+        .computeIfAbsent(blob, k -> new HashMap<>())
         .computeIfAbsent(version, k -> new ArrayList<>());
   }
 
@@ -92,20 +97,21 @@ public final class BackwardPass {
     List<OperatorDef.Builder> all = new ArrayList<>();
     for (String y : losses) {
       if (!frontier.containsKey(y)) {
-        throw new CortadoException("loss blob '" + y + "' is neither read nor written by any"
-            + " operator of the net");
+        throw new CortadoException(
+            "loss blob '" + y + "' is neither read nor written by any" + " operator of the net");
       }
       int v = frontier.get(y);
       gradientFrontier.put(y, v);
       usages(y, v).add(ssa.size());
     }
     for (String y : new LinkedHashSet<>(losses)) {
-      OperatorDef.Builder seed = OperatorDef.newBuilder()
-          .setType("ConstantFill")
-          .addInput(y)
-          .addOutput(y + "_autogen_grad")
-          .setName("")
-          .addArg(Argument.newBuilder().setName("value").setF(1.0f));
+      OperatorDef.Builder seed =
+          OperatorDef.newBuilder()
+              .setType("ConstantFill")
+              .addInput(y)
+              .addOutput(y + "_autogen_grad")
+              .setName("")
+              .addArg(Argument.newBuilder().setName("value").setF(1.0f));
       all.add(seed);
       toGrad.put(y, y + "_autogen_grad");
       generatorsOf(y, frontier.get(y)).add(new Generator(seed, 0, y + "_autogen_grad"));
@@ -116,11 +122,12 @@ public final class BackwardPass {
       Map<String, String> sums = accumulate(idx, all);
       toGrad.putAll(sums);
     }
-    toGrad.forEach((k, v) -> {
-      if (v != null) {
-        gradientsOut.put(k, v);
-      }
-    });
+    toGrad.forEach(
+        (k, v) -> {
+          if (v != null) {
+            gradientsOut.put(k, v);
+          }
+        });
     List<OperatorDef> ops = new ArrayList<>();
     for (OperatorDef.Builder b : all) {
       ops.add(b.build());
@@ -147,8 +154,8 @@ public final class BackwardPass {
     try {
       made = registry.gradientFor(fwd, gOut);
     } catch (CortadoException e) {
-      throw new CortadoException("backward pass at operator " + idx + " (" + fwd.getType()
-          + "): " + e.getMessage(), e);
+      throw new CortadoException(
+          "backward pass at operator " + idx + " (" + fwd.getType() + "): " + e.getMessage(), e);
     }
     List<String> gIn = made.inputGradients();
     List<OperatorDef.Builder> builders = new ArrayList<>();
@@ -209,26 +216,59 @@ public final class BackwardPass {
       int want = s.out().get(original);
       Integer have = gradientFrontier.get(original);
       if (have == null || have != want) {
-        throw new CortadoException("gradient '" + in + "' is expected to correspond to version "
-            + want + " of '" + original + "', but the backward pass has version " + have
-            + " (is one output blob written by two operators?)");
+        throw new CortadoException(
+            "gradient '"
+                + in
+                + "' is expected to correspond to version "
+                + want
+                + " of '"
+                + original
+                + "', but the backward pass has version "
+                + have
+                + " (is one output blob written by two operators?)");
       }
     } else if (s.out().containsKey(in)) {
       if (!frontier.get(in).equals(s.out().get(in))) {
-        throw new CortadoException("the gradient of operator " + idx + " (" + s.op().getType()
-            + ") needs output '" + in + "' at version " + s.out().get(in) + ", but a later"
-            + " operator overwrote it (version " + frontier.get(in) + ")");
+        throw new CortadoException(
+            "the gradient of operator "
+                + idx
+                + " ("
+                + s.op().getType()
+                + ") needs output '"
+                + in
+                + "' at version "
+                + s.out().get(in)
+                + ", but a later"
+                + " operator overwrote it (version "
+                + frontier.get(in)
+                + ")");
       }
     } else if (s.in().containsKey(in)) {
       if (!frontier.get(in).equals(s.in().get(in))) {
-        throw new CortadoException("the gradient of operator " + idx + " (" + s.op().getType()
-            + ") needs input '" + in + "' at version " + s.in().get(in) + ", but a later"
-            + " operator overwrote it (version " + frontier.get(in) + ")");
+        throw new CortadoException(
+            "the gradient of operator "
+                + idx
+                + " ("
+                + s.op().getType()
+                + ") needs input '"
+                + in
+                + "' at version "
+                + s.in().get(in)
+                + ", but a later"
+                + " operator overwrote it (version "
+                + frontier.get(in)
+                + ")");
       }
     } else if (!local.contains(in)) {
-      throw new CortadoException("the gradient of operator " + idx + " (" + s.op().getType()
-          + ") reads '" + in + "', which is neither an input or output of the operator nor made"
-          + " by its other gradient operators");
+      throw new CortadoException(
+          "the gradient of operator "
+              + idx
+              + " ("
+              + s.op().getType()
+              + ") reads '"
+              + in
+              + "', which is neither an input or output of the operator nor made"
+              + " by its other gradient operators");
     }
   }
 
@@ -275,8 +315,13 @@ public final class BackwardPass {
           }
         } else {
           if (g.gradient().equals(base)) {
-            throw new CortadoException("blob '" + name + "': a gradient passed through unchanged"
-                + " has the name of the summed gradient '" + base + "'");
+            throw new CortadoException(
+                "blob '"
+                    + name
+                    + "': a gradient passed through unchanged"
+                    + " has the name of the summed gradient '"
+                    + base
+                    + "'");
           }
           inputs.add(g.gradient());
         }
@@ -286,8 +331,8 @@ public final class BackwardPass {
         inputs.set(at, inputs.get(0));
         inputs.set(0, base);
       }
-      OperatorDef.Builder sum = OperatorDef.newBuilder().setType("Sum").setName("")
-          .addAllInput(inputs).addOutput(base);
+      OperatorDef.Builder sum =
+          OperatorDef.newBuilder().setType("Sum").setName("").addAllInput(inputs).addOutput(base);
       if (withDevice != null) {
         sum.setDeviceOption(withDevice.getDeviceOption());
       }

@@ -1,10 +1,10 @@
 package dev.cortado.net;
 
+import dev.cortado.operator.BlobScope;
+import dev.cortado.operator.OperatorRegistry;
 import dev.cortado.operator.OperatorRunException;
 import dev.cortado.proto.NetDef;
 import dev.cortado.proto.OperatorDef;
-import dev.cortado.operator.BlobScope;
-import dev.cortado.operator.OperatorRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * blobs are the same as with {@code simple}.
  *
  * <p>An operator that blocks inside {@code run()} (a prefetching input waiting for its producer)
- * only holds its own worker; producers run on their own threads, so nothing waits on the pool.
- * The first failure stops scheduling; running operators finish, then it is thrown.
+ * only holds its own worker; producers run on their own threads, so nothing waits on the pool. The
+ * first failure stops scheduling; running operators finish, then it is thrown.
  */
 final class DagNet extends AbstractNet {
   private static final AtomicInteger POOL_IDS = new AtomicInteger();
@@ -132,8 +132,12 @@ final class DagNet extends AbstractNet {
   private ThreadPoolExecutor poolLocked() {
     if (pool == null) {
       int threads = Math.max(1, Math.min(numWorkers, operators.size()));
-      String prefix = "cortado-" + describe(name()).replace(' ', '-').replace("'", "") + "-"
-          + POOL_IDS.incrementAndGet() + "-worker-";
+      String prefix =
+          "cortado-"
+              + describe(name()).replace(' ', '-').replace("'", "")
+              + "-"
+              + POOL_IDS.incrementAndGet()
+              + "-worker-";
       AtomicInteger ids = new AtomicInteger();
       ThreadFactory factory =
           r -> {
@@ -150,8 +154,8 @@ final class DagNet extends AbstractNet {
   }
 
   /**
-   * Closes the operators (which unblocks one waiting in {@code run()}, such as a prefetching
-   * input) and stops the pool. It does not wait for a run in progress on another thread.
+   * Closes the operators (which unblocks one waiting in {@code run()}, such as a prefetching input)
+   * and stops the pool. It does not wait for a run in progress on another thread.
    */
   @Override
   public void close() {

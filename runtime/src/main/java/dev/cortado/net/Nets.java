@@ -1,8 +1,8 @@
 package dev.cortado.net;
 
-import dev.cortado.proto.NetDef;
 import dev.cortado.operator.BlobScope;
 import dev.cortado.operator.OperatorRegistry;
+import dev.cortado.proto.NetDef;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -19,8 +19,14 @@ public final class Nets {
       Set.of("", "simple", "async_simple", "rnn", "simple_refcount", "singlethread_async");
   private static final Set<String> PARALLEL =
       Set.of(
-          "dag", "async_dag", "async_polling", "async_scheduling", "prof_dag", "htrace_dag",
-          "htrace_async_dag", "parallel");
+          "dag",
+          "async_dag",
+          "async_polling",
+          "async_scheduling",
+          "prof_dag",
+          "htrace_dag",
+          "htrace_async_dag",
+          "parallel");
 
   private Nets() {}
 
@@ -48,7 +54,10 @@ public final class Nets {
       return new DagNet(def, registry, scope, workers(def));
     }
     throw new NetException(
-        AbstractNet.describe(def.getName()) + ": unknown net type '" + type + "'; known: "
+        AbstractNet.describe(def.getName())
+            + ": unknown net type '"
+            + type
+            + "'; known: "
             + knownTypes());
   }
 
@@ -59,7 +68,8 @@ public final class Nets {
       }
       if (def.getType().equals("dag")) {
         throw new NetException(
-            AbstractNet.describe(def.getName()) + ": num_workers must be > 0 for a dag net, found "
+            AbstractNet.describe(def.getName())
+                + ": num_workers must be > 0 for a dag net, found "
                 + def.getNumWorkers());
       }
     }

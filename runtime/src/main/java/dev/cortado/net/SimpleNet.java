@@ -1,8 +1,8 @@
 package dev.cortado.net;
 
-import dev.cortado.proto.NetDef;
 import dev.cortado.operator.BlobScope;
 import dev.cortado.operator.OperatorRegistry;
+import dev.cortado.proto.NetDef;
 
 /** Caffe2's {@code simple} net: the operators in order on the caller's thread. */
 final class SimpleNet extends AbstractNet {

@@ -1,8 +1,8 @@
 package dev.cortado.operator;
 
 /**
- * Where operators find their blobs and services: a workspace, as the runtime sees it when it
- * builds operators and nets. Keeps the registry and nets independent of the workspace class.
+ * Where operators find their blobs and services: a workspace, as the runtime sees it when it builds
+ * operators and nets. Keeps the registry and nets independent of the workspace class.
  */
 public interface BlobScope {
   /** The blob of this name, searching parent scopes too, or null. */

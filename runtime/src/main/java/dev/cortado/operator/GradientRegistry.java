@@ -34,8 +34,8 @@ public final class GradientRegistry {
   private final OperatorRegistry operators;
 
   /**
-   * Collects the makers of {@code providers}; {@code operators} supplies the schemas whose
-   * gradient kind answers for types without a maker (may be null).
+   * Collects the makers of {@code providers}; {@code operators} supplies the schemas whose gradient
+   * kind answers for types without a maker (may be null).
    */
   public GradientRegistry(
       Collection<? extends OperatorProvider> providers, OperatorRegistry operators) {
@@ -53,8 +53,12 @@ public final class GradientRegistry {
         Entry previous = makers.putIfAbsent(reg.type(), new Entry(reg.maker(), name));
         if (previous != null) {
           throw new RegistrationException(
-              "the gradient of operator " + reg.type() + " is registered twice: by "
-                  + previous.provider() + " and by " + name);
+              "the gradient of operator "
+                  + reg.type()
+                  + " is registered twice: by "
+                  + previous.provider()
+                  + " and by "
+                  + name);
         }
       }
     }
@@ -79,8 +83,8 @@ public final class GradientRegistry {
   }
 
   /**
-   * Caffe2's {@code GetGradientForOp}: the gradient operators of {@code def} given the gradient
-   * of each output ({@code null} where there is none), with the forward operator's device option,
+   * Caffe2's {@code GetGradientForOp}: the gradient operators of {@code def} given the gradient of
+   * each output ({@code null} where there is none), with the forward operator's device option,
    * engine and arguments copied as the maker asks, and {@code is_gradient_op} set.
    */
   public GradientOps gradientFor(OperatorDef def, List<String> outputGradients) {
@@ -98,15 +102,20 @@ public final class GradientRegistry {
       }
       String what = OperatorContext.describe(def, null, -1);
       if (kind == Gradient.SHOULD_NOT_DO_GRADIENT) {
-        throw new CortadoException(what + " should not have a gradient, but the backward pass"
-            + " reached it (one of its outputs has a gradient); put a StopGradient before it");
+        throw new CortadoException(
+            what
+                + " should not have a gradient, but the backward pass"
+                + " reached it (one of its outputs has a gradient); put a StopGradient before it");
       }
       if (kind == Gradient.GRADIENT_NOT_IMPLEMENTED_YET) {
-        throw new CortadoException(what + ": its gradient is not implemented (yet), in Caffe2"
-            + " as in Cortado");
+        throw new CortadoException(
+            what + ": its gradient is not implemented (yet), in Caffe2" + " as in Cortado");
       }
-      throw new CortadoException("gradient maker for operator " + def.getType()
-          + " not implemented; types with a gradient maker: " + types());
+      throw new CortadoException(
+          "gradient maker for operator "
+              + def.getType()
+              + " not implemented; types with a gradient maker: "
+              + types());
     }
     GradientMaker maker = entry.maker();
     GradientContext g = new GradientContext(def, outputGradients);

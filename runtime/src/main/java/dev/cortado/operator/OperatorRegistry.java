@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -20,8 +19,8 @@ import java.util.stream.Collectors;
  * All operator registrations, keyed by (type, device type, engine), with Caffe2's creation rules
  * (§9.2 of docs/caffe2-semantics.md): the schema is verified first, then the engines listed in
  * {@code def.engine} are tried in order, then Caffe2's global preference for the device (CUDNN on
- * CUDA), and the default engine is the fallback. Built once at startup; a duplicate registration
- * or two different schemas for one type are startup errors.
+ * CUDA), and the default engine is the fallback. Built once at startup; a duplicate registration or
+ * two different schemas for one type are startup errors.
  */
 public final class OperatorRegistry {
   /** Registry key, as Caffe2's per-device registries with {@code <type>_ENGINE_<engine>} names. */
@@ -50,7 +49,9 @@ public final class OperatorRegistry {
       }
       if (regs == null || regs.isEmpty()) {
         throw new RegistrationException(
-            "operator provider " + Plugins.describe(provider) + " registers no operators; a"
+            "operator provider "
+                + Plugins.describe(provider)
+                + " registers no operators; a"
                 + " provider must return at least one OperatorRegistration from operators()");
       }
       for (OperatorRegistration reg : regs) {
@@ -69,8 +70,14 @@ public final class OperatorRegistry {
     Entry previous = entries.get(key);
     if (previous != null) {
       throw new RegistrationException(
-          "operator " + reg.key() + " on device " + DeviceTypes.name(reg.deviceType())
-              + " is registered twice: by " + previous.provider() + " and by " + provider);
+          "operator "
+              + reg.key()
+              + " on device "
+              + DeviceTypes.name(reg.deviceType())
+              + " is registered twice: by "
+              + previous.provider()
+              + " and by "
+              + provider);
     }
     OperatorSchema known = schemas.get(reg.type());
     if (known == null) {
@@ -78,9 +85,17 @@ public final class OperatorRegistry {
       schemaProviders.put(reg.type(), provider);
     } else if (!known.equals(reg.schema())) {
       throw new RegistrationException(
-          "operator type " + reg.type() + " has two different schemas: one from "
-              + schemaProviders.get(reg.type()) + " (" + known.summary() + ") and one from "
-              + provider + " (" + reg.schema().summary() + "); every device and engine of a type"
+          "operator type "
+              + reg.type()
+              + " has two different schemas: one from "
+              + schemaProviders.get(reg.type())
+              + " ("
+              + known.summary()
+              + ") and one from "
+              + provider
+              + " ("
+              + reg.schema().summary()
+              + "); every device and engine of a type"
               + " shares one schema");
     }
     entries.put(key, new Entry(reg, provider));
@@ -106,8 +121,7 @@ public final class OperatorRegistry {
 
   /** The class name of the provider that contributed a registration (for listings). */
   public Optional<String> provider(String type, int deviceType, String engine) {
-    Entry e =
-        entries.get(new Key(type, deviceType, OperatorRegistration.normalizeEngine(engine)));
+    Entry e = entries.get(new Key(type, deviceType, OperatorRegistration.normalizeEngine(engine)));
     return Optional.ofNullable(e).map(Entry::provider);
   }
 
@@ -121,8 +135,8 @@ public final class OperatorRegistry {
   }
 
   /**
-   * Builds the operator for {@code def} in {@code scope} (a workspace): checks the schema, picks the
-   * engine, checks that every input blob exists and creates the output blobs.
+   * Builds the operator for {@code def} in {@code scope} (a workspace): checks the schema, picks
+   * the engine, checks that every input blob exists and creates the output blobs.
    *
    * @param netName the owning net for messages, or null
    * @param index the position in the net, or -1
@@ -141,7 +155,11 @@ public final class OperatorRegistry {
       Blob b = scope.getBlob(def.getInput(i));
       if (b == null) {
         throw new OperatorException(
-            owner + ": input " + i + " '" + def.getInput(i)
+            owner
+                + ": input "
+                + i
+                + " '"
+                + def.getInput(i)
                 + "' does not exist in the workspace (Caffe2: Encountered a non-existing input"
                 + " blob)");
       }
@@ -184,13 +202,21 @@ public final class OperatorRegistry {
       Set<String> devices = new TreeSet<>();
       for (Key k : entries.keySet()) {
         if (k.type().equals(def.getType())) {
-          devices.add(DeviceTypes.name(k.deviceType()) + (k.engine().isEmpty() ? "" : " engine " + k.engine()));
+          devices.add(
+              DeviceTypes.name(k.deviceType())
+                  + (k.engine().isEmpty() ? "" : " engine " + k.engine()));
         }
       }
       throw new UnknownOperatorException(
-          owner + ": cannot create operator of type '" + def.getType() + "' on the device '"
-              + DeviceTypes.name(device) + "'" + (def.getEngine().isEmpty() ? "" : " with engine '" + def.getEngine() + "'")
-              + "; it is registered for " + devices);
+          owner
+              + ": cannot create operator of type '"
+              + def.getType()
+              + "' on the device '"
+              + DeviceTypes.name(device)
+              + "'"
+              + (def.getEngine().isEmpty() ? "" : " with engine '" + def.getEngine() + "'")
+              + "; it is registered for "
+              + devices);
     }
     OperatorContext ctx =
         new ScopedOperatorContext(def, scope, netName, index, "", schema, inputs, outputs);
@@ -220,7 +246,8 @@ public final class OperatorRegistry {
     for (String name : schemas.keySet()) {
       String n = name.toLowerCase(Locale.ROOT);
       int d = editDistance(t, n);
-      if (d <= threshold || (t.length() >= 3 && n.length() >= 3 && (n.startsWith(t) || t.startsWith(n)))) {
+      if (d <= threshold
+          || (t.length() >= 3 && n.length() >= 3 && (n.startsWith(t) || t.startsWith(n)))) {
         scored.add(new Scored(name, d));
       }
     }

@@ -31,7 +31,8 @@ final class ScopedOperatorContext implements OperatorContext {
     this.schema = schema;
     this.inputs = inputs;
     this.outputs = outputs;
-    this.args = Arguments.forOperator(def.getArgList(), OperatorContext.describe(def, netName, index));
+    this.args =
+        Arguments.forOperator(def.getArgList(), OperatorContext.describe(def, netName, index));
   }
 
   @Override

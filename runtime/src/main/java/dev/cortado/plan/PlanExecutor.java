@@ -1,12 +1,12 @@
 package dev.cortado.plan;
 
 import dev.cortado.net.Net;
+import dev.cortado.operator.Blob;
 import dev.cortado.proto.ExecutionStep;
 import dev.cortado.proto.NetDef;
 import dev.cortado.proto.PlanDef;
 import dev.cortado.tensor.DataType;
 import dev.cortado.tensor.Tensor;
-import dev.cortado.operator.Blob;
 import dev.cortado.workspace.Workspace;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -96,7 +96,10 @@ public final class PlanExecutor {
     final CompiledStep compiled;
 
     StepWrapper(
-        ExecutionStep step, Workspace workspace, LongPredicate externalShouldContinue, String path) {
+        ExecutionStep step,
+        Workspace workspace,
+        LongPredicate externalShouldContinue,
+        String path) {
       this.step = step;
       this.workspace = workspace;
       this.externalShouldContinue = externalShouldContinue;
@@ -247,8 +250,11 @@ public final class PlanExecutor {
       }
       if (!(v instanceof Tensor t) || t.dataType() != DataType.BOOL || t.numel() != 1) {
         throw error(
-            "should_stop_blob '" + step.getShouldStopBlob() + "' must hold a bool tensor of one"
-                + " element, found " + shouldStop.describeValue());
+            "should_stop_blob '"
+                + step.getShouldStopBlob()
+                + "' must hold a bool tensor of one"
+                + " element, found "
+                + shouldStop.describeValue());
       }
       return t.data().get(0) != 0;
     }
@@ -325,8 +331,8 @@ public final class PlanExecutor {
 
   /**
    * One iteration of concurrent substeps: {@code substeps x max(1, num_concurrent_instances)}
-   * threads, thread t running substep {@code t mod substeps}. The first failure stops the others
-   * at their next continuation test and is rethrown here once all threads have joined.
+   * threads, thread t running substep {@code t mod substeps}. The first failure stops the others at
+   * their next continuation test and is rethrown here once all threads have joined.
    */
   private void runConcurrently(CompiledStep compiled) {
     List<StepWrapper> subs = compiled.recurring;
@@ -393,6 +399,7 @@ public final class PlanExecutor {
       throw err;
     }
     throw new PlanException(
-        describe(compiled.path) + ": a concurrent substep failed: " + failure.getMessage(), failure);
+        describe(compiled.path) + ": a concurrent substep failed: " + failure.getMessage(),
+        failure);
   }
 }

@@ -8,8 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Caffe2's plan reporter: each task runs on its own thread every interval while the step runs,
- * and once more when the step ends. Failures are logged, never thrown, as in Caffe2.
+ * Caffe2's plan reporter: each task runs on its own thread every interval while the step runs, and
+ * once more when the step ends. Failures are logged, never thrown, as in Caffe2.
  */
 final class Reporter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Reporter.class);

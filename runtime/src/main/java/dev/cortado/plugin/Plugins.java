@@ -45,7 +45,11 @@ public final class Plugins {
         found.add(it.next());
       } catch (ServiceConfigurationError e) {
         throw new RegistrationException(
-            "cannot load a " + type.getName() + " plugin" + listedIn(type, e, loader) + ": "
+            "cannot load a "
+                + type.getName()
+                + " plugin"
+                + listedIn(type, e, loader)
+                + ": "
                 + e.getMessage(),
             e);
       }
@@ -76,8 +80,14 @@ public final class Plugins {
   public static RegistrationException duplicate(
       String what, String name, Object first, Object second) {
     return new RegistrationException(
-        what + " '" + name + "' is provided twice, by " + describe(first) + " and by "
-            + describe(second) + "; remove one of the jars from the classpath");
+        what
+            + " '"
+            + name
+            + "' is provided twice, by "
+            + describe(first)
+            + " and by "
+            + describe(second)
+            + "; remove one of the jars from the classpath");
   }
 
   /** {@code com.example.Foo (from /path/plugin.jar)}, or just the class name when unknown. */
@@ -90,9 +100,7 @@ public final class Plugins {
   public static String origin(Class<?> type) {
     try {
       CodeSource source = type.getProtectionDomain().getCodeSource();
-      return source == null || source.getLocation() == null
-          ? ""
-          : source.getLocation().getPath();
+      return source == null || source.getLocation() == null ? "" : source.getLocation().getPath();
     } catch (SecurityException e) {
       return "";
     }

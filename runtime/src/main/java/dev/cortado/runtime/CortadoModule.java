@@ -8,13 +8,13 @@ import com.google.inject.Singleton;
 import com.google.inject.multibindings.MapBinder;
 import com.google.inject.multibindings.Multibinder;
 import com.google.inject.name.Names;
+import dev.cortado.RegistrationException;
 import dev.cortado.db.DbProvider;
 import dev.cortado.db.DbRegistry;
 import dev.cortado.operator.GradientRegistry;
 import dev.cortado.operator.OperatorProvider;
 import dev.cortado.operator.OperatorRegistry;
 import dev.cortado.plugin.Plugins;
-import dev.cortado.RegistrationException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,9 +31,9 @@ import java.util.Set;
  * {@link OperatorRegistry}. Two plugins claiming one db_type is a startup error naming both.
  *
  * <p>Overriding: wrap this module with {@code Modules.override(...).with(yours)} (which {@link
- * CortadoRuntime#create} does): bind {@link #dbKey} to replace one backend, add map entries
- * through {@link #dbProviders} for new names, add operator providers through {@link
- * #operatorProviders}, or bind {@link DbRegistry} / {@link OperatorRegistry} outright.
+ * CortadoRuntime#create} does): bind {@link #dbKey} to replace one backend, add map entries through
+ * {@link #dbProviders} for new names, add operator providers through {@link #operatorProviders}, or
+ * bind {@link DbRegistry} / {@link OperatorRegistry} outright.
  */
 public final class CortadoModule extends AbstractModule {
   private final ClassLoader loader;
@@ -52,7 +52,9 @@ public final class CortadoModule extends AbstractModule {
     return Plugins.defaultLoader();
   }
 
-  /** The key each db_type's map entry is linked to; bind it in an override module to replace one. */
+  /**
+   * The key each db_type's map entry is linked to; bind it in an override module to replace one.
+   */
   public static Key<DbProvider> dbKey(String name) {
     return Key.get(DbProvider.class, Names.named("db:" + name.toLowerCase(Locale.ROOT)));
   }

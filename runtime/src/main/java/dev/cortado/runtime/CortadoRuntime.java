@@ -17,9 +17,9 @@ import java.nio.file.Path;
 import java.util.Collection;
 
 /**
- * The entry point of an application: collects every plugin on the class path (ServiceLoader),
- * wires them with Guice ({@link CortadoModule}, overridable by ordinary modules) and makes
- * workspaces whose operators can reach runtime services such as the {@link DbRegistry}.
+ * The entry point of an application: collects every plugin on the class path (ServiceLoader), wires
+ * them with Guice ({@link CortadoModule}, overridable by ordinary modules) and makes workspaces
+ * whose operators can reach runtime services such as the {@link DbRegistry}.
  *
  * <pre>{@code
  * CortadoRuntime rt = CortadoRuntime.create();
@@ -61,8 +61,8 @@ public final class CortadoRuntime {
   }
 
   /**
-   * Guice wraps startup errors (a duplicate db_type, a duplicate operator) in its own
-   * exceptions; callers see the Cortado exception with its message instead.
+   * Guice wraps startup errors (a duplicate db_type, a duplicate operator) in its own exceptions;
+   * callers see the Cortado exception with its message instead.
    */
   private static RuntimeException unwrap(Collection<Message> messages, RuntimeException e) {
     for (Message m : messages) {

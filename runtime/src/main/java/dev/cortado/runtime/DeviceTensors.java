@@ -8,7 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Host views of blob values: a {@link Tensor} as is, anything else through a {@link DeviceTensorConverter}. */
+/**
+ * Host views of blob values: a {@link Tensor} as is, anything else through a {@link
+ * DeviceTensorConverter}.
+ */
 public final class DeviceTensors {
   private DeviceTensors() {}
 
@@ -37,7 +40,12 @@ public final class DeviceTensors {
       tried.add(converter.getClass().getName());
     }
     throw new CortadoException(
-        "a blob holding " + value.getClass().getName() + " is not a tensor and no "
-            + DeviceTensorConverter.class.getName() + " converts it (tried " + tried + ")");
+        "a blob holding "
+            + value.getClass().getName()
+            + " is not a tensor and no "
+            + DeviceTensorConverter.class.getName()
+            + " converts it (tried "
+            + tried
+            + ")");
   }
 }

@@ -19,8 +19,7 @@ public final class BatchAssembler {
    * Decodes {@code values} (their keys in {@code keys}, same order) into {@code numOutputs} batch
    * tensors.
    */
-  public static List<Tensor> assemble(List<ByteBuffer> values, List<String> keys,
-      int numOutputs) {
+  public static List<Tensor> assemble(List<ByteBuffer> values, List<String> keys, int numOutputs) {
     if (values.isEmpty()) {
       throw new IllegalArgumentException("a batch needs at least one record");
     }

@@ -6,12 +6,13 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The per-output element type and record shape of one batch, fixed by the batch's first record
- * as in Caffe2's TensorProtosDBInput, and the allocation-free way to decode each further record
+ * The per-output element type and record shape of one batch, fixed by the batch's first record as
+ * in Caffe2's TensorProtosDBInput, and the allocation-free way to decode each further record
  * straight into its slot of the batch tensors.
  *
  * <p>Immutable and thread-safe. Several threads may call {@link #decodeInto} concurrently for
  * different slots of one {@link BatchTarget}, each with its own {@link TensorProtosDecoder}:
+ *
  * <pre>{@code
  * TensorProtosDecoder decoder = new TensorProtosDecoder();        // one per worker thread
  * decoder.parse(firstValue, firstKey);
@@ -36,8 +37,8 @@ public final class BatchLayout {
   }
 
   /**
-   * The layout of the record {@code decoder} parsed last, which must hold {@code numOutputs}
-   * protos (else a DecodeException naming the key and both counts).
+   * The layout of the record {@code decoder} parsed last, which must hold {@code numOutputs} protos
+   * (else a DecodeException naming the key and both counts).
    */
   public static BatchLayout of(TensorProtosDecoder decoder, int numOutputs) {
     checkCount(decoder, numOutputs);
@@ -54,8 +55,8 @@ public final class BatchLayout {
   /** A layout given outright: one type and one record shape per output. */
   public static BatchLayout of(List<DataType> types, List<long[]> recordDims) {
     if (types.size() != recordDims.size()) {
-      throw new IllegalArgumentException(types.size() + " types for " + recordDims.size()
-          + " shapes");
+      throw new IllegalArgumentException(
+          types.size() + " types for " + recordDims.size() + " shapes");
     }
     DataType[] t = types.toArray(new DataType[0]);
     long[][] d = new long[t.length][];
@@ -120,31 +121,44 @@ public final class BatchLayout {
     for (int i = 0; i < types.length; i++) {
       DataType t = decoder.dataType(i);
       if (t != types[i]) {
-        throw new DecodeException(prefix(decoder) + "output " + i + " has type " + t
-            + ", expected " + types[i] + " from the first record of the batch");
+        throw new DecodeException(
+            prefix(decoder)
+                + "output "
+                + i
+                + " has type "
+                + t
+                + ", expected "
+                + types[i]
+                + " from the first record of the batch");
       }
       if (!decoder.hasDims(i, recordDims[i])) {
-        throw new DecodeException(prefix(decoder) + "output " + i + " has shape "
-            + decoder.dimsString(i) + ", expected " + Shapes.toString(recordDims[i])
-            + " from the first record of the batch");
+        throw new DecodeException(
+            prefix(decoder)
+                + "output "
+                + i
+                + " has shape "
+                + decoder.dimsString(i)
+                + ", expected "
+                + Shapes.toString(recordDims[i])
+                + " from the first record of the batch");
       }
     }
   }
 
   /**
-   * Parses {@code value} with {@code decoder}, checks it against this layout and writes its
-   * tensors into slot {@code slot} of {@code target}. Allocates nothing (STRING outputs excepted).
+   * Parses {@code value} with {@code decoder}, checks it against this layout and writes its tensors
+   * into slot {@code slot} of {@code target}. Allocates nothing (STRING outputs excepted).
    */
-  public void decodeInto(TensorProtosDecoder decoder, ByteBuffer value, String key,
-      BatchTarget target, int slot) {
+  public void decodeInto(
+      TensorProtosDecoder decoder, ByteBuffer value, String key, BatchTarget target, int slot) {
     decoder.parse(value, key);
     check(decoder);
     copyInto(decoder, target, slot);
   }
 
   /**
-   * Writes the record {@code decoder} parsed last (already {@link #check checked}) into slot
-   * {@code slot} of {@code target}.
+   * Writes the record {@code decoder} parsed last (already {@link #check checked}) into slot {@code
+   * slot} of {@code target}.
    */
   public void copyInto(TensorProtosDecoder decoder, BatchTarget target, int slot) {
     if (target.layout() != this) {
@@ -163,9 +177,14 @@ public final class BatchLayout {
   private static void checkCount(TensorProtosDecoder decoder, int numOutputs) {
     int n = decoder.protoCount();
     if (n != numOutputs) {
-      throw new DecodeException(prefix(decoder) + "the record holds " + n
-          + (n == 1 ? " tensor" : " tensors") + ", " + numOutputs
-          + " expected (one TensorProto per output)");
+      throw new DecodeException(
+          prefix(decoder)
+              + "the record holds "
+              + n
+              + (n == 1 ? " tensor" : " tensors")
+              + ", "
+              + numOutputs
+              + " expected (one TensorProto per output)");
     }
   }
 

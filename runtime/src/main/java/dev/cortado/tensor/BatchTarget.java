@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * The batch tensors one batch is decoded into (fresh, or {@link Tensor#wrap wrapped} over pooled
- * buffers), checked once against a {@link BatchLayout} so that per-record decoding needs no
- * checks and no allocation.
+ * buffers), checked once against a {@link BatchLayout} so that per-record decoding needs no checks
+ * and no allocation.
  */
 public final class BatchTarget {
   private final BatchLayout layout;
@@ -39,25 +39,32 @@ public final class BatchTarget {
    */
   public static BatchTarget of(BatchLayout layout, List<Tensor> batch) {
     if (batch.size() != layout.numOutputs()) {
-      throw new IllegalArgumentException(batch.size() + " batch tensors for "
-          + layout.numOutputs() + " outputs");
+      throw new IllegalArgumentException(
+          batch.size() + " batch tensors for " + layout.numOutputs() + " outputs");
     }
     if (batch.isEmpty()) {
       throw new IllegalArgumentException("a batch needs at least one output");
     }
     Tensor first = batch.get(0);
     if (first.rank() == 0 || first.dim(0) > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("output 0 tensor " + first
-          + " has no batch dimension");
+      throw new IllegalArgumentException("output 0 tensor " + first + " has no batch dimension");
     }
     int b = (int) first.dim(0);
     for (int i = 0; i < batch.size(); i++) {
       Tensor t = batch.get(i);
       long[] expected = layout.batchDims(i, b);
       if (t.dataType() != layout.dataType(i) || !Arrays.equals(t.dims(), expected)) {
-        throw new IllegalArgumentException("output " + i + " tensor is " + t.dataType() + " "
-            + Shapes.toString(t.dims()) + ", the layout needs " + layout.dataType(i) + " "
-            + Shapes.toString(expected));
+        throw new IllegalArgumentException(
+            "output "
+                + i
+                + " tensor is "
+                + t.dataType()
+                + " "
+                + Shapes.toString(t.dims())
+                + ", the layout needs "
+                + layout.dataType(i)
+                + " "
+                + Shapes.toString(expected));
       }
     }
     return new BatchTarget(layout, b, List.copyOf(batch));

@@ -112,8 +112,14 @@ final class PayloadCopier {
    * Fixed-width elements ({@code width} bytes each): wire bytes are element bytes, so every chunk
    * is one bulk copy.
    */
-  private void copyFixed(Slot s, Chunks chunks, int packedTag, int unpackedTag, int width,
-      ByteBuffer dest, int destIndex) {
+  private void copyFixed(
+      Slot s,
+      Chunks chunks,
+      int packedTag,
+      int unpackedTag,
+      int width,
+      ByteBuffer dest,
+      int destIndex) {
     ByteBuffer buf = in.buffer();
     if (chunks.count == 1) {
       dest.put(destIndex, buf, chunks.offset, chunks.length);
@@ -141,8 +147,8 @@ final class PayloadCopier {
   }
 
   /** Varint elements over several chunks: each chunk is decoded where it lies. */
-  private void rescanVarints(Slot s, int packedTag, int unpackedTag, DataType t,
-      ByteBuffer dest, int destIndex) {
+  private void rescanVarints(
+      Slot s, int packedTag, int unpackedTag, DataType t, ByteBuffer dest, int destIndex) {
     int d = destIndex;
     int width = t.elementSize();
     in.seek(s.msgStart);
@@ -168,9 +174,10 @@ final class PayloadCopier {
         in.skipField(tag, limit, 1, false, tagPos);
         continue;
       }
-      int n = t == DataType.INT64
-          ? copyInt64Chunk(start, end, dest, d)
-          : copyInt32Chunk(t, start, end, dest, d);
+      int n =
+          t == DataType.INT64
+              ? copyInt64Chunk(start, end, dest, d)
+              : copyInt32Chunk(t, start, end, dest, d);
       d += n * width;
       in.seek(end);
     }

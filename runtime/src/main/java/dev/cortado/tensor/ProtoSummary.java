@@ -135,14 +135,18 @@ class ProtoSummary {
    *
    * @param key record key for messages, or null
    * @param index position of the proto in its TensorProtos, or -1 for a lone TensorProto
-   * @param wholeTensor true when the proto must carry the whole tensor (records); false for a
-   *     Save chunk whose segment may cover part of it
+   * @param wholeTensor true when the proto must carry the whole tensor (records); false for a Save
+   *     chunk whose segment may cover part of it
    */
   final void resolve(String key, int index, boolean wholeTensor) {
     // 1. Element type: absent means FLOAT (OLD rule); numbers Caffe2 cannot decode are errors.
     if (unknownDataType) {
-      throw fail(key, index, "unknown data_type " + unknownDataTypeNumber
-          + " (not a Caffe2 TensorProto.DataType number)");
+      throw fail(
+          key,
+          index,
+          "unknown data_type "
+              + unknownDataTypeNumber
+              + " (not a Caffe2 TensorProto.DataType number)");
     }
     DataType t;
     if (!hasDataType) {
@@ -150,14 +154,22 @@ class ProtoSummary {
     } else {
       switch (dataType) {
         case 0:
-          throw fail(key, index,
+          throw fail(
+              key,
+              index,
               "data_type UNDEFINED (0) names no element type; cannot decode the tensor");
         case 14:
-          throw fail(key, index, "data_type ZERO_COLLISION_HASH (14) is not a plain tensor type;"
-              + " only Caffe2's specialised serializer reads it");
+          throw fail(
+              key,
+              index,
+              "data_type ZERO_COLLISION_HASH (14) is not a plain tensor type;"
+                  + " only Caffe2's specialised serializer reads it");
         case 15:
-          throw fail(key, index, "data_type REBATCHING_BUFFER (15) is not a plain tensor type;"
-              + " only Caffe2's specialised serializer reads it");
+          throw fail(
+              key,
+              index,
+              "data_type REBATCHING_BUFFER (15) is not a plain tensor type;"
+                  + " only Caffe2's specialised serializer reads it");
         default:
           t = dataType >= 0 && dataType < BY_NUMBER.length ? BY_NUMBER[dataType] : null;
           if (t == null) {
@@ -182,15 +194,26 @@ class ProtoSummary {
       // Same test as d != 0 && n > MAX_ELEMENTS / d without a 64-bit division per dim: n never
       // exceeds MAX_ELEMENTS (2^31 - 1) here, so for d <= MAX_ELEMENTS the product is exact.
       if (d > Shapes.MAX_ELEMENTS ? n != 0 : n * d > Shapes.MAX_ELEMENTS) {
-        throw fail(key, index, "dims " + dimsString() + " declare more than "
-            + Shapes.MAX_ELEMENTS + " elements");
+        throw fail(
+            key,
+            index,
+            "dims " + dimsString() + " declare more than " + Shapes.MAX_ELEMENTS + " elements");
       }
       n *= d;
     }
     numel = n;
     if (t.isFixedSize() && n * t.elementSize() > MAX_TENSOR_BYTES) {
-      throw fail(key, index, t + " " + dimsString() + " needs " + (n * t.elementSize())
-          + " bytes, more than the " + MAX_TENSOR_BYTES + " one tensor buffer can hold");
+      throw fail(
+          key,
+          index,
+          t
+              + " "
+              + dimsString()
+              + " needs "
+              + (n * t.elementSize())
+              + " bytes, more than the "
+              + MAX_TENSOR_BYTES
+              + " one tensor buffer can hold");
     }
 
     // 3. Chunk range: the segment if present, else the whole tensor.
@@ -198,13 +221,36 @@ class ProtoSummary {
     long c = n;
     if (hasSegment) {
       if (segmentBegin < 0 || segmentBegin > segmentEnd || segmentEnd > n) {
-        throw fail(key, index, "invalid chunk: segment [" + segmentBegin + ", " + segmentEnd
-            + ") does not lie within the " + n + " elements of " + t + " " + dimsString());
+        throw fail(
+            key,
+            index,
+            "invalid chunk: segment ["
+                + segmentBegin
+                + ", "
+                + segmentEnd
+                + ") does not lie within the "
+                + n
+                + " elements of "
+                + t
+                + " "
+                + dimsString());
       }
       if (wholeTensor && (segmentBegin != 0 || segmentEnd != n)) {
-        throw fail(key, index, "segment [" + segmentBegin + ", " + segmentEnd + ") covers only"
-            + " part of the " + n + " elements of " + t + " " + dimsString()
-            + "; a record must carry the whole tensor (partial chunks are read by Load)");
+        throw fail(
+            key,
+            index,
+            "segment ["
+                + segmentBegin
+                + ", "
+                + segmentEnd
+                + ") covers only"
+                + " part of the "
+                + n
+                + " elements of "
+                + t
+                + " "
+                + dimsString()
+                + "; a record must carry the whole tensor (partial chunks are read by Load)");
       }
       b = segmentBegin;
       c = segmentEnd - segmentBegin;
@@ -215,18 +261,35 @@ class ProtoSummary {
     Source src;
     if (format == FMT_BFLOAT16) {
       if (t != DataType.FLOAT) {
-        throw fail(key, index, "data_format FMT_BFLOAT16 (1) is only valid for FLOAT, found "
-            + t + " " + dimsString());
+        throw fail(
+            key,
+            index,
+            "data_format FMT_BFLOAT16 (1) is only valid for FLOAT, found "
+                + t
+                + " "
+                + dimsString());
       }
       if (rawDataLength != 2 * c) {
-        throw fail(key, index, what(t, b, c) + " has " + elements(c) + " but raw_data holds "
-            + rawDataLength + " bytes; FMT_BFLOAT16 needs " + (2 * c));
+        throw fail(
+            key,
+            index,
+            what(t, b, c)
+                + " has "
+                + elements(c)
+                + " but raw_data holds "
+                + rawDataLength
+                + " bytes; FMT_BFLOAT16 needs "
+                + (2 * c));
       }
       src = Source.BFLOAT16_RAW_DATA;
     } else if (format != FMT_PROTOBUF) {
-      throw fail(key, index, "unsupported serialization format "
-          + Integer.toUnsignedString(format) + " in data_format (known: 0 FMT_PROTOBUF,"
-          + " 1 FMT_BFLOAT16)");
+      throw fail(
+          key,
+          index,
+          "unsupported serialization format "
+              + Integer.toUnsignedString(format)
+              + " in data_format (known: 0 FMT_PROTOBUF,"
+              + " 1 FMT_BFLOAT16)");
     } else {
       src = payloadSource(t, key, index, b, c);
     }
@@ -275,19 +338,36 @@ class ProtoSummary {
     }
   }
 
-  private void expectCount(int found, String field, DataType t, String key, int index, long b,
-      long c) {
+  private void expectCount(
+      int found, String field, DataType t, String key, int index, long b, long c) {
     if (found != c) {
-      throw fail(key, index, what(t, b, c) + " has " + elements(c) + " but " + field + " holds "
-          + found + (found == 1 ? " value" : " values"));
+      throw fail(
+          key,
+          index,
+          what(t, b, c)
+              + " has "
+              + elements(c)
+              + " but "
+              + field
+              + " holds "
+              + found
+              + (found == 1 ? " value" : " values"));
     }
   }
 
   private void expectBytes(long expected, DataType t, String key, int index, long b, long c) {
     int found = hasByteData ? byteDataLength : 0;
     if (found != expected) {
-      throw fail(key, index, what(t, b, c) + " has " + elements(c) + " but byte_data holds "
-          + found + " bytes, expected " + expected);
+      throw fail(
+          key,
+          index,
+          what(t, b, c)
+              + " has "
+              + elements(c)
+              + " but byte_data holds "
+              + found
+              + " bytes, expected "
+              + expected);
     }
   }
 

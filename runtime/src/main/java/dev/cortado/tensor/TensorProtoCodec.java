@@ -18,14 +18,14 @@ import java.util.Objects;
  * <p>Reading: absent {@code data_type} is FLOAT; an explicit number Caffe2 cannot decode
  * (UNDEFINED, 14, 15, or one outside the enum, which protobuf-java files under unknown fields) is
  * an error naming it; BOOL/UINT8/INT8/UINT16/INT16/FLOAT16 come from {@code byte_data} when it is
- * present, else from {@code int32_data} narrowed like a C cast (BOOL as value != 0); FLOAT may
- * come as bfloat16 {@code raw_data} when {@code data_format} is 1; payload counts must equal the
- * element count exactly. {@link TensorProtosDecoder} is the fast path and agrees with this class
- * on every input.
+ * present, else from {@code int32_data} narrowed like a C cast (BOOL as value != 0); FLOAT may come
+ * as bfloat16 {@code raw_data} when {@code data_format} is 1; payload counts must equal the element
+ * count exactly. {@link TensorProtosDecoder} is the fast path and agrees with this class on every
+ * input.
  *
- * <p>Writing: {@code data_type} and {@code dims} always set; FLOAT16 as 16-bit patterns in
- * {@code int32_data} (zero-extended), BYTE in {@code byte_data}, BOOL and the small integer types
- * in {@code int32_data}, the rest in their typed fields. Both Caffe2 versions read this layout.
+ * <p>Writing: {@code data_type} and {@code dims} always set; FLOAT16 as 16-bit patterns in {@code
+ * int32_data} (zero-extended), BYTE in {@code byte_data}, BOOL and the small integer types in
+ * {@code int32_data}, the rest in their typed fields. Both Caffe2 versions read this layout.
  */
 public final class TensorProtoCodec {
   private TensorProtoCodec() {}
@@ -39,8 +39,8 @@ public final class TensorProtoCodec {
   }
 
   /**
-   * Parses a serialized {@code TensorProtos} record (position to limit; the buffer is not
-   * changed) and decodes every entry.
+   * Parses a serialized {@code TensorProtos} record (position to limit; the buffer is not changed)
+   * and decodes every entry.
    */
   public static List<Tensor> decodeRecord(ByteBuffer value) {
     return decodeRecord(value, null);
@@ -52,8 +52,8 @@ public final class TensorProtoCodec {
     try {
       protos = TensorProtos.parseFrom(value.duplicate());
     } catch (InvalidProtocolBufferException e) {
-      throw new DecodeException(ProtoSummary.where(key, -1) + "not a valid TensorProtos: "
-          + e.getMessage(), e);
+      throw new DecodeException(
+          ProtoSummary.where(key, -1) + "not a valid TensorProtos: " + e.getMessage(), e);
     }
     List<Tensor> out = new ArrayList<>(protos.getProtosCount());
     for (int i = 0; i < protos.getProtosCount(); i++) {
@@ -71,9 +71,15 @@ public final class TensorProtoCodec {
     ProtoSummary s = summarize(p, null, -1);
     s.resolve(null, -1, false);
     if (s.type != target.dataType() || !s.dimsEqual(target.dims())) {
-      throw new DecodeException("chunk of " + s.type + " " + s.dimsString()
-          + " does not fit the target tensor " + target.dataType() + " "
-          + Shapes.toString(target.dims()));
+      throw new DecodeException(
+          "chunk of "
+              + s.type
+              + " "
+              + s.dimsString()
+              + " does not fit the target tensor "
+              + target.dataType()
+              + " "
+              + Shapes.toString(target.dims()));
     }
     if (s.type == DataType.STRING) {
       byte[][] dest = target.strings();
@@ -98,8 +104,8 @@ public final class TensorProtoCodec {
    */
   public static TensorProto fromTensorChunk(Tensor t, long begin, long end) {
     if (begin < 0 || begin > end || end > t.numel()) {
-      throw new IllegalArgumentException("chunk [" + begin + ", " + end + ") of a tensor with "
-          + t.numel() + " elements");
+      throw new IllegalArgumentException(
+          "chunk [" + begin + ", " + end + ") of a tensor with " + t.numel() + " elements");
     }
     TensorProto.Builder b = header(t);
     b.setSegment(TensorProto.Segment.newBuilder().setBegin(begin).setEnd(end));
@@ -164,8 +170,8 @@ public final class TensorProtoCodec {
     if (p.hasSegment()) {
       TensorProto.Segment seg = p.getSegment();
       if (!seg.hasBegin() || !seg.hasEnd()) {
-        throw ProtoSummary.fail(key, index, "segment lacks its required field "
-            + (seg.hasBegin() ? "end" : "begin"));
+        throw ProtoSummary.fail(
+            key, index, "segment lacks its required field " + (seg.hasBegin() ? "end" : "begin"));
       }
       s.hasSegment = true;
       s.hasSegmentBegin = true;
@@ -177,8 +183,7 @@ public final class TensorProtoCodec {
   }
 
   /** Writes the s.count elements of the chosen payload field at byte index destIndex (LE). */
-  private static void writePayload(TensorProto p, ProtoSummary s, ByteBuffer dest,
-      int destIndex) {
+  private static void writePayload(TensorProto p, ProtoSummary s, ByteBuffer dest, int destIndex) {
     int n = (int) s.count;
     switch (s.source) {
       case FLOAT_DATA:
@@ -220,24 +225,26 @@ public final class TensorProtoCodec {
           }
         }
         break;
-      case BYTE_DATA: {
-        byte[] bytes = p.getByteData().toByteArray();
-        if (s.type == DataType.BOOL) {
-          for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = (byte) (bytes[i] != 0 ? 1 : 0);
+      case BYTE_DATA:
+        {
+          byte[] bytes = p.getByteData().toByteArray();
+          if (s.type == DataType.BOOL) {
+            for (int i = 0; i < bytes.length; i++) {
+              bytes[i] = (byte) (bytes[i] != 0 ? 1 : 0);
+            }
           }
+          dest.put(destIndex, bytes);
+          break;
         }
-        dest.put(destIndex, bytes);
-        break;
-      }
-      case BFLOAT16_RAW_DATA: {
-        byte[] raw = p.getRawData().toByteArray();
-        for (int i = 0; i < n; i++) {
-          int bits = (raw[2 * i] & 0xff) | (raw[2 * i + 1] & 0xff) << 8;
-          dest.putInt(destIndex + 4 * i, bits << 16);
+      case BFLOAT16_RAW_DATA:
+        {
+          byte[] raw = p.getRawData().toByteArray();
+          for (int i = 0; i < n; i++) {
+            int bits = (raw[2 * i] & 0xff) | (raw[2 * i + 1] & 0xff) << 8;
+            dest.putInt(destIndex + 4 * i, bits << 16);
+          }
+          break;
         }
-        break;
-      }
       default:
         throw new IllegalStateException("no byte payload for " + s.type);
     }
@@ -284,12 +291,13 @@ public final class TensorProtoCodec {
           b.addInt64Data(data.getLong(8 * i));
         }
         break;
-      case BYTE: {
-        byte[] bytes = new byte[to - from];
-        data.get(from, bytes);
-        b.setByteData(ByteString.copyFrom(bytes));
-        break;
-      }
+      case BYTE:
+        {
+          byte[] bytes = new byte[to - from];
+          data.get(from, bytes);
+          b.setByteData(ByteString.copyFrom(bytes));
+          break;
+        }
       case BOOL:
         for (int i = from; i < to; i++) {
           b.addInt32Data(data.get(i) != 0 ? 1 : 0);
@@ -317,8 +325,8 @@ public final class TensorProtoCodec {
         }
         break;
       default:
-        throw new IllegalArgumentException("cannot encode a tensor of type " + t.dataType()
-            + " " + Arrays.toString(t.dims()));
+        throw new IllegalArgumentException(
+            "cannot encode a tensor of type " + t.dataType() + " " + Arrays.toString(t.dims()));
     }
   }
 }

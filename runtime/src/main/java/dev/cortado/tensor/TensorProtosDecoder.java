@@ -11,16 +11,16 @@ import java.util.Objects;
  * copies each tensor's payload straight into a destination region, without building message
  * objects.
  *
- * <p>Use: {@link #parse} a record (validates everything and records, per proto, the data type,
- * dims and where the payload lies), then {@link #copyTo} / {@link #copyStringsTo} each proto into
- * its destination, or {@link #decode} for fresh tensors. It accepts and rejects exactly what
- * {@link TensorProtoCodec#decodeRecord} (protobuf-java) does and produces identical tensors: any
- * field order, packed or unpacked repeated scalars, split packed chunks, unknown fields of every
- * wire type (groups included), over-long varints, last-wins optional fields and merged nested
- * messages. Every length, count and shape is checked before anything is allocated.
+ * <p>Use: {@link #parse} a record (validates everything and records, per proto, the data type, dims
+ * and where the payload lies), then {@link #copyTo} / {@link #copyStringsTo} each proto into its
+ * destination, or {@link #decode} for fresh tensors. It accepts and rejects exactly what {@link
+ * TensorProtoCodec#decodeRecord} (protobuf-java) does and produces identical tensors: any field
+ * order, packed or unpacked repeated scalars, split packed chunks, unknown fields of every wire
+ * type (groups included), over-long varints, last-wins optional fields and merged nested messages.
+ * Every length, count and shape is checked before anything is allocated.
  *
- * <p>This class is the parser and the public face; {@link WireReader} reads the wire primitives
- * and {@link PayloadCopier} copies payloads once a record has parsed.
+ * <p>This class is the parser and the public face; {@link WireReader} reads the wire primitives and
+ * {@link PayloadCopier} copies payloads once a record has parsed.
  *
  * <p>Not thread-safe: use one decoder per worker thread. Decoding a record allocates nothing once
  * the decoder's scratch arrays have grown to the record's size (STRING payloads excepted, which
@@ -105,8 +105,8 @@ public final class TensorProtosDecoder {
 
   /**
    * {@code fastPaths = false} turns off the varint fast paths (reading varints byte by byte
-   * dominated read+decode before them), so tests can check that they accept, reject and word
-   * errors exactly as the byte-at-a-time reads do.
+   * dominated read+decode before them), so tests can check that they accept, reject and word errors
+   * exactly as the byte-at-a-time reads do.
    */
   TensorProtosDecoder(boolean fastPaths) {
     this.in = new WireReader(fastPaths);
@@ -151,9 +151,12 @@ public final class TensorProtosDecoder {
     for (int i = 0; i < n; i++) {
       Slot s = slots[i];
       if (s.hasSegment && !(s.hasSegmentBegin && s.hasSegmentEnd)) {
-        throw new DecodeException(ProtoSummary.where(key, -1) + "not a valid TensorProtos: protos["
-            + i + "].segment lacks its required field "
-            + (s.hasSegmentBegin ? "end" : "begin"));
+        throw new DecodeException(
+            ProtoSummary.where(key, -1)
+                + "not a valid TensorProtos: protos["
+                + i
+                + "].segment lacks its required field "
+                + (s.hasSegmentBegin ? "end" : "begin"));
       }
     }
     for (int i = 0; i < n; i++) {
@@ -212,13 +215,19 @@ public final class TensorProtosDecoder {
   public void copyTo(int proto, ByteBuffer dest, int destIndex) {
     Slot s = parsed(proto);
     if (!s.type.isFixedSize()) {
-      throw new IllegalStateException("protos[" + proto + "] is " + s.type
-          + "; use copyStringsTo");
+      throw new IllegalStateException("protos[" + proto + "] is " + s.type + "; use copyStringsTo");
     }
     long bytes = s.tensorBytes();
     if (destIndex < 0 || destIndex + bytes > dest.limit()) {
-      throw new IndexOutOfBoundsException("protos[" + proto + "] needs " + bytes
-          + " bytes at index " + destIndex + " of a buffer with limit " + dest.limit());
+      throw new IndexOutOfBoundsException(
+          "protos["
+              + proto
+              + "] needs "
+              + bytes
+              + " bytes at index "
+              + destIndex
+              + " of a buffer with limit "
+              + dest.limit());
     }
     copier.copy(s, dest, destIndex);
   }
@@ -274,27 +283,29 @@ public final class TensorProtosDecoder {
         case TAG_DIMS:
           s.addDim(in.readVarint64(limit));
           break;
-        case TAG_DIMS_PACKED: {
-          int len = in.readLength(limit, tagPos);
-          int chunkEnd = in.pos() + len;
-          while (in.pos() < chunkEnd) {
-            s.addDim(in.readVarint64(chunkEnd));
+        case TAG_DIMS_PACKED:
+          {
+            int len = in.readLength(limit, tagPos);
+            int chunkEnd = in.pos() + len;
+            while (in.pos() < chunkEnd) {
+              s.addDim(in.readVarint64(chunkEnd));
+            }
+            break;
           }
-          break;
-        }
-        case TAG_DATA_TYPE: {
-          int v = in.readVarint32(limit);
-          // protobuf-java files a number outside the enum under unknown fields and keeps any
-          // earlier known value; we reject the record whenever such a number appears.
-          if (dev.cortado.proto.TensorProto.DataType.forNumber(v) != null) {
-            s.hasDataType = true;
-            s.dataType = v;
-          } else {
-            s.unknownDataType = true;
-            s.unknownDataTypeNumber = v;
+        case TAG_DATA_TYPE:
+          {
+            int v = in.readVarint32(limit);
+            // protobuf-java files a number outside the enum under unknown fields and keeps any
+            // earlier known value; we reject the record whenever such a number appears.
+            if (dev.cortado.proto.TensorProto.DataType.forNumber(v) != null) {
+              s.hasDataType = true;
+              s.dataType = v;
+            } else {
+              s.unknownDataType = true;
+              s.unknownDataTypeNumber = v;
+            }
+            break;
           }
-          break;
-        }
         case TAG_FLOAT_PACKED:
           s.floatCount += packedFixed(s.floats, 4, "float_data", "floats", limit, tagPos);
           break;
@@ -307,32 +318,36 @@ public final class TensorProtosDecoder {
         case TAG_INT32:
           s.int32Count += unpackedVarint(s.int32s, false, limit);
           break;
-        case TAG_BYTE_DATA: {
-          int len = in.readLength(limit, tagPos);
-          s.hasByteData = true;
-          s.byteDataOffset = in.pos();
-          s.byteDataLength = len;
-          in.skip(len);
-          break;
-        }
-        case TAG_STRING_DATA: {
-          int len = in.readLength(limit, tagPos);
-          s.stringCount++;
-          in.skip(len);
-          break;
-        }
-        case TAG_NAME: {
-          // proto2 Java does not validate UTF-8 in string fields.
-          int len = in.readLength(limit, tagPos);
-          in.skip(len);
-          break;
-        }
-        case TAG_DEVICE_DETAIL: {
-          int len = in.readLength(limit, tagPos);
-          in.checkDepth(depth, tagPos);
-          skipDeviceOption(in.pos() + len, depth + 1);
-          break;
-        }
+        case TAG_BYTE_DATA:
+          {
+            int len = in.readLength(limit, tagPos);
+            s.hasByteData = true;
+            s.byteDataOffset = in.pos();
+            s.byteDataLength = len;
+            in.skip(len);
+            break;
+          }
+        case TAG_STRING_DATA:
+          {
+            int len = in.readLength(limit, tagPos);
+            s.stringCount++;
+            in.skip(len);
+            break;
+          }
+        case TAG_NAME:
+          {
+            // proto2 Java does not validate UTF-8 in string fields.
+            int len = in.readLength(limit, tagPos);
+            in.skip(len);
+            break;
+          }
+        case TAG_DEVICE_DETAIL:
+          {
+            int len = in.readLength(limit, tagPos);
+            in.checkDepth(depth, tagPos);
+            skipDeviceOption(in.pos() + len, depth + 1);
+            break;
+          }
         case TAG_DOUBLE_PACKED:
           s.doubleCount += packedFixed(s.doubles, 8, "double_data", "doubles", limit, tagPos);
           break;
@@ -345,21 +360,23 @@ public final class TensorProtosDecoder {
         case TAG_INT64:
           s.int64Count += unpackedVarint(s.int64s, true, limit);
           break;
-        case TAG_SEGMENT: {
-          int len = in.readLength(limit, tagPos);
-          in.checkDepth(depth, tagPos);
-          parseSegment(s, in.pos() + len, depth + 1);
-          s.hasSegment = true;
-          break;
-        }
-        case TAG_RAW_DATA: {
-          int len = in.readLength(limit, tagPos);
-          s.hasRawData = true;
-          s.rawDataOffset = in.pos();
-          s.rawDataLength = len;
-          in.skip(len);
-          break;
-        }
+        case TAG_SEGMENT:
+          {
+            int len = in.readLength(limit, tagPos);
+            in.checkDepth(depth, tagPos);
+            parseSegment(s, in.pos() + len, depth + 1);
+            s.hasSegment = true;
+            break;
+          }
+        case TAG_RAW_DATA:
+          {
+            int len = in.readLength(limit, tagPos);
+            s.hasRawData = true;
+            s.rawDataOffset = in.pos();
+            s.rawDataLength = len;
+            in.skip(len);
+            break;
+          }
         case TAG_DATA_FORMAT:
           s.dataFormat = in.readVarint32(limit);
           s.hasDataFormat = true;
@@ -371,15 +388,23 @@ public final class TensorProtosDecoder {
   }
 
   /**
-   * One packed chunk of {@code width}-byte elements (float_data, double_data): its length must be
-   * a whole number of elements. Returns the number of elements.
+   * One packed chunk of {@code width}-byte elements (float_data, double_data): its length must be a
+   * whole number of elements. Returns the number of elements.
    */
-  private int packedFixed(Chunks chunks, int width, String field, String elements, int limit,
-      int tagPos) {
+  private int packedFixed(
+      Chunks chunks, int width, String field, String elements, int limit, int tagPos) {
     int len = in.readLength(limit, tagPos);
     if ((len & (width - 1)) != 0) {
-      throw in.malformed(tagPos, "packed " + field + " of " + len
-          + " bytes is not a whole number of " + width + "-byte " + elements);
+      throw in.malformed(
+          tagPos,
+          "packed "
+              + field
+              + " of "
+              + len
+              + " bytes is not a whole number of "
+              + width
+              + "-byte "
+              + elements);
     }
     if (len > 0) {
       chunks.add(in.pos(), len);
@@ -397,8 +422,8 @@ public final class TensorProtosDecoder {
   }
 
   /**
-   * One packed chunk of varints (int32_data, int64_data, read as 64-bit varints when {@code
-   * wide}). Returns the number of elements.
+   * One packed chunk of varints (int32_data, int64_data, read as 64-bit varints when {@code wide}).
+   * Returns the number of elements.
    */
   private int packedVarints(Chunks chunks, boolean wide, int limit, int tagPos) {
     int len = in.readLength(limit, tagPos);

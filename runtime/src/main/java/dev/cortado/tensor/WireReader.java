@@ -26,6 +26,7 @@ final class WireReader {
 
   private ByteBuffer buf;
   private int base;
+
   /**
    * The index of the record's last 8-byte word ({@code limit - 8}), for {@link #word}; negative
    * when the record is shorter than 8 bytes or the fast paths are off.
@@ -90,8 +91,15 @@ final class WireReader {
       throw malformed(tagPos, "negative length " + len + " for field " + fieldAt(tagPos));
     }
     if (len > limit - pos) {
-      throw malformed(tagPos, "length " + len + " of field " + fieldAt(tagPos)
-          + " runs past the end: only " + (limit - pos) + " bytes remain");
+      throw malformed(
+          tagPos,
+          "length "
+              + len
+              + " of field "
+              + fieldAt(tagPos)
+              + " runs past the end: only "
+              + (limit - pos)
+              + " bytes remain");
     }
     return len;
   }
@@ -99,15 +107,16 @@ final class WireReader {
   /** Fails unless {@code bytes} bytes remain before {@code limit}. */
   void need(int bytes, int limit, int tagPos, String what) {
     if (limit - pos < bytes) {
-      throw malformed(tagPos, "truncated: " + what + " needs " + bytes + " bytes, only "
-          + (limit - pos) + " remain");
+      throw malformed(
+          tagPos,
+          "truncated: " + what + " needs " + bytes + " bytes, only " + (limit - pos) + " remain");
     }
   }
 
   /**
    * Skips one field the way protobuf-java's UnknownFieldSet reads it. Returns false for an
-   * end-group tag inside a group (the caller checks it matches); an end-group tag outside any
-   * group is an error.
+   * end-group tag inside a group (the caller checks it matches); an end-group tag outside any group
+   * is an error.
    */
   boolean skipField(int tag, int limit, int depth, boolean inGroup, int tagPos) {
     switch (tag & 7) {
@@ -118,19 +127,21 @@ final class WireReader {
         need(8, limit, tagPos, "fixed64 field " + (tag >>> 3));
         pos += 8;
         return true;
-      case 2: {
-        int len = readLength(limit, tagPos);
-        pos += len;
-        return true;
-      }
+      case 2:
+        {
+          int len = readLength(limit, tagPos);
+          pos += len;
+          return true;
+        }
       case 3:
         checkDepth(depth, tagPos);
         skipGroup(tag >>> 3, limit, depth + 1, tagPos);
         return true;
       case 4:
         if (!inGroup) {
-          throw malformed(tagPos, "end-group tag for field " + (tag >>> 3)
-              + " without a matching start-group tag");
+          throw malformed(
+              tagPos,
+              "end-group tag for field " + (tag >>> 3) + " without a matching start-group tag");
         }
         return false;
       case 5:
@@ -145,15 +156,23 @@ final class WireReader {
   private void skipGroup(int fieldNumber, int limit, int depth, int startPos) {
     while (true) {
       if (pos >= limit) {
-        throw malformed(startPos, "group for field " + fieldNumber
-            + " has no end-group tag before byte " + (limit - base));
+        throw malformed(
+            startPos,
+            "group for field "
+                + fieldNumber
+                + " has no end-group tag before byte "
+                + (limit - base));
       }
       int tagPos = pos;
       int tag = readTag(limit);
       if (!skipField(tag, limit, depth, true, tagPos)) {
         if (tag != ((fieldNumber << 3) | 4)) {
-          throw malformed(tagPos, "end-group tag for field " + (tag >>> 3)
-              + " closes the group of field " + fieldNumber);
+          throw malformed(
+              tagPos,
+              "end-group tag for field "
+                  + (tag >>> 3)
+                  + " closes the group of field "
+                  + fieldNumber);
         }
         return;
       }
@@ -163,8 +182,7 @@ final class WireReader {
   /** Fails when entering one more message or group at {@code depth} passes the limit. */
   void checkDepth(int depth, int tagPos) {
     if (depth >= RECURSION_LIMIT) {
-      throw malformed(tagPos, "messages and groups nested more than " + RECURSION_LIMIT
-          + " deep");
+      throw malformed(tagPos, "messages and groups nested more than " + RECURSION_LIMIT + " deep");
     }
   }
 
@@ -175,12 +193,11 @@ final class WireReader {
    * A varint read as int32 (protobuf-java readRawVarint32): up to 10 bytes, the tenth without a
    * continuation bit; the value is the low 32 bits.
    *
-   * <p>Fast paths: a one- or two-byte varint (tags, lengths, small values) is read with one
-   * {@code get} per byte and no loop; a longer one of up to 8 bytes is decoded from one
-   * little-endian word ({@link #word}) when it ends inside {@code limit}. (A word read costs more
-   * than two byte reads, so tags and lengths stay on bytes.) Anything else (a longer varint, a
-   * truncated one, a record under 8 bytes) takes the byte-at-a-time path, which decides errors
-   * exactly as before.
+   * <p>Fast paths: a one- or two-byte varint (tags, lengths, small values) is read with one {@code
+   * get} per byte and no loop; a longer one of up to 8 bytes is decoded from one little-endian word
+   * ({@link #word}) when it ends inside {@code limit}. (A word read costs more than two byte reads,
+   * so tags and lengths stay on bytes.) Anything else (a longer varint, a truncated one, a record
+   * under 8 bytes) takes the byte-at-a-time path, which decides errors exactly as before.
    */
   int readVarint32(int limit) {
     int p = pos;
@@ -242,10 +259,10 @@ final class WireReader {
   /**
    * A varint read as int64 (protobuf-java readRawVarint64). Up to 10 bytes; the tenth byte
    * contributes only bit 63. protobuf-java's fast path accepts a tenth byte whose low bit is set
-   * even if its continuation bit is set too (and stops there); otherwise a continuation bit on
-   * the tenth byte is malformed. Mirrored exactly so both decoders agree. The fast paths (as in
-   * {@link #readVarint32}) cover varints of up to 8 bytes only, so the tenth-byte rule always
-   * runs in the byte-at-a-time path.
+   * even if its continuation bit is set too (and stops there); otherwise a continuation bit on the
+   * tenth byte is malformed. Mirrored exactly so both decoders agree. The fast paths (as in {@link
+   * #readVarint32}) cover varints of up to 8 bytes only, so the tenth-byte rule always runs in the
+   * byte-at-a-time path.
    */
   long readVarint64(int limit) {
     int p = pos;
@@ -316,9 +333,7 @@ final class WireReader {
    */
   private long word(int p) {
     int e = wordEnd;
-    return p <= e
-        ? (long) LONG_LE.get(buf, p)
-        : (long) LONG_LE.get(buf, e) >>> ((p - e) << 3);
+    return p <= e ? (long) LONG_LE.get(buf, p) : (long) LONG_LE.get(buf, e) >>> ((p - e) << 3);
   }
 
   /**
@@ -333,8 +348,8 @@ final class WireReader {
   }
 
   /**
-   * The number of varints in {@code [start, end)}, counted by their last bytes (the ones without
-   * a continuation bit) eight bytes at a time, without decoding them; or -1 when the chunk ends
+   * The number of varints in {@code [start, end)}, counted by their last bytes (the ones without a
+   * continuation bit) eight bytes at a time, without decoding them; or -1 when the chunk ends
    * inside a varint or holds a run of 10 or more continuation bytes (over-long varints and
    * protobuf-java's tenth-byte quirk), which the caller then walks varint by varint so that
    * acceptance and error messages stay exactly those of {@link #readVarint32}/{@link
@@ -394,7 +409,14 @@ final class WireReader {
 
   /** A malformed-record error at absolute index {@code at}, naming the key and the offset. */
   DecodeException malformed(int at, String message) {
-    return new DecodeException(ProtoSummary.where(key, -1) + "not a valid TensorProtos: "
-        + message + " (at byte " + (at - base) + " of " + (buf.limit() - base) + ")");
+    return new DecodeException(
+        ProtoSummary.where(key, -1)
+            + "not a valid TensorProtos: "
+            + message
+            + " (at byte "
+            + (at - base)
+            + " of "
+            + (buf.limit() - base)
+            + ")");
   }
 }

@@ -2,9 +2,9 @@ package dev.cortado.workspace;
 
 import dev.cortado.net.Net;
 import dev.cortado.net.Nets;
-import dev.cortado.operator.Operator;
-import dev.cortado.operator.BlobScope;
 import dev.cortado.operator.Blob;
+import dev.cortado.operator.BlobScope;
+import dev.cortado.operator.Operator;
 import dev.cortado.operator.OperatorContext;
 import dev.cortado.operator.OperatorRegistry;
 import dev.cortado.operator.OperatorRunException;
@@ -57,8 +57,8 @@ public final class Workspace implements BlobScope, AutoCloseable {
   }
 
   /**
-   * A child that sees this workspace's blobs (lookups fall through to the parent) but keeps its
-   * own nets and new blobs; used by {@code ExecutionStep.create_workspace}. The caller closes it.
+   * A child that sees this workspace's blobs (lookups fall through to the parent) but keeps its own
+   * nets and new blobs; used by {@code ExecutionStep.create_workspace}. The caller closes it.
    */
   public Workspace createChild() {
     checkOpen();
@@ -175,8 +175,8 @@ public final class Workspace implements BlobScope, AutoCloseable {
 
   /**
    * Builds a net and keeps it under {@code def.name}. An existing name is an error unless {@code
-   * overwrite}; then the old net is closed before the new one is built (so it releases DB
-   * locks), as in Caffe2.
+   * overwrite}; then the old net is closed before the new one is built (so it releases DB locks),
+   * as in Caffe2.
    */
   public Net createNet(NetDef def, boolean overwrite) {
     checkOpen();

@@ -24,31 +24,35 @@ class DbReaderTest {
   }
 
   private static DbRegistry registryOf(FakeDb db) {
-    DbProvider provider = new DbProvider() {
-      @Override
-      public String name() {
-        return "fake";
-      }
+    DbProvider provider =
+        new DbProvider() {
+          @Override
+          public String name() {
+            return "fake";
+          }
 
-      @Override
-      public Db open(String source, Mode mode) {
-        assertThat(mode).isEqualTo(Mode.READ);
-        assertThat(source).isEqualTo(db.source);
-        db.closed = false;
-        return db;
-      }
-    };
+          @Override
+          public Db open(String source, Mode mode) {
+            assertThat(mode).isEqualTo(Mode.READ);
+            assertThat(source).isEqualTo(db.source);
+            db.closed = false;
+            return db;
+          }
+        };
     return DbRegistry.of(List.of(provider));
   }
 
   @ParameterizedTest(name = "{0} shards, shard {1}")
-  @CsvSource(delimiter = ';', value = {
-      "1;0;0,1,2,3,4,5,6,7,8,9,0,1,2",
-      "3;0;0,3,6,9,0,3,6,9,0",
-      "3;1;1,4,7,1,4,7,1",
-      "3;2;2,5,8,2,5,8",
-      "10;9;9,9,9",
-      "4;3;3,7,3,7"})
+  @CsvSource(
+      delimiter = ';',
+      value = {
+        "1;0;0,1,2,3,4,5,6,7,8,9,0,1,2",
+        "3;0;0,3,6,9,0,3,6,9,0",
+        "3;1;1,4,7,1,4,7,1",
+        "3;2;2,5,8,2,5,8",
+        "10;9;9,9,9",
+        "4;3;3,7,3,7"
+      })
   void followsCaffe2ShardOrder(int numShards, int shardId, String expected) {
     List<Integer> want = new ArrayList<>();
     for (String s : expected.split(",")) {
@@ -65,27 +69,37 @@ class DbReaderTest {
         DbReader batched = new DbReader(new FakeDb("a", 10), 3, 1)) {
       List<Integer> fromBatches = new ArrayList<>();
       for (int b = 0; b < 4; b++) {
-        batched.readBatch(5, (k, v) -> fromBatches.add(
-            Integer.parseInt(StandardCharsets.US_ASCII.decode(k).toString())));
+        batched.readBatch(
+            5,
+            (k, v) ->
+                fromBatches.add(Integer.parseInt(StandardCharsets.US_ASCII.decode(k).toString())));
       }
       assertThat(fromBatches).isEqualTo(readIndices(single, 20));
     }
   }
 
   @ParameterizedTest(name = "{0} shards, shard {1}, batches of {2}")
-  @CsvSource(delimiter = ';', value = {
-      "1;0;4;0,1,2,3|4,5,6,7|8,9|0,1,2,3",
-      "3;1;2;1,4|7|1,4|7",
-      "3;0;5;0,3,6,9|0,3,6,9",
-      "1;0;10;0,1,2,3,4,5,6,7,8,9|0,1,2,3,4,5,6,7,8,9"})
-  void readBatchInCycleStopsAtTheEndOfTheShardsCycle(int numShards, int shardId, int n,
-      String expected) {
+  @CsvSource(
+      delimiter = ';',
+      value = {
+        "1;0;4;0,1,2,3|4,5,6,7|8,9|0,1,2,3",
+        "3;1;2;1,4|7|1,4|7",
+        "3;0;5;0,3,6,9|0,3,6,9",
+        "1;0;10;0,1,2,3,4,5,6,7,8,9|0,1,2,3,4,5,6,7,8,9"
+      })
+  void readBatchInCycleStopsAtTheEndOfTheShardsCycle(
+      int numShards, int shardId, int n, String expected) {
     try (DbReader reader = new DbReader(new FakeDb("/data/ten", 10), numShards, shardId)) {
       List<String> batches = new ArrayList<>();
       for (String want : expected.split("\\|")) {
         List<String> got = new ArrayList<>();
-        int visited = reader.readBatchInCycle(n, (k, v) -> got.add(String.valueOf(
-            Integer.parseInt(StandardCharsets.US_ASCII.decode(k).toString()))));
+        int visited =
+            reader.readBatchInCycle(
+                n,
+                (k, v) ->
+                    got.add(
+                        String.valueOf(
+                            Integer.parseInt(StandardCharsets.US_ASCII.decode(k).toString()))));
         assertThat(visited).isEqualTo(got.size());
         batches.add(String.join(",", got));
       }
@@ -96,11 +110,12 @@ class DbReaderTest {
   @Test
   void visitorSeesReadOnlyBuffersAtPositionZero() {
     try (DbReader reader = new DbReader(new FakeDb("a", 3), 1, 0)) {
-      reader.read((k, v) -> {
-        assertThat(k.position()).isZero();
-        assertThat(k.remaining()).isEqualTo(8);
-        assertThat(v.isReadOnly()).isTrue();
-      });
+      reader.read(
+          (k, v) -> {
+            assertThat(k.position()).isZero();
+            assertThat(k.remaining()).isEqualTo(8);
+            assertThat(v.isReadOnly()).isTrue();
+          });
     }
   }
 
@@ -165,8 +180,10 @@ class DbReaderTest {
     db.failMovingOnto = 3;
     try (DbReader reader = new DbReader(db, 1, 0)) {
       List<String> seen = new ArrayList<>();
-      assertThatThrownBy(() -> reader.readBatch(
-              5, (k, v) -> seen.add(StandardCharsets.US_ASCII.decode(k).toString())))
+      assertThatThrownBy(
+              () ->
+                  reader.readBatch(
+                      5, (k, v) -> seen.add(StandardCharsets.US_ASCII.decode(k).toString())))
           .hasMessageContaining("injected failure");
       assertThat(seen).containsExactly("00000000", "00000001", "00000002");
     }
@@ -175,9 +192,13 @@ class DbReaderTest {
   @Test
   void aThrowingVisitorStillConsumesTheRecord() {
     try (DbReader reader = new DbReader(new FakeDb("a", 5), 1, 0)) {
-      assertThatThrownBy(() -> reader.read((k, v) -> {
-        throw new IllegalStateException("decode failed");
-      })).isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(
+              () ->
+                  reader.read(
+                      (k, v) -> {
+                        throw new IllegalStateException("decode failed");
+                      }))
+          .isInstanceOf(IllegalStateException.class);
       assertThat(readIndices(reader, 1)).containsExactly(1);
     }
   }
@@ -192,8 +213,7 @@ class DbReaderTest {
     assertThat(db.closed).isTrue();
     assertThat(db.cursorsOpen).isZero();
     assertThatThrownBy(reader::read).isInstanceOf(DbException.class).hasMessageContaining("closed");
-    assertThatThrownBy(() -> reader.readBatch(2, (k, v) -> { }))
-        .isInstanceOf(DbException.class);
+    assertThatThrownBy(() -> reader.readBatch(2, (k, v) -> {})).isInstanceOf(DbException.class);
     assertThatThrownBy(reader::seekToFirst).isInstanceOf(DbException.class);
     assertThatThrownBy(() -> reader.toProto("x")).isInstanceOf(DbException.class);
   }
@@ -204,15 +224,17 @@ class DbReaderTest {
       Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
-        Thread thread = new Thread(() -> {
-          for (int i = 0; i < 250; i++) {
-            DbReader.Record r = reader.read();
-            String key = FakeDb.keyString(r.key());
-            assertThat(new String(r.value(), StandardCharsets.US_ASCII))
-                .isEqualTo("value-" + Integer.parseInt(key));
-            counts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-          }
-        });
+        Thread thread =
+            new Thread(
+                () -> {
+                  for (int i = 0; i < 250; i++) {
+                    DbReader.Record r = reader.read();
+                    String key = FakeDb.keyString(r.key());
+                    assertThat(new String(r.value(), StandardCharsets.US_ASCII))
+                        .isEqualTo("value-" + Integer.parseInt(key));
+                    counts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+                  }
+                });
         threads.add(thread);
         thread.start();
       }
@@ -229,15 +251,17 @@ class DbReaderTest {
     DbReader reader = new DbReader(new FakeDb("a", 10), 1, 0);
     AtomicInteger reads = new AtomicInteger();
     Throwable[] failure = new Throwable[1];
-    Thread thread = new Thread(() -> {
-      try {
-        while (true) {
-          reader.read((k, v) -> reads.incrementAndGet());
-        }
-      } catch (Throwable t) {
-        failure[0] = t;
-      }
-    });
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                while (true) {
+                  reader.read((k, v) -> reads.incrementAndGet());
+                }
+              } catch (Throwable t) {
+                failure[0] = t;
+              }
+            });
     thread.start();
     while (reads.get() < 100) {
       Thread.onSpinWait();
@@ -286,8 +310,13 @@ class DbReaderTest {
   void aCaffe2CheckpointWithoutShardsResumesUnsharded() {
     FakeDb db = new FakeDb("/data/s", 10);
     db.seekable = true;
-    DBReaderProto proto = DBReaderProto.newBuilder()
-        .setName("r").setSource("/data/s").setDbType("FAKE").setKey("00000007").build();
+    DBReaderProto proto =
+        DBReaderProto.newBuilder()
+            .setName("r")
+            .setSource("/data/s")
+            .setDbType("FAKE")
+            .setKey("00000007")
+            .build();
     try (DbReader resumed = DbReader.fromProto(registryOf(db), proto)) {
       assertThat(resumed.numShards()).isEqualTo(1);
       assertThat(resumed.dbType()).isEqualTo("FAKE");
@@ -334,8 +363,13 @@ class DbReaderTest {
   @Test
   void aKeyForABackendThatCannotSeekIsAnError() {
     FakeDb db = new FakeDb("/data/n", 6);
-    DBReaderProto proto = DBReaderProto.newBuilder()
-        .setName("r").setSource("/data/n").setDbType("fake").setKey("00000002").build();
+    DBReaderProto proto =
+        DBReaderProto.newBuilder()
+            .setName("r")
+            .setSource("/data/n")
+            .setDbType("fake")
+            .setKey("00000002")
+            .build();
     assertThatThrownBy(() -> DbReader.fromProto(registryOf(db), proto))
         .isInstanceOf(DbException.class)
         .hasMessageContaining("needs seeking")
@@ -348,8 +382,9 @@ class DbReaderTest {
     try (DbReader reader = new DbReader(new FakeDb("/data/x", 1), 1, 0)) {
       assertThat(reader.dbType()).isEqualTo("fake");
       assertThat(reader.source()).isEqualTo("/data/x");
-      assertThat(reader.read()).isEqualTo(new DbReader.Record(
-          FakeDb.key(0), "value-0".getBytes(StandardCharsets.US_ASCII)));
+      assertThat(reader.read())
+          .isEqualTo(
+              new DbReader.Record(FakeDb.key(0), "value-0".getBytes(StandardCharsets.US_ASCII)));
     }
   }
 

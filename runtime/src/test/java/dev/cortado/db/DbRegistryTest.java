@@ -1,9 +1,9 @@
 package dev.cortado.db;
 
-import dev.cortado.RegistrationException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cortado.RegistrationException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -60,17 +60,19 @@ class DbRegistryTest {
   }
 
   private static DbRegistry four() {
-    return DbRegistry.of(List.of(
-        new NamedProvider("minidb", "MiniDB"), new NamedProvider("lmdb", "LMDB"),
-        new NamedProvider("rocksdb", "RocksDB"), new NamedProvider("leveldb", "LevelDB")));
+    return DbRegistry.of(
+        List.of(
+            new NamedProvider("minidb", "MiniDB"), new NamedProvider("lmdb", "LMDB"),
+            new NamedProvider("rocksdb", "RocksDB"), new NamedProvider("leveldb", "LevelDB")));
   }
 
   @Test
   void unknownTypeListsTheKnownNamesAndSaysHowToAddOne() {
     assertThatThrownBy(() -> four().open("lmbd", "/x", Mode.READ))
         .isInstanceOf(DbException.class)
-        .hasMessage("unknown db_type 'lmbd'; known: [leveldb, lmdb, minidb, rocksdb]; a backend is"
-            + " added by a jar that provides dev.cortado.db.DbProvider");
+        .hasMessage(
+            "unknown db_type 'lmbd'; known: [leveldb, lmdb, minidb, rocksdb]; a backend is"
+                + " added by a jar that provides dev.cortado.db.DbProvider");
     assertThatThrownBy(() -> four().provider(null)).hasMessageStartingWith("no db_type given");
   }
 
@@ -88,14 +90,16 @@ class DbRegistryTest {
 
   @Test
   void aNameProvidedTwiceIsAStartupErrorNamingBothClasses() {
-    assertThatThrownBy(() -> DbRegistry.of(
-            List.of(new NamedProvider("lmdb"), new OtherProvider("LMDB"))))
+    assertThatThrownBy(
+            () -> DbRegistry.of(List.of(new NamedProvider("lmdb"), new OtherProvider("LMDB"))))
         .isInstanceOf(RegistrationException.class)
         .hasMessageContaining("'lmdb'")
         .hasMessageContaining(NamedProvider.class.getName())
         .hasMessageContaining(OtherProvider.class.getName());
-    assertThatThrownBy(() -> DbRegistry.of(
-            List.of(new NamedProvider("lmdb", "fast"), new OtherProvider("fast"))))
+    assertThatThrownBy(
+            () ->
+                DbRegistry.of(
+                    List.of(new NamedProvider("lmdb", "fast"), new OtherProvider("fast"))))
         .isInstanceOf(RegistrationException.class)
         .hasMessageContaining("'fast'");
   }
@@ -124,12 +128,13 @@ class DbRegistryTest {
 
   @Test
   void aProviderFailureNamesThePathTypeAndMode() {
-    DbProvider failing = new NamedProvider("bad") {
-      @Override
-      public Db open(String source, Mode mode) {
-        throw new IllegalStateException("native says no");
-      }
-    };
+    DbProvider failing =
+        new NamedProvider("bad") {
+          @Override
+          public Db open(String source, Mode mode) {
+            throw new IllegalStateException("native says no");
+          }
+        };
     assertThatThrownBy(() -> DbRegistry.of(List.of(failing)).open("bad", "/data/b", Mode.NEW))
         .isInstanceOf(DbException.class)
         .hasMessageContaining("/data/b")
@@ -140,12 +145,13 @@ class DbRegistryTest {
 
   @Test
   void aProviderReturningNullIsAnError() {
-    DbProvider broken = new NamedProvider("null") {
-      @Override
-      public Db open(String source, Mode mode) {
-        return null;
-      }
-    };
+    DbProvider broken =
+        new NamedProvider("null") {
+          @Override
+          public Db open(String source, Mode mode) {
+            return null;
+          }
+        };
     assertThatThrownBy(() -> DbRegistry.of(List.of(broken)).open("null", "/data/n", Mode.READ))
         .isInstanceOf(DbException.class)
         .hasMessageContaining("returned no DB for /data/n");
@@ -155,8 +161,10 @@ class DbRegistryTest {
   void serviceLoaderFindsProvidersListedInMetaInfServices(@TempDir Path dir) throws Exception {
     Path services = dir.resolve("META-INF/services");
     Files.createDirectories(services);
-    Files.writeString(services.resolve(DbProvider.class.getName()),
-        "# a comment\n" + ServiceProvider.class.getName() + "\n", StandardCharsets.UTF_8);
+    Files.writeString(
+        services.resolve(DbProvider.class.getName()),
+        "# a comment\n" + ServiceProvider.class.getName() + "\n",
+        StandardCharsets.UTF_8);
     try (URLClassLoader loader =
         new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
       DbRegistry registry = DbRegistry.fromServiceLoader(loader);
@@ -175,7 +183,8 @@ class DbRegistryTest {
       assertThatThrownBy(() -> DbRegistry.fromServiceLoader(loader))
           .isInstanceOf(RegistrationException.class)
           .hasMessageContaining("com.example.Missing")
-          .hasMessageContaining("listed in " + services.resolve(DbProvider.class.getName()).toUri().toURL());
+          .hasMessageContaining(
+              "listed in " + services.resolve(DbProvider.class.getName()).toUri().toURL());
     }
   }
 }

@@ -7,14 +7,18 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 
-/** A list-backed Db for DbReader tests, with switchable seek/position support and fault injection. */
+/**
+ * A list-backed Db for DbReader tests, with switchable seek/position support and fault injection.
+ */
 final class FakeDb implements Db {
   final List<byte[][]> records = new ArrayList<>();
   final String source;
   boolean seekable;
   boolean positions;
+
   /** next() onto this index throws; -1 for never. */
   int failMovingOnto = -1;
+
   boolean closed;
   int cursorsOpen;
 

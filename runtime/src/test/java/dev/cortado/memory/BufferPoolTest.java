@@ -143,8 +143,10 @@ class BufferPoolTest {
         .isInstanceOf(MemoryLeakException.class)
         .hasMessageContaining("prefetch pool of op 'data'")
         .hasMessageContaining("2 buffer(s), 384 bytes")
-        .hasMessageContaining("'TensorProtosDBInput 'data' output 0' (thread "
-            + Thread.currentThread().getName() + ") holds 2 buffer(s), 384 bytes")
+        .hasMessageContaining(
+            "'TensorProtosDBInput 'data' output 0' (thread "
+                + Thread.currentThread().getName()
+                + ") holds 2 buffer(s), 384 bytes")
         .message()
         .doesNotContain("someone else");
     assertThat(allocator.freed).isEqualTo(1);
@@ -199,11 +201,12 @@ class BufferPoolTest {
     pool.acquire(8, "leaky");
     assertThatThrownBy(pool::close)
         .isInstanceOf(MemoryLeakException.class)
-        .satisfies(e -> {
-          assertThat(e.getSuppressed()).hasSize(1);
-          assertThat(e.getSuppressed()[0].getStackTrace()[1].getMethodName())
-              .isEqualTo("recordsAcquiringStacksWhenAsked");
-        });
+        .satisfies(
+            e -> {
+              assertThat(e.getSuppressed()).hasSize(1);
+              assertThat(e.getSuppressed()[0].getStackTrace()[1].getMethodName())
+                  .isEqualTo("recordsAcquiringStacksWhenAsked");
+            });
   }
 
   @Test

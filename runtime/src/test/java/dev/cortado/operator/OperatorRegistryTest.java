@@ -1,9 +1,9 @@
 package dev.cortado.operator;
 
-import dev.cortado.RegistrationException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cortado.RegistrationException;
 import dev.cortado.workspace.Workspace;
 import java.util.Collection;
 import java.util.List;
@@ -75,8 +75,7 @@ class OperatorRegistryTest {
 
   @Test
   void deviceWithoutADefaultRegistrationIsAnError() {
-    assertThatThrownBy(
-            () -> run("type: 'Which' output: 'out' device_option { device_type: 2 }"))
+    assertThatThrownBy(() -> run("type: 'Which' output: 'out' device_option { device_type: 2 }"))
         .isInstanceOf(UnknownOperatorException.class)
         .hasMessageContaining("cannot create operator of type 'Which' on the device 'MKLDNN'")
         .hasMessageContaining("[CPU, CPU engine FAST, CPU engine PICKY, CUDA engine CUDNN]");
@@ -96,7 +95,8 @@ class OperatorRegistryTest {
   void unknownTypeNamesTheOperatorAndSuggestsNearNames() {
     try (Workspace ws = new Workspace(REGISTRY, Services.none())) {
       assertThatThrownBy(
-              () -> REGISTRY.create(Defs.op("type: 'Whihc' name: 'w1' output: 'o'"), ws, "train", 4))
+              () ->
+                  REGISTRY.create(Defs.op("type: 'Whihc' name: 'w1' output: 'o'"), ws, "train", 4))
           .isInstanceOf(UnknownOperatorException.class)
           .hasMessageStartingWith(
               "operator Whihc (index 4, name 'w1') in net 'train': unknown operator type 'Whihc';"
@@ -111,8 +111,7 @@ class OperatorRegistryTest {
   @Test
   void schemaIsVerifiedAtCreationNamingTheOperator() {
     try (Workspace ws = new Workspace(REGISTRY, Services.none())) {
-      assertThatThrownBy(
-              () -> REGISTRY.create(Defs.op("type: 'Which' name: 'w'"), ws, "init", 0))
+      assertThatThrownBy(() -> REGISTRY.create(Defs.op("type: 'Which' name: 'w'"), ws, "init", 0))
           .isInstanceOf(SchemaException.class)
           .hasMessageStartingWith(
               "operator Which (index 0, name 'w') in net 'init' did not pass schema checking:"
@@ -135,7 +134,8 @@ class OperatorRegistryTest {
 
   @Test
   void aProviderThatRegistersNothingIsAStartupErrorNamingIt() {
-    assertThatThrownBy(() -> new OperatorRegistry(List.of(new TestOperators(), new EmptyProvider())))
+    assertThatThrownBy(
+            () -> new OperatorRegistry(List.of(new TestOperators(), new EmptyProvider())))
         .isInstanceOf(RegistrationException.class)
         .hasMessageContaining(EmptyProvider.class.getName())
         .hasMessageContaining("registers no operators");
@@ -215,7 +215,8 @@ class OperatorRegistryTest {
           .hasMessageContaining("needs the runtime service java.lang.StringBuilder");
     }
     try (Workspace ws =
-        new Workspace(registry, Services.of(java.util.Map.of(StringBuilder.class, new StringBuilder())))) {
+        new Workspace(
+            registry, Services.of(java.util.Map.of(StringBuilder.class, new StringBuilder())))) {
       ws.runOperatorOnce(Defs.op("type: 'NeedsService'"));
     }
   }

@@ -18,8 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TestOperators implements OperatorProvider {
   /** Per-key logs of operator names in run order. */
   public static final Map<String, List<String>> LOGS = new ConcurrentHashMap<>();
+
   /** Per-key barriers that Await operators meet at. */
   public static final Map<String, CyclicBarrier> BARRIERS = new ConcurrentHashMap<>();
+
   /** Per-key close counts. */
   public static final Map<String, AtomicInteger> CLOSED = new ConcurrentHashMap<>();
 
@@ -41,8 +43,12 @@ public final class TestOperators implements OperatorProvider {
   public Collection<OperatorRegistration> operators() {
     return List.of(
         OperatorRegistration.cpu(
-            OperatorSchema.builder("Const").numInputs(0).numOutputs(1)
-                .arg("value", "0", "int64 value").doc("an int64 scalar").gradient(Gradient.NO_GRADIENT)
+            OperatorSchema.builder("Const")
+                .numInputs(0)
+                .numOutputs(1)
+                .arg("value", "0", "int64 value")
+                .doc("an int64 scalar")
+                .gradient(Gradient.NO_GRADIENT)
                 .build(),
             ctx -> {
               long v = ctx.args().getLong("value", 0);
@@ -52,8 +58,12 @@ public final class TestOperators implements OperatorProvider {
               };
             }),
         OperatorRegistration.cpu(
-            OperatorSchema.builder("AddTo").inputs(1, OperatorSchema.MANY).numOutputs(1)
-                .allowInplace(0, 0).arg("add", "0", "added to the sum").doc("sum of int64 scalars")
+            OperatorSchema.builder("AddTo")
+                .inputs(1, OperatorSchema.MANY)
+                .numOutputs(1)
+                .allowInplace(0, 0)
+                .arg("add", "0", "added to the sum")
+                .doc("sum of int64 scalars")
                 .build(),
             ctx -> {
               long add = ctx.args().getLong("add", 0);
@@ -68,10 +78,11 @@ public final class TestOperators implements OperatorProvider {
             }),
         OperatorRegistration.cpu(
             OperatorSchema.builder("Fail").doc("always fails").build(),
-            ctx -> () -> {
-              log(ctx);
-              throw ctx.error("boom " + ctx.args().getString("why", ""));
-            }),
+            ctx ->
+                () -> {
+                  log(ctx);
+                  throw ctx.error("boom " + ctx.args().getString("why", ""));
+                }),
         OperatorRegistration.cpu(
             OperatorSchema.builder("Await").doc("meets the others at a barrier").build(),
             ctx -> {
@@ -90,14 +101,19 @@ public final class TestOperators implements OperatorProvider {
             }),
         OperatorRegistration.cpu(
             OperatorSchema.builder("Log").doc("logs its name").build(),
-            ctx -> () -> {
-              log(ctx);
-              for (int i = 0; i < ctx.outputCount(); i++) {
-                ctx.output(i).set(int64(i));
-              }
-            }),
+            ctx ->
+                () -> {
+                  log(ctx);
+                  for (int i = 0; i < ctx.outputCount(); i++) {
+                    ctx.output(i).set(int64(i));
+                  }
+                }),
         OperatorRegistration.cpu(
-            OperatorSchema.builder("SetBool").numInputs(0).numOutputs(1).doc("a bool scalar").build(),
+            OperatorSchema.builder("SetBool")
+                .numInputs(0)
+                .numOutputs(1)
+                .doc("a bool scalar")
+                .build(),
             ctx -> {
               boolean v = ctx.args().getBool("value", false);
               return () -> {
@@ -107,8 +123,11 @@ public final class TestOperators implements OperatorProvider {
               };
             }),
         OperatorRegistration.cpu(
-            OperatorSchema.builder("AtLeast").numInputs(1).numOutputs(1)
-                .doc("bool: input >= than").build(),
+            OperatorSchema.builder("AtLeast")
+                .numInputs(1)
+                .numOutputs(1)
+                .doc("bool: input >= than")
+                .build(),
             ctx -> {
               long than = ctx.args().getLong("than", 0);
               return () -> {
@@ -118,8 +137,11 @@ public final class TestOperators implements OperatorProvider {
               };
             }),
         OperatorRegistration.cpu(
-            OperatorSchema.builder("Keep").numInputs(1).numOutputs(1)
-                .doc("puts the input's value object into the output").build(),
+            OperatorSchema.builder("Keep")
+                .numInputs(1)
+                .numOutputs(1)
+                .doc("puts the input's value object into the output")
+                .build(),
             ctx -> () -> ctx.output(0).set(ctx.input(0).get())),
         OperatorRegistration.cpu(
             OperatorSchema.builder("Closeable").doc("counts closes").build(),
@@ -139,7 +161,8 @@ public final class TestOperators implements OperatorProvider {
             OperatorSchema.builder("Block").doc("blocks in run() until closed").build(),
             ctx -> {
               String key = ctx.args().requireString("key");
-              java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+              java.util.concurrent.CountDownLatch closed =
+                  new java.util.concurrent.CountDownLatch(1);
               return new Operator() {
                 @Override
                 public void run() {
@@ -159,9 +182,12 @@ public final class TestOperators implements OperatorProvider {
               };
             }),
         OperatorRegistration.cpu(
-            OperatorSchema.builder("Producer").numInputs(0).numOutputs(1)
+            OperatorSchema.builder("Producer")
+                .numInputs(0)
+                .numOutputs(1)
                 .doc("a prefetch-like op: a background thread produces, run() blocks for it")
-                .gradient(Gradient.NO_GRADIENT).build(),
+                .gradient(Gradient.NO_GRADIENT)
+                .build(),
             Producer::new));
   }
 
@@ -185,15 +211,18 @@ public final class TestOperators implements OperatorProvider {
     @Override
     public void run() {
       if (thread == null) {
-        thread = new Thread(() -> {
-          try {
-            for (long i = 0; ; i++) {
-              queue.put(i);
-            }
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }, "test-producer");
+        thread =
+            new Thread(
+                () -> {
+                  try {
+                    for (long i = 0; ; i++) {
+                      queue.put(i);
+                    }
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "test-producer");
         thread.setDaemon(true);
         thread.start();
       }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Module;
+import dev.cortado.RegistrationException;
 import dev.cortado.db.Db;
 import dev.cortado.db.DbException;
 import dev.cortado.db.DbProvider;
@@ -14,7 +15,6 @@ import dev.cortado.operator.Defs;
 import dev.cortado.operator.OperatorProvider;
 import dev.cortado.operator.OperatorRegistration;
 import dev.cortado.operator.OperatorSchema;
-import dev.cortado.RegistrationException;
 import dev.cortado.operator.TestOperators;
 import dev.cortado.workspace.Workspace;
 import java.io.IOException;
@@ -57,7 +57,9 @@ class CortadoRuntimeTest {
     }
   }
 
-  /** Listed in this module's test META-INF/services, as a backend jar on the class path would be. */
+  /**
+   * Listed in this module's test META-INF/services, as a backend jar on the class path would be.
+   */
   public static class ListedDb extends FakeDb {
     public ListedDb() {
       super("listed");

@@ -25,8 +25,10 @@ import org.junit.jupiter.api.Test;
  * new import that closes a loop fails here with the loop spelled out.
  */
 class PackageCyclesTest {
-  private static final Pattern PACKAGE = Pattern.compile("^package (dev\\.cortado[\\w.]*);", Pattern.MULTILINE);
-  private static final Pattern REFERENCE = Pattern.compile("\\b(dev\\.cortado(?:\\.[a-z]\\w*)*)\\.[A-Z]");
+  private static final Pattern PACKAGE =
+      Pattern.compile("^package (dev\\.cortado[\\w.]*);", Pattern.MULTILINE);
+  private static final Pattern REFERENCE =
+      Pattern.compile("\\b(dev\\.cortado(?:\\.[a-z]\\w*)*)\\.[A-Z]");
 
   @Test
   void theRuntimeAndTheSpiHaveNoPackageCycle() throws IOException {
@@ -51,7 +53,8 @@ class PackageCyclesTest {
     Map<String, Set<String>> graph = new TreeMap<>();
     for (Path root : roots) {
       try (Stream<Path> files = Files.walk(root)) {
-        for (Path file : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".java"))::iterator) {
+        for (Path file :
+            (Iterable<Path>) files.filter(f -> f.toString().endsWith(".java"))::iterator) {
           String text = Files.readString(file);
           Matcher p = PACKAGE.matcher(text);
           if (!p.find()) {

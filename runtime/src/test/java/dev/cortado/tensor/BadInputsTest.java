@@ -24,7 +24,9 @@ class BadInputsTest {
   }
 
   static Stream<JsonObject> batchCases() {
-    return cases("tensor count check", "shape check against first record",
+    return cases(
+        "tensor count check",
+        "shape check against first record",
         "dtype check against first record");
   }
 
@@ -43,8 +45,8 @@ class BadInputsTest {
 
   private static List<TestData.Record> records(JsonObject c) {
     String name = c.get("case").getAsString();
-    return TestData.readMinidb(TestData.root().resolve("bad-inputs").resolve(name)
-        .resolve(name + ".minidb"));
+    return TestData.readMinidb(
+        TestData.root().resolve("bad-inputs").resolve(name).resolve(name + ".minidb"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -59,12 +61,18 @@ class BadInputsTest {
         () -> TensorProtoCodec.decodeRecord(ByteBuffer.wrap(r.value()), r.keyString());
     ThrowingCallable stream =
         () -> new TensorProtosDecoder().decode(ByteBuffer.wrap(r.value()), r.keyString());
-    ThrowingCallable batch = () -> BatchAssembler.assemble(
-        List.of(ByteBuffer.wrap(records.get(0).value()), ByteBuffer.wrap(r.value())),
-        List.of(records.get(0).keyString(), r.keyString()), 3);
+    ThrowingCallable batch =
+        () ->
+            BatchAssembler.assemble(
+                List.of(ByteBuffer.wrap(records.get(0).value()), ByteBuffer.wrap(r.value())),
+                List.of(records.get(0).keyString(), r.keyString()),
+                3);
     for (ThrowingCallable call : List.of(ref, stream, batch)) {
-      var thrown = assertThatThrownBy(call).isInstanceOf(DecodeException.class)
-          .hasMessageContaining(c.getAsJsonArray("error_must_contain_any_of").get(0).getAsString());
+      var thrown =
+          assertThatThrownBy(call)
+              .isInstanceOf(DecodeException.class)
+              .hasMessageContaining(
+                  c.getAsJsonArray("error_must_contain_any_of").get(0).getAsString());
       String[] hints = strings(c, "error_should_mention");
       if (hints.length > 0) {
         thrown.hasMessageContainingAll(hints);
@@ -94,8 +102,7 @@ class BadInputsTest {
         .hasMessageStartingWith("record '" + c.get("bad_key").getAsString() + "': ")
         .hasMessageContainingAll(strings(c, "error_should_mention"));
     // Batches of the good records alone are fine.
-    assertThat(BatchAssembler.assemble(values.subList(0, bad), keys.subList(0, bad), 3))
-        .hasSize(3);
+    assertThat(BatchAssembler.assemble(values.subList(0, bad), keys.subList(0, bad), 3)).hasSize(3);
   }
 
   private static void checkRecordsBefore(JsonObject c, List<TestData.Record> records) {

@@ -32,12 +32,21 @@ class BatchAssemblerTest {
 
   @Test
   void recordsLandInTheirSlotsInOrder() {
-    List<Tensor> batch = BatchAssembler.assemble(
-        List.of(record(ints(1, 2), string("a")), record(ints(3, 4), string("")),
-            record(ints(5, 6), string("ccc"))), List.of("k0", "k1", "k2"), 2);
+    List<Tensor> batch =
+        BatchAssembler.assemble(
+            List.of(
+                record(ints(1, 2), string("a")),
+                record(ints(3, 4), string("")),
+                record(ints(5, 6), string("ccc"))),
+            List.of("k0", "k1", "k2"),
+            2);
     assertThat(batch.get(0).dims()).containsExactly(3, 2);
-    assertThat(batch.get(0).contentEquals(
-        Tensor.wrap(DataType.INT32, new long[] {3, 2}, ints(1, 2, 3, 4, 5, 6).data()))).isTrue();
+    assertThat(
+            batch
+                .get(0)
+                .contentEquals(
+                    Tensor.wrap(DataType.INT32, new long[] {3, 2}, ints(1, 2, 3, 4, 5, 6).data())))
+        .isTrue();
     assertThat(batch.get(1).dims()).containsExactly(3);
     assertThat(batch.get(1).strings()).isDeepEqualTo(new byte[][] {{'a'}, {}, {'c', 'c', 'c'}});
   }
@@ -45,20 +54,31 @@ class BatchAssemblerTest {
   @Test
   void laterRecordsMustMatchTheFirst() {
     ByteBuffer first = record(ints(1, 2), string("a"));
-    assertThatThrownBy(() -> BatchAssembler.assemble(List.of(first, record(ints(1, 2, 3),
-        string("b"))), List.of("k0", "k1"), 2)).isInstanceOf(DecodeException.class)
-        .hasMessage("record 'k1': output 0 has shape [3], expected [2] from the first record of"
-            + " the batch");
-    assertThatThrownBy(() -> BatchAssembler.assemble(List.of(first, record(string("x"),
-        string("b"))), List.of("k0", "k1"), 2)).isInstanceOf(DecodeException.class)
-        .hasMessage("record 'k1': output 0 has type STRING, expected INT32 from the first record"
-            + " of the batch");
-    assertThatThrownBy(() -> BatchAssembler.assemble(List.of(first, record(ints(1, 2))),
-        List.of("k0", "k1"), 2)).isInstanceOf(DecodeException.class)
-        .hasMessage("record 'k1': the record holds 1 tensor, 2 expected (one TensorProto per"
-            + " output)");
+    assertThatThrownBy(
+            () ->
+                BatchAssembler.assemble(
+                    List.of(first, record(ints(1, 2, 3), string("b"))), List.of("k0", "k1"), 2))
+        .isInstanceOf(DecodeException.class)
+        .hasMessage(
+            "record 'k1': output 0 has shape [3], expected [2] from the first record of"
+                + " the batch");
+    assertThatThrownBy(
+            () ->
+                BatchAssembler.assemble(
+                    List.of(first, record(string("x"), string("b"))), List.of("k0", "k1"), 2))
+        .isInstanceOf(DecodeException.class)
+        .hasMessage(
+            "record 'k1': output 0 has type STRING, expected INT32 from the first record"
+                + " of the batch");
+    assertThatThrownBy(
+            () ->
+                BatchAssembler.assemble(List.of(first, record(ints(1, 2))), List.of("k0", "k1"), 2))
+        .isInstanceOf(DecodeException.class)
+        .hasMessage(
+            "record 'k1': the record holds 1 tensor, 2 expected (one TensorProto per" + " output)");
     assertThatThrownBy(() -> BatchAssembler.assemble(List.of(first), List.of("k0"), 3))
-        .isInstanceOf(DecodeException.class).hasMessageContaining("record 'k0'")
+        .isInstanceOf(DecodeException.class)
+        .hasMessageContaining("record 'k0'")
         .hasMessageContaining("2 tensors, 3 expected");
   }
 
@@ -101,12 +121,14 @@ class BatchAssemblerTest {
       List<Future<?>> done = new ArrayList<>();
       for (int w = 0; w < 3; w++) {
         int worker = w;
-        done.add(workers.submit(() -> {
-          TensorProtosDecoder decoder = new TensorProtosDecoder();
-          for (int slot = worker; slot < batchSize; slot += 3) {
-            layout.decodeInto(decoder, values.get(slot), keys.get(slot), target, slot);
-          }
-        }));
+        done.add(
+            workers.submit(
+                () -> {
+                  TensorProtosDecoder decoder = new TensorProtosDecoder();
+                  for (int slot = worker; slot < batchSize; slot += 3) {
+                    layout.decodeInto(decoder, values.get(slot), keys.get(slot), target, slot);
+                  }
+                }));
       }
       for (Future<?> f : done) {
         f.get();
@@ -115,7 +137,8 @@ class BatchAssemblerTest {
       workers.shutdown();
     }
     for (int i = 0; i < expected.size(); i++) {
-      assertThat(target.tensors().get(i).contentEquals(expected.get(i))).as("output %d", i)
+      assertThat(target.tensors().get(i).contentEquals(expected.get(i)))
+          .as("output %d", i)
           .isTrue();
     }
   }
@@ -124,10 +147,12 @@ class BatchAssemblerTest {
   void targetsMustMatchTheLayout() {
     BatchLayout layout = BatchLayout.of(List.of(DataType.INT32), List.of(new long[] {2}));
     assertThat(layout.batchDims(0, 4)).containsExactly(4, 2);
-    assertThatThrownBy(() -> BatchTarget.of(layout, List.of(Tensor.allocate(DataType.INT32, 4,
-        3)))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[4,2]");
-    assertThatThrownBy(() -> BatchTarget.of(layout, List.of(Tensor.allocate(DataType.INT64, 4,
-        2)))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("INT32");
+    assertThatThrownBy(() -> BatchTarget.of(layout, List.of(Tensor.allocate(DataType.INT32, 4, 3))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("[4,2]");
+    assertThatThrownBy(() -> BatchTarget.of(layout, List.of(Tensor.allocate(DataType.INT64, 4, 2))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("INT32");
   }
 
   @Test
@@ -152,13 +177,17 @@ class BatchAssemblerTest {
     for (int round = 0; round < rounds; round++) {
       fill(layout, decoder, values, keys, target);
     }
-    long perRecord = (threads.getCurrentThreadAllocatedBytes() - before)
-        / ((long) rounds * values.size());
+    long perRecord =
+        (threads.getCurrentThreadAllocatedBytes() - before) / ((long) rounds * values.size());
     assertThat(perRecord).as("bytes allocated per record").isLessThan(8);
   }
 
-  private static void fill(BatchLayout layout, TensorProtosDecoder decoder,
-      List<ByteBuffer> values, List<String> keys, BatchTarget target) {
+  private static void fill(
+      BatchLayout layout,
+      TensorProtosDecoder decoder,
+      List<ByteBuffer> values,
+      List<String> keys,
+      BatchTarget target) {
     for (int slot = 0; slot < values.size(); slot++) {
       layout.decodeInto(decoder, values.get(slot), keys.get(slot), target, slot);
     }

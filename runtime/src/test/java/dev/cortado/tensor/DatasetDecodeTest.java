@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every record of every shared dataset (minidb copies): both decoders agree byte for byte, each
- * record's tensors hash as expectations.json says, and every batch of every minidb run (batch
- * sizes 1, 7, 64; unsharded and 3 shards) assembled by {@link BatchAssembler} hashes as expected.
+ * record's tensors hash as expectations.json says, and every batch of every minidb run (batch sizes
+ * 1, 7, 64; unsharded and 3 shards) assembled by {@link BatchAssembler} hashes as expected.
  */
 class DatasetDecodeTest {
   static List<String> datasets() {
@@ -50,10 +50,12 @@ class DatasetDecodeTest {
         JsonObject o = outputs.get(j).getAsJsonObject();
         long[] shape = TestData.longs(o.get("shape"));
         for (Tensor t : List.of(ref.get(j), str.get(j))) {
-          assertThat(t.dataType().name()).as("record %d output %d", index, j)
+          assertThat(t.dataType().name())
+              .as("record %d output %d", index, j)
               .isEqualTo(o.get("dtype").getAsString());
           assertThat(Shapes.prepend(1, t.dims())).isEqualTo(shape);
-          assertThat(TensorDigest.sha256Hex(t)).as("record %d output %d", index, j)
+          assertThat(TensorDigest.sha256Hex(t))
+              .as("record %d output %d", index, j)
               .isEqualTo(o.get("sha256").getAsString());
         }
       }
@@ -84,8 +86,9 @@ class DatasetDecodeTest {
           Tensor t = got.get(j);
           assertThat(t.dataType().name()).isEqualTo(o.get("dtype").getAsString());
           assertThat(t.dims()).isEqualTo(TestData.longs(o.get("shape")));
-          assertThat(TensorDigest.sha256Hex(t)).as("%s batch %s output %d", dataset,
-              batch.get("records"), j).isEqualTo(o.get("sha256").getAsString());
+          assertThat(TensorDigest.sha256Hex(t))
+              .as("%s batch %s output %d", dataset, batch.get("records"), j)
+              .isEqualTo(o.get("sha256").getAsString());
         }
         batches++;
       }

@@ -5,9 +5,9 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Runs both decoders on one input and fails unless both accept it with identical tensors or
- * both reject it with a DecodeException. The streaming decoder reads the input twice: from a heap
- * array and from a direct buffer whose window sits between junk bytes, which it must not read.
+ * Runs both decoders on one input and fails unless both accept it with identical tensors or both
+ * reject it with a DecodeException. The streaming decoder reads the input twice: from a heap array
+ * and from a direct buffer whose window sits between junk bytes, which it must not read.
  */
 final class Differential {
   /** What both decoders agreed on. */
@@ -65,27 +65,34 @@ final class Differential {
     return direct.limit(end).position(7);
   }
 
-  private static void compare(byte[] input, List<Tensor> ref, DecodeException refError,
-      Result s, String how) {
+  private static void compare(
+      byte[] input, List<Tensor> ref, DecodeException refError, Result s, String how) {
     if (ref != null && s.tensors() != null) {
       check(ref.size() == s.tensors().size(), how + ": proto counts differ", input);
       for (int i = 0; i < ref.size(); i++) {
         Tensor a = ref.get(i);
         Tensor b = s.tensors().get(i);
-        check(a.contentEquals(b), how + ": protos[" + i + "] differ: reference " + a
-            + " streaming " + b, input);
+        check(
+            a.contentEquals(b),
+            how + ": protos[" + i + "] differ: reference " + a + " streaming " + b,
+            input);
       }
       return;
     }
     if (refError != null && s.error() != null) {
       return;
     }
-    throw new AssertionError(how + ": decoders disagree on input "
-        + HexFormat.of().formatHex(input) + "\nreference: "
-        + (refError != null ? "rejected: " + refError.getMessage() : "accepted " + ref)
-        + "\nstreaming: "
-        + (s.error() != null ? "rejected: " + s.error().getMessage() : "accepted "
-        + s.tensors()), refError != null ? refError : s.error());
+    throw new AssertionError(
+        how
+            + ": decoders disagree on input "
+            + HexFormat.of().formatHex(input)
+            + "\nreference: "
+            + (refError != null ? "rejected: " + refError.getMessage() : "accepted " + ref)
+            + "\nstreaming: "
+            + (s.error() != null
+                ? "rejected: " + s.error().getMessage()
+                : "accepted " + s.tensors()),
+        refError != null ? refError : s.error());
   }
 
   private static void check(boolean ok, String message) {

@@ -37,8 +37,12 @@ class ShapesTest {
     Tensor reference = TensorProtoCodec.decodeRecord(ByteBuffer.wrap(record), "k").get(0);
     assertThat(reference.dims()).containsExactly(268_435_390, 16, 0);
     assertThat(reference.numel()).isZero();
-    assertThat(new TensorProtosDecoder().decode(ByteBuffer.wrap(record), "k").get(0)
-        .contentEquals(reference)).isTrue();
+    assertThat(
+            new TensorProtosDecoder()
+                .decode(ByteBuffer.wrap(record), "k")
+                .get(0)
+                .contentEquals(reference))
+        .isTrue();
   }
 
   @Test

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Hand-made encodings at the edges of the protobuf wire format and of Caffe2's reader rules. Each
- * input goes through both decoders ({@link Differential}), which must agree; then the outcome
- * and, for rejections, the message are checked.
+ * input goes through both decoders ({@link Differential}), which must agree; then the outcome and,
+ * for rejections, the message are checked.
  */
 class WireEdgeCaseTest {
   private final Differential diff = new Differential();
@@ -30,10 +30,12 @@ class WireEdgeCaseTest {
   private void reject(byte[] input, String... tokens) {
     assertThat(diff.check(input)).isEqualTo(Differential.Outcome.REJECTED);
     assertThatThrownBy(() -> TensorProtoCodec.decodeRecord(ByteBuffer.wrap(input), "k"))
-        .isInstanceOf(DecodeException.class).hasMessageContaining("record 'k'")
+        .isInstanceOf(DecodeException.class)
+        .hasMessageContaining("record 'k'")
         .hasMessageContainingAll(tokens);
     assertThatThrownBy(() -> new TensorProtosDecoder().decode(ByteBuffer.wrap(input), "k"))
-        .isInstanceOf(DecodeException.class).hasMessageContaining("record 'k'")
+        .isInstanceOf(DecodeException.class)
+        .hasMessageContaining("record 'k'")
         .hasMessageContainingAll(tokens);
   }
 
@@ -82,12 +84,29 @@ class WireEdgeCaseTest {
 
   @Test
   void unpackedSplitAndEmptyChunksConcatenateInOrder() {
-    Wire w = Wire.of().packedFloats(3).v(1, 4).tag(3, FIXED32).fixed32(Float.floatToRawIntBits(1f))
-        .packedFloats(3, 2f, 3f).v(2, 1).packedFloats(3).tag(3, FIXED32)
-        .fixed32(Float.floatToRawIntBits(4f));
+    Wire w =
+        Wire.of()
+            .packedFloats(3)
+            .v(1, 4)
+            .tag(3, FIXED32)
+            .fixed32(Float.floatToRawIntBits(1f))
+            .packedFloats(3, 2f, 3f)
+            .v(2, 1)
+            .packedFloats(3)
+            .tag(3, FIXED32)
+            .fixed32(Float.floatToRawIntBits(4f));
     assertThat(floats(accept(Wire.protos(w)).get(0))).containsExactly(1f, 2f, 3f, 4f);
-    Wire dims = Wire.of().packed(1).packed(1, 1, 2).v(1, 2).packed(1).v(2, 10)
-        .packed(10).v(10, -5).packed(10, 6, Long.MIN_VALUE).v(10, 7);
+    Wire dims =
+        Wire.of()
+            .packed(1)
+            .packed(1, 1, 2)
+            .v(1, 2)
+            .packed(1)
+            .v(2, 10)
+            .packed(10)
+            .v(10, -5)
+            .packed(10, 6, Long.MIN_VALUE)
+            .v(10, 7);
     Tensor t = accept(Wire.protos(dims)).get(0);
     assertThat(t.dims()).containsExactly(1, 2, 2);
     assertThat(int64s(t)).containsExactly(-5, 6, Long.MIN_VALUE, 7);
@@ -95,8 +114,13 @@ class WireEdgeCaseTest {
 
   @Test
   void lastByteDataAndLastKnownDataTypeWin() {
-    Wire w = Wire.of().v(1, 3).v(2, 1).bytes(5, new byte[] {9, 9}).v(2, 3)
-        .bytes(5, new byte[] {1, 2, 3});
+    Wire w =
+        Wire.of()
+            .v(1, 3)
+            .v(2, 1)
+            .bytes(5, new byte[] {9, 9})
+            .v(2, 3)
+            .bytes(5, new byte[] {1, 2, 3});
     Tensor t = accept(Wire.protos(w)).get(0);
     assertThat(t.dataType()).isEqualTo(DataType.BYTE);
     assertThat(bytes(t)).containsExactly(1, 2, 3);
@@ -104,30 +128,68 @@ class WireEdgeCaseTest {
 
   @Test
   void unknownFieldsOfEveryWireTypeAreSkippedAtBothLevels() {
-    Wire group = Wire.of().tag(103, START_GROUP).v(1, 5).bytes(2, new byte[] {1})
-        .tag(7, START_GROUP).tag(7, END_GROUP).tag(3, FIXED32).fixed32(1).tag(103, END_GROUP);
-    Wire t = floats2().v(99, -1).bytes(100, new byte[] {(byte) 0xff}).tag(101, FIXED32)
-        .fixed32(7).tag(102, FIXED64).fixed64(8).raw(group.build())
-        .tag(12, VARINT).varint(1).bytes(14, new byte[] {8, 1}).tag(2, LEN).varint(0)
-        .tag(3, VARINT).varint(3);
+    Wire group =
+        Wire.of()
+            .tag(103, START_GROUP)
+            .v(1, 5)
+            .bytes(2, new byte[] {1})
+            .tag(7, START_GROUP)
+            .tag(7, END_GROUP)
+            .tag(3, FIXED32)
+            .fixed32(1)
+            .tag(103, END_GROUP);
+    Wire t =
+        floats2()
+            .v(99, -1)
+            .bytes(100, new byte[] {(byte) 0xff})
+            .tag(101, FIXED32)
+            .fixed32(7)
+            .tag(102, FIXED64)
+            .fixed64(8)
+            .raw(group.build())
+            .tag(12, VARINT)
+            .varint(1)
+            .bytes(14, new byte[] {8, 1})
+            .tag(2, LEN)
+            .varint(0)
+            .tag(3, VARINT)
+            .varint(3);
     byte[] inner = t.build();
-    byte[] record = Wire.of().v(99, 1).bytes(1, inner).raw(group.build()).tag(2, FIXED64)
-        .fixed64(0).bytes(1, inner).tag(536870911, FIXED32).fixed32(0).build();
+    byte[] record =
+        Wire.of()
+            .v(99, 1)
+            .bytes(1, inner)
+            .raw(group.build())
+            .tag(2, FIXED64)
+            .fixed64(0)
+            .bytes(1, inner)
+            .tag(536870911, FIXED32)
+            .fixed32(0)
+            .build();
     assertThat(accept(record)).hasSize(2);
   }
 
   @Test
   void overLongVarintsForTagsLengthsDimsAndTypes() {
-    byte[] body = Wire.of().tag(1, VARINT).varintPadded(2, 10).tag(2, VARINT).varintPadded(1, 10)
-        .tag(3, LEN).varintPadded(8, 10).fixed32(0).fixed32(0).build();
+    byte[] body =
+        Wire.of()
+            .tag(1, VARINT)
+            .varintPadded(2, 10)
+            .tag(2, VARINT)
+            .varintPadded(1, 10)
+            .tag(3, LEN)
+            .varintPadded(8, 10)
+            .fixed32(0)
+            .fixed32(0)
+            .build();
     // A tag whose varint carries bits above 32: protobuf-java keeps the low 32 bits.
-    byte[] longTag = Wire.of().raw(0x8a, 0x80, 0x80, 0x80, 0x70).varintPadded(body.length, 10)
-        .raw(body).build();
+    byte[] longTag =
+        Wire.of().raw(0x8a, 0x80, 0x80, 0x80, 0x70).varintPadded(body.length, 10).raw(body).build();
     Tensor t = accept(longTag).get(0);
     assertThat(t.dims()).containsExactly(2);
     // A length whose varint has bits above 32: the low 32 bits are the length.
-    byte[] longLen = Wire.of().tag(1, LEN).raw(0x80 | body.length, 0x80, 0x80, 0x80, 0x10)
-        .raw(body).build();
+    byte[] longLen =
+        Wire.of().tag(1, LEN).raw(0x80 | body.length, 0x80, 0x80, 0x80, 0x10).raw(body).build();
     assertThat(accept(longLen)).hasSize(1);
   }
 
@@ -135,17 +197,35 @@ class WireEdgeCaseTest {
   void tenthVarintByteFollowsProtobufJava() {
     // int64 fields: a 10th byte with its low bit set ends the varint even with a continuation
     // bit (protobuf-java's fast path); bit 63 comes from that low bit.
-    byte[] dim = Wire.of().v(2, 10).raw(0x08).raw(0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-        0x80, 0x00).v(1, 1).raw(0x50).raw(0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-        0x81).raw(0x50).raw(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f).build();
+    byte[] dim =
+        Wire.of()
+            .v(2, 10)
+            .raw(0x08)
+            .raw(0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00)
+            .v(1, 1)
+            .raw(0x50)
+            .raw(0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x81)
+            .raw(0x50)
+            .raw(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f)
+            .build();
     Tensor t = accept(Wire.protos(Wire.of().raw(dim))).get(0);
     assertThat(t.dims()).containsExactly(2, 1);
     assertThat(int64s(t)).containsExactly(Long.MIN_VALUE | 1, Long.MIN_VALUE);
     // The same 10th byte on an int32 field or an over-long 11-byte varint is malformed.
-    reject(Wire.protos(Wire.of().v(1, 1).tag(2, VARINT).raw(0x81, 0x80, 0x80, 0x80, 0x80, 0x80,
-        0x80, 0x80, 0x80, 0x81).v(3, 0)), "varint");
-    reject(Wire.protos(Wire.of().tag(1, VARINT).raw(0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-        0x80, 0x80, 0x80, 0x00)), "varint");
+    reject(
+        Wire.protos(
+            Wire.of()
+                .v(1, 1)
+                .tag(2, VARINT)
+                .raw(0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x81)
+                .v(3, 0)),
+        "varint");
+    reject(
+        Wire.protos(
+            Wire.of()
+                .tag(1, VARINT)
+                .raw(0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00)),
+        "varint");
   }
 
   @Test
@@ -155,22 +235,23 @@ class WireEdgeCaseTest {
     Wire i8 = Wire.of().v(1, 3).v(2, 7).packed(4, 300, -129, 127);
     assertThat(bytes(accept(Wire.protos(i8)).get(0))).containsExactly(44, 127, 127);
     Wire u16 = Wire.of().v(1, 2).v(2, 8).packed(4, -1, 0x12345);
-    assertThat(bytes(accept(Wire.protos(u16)).get(0)))
-        .containsExactly(0xff, 0xff, 0x45, 0x23);
+    assertThat(bytes(accept(Wire.protos(u16)).get(0))).containsExactly(0xff, 0xff, 0x45, 0x23);
   }
 
   @Test
   void byteHoldersAreReadWhenPresent() {
-    Wire f16 = Wire.of().v(1, 2).v(2, 12).bytes(5, new byte[] {1, 0x7e, 2, (byte) 0xfd})
-        .packed(4, 9, 9);
+    Wire f16 =
+        Wire.of().v(1, 2).v(2, 12).bytes(5, new byte[] {1, 0x7e, 2, (byte) 0xfd}).packed(4, 9, 9);
     assertThat(bytes(accept(Wire.protos(f16)).get(0))).containsExactly(1, 0x7e, 2, 0xfd);
     Wire bool = Wire.of().v(1, 3).v(2, 5).bytes(5, new byte[] {0, 7, 1});
     assertThat(bytes(accept(Wire.protos(bool)).get(0))).containsExactly(0, 1, 1);
     // An empty holder is still present, so the int32_data beside it is ignored.
     Wire empty = Wire.of().v(1, 0).v(2, 9).bytes(5, new byte[0]).packed(4, 1);
     assertThat(accept(Wire.protos(empty)).get(0).numel()).isZero();
-    reject(Wire.protos(Wire.of().v(1, 2).v(2, 9).bytes(5, new byte[] {1, 2, 3})),
-        "byte_data holds 3 bytes", "expected 4");
+    reject(
+        Wire.protos(Wire.of().v(1, 2).v(2, 9).bytes(5, new byte[] {1, 2, 3})),
+        "byte_data holds 3 bytes",
+        "expected 4");
   }
 
   @Test
@@ -180,23 +261,31 @@ class WireEdgeCaseTest {
     assertThat(t.data().getInt(0)).isEqualTo(0x3fc00000);
     assertThat(t.data().getInt(4)).isZero();
     // With format 0 raw_data is ignored.
-    assertThat(floats(accept(Wire.protos(floats2().bytes(13, new byte[] {1})
-        .v(15, 0))).get(0))).containsExactly(1.5f, -2f);
-    reject(Wire.protos(Wire.of().v(1, 2).v(2, 1).v(15, 1).bytes(13, new byte[3])),
+    assertThat(floats(accept(Wire.protos(floats2().bytes(13, new byte[] {1}).v(15, 0))).get(0)))
+        .containsExactly(1.5f, -2f);
+    reject(
+        Wire.protos(Wire.of().v(1, 2).v(2, 1).v(15, 1).bytes(13, new byte[3])),
         "raw_data holds 3 bytes");
-    reject(Wire.protos(Wire.of().v(1, 1).v(2, 2).v(15, 1).bytes(13, new byte[2])),
-        "FMT_BFLOAT16", "INT32");
+    reject(
+        Wire.protos(Wire.of().v(1, 1).v(2, 2).v(15, 1).bytes(13, new byte[2])),
+        "FMT_BFLOAT16",
+        "INT32");
     reject(Wire.protos(floats2().v(15, 2)), "unsupported serialization format 2");
     reject(Wire.protos(floats2().v(15, -1)), "unsupported serialization format 4294967295");
   }
 
   @Test
   void stringsMayBeEmptyOrAnyBytesAndNameNeedNotBeUtf8() {
-    Wire w = Wire.of().v(1, 3).v(2, 4).bytes(6, new byte[0]).bytes(7, new byte[] {(byte) 0xc3})
-        .bytes(6, new byte[] {0, (byte) 0xff}).bytes(6, new byte[0]);
+    Wire w =
+        Wire.of()
+            .v(1, 3)
+            .v(2, 4)
+            .bytes(6, new byte[0])
+            .bytes(7, new byte[] {(byte) 0xc3})
+            .bytes(6, new byte[] {0, (byte) 0xff})
+            .bytes(6, new byte[0]);
     Tensor t = accept(Wire.protos(w)).get(0);
-    assertThat(t.strings())
-        .isDeepEqualTo(new byte[][] {{}, {0, (byte) 0xff}, {}});
+    assertThat(t.strings()).isDeepEqualTo(new byte[][] {{}, {0, (byte) 0xff}, {}});
   }
 
   @Test
@@ -207,20 +296,30 @@ class WireEdgeCaseTest {
     assertThat(accept(Wire.protos(split))).hasSize(1);
     reject(Wire.protos(floats2().bytes(11, Wire.of().v(1, 0))), "segment", "end");
     reject(Wire.protos(floats2().bytes(11, Wire.of())), "segment", "begin");
-    reject(Wire.protos(Wire.of().v(1, 4).packedFloats(3, 1, 2)
-        .bytes(11, Wire.of().v(1, 0).v(2, 2))), "covers only part");
+    reject(
+        Wire.protos(Wire.of().v(1, 4).packedFloats(3, 1, 2).bytes(11, Wire.of().v(1, 0).v(2, 2))),
+        "covers only part");
     reject(Wire.protos(floats2().bytes(11, Wire.of().v(1, 1).v(2, 3))), "invalid chunk");
   }
 
   @Test
   void deviceDetailIsIgnoredButMustParse() {
-    Wire dev = Wire.of().v(1, 1).v(2, 3).v(3, 0xffffffffL).bytes(4, new byte[] {(byte) 0xff})
-        .v(5, -1).bytes(6, new byte[0]).tag(9, START_GROUP).tag(9, END_GROUP);
+    Wire dev =
+        Wire.of()
+            .v(1, 1)
+            .v(2, 3)
+            .v(3, 0xffffffffL)
+            .bytes(4, new byte[] {(byte) 0xff})
+            .v(5, -1)
+            .bytes(6, new byte[0])
+            .tag(9, START_GROUP)
+            .tag(9, END_GROUP);
     assertThat(accept(Wire.protos(floats2().bytes(8, dev).bytes(8, dev)))).hasSize(1);
-    reject(Wire.protos(floats2().bytes(8, Wire.of().v(1, 1).tag(3, LEN).varint(5))),
+    reject(
+        Wire.protos(floats2().bytes(8, Wire.of().v(1, 1).tag(3, LEN).varint(5))),
         "not a valid TensorProtos");
-    reject(Wire.protos(floats2().bytes(8, Wire.of().tag(9, END_GROUP))),
-        "not a valid TensorProtos");
+    reject(
+        Wire.protos(floats2().bytes(8, Wire.of().tag(9, END_GROUP))), "not a valid TensorProtos");
   }
 
   @Test
@@ -255,7 +354,8 @@ class WireEdgeCaseTest {
     reject(Wire.of().tag(5, START_GROUP).v(1, 1).build(), "not a valid");
     reject(Wire.protos(floats2().tag(5, START_GROUP)), "not a valid");
     reject(Wire.protos(Wire.of().v(1, 1).tag(3, LEN).varint(5).fixed32(0).raw(0)), "not a valid");
-    reject(Wire.protos(Wire.of().v(1, 1).v(2, 13).tag(9, LEN).varint(12).raw(new byte[12])),
+    reject(
+        Wire.protos(Wire.of().v(1, 1).v(2, 13).tag(9, LEN).varint(12).raw(new byte[12])),
         "not a valid");
   }
 
@@ -303,12 +403,16 @@ class WireEdgeCaseTest {
 
   @Test
   void payloadCountsMustEqualTheElementCount() {
-    reject(Wire.protos(Wire.of().v(1, 2).v(1, 2).packedFloats(3, 1, 2, 3)),
+    reject(
+        Wire.protos(Wire.of().v(1, 2).v(1, 2).packedFloats(3, 1, 2, 3)),
         "FLOAT with dims [2,2] has 4 elements but float_data holds 3 values");
-    reject(Wire.protos(Wire.of().v(2, 2)), "INT32 with dims [] has 1 element but int32_data holds 0 values");
+    reject(
+        Wire.protos(Wire.of().v(2, 2)),
+        "INT32 with dims [] has 1 element but int32_data holds 0 values");
     reject(Wire.protos(Wire.of().v(1, 1).v(2, 13).packed(10, 1)), "double_data holds 0 values");
     reject(Wire.protos(Wire.of().v(1, 2).v(2, 4).bytes(6, new byte[1])), "string_data holds 1");
-    reject(Wire.protos(Wire.of().v(1, 4).v(2, 3).bytes(5, new byte[3])),
+    reject(
+        Wire.protos(Wire.of().v(1, 4).v(2, 3).bytes(5, new byte[3])),
         "BYTE with dims [4] has 4 elements but byte_data holds 3 bytes");
     reject(Wire.protos(Wire.of().v(1, 1).v(2, 10).packed(4, 1)), "int64_data holds 0");
   }
@@ -318,9 +422,10 @@ class WireEdgeCaseTest {
     long big = 1_000_000_000L;
     reject(Wire.protos(Wire.of().v(1, big).v(1, big).packedFloats(3, 1)), "more than 2147483647");
     reject(Wire.protos(Wire.of().v(1, 1L << 31).v(2, 5)), "more than 2147483647");
-    reject(Wire.protos(Wire.of().v(1, 1L << 30).v(2, 13).tag(9, LEN).varint(0)),
-        "bytes, more than");
-    reject(Wire.protos(Wire.of().v(1, big).v(2, 4).bytes(6, new byte[1])),
+    reject(
+        Wire.protos(Wire.of().v(1, 1L << 30).v(2, 13).tag(9, LEN).varint(0)), "bytes, more than");
+    reject(
+        Wire.protos(Wire.of().v(1, big).v(2, 4).bytes(6, new byte[1])),
         "string_data holds 1 value");
     reject(Wire.protos(Wire.of().v(1, 3).v(1, -2).packedFloats(3, 1)), "negative dim -2");
     // Length prefixes of 2 GiB - 1 and 2 GiB (negative as int32), at both levels.

@@ -10,12 +10,12 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The decoder's 8-byte fast paths (varints read from one little-endian word, packed varints
- * counted by their last bytes) against the same decoder reading byte by byte: identical tensors,
- * or identical error messages, on every input; plus protobuf-java agreement via {@link
- * Differential}. The inputs put varints of every length (1 to 11 bytes, over-long encodings and
- * the tenth-byte quirk included) at every distance from the record's end and from the enclosing
- * message's end, where the fast path must hand over to the byte path.
+ * The decoder's 8-byte fast paths (varints read from one little-endian word, packed varints counted
+ * by their last bytes) against the same decoder reading byte by byte: identical tensors, or
+ * identical error messages, on every input; plus protobuf-java agreement via {@link Differential}.
+ * The inputs put varints of every length (1 to 11 bytes, over-long encodings and the tenth-byte
+ * quirk included) at every distance from the record's end and from the enclosing message's end,
+ * where the fast path must hand over to the byte path.
  */
 class WordFastPathTest {
   private final TensorProtosDecoder fast = new TensorProtosDecoder();
@@ -73,8 +73,8 @@ class WordFastPathTest {
   }
 
   /**
-   * One tensor whose payload holds {@code count} varints of {@code len} bytes, followed by
-   * {@code tail} bytes of an unknown field in the tensor and nothing after it in the record.
+   * One tensor whose payload holds {@code count} varints of {@code len} bytes, followed by {@code
+   * tail} bytes of an unknown field in the tensor and nothing after it in the record.
    */
   private static byte[] record(int len, int tail, int variant, int count) {
     boolean int64 = variant % 2 == 1;
@@ -211,8 +211,13 @@ class WordFastPathTest {
       same = f.equals(s);
     }
     if (!same) {
-      throw new AssertionError("fast and byte-at-a-time reads differ on "
-          + HexFormat.of().formatHex(input) + "\nfast: " + f + "\nslow: " + s);
+      throw new AssertionError(
+          "fast and byte-at-a-time reads differ on "
+              + HexFormat.of().formatHex(input)
+              + "\nfast: "
+              + f
+              + "\nslow: "
+              + s);
     }
   }
 

@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cortado.net.Net;
 import dev.cortado.operator.Blob;
-import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.operator.Defs;
 import dev.cortado.operator.OperatorRegistry;
 import dev.cortado.operator.OperatorRunException;
 import dev.cortado.operator.Services;
 import dev.cortado.operator.TestOperators;
+import dev.cortado.runtime.DeviceTensors;
 import dev.cortado.tensor.DataType;
 import dev.cortado.tensor.Tensor;
 import java.util.List;
@@ -46,7 +46,8 @@ class WorkspaceTest {
       assertThatThrownBy(() -> a.get(Tensor.class))
           .isInstanceOf(dev.cortado.operator.BlobException.class)
           .hasMessage("blob 'a' holds String, expected Tensor");
-      assertThatThrownBy(() -> ws.blob("zz")).hasMessageContaining("no blob named 'zz'; blobs: [a]");
+      assertThatThrownBy(() -> ws.blob("zz"))
+          .hasMessageContaining("no blob named 'zz'; blobs: [a]");
       assertThat(ws.getBlob("zz")).isNull();
       assertThat(ws.hasBlob("a")).isTrue();
     }
@@ -118,7 +119,9 @@ class WorkspaceTest {
   @Test
   void netsByName() {
     try (Workspace ws = workspace()) {
-      Net n = ws.createNet(Defs.net("name: 'n' op { type: 'Const' output: 'x' arg { name: 'value' i: 7 } }"));
+      Net n =
+          ws.createNet(
+              Defs.net("name: 'n' op { type: 'Const' output: 'x' arg { name: 'value' i: 7 } }"));
       assertThat(ws.getNet("n")).isSameAs(n);
       assertThat(ws.netNames()).containsExactly("n");
       ws.runNet("n");
@@ -146,14 +149,18 @@ class WorkspaceTest {
   @Test
   void runNetOnceAndRunOperatorOnce() {
     try (Workspace ws = workspace()) {
-      ws.runNetOnce(Defs.net("op { type: 'Const' output: 'x' arg { name: 'value' i: 3 } }"
-          + " op { type: 'AddTo' input: 'x' output: 'x' arg { name: 'add' i: 2 } }"));
+      ws.runNetOnce(
+          Defs.net(
+              "op { type: 'Const' output: 'x' arg { name: 'value' i: 3 } }"
+                  + " op { type: 'AddTo' input: 'x' output: 'x' arg { name: 'add' i: 2 } }"));
       assertThat(value(ws.blob("x").get())).isEqualTo(5);
       ws.runOperatorOnce(Defs.op("type: 'AddTo' input: 'x' output: 'y' arg { name: 'add' i: 1 }"));
       assertThat(value(ws.blob("y").get())).isEqualTo(6);
       assertThat(ws.netNames()).isEmpty();
       assertThatThrownBy(
-              () -> ws.runOperatorOnce(Defs.op("type: 'Fail' name: 'f' arg { name: 'why' s: 'now' }")))
+              () ->
+                  ws.runOperatorOnce(
+                      Defs.op("type: 'Fail' name: 'f' arg { name: 'why' s: 'now' }")))
           .isInstanceOf(OperatorRunException.class)
           .hasMessage("operator Fail (name 'f') failed: boom now");
     }

@@ -15,10 +15,10 @@ import java.util.stream.Stream;
 
 /**
  * Turns the paths given to {@code load()} into the DBs to read: one DB, a directory of shard DBs,
- * or a glob (in the last path component). Without a {@code db_type} option the type of each DB
- * is told from its files: a regular file is a minidb; a directory with {@code data.mdb} is LMDB;
- * one with {@code OPTIONS-*} files is RocksDB; one with {@code CURRENT} but no {@code OPTIONS-*}
- * is LevelDB. Paths are local (or shared) file-system paths that every executor sees.
+ * or a glob (in the last path component). Without a {@code db_type} option the type of each DB is
+ * told from its files: a regular file is a minidb; a directory with {@code data.mdb} is LMDB; one
+ * with {@code OPTIONS-*} files is RocksDB; one with {@code CURRENT} but no {@code OPTIONS-*} is
+ * LevelDB. Paths are local (or shared) file-system paths that every executor sees.
  */
 public final class DbLocator {
   private DbLocator() {}
@@ -52,8 +52,8 @@ public final class DbLocator {
   }
 
   /**
-   * The db_type a path's files show, if any ({@code lmdb}, {@code rocksdb}, {@code leveldb},
-   * {@code minidb}, or {@link DbTypeDetector#SHARDS} for a write's output), by Cortado's {@link
+   * The db_type a path's files show, if any ({@code lmdb}, {@code rocksdb}, {@code leveldb}, {@code
+   * minidb}, or {@link DbTypeDetector#SHARDS} for a write's output), by Cortado's {@link
    * DbTypeDetector}, which the CLI uses too.
    */
   public static Optional<String> detect(Path path) {
@@ -71,30 +71,42 @@ public final class DbLocator {
     }
     if (!Files.isDirectory(path)) {
       if (dbType == null) {
-        throw new DbException("tensorprotos: cannot tell the db_type of " + path + ": it is no"
-            + " minidb file, LMDB, LevelDB or RocksDB directory; give the option db_type");
+        throw new DbException(
+            "tensorprotos: cannot tell the db_type of "
+                + path
+                + ": it is no"
+                + " minidb file, LMDB, LevelDB or RocksDB directory; give the option db_type");
       }
       out.add(new DbSource(path.toString(), dbType)); // a plugin backend's file
       return;
     }
     // A directory that is not itself a DB of a known layout.
     List<Path> children = children(path);
-    boolean shardSet = detected.isPresent()
-        || children.stream().anyMatch(c -> c.getFileName().toString().startsWith("shard-"));
+    boolean shardSet =
+        detected.isPresent()
+            || children.stream().anyMatch(c -> c.getFileName().toString().startsWith("shard-"));
     if (dbType != null && !shardSet) {
       out.add(new DbSource(path.toString(), dbType)); // a plugin backend's own directory layout
       return;
     }
     if (children.isEmpty()) {
-      throw new DbException("tensorprotos: " + path + " is an empty directory: expected a DB (an"
-          + " LMDB, LevelDB or RocksDB directory, or a minidb file) or a directory of shard DBs");
+      throw new DbException(
+          "tensorprotos: "
+              + path
+              + " is an empty directory: expected a DB (an"
+              + " LMDB, LevelDB or RocksDB directory, or a minidb file) or a directory of shard DBs");
     }
     for (Path child : children) {
       Optional<String> type = detect(child).filter(t -> !t.equals(DbTypeDetector.SHARDS));
       if (type.isEmpty() && dbType == null) {
-        throw new DbException("tensorprotos: cannot tell the db_type of " + child + " (in the"
-            + " directory of shards " + path + "): it has no data.mdb (lmdb), OPTIONS-* (rocksdb)"
-            + " or CURRENT (leveldb) file; give the option db_type");
+        throw new DbException(
+            "tensorprotos: cannot tell the db_type of "
+                + child
+                + " (in the"
+                + " directory of shards "
+                + path
+                + "): it has no data.mdb (lmdb), OPTIONS-* (rocksdb)"
+                + " or CURRENT (leveldb) file; give the option db_type");
       }
       out.add(new DbSource(child.toString(), dbType != null ? dbType : type.get()));
     }
@@ -104,10 +116,11 @@ public final class DbLocator {
   private static List<Path> children(Path dir) {
     try (Stream<Path> files = Files.list(dir)) {
       return files
-          .filter(p -> {
-            String name = p.getFileName().toString();
-            return !name.startsWith("_") && !name.startsWith(".");
-          })
+          .filter(
+              p -> {
+                String name = p.getFileName().toString();
+                return !name.startsWith("_") && !name.startsWith(".");
+              })
           .sorted()
           .toList();
     } catch (IOException e) {
@@ -116,7 +129,9 @@ public final class DbLocator {
   }
 
   private static boolean isGlob(String path) {
-    return path.indexOf('*') >= 0 || path.indexOf('?') >= 0 || path.indexOf('[') >= 0
+    return path.indexOf('*') >= 0
+        || path.indexOf('?') >= 0
+        || path.indexOf('[') >= 0
         || path.indexOf('{') >= 0;
   }
 
@@ -124,8 +139,8 @@ public final class DbLocator {
     Path pattern = Path.of(glob);
     Path parent = pattern.getParent() == null ? Path.of(".") : pattern.getParent();
     if (isGlob(parent.toString())) {
-      throw new IllegalArgumentException("tensorprotos: only the last component of a path may be"
-          + " a glob, got " + glob);
+      throw new IllegalArgumentException(
+          "tensorprotos: only the last component of a path may be" + " a glob, got " + glob);
     }
     List<Path> out = new ArrayList<>();
     try (DirectoryStream<Path> stream =

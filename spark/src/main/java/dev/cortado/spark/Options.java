@@ -46,8 +46,14 @@ public final class Options {
         return v;
       }
     }
-    throw new IllegalArgumentException("tensorprotos: option " + name + " must be one of "
-        + String.join(", ", allowed) + ", got '" + get(name) + "'");
+    throw new IllegalArgumentException(
+        "tensorprotos: option "
+            + name
+            + " must be one of "
+            + String.join(", ", allowed)
+            + ", got '"
+            + get(name)
+            + "'");
   }
 
   /** An int of at least {@code min}; {@code absent} when the option is not given. */

@@ -20,8 +20,9 @@ public final class Registries {
         r = registry;
         if (r == null) {
           ClassLoader context = Thread.currentThread().getContextClassLoader();
-          r = DbRegistry.fromServiceLoader(
-              context != null ? context : Registries.class.getClassLoader());
+          r =
+              DbRegistry.fromServiceLoader(
+                  context != null ? context : Registries.class.getClassLoader());
           if (r.names().isEmpty()) {
             r = DbRegistry.fromServiceLoader(Registries.class.getClassLoader());
           }

@@ -13,27 +13,33 @@ public final class Schemas {
    * {@code BYTE}, ...), dims, the raw little-endian element bytes (null for STRING) and the
    * elements of a STRING tensor (null for every other type).
    */
-  public static final StructType TENSOR = new StructType(new StructField[] {
-      DataTypes.createStructField("name", DataTypes.StringType, true),
-      DataTypes.createStructField("dtype", DataTypes.StringType, false),
-      DataTypes.createStructField(
-          "dims", DataTypes.createArrayType(DataTypes.LongType, false), false),
-      DataTypes.createStructField("data", DataTypes.BinaryType, true),
-      DataTypes.createStructField(
-          "strings", DataTypes.createArrayType(DataTypes.BinaryType, false), true)
-  });
+  public static final StructType TENSOR =
+      new StructType(
+          new StructField[] {
+            DataTypes.createStructField("name", DataTypes.StringType, true),
+            DataTypes.createStructField("dtype", DataTypes.StringType, false),
+            DataTypes.createStructField(
+                "dims", DataTypes.createArrayType(DataTypes.LongType, false), false),
+            DataTypes.createStructField("data", DataTypes.BinaryType, true),
+            DataTypes.createStructField(
+                "strings", DataTypes.createArrayType(DataTypes.BinaryType, false), true)
+          });
 
   /** {@code value_format=tensors}: {@code key binary, tensors array<struct<...>>}. */
-  public static final StructType TENSORS = new StructType(new StructField[] {
-      DataTypes.createStructField("key", DataTypes.BinaryType, false),
-      DataTypes.createStructField("tensors", DataTypes.createArrayType(TENSOR, false), false)
-  });
+  public static final StructType TENSORS =
+      new StructType(
+          new StructField[] {
+            DataTypes.createStructField("key", DataTypes.BinaryType, false),
+            DataTypes.createStructField("tensors", DataTypes.createArrayType(TENSOR, false), false)
+          });
 
   /** {@code value_format=raw}: {@code key binary, value binary}, the DB's bytes unchanged. */
-  public static final StructType RAW = new StructType(new StructField[] {
-      DataTypes.createStructField("key", DataTypes.BinaryType, false),
-      DataTypes.createStructField("value", DataTypes.BinaryType, false)
-  });
+  public static final StructType RAW =
+      new StructType(
+          new StructField[] {
+            DataTypes.createStructField("key", DataTypes.BinaryType, false),
+            DataTypes.createStructField("value", DataTypes.BinaryType, false)
+          });
 
   private Schemas() {}
 
@@ -43,18 +49,19 @@ public final class Schemas {
    * UINT16 widens to int and FLOAT16 to float (both exact).
    */
   public static org.apache.spark.sql.types.DataType columnType(DataType type, int rank) {
-    org.apache.spark.sql.types.DataType element = switch (type) {
-      case BYTE, UINT8 -> DataTypes.BinaryType;
-      case FLOAT, FLOAT16 -> DataTypes.FloatType;
-      case DOUBLE -> DataTypes.DoubleType;
-      case INT32, UINT16 -> DataTypes.IntegerType;
-      case INT64 -> DataTypes.LongType;
-      case INT16 -> DataTypes.ShortType;
-      case INT8 -> DataTypes.ByteType;
-      case BOOL -> DataTypes.BooleanType;
-      case STRING -> DataTypes.BinaryType;
-      default -> throw new IllegalArgumentException("no column type for " + type);
-    };
+    org.apache.spark.sql.types.DataType element =
+        switch (type) {
+          case BYTE, UINT8 -> DataTypes.BinaryType;
+          case FLOAT, FLOAT16 -> DataTypes.FloatType;
+          case DOUBLE -> DataTypes.DoubleType;
+          case INT32, UINT16 -> DataTypes.IntegerType;
+          case INT64 -> DataTypes.LongType;
+          case INT16 -> DataTypes.ShortType;
+          case INT8 -> DataTypes.ByteType;
+          case BOOL -> DataTypes.BooleanType;
+          case STRING -> DataTypes.BinaryType;
+          default -> throw new IllegalArgumentException("no column type for " + type);
+        };
     if (type == DataType.BYTE || type == DataType.UINT8 || rank == 0) {
       return element;
     }
@@ -64,7 +71,8 @@ public final class Schemas {
   /** True when {@code schema} has the {@code tensors} column of {@link #TENSORS}. */
   public static boolean isTensors(StructType schema) {
     int i = indexOf(schema, "tensors");
-    return i >= 0 && schema.fields()[i].dataType() instanceof ArrayType a
+    return i >= 0
+        && schema.fields()[i].dataType() instanceof ArrayType a
         && a.elementType() instanceof StructType;
   }
 

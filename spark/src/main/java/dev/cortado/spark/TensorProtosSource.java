@@ -42,15 +42,18 @@ public final class TensorProtosSource
   }
 
   @Override
-  public Table getTable(StructType schema, Transform[] partitioning,
-      Map<String, String> properties) {
+  public Table getTable(
+      StructType schema, Transform[] partitioning, Map<String, String> properties) {
     return new TensorProtosTable(schema, properties);
   }
 
   /** The save modes Spark keeps from V2 tables ({@code errorifexists}, {@code ignore}). */
   @Override
-  public BaseRelation createRelation(SQLContext sqlContext, SaveMode mode,
-      scala.collection.immutable.Map<String, String> parameters, Dataset<Row> data) {
+  public BaseRelation createRelation(
+      SQLContext sqlContext,
+      SaveMode mode,
+      scala.collection.immutable.Map<String, String> parameters,
+      Dataset<Row> data) {
     Map<String, String> options = scala.jdk.javaapi.CollectionConverters.asJava(parameters);
     Writes.save(data, options, mode);
     StructType schema = data.schema();

@@ -19,9 +19,9 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
 /**
- * A DB, a set of shard DBs, or a write's output directory. Reads are DataSource V2 scans. Writes
- * in append and overwrite mode arrive here and go, like the other modes, through {@link Writes}
- * to the sharded V2 write.
+ * A DB, a set of shard DBs, or a write's output directory. Reads are DataSource V2 scans. Writes in
+ * append and overwrite mode arrive here and go, like the other modes, through {@link Writes} to the
+ * sharded V2 write.
  */
 public final class TensorProtosTable implements SupportsRead, SupportsWrite {
   private final StructType schema;
@@ -45,8 +45,11 @@ public final class TensorProtosTable implements SupportsRead, SupportsWrite {
 
   @Override
   public Set<TableCapability> capabilities() {
-    return EnumSet.of(TableCapability.BATCH_READ, TableCapability.V1_BATCH_WRITE,
-        TableCapability.TRUNCATE, TableCapability.ACCEPT_ANY_SCHEMA);
+    return EnumSet.of(
+        TableCapability.BATCH_READ,
+        TableCapability.V1_BATCH_WRITE,
+        TableCapability.TRUNCATE,
+        TableCapability.ACCEPT_ANY_SCHEMA);
   }
 
   @Override
@@ -54,9 +57,12 @@ public final class TensorProtosTable implements SupportsRead, SupportsWrite {
     TensorProtosScan.ReadPlan plan = TensorProtosScan.ReadPlan.of(new Options(options));
     StructType produced = plan.decoder().schema();
     if (!produced.asNullable().equals(schema.asNullable())) {
-      throw new IllegalArgumentException("tensorprotos: the schema given with .schema() "
-          + schema.simpleString() + " is not the one these options read: "
-          + produced.simpleString() + "; leave .schema() out, the connector knows it");
+      throw new IllegalArgumentException(
+          "tensorprotos: the schema given with .schema() "
+              + schema.simpleString()
+              + " is not the one these options read: "
+              + produced.simpleString()
+              + "; leave .schema() out, the connector knows it");
     }
     return new TensorProtosScan(plan);
   }

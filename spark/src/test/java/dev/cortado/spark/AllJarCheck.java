@@ -19,16 +19,25 @@ public final class AllJarCheck {
   public static void main(String[] args) throws Exception {
     Path testdata = Path.of(args[0]);
     Path tmp = Path.of(args[1]);
-    String protobuf = com.google.protobuf.Message.class.getProtectionDomain().getCodeSource()
-        .getLocation().toString();
-    String rocks = org.rocksdb.RocksDB.class.getProtectionDomain().getCodeSource()
-        .getLocation().toString();
+    String protobuf =
+        com.google.protobuf.Message.class
+            .getProtectionDomain()
+            .getCodeSource()
+            .getLocation()
+            .toString();
+    String rocks =
+        org.rocksdb.RocksDB.class.getProtectionDomain().getCodeSource().getLocation().toString();
     System.out.println("protobuf-java on the classpath: " + protobuf);
     System.out.println("rocksdbjni on the classpath: " + rocks);
-    SparkSession spark = SparkSession.builder().master("local[2]").appName("all-jar-check")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate();
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("all-jar-check")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     try {
       for (String backend : List.of("lmdb", "leveldb", "rocksdb")) {
@@ -45,13 +54,26 @@ public final class AllJarCheck {
       }
       for (String out : List.of("rocksdb", "lmdb")) {
         Path dir = tmp.resolve("out-" + out);
-        spark.read().format("tensorprotos").option("columns", "image,label")
+        spark
+            .read()
+            .format("tensorprotos")
+            .option("columns", "image,label")
             .load(tmp.resolve("in-lmdb").toString())
-            .write().format("tensorprotos").option("num_shards", "2").option("db_type", out)
+            .write()
+            .format("tensorprotos")
+            .option("num_shards", "2")
+            .option("db_type", out)
             .save(dir.toString());
-        List<Row> labels = spark.read().format("tensorprotos").option("columns", "image,label")
-            .load(dir.toString()).select("label").collectAsList();
-        check(labels.size() == 256 && Files.exists(dir.resolve("_SUCCESS")),
+        List<Row> labels =
+            spark
+                .read()
+                .format("tensorprotos")
+                .option("columns", "image,label")
+                .load(dir.toString())
+                .select("label")
+                .collectAsList();
+        check(
+            labels.size() == 256 && Files.exists(dir.resolve("_SUCCESS")),
             "write and read back 2 " + out + " shards: " + labels.size() + " records");
         System.out.println(Files.readString(dir.resolve("_manifest.json")));
       }

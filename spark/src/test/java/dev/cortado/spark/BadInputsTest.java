@@ -40,8 +40,10 @@ class BadInputsTest {
 
   @TestFactory
   Stream<DynamicTest> everyCase() throws Exception {
-    JsonObject manifest = JsonParser.parseString(Files.readString(
-        TestData.root().resolve("bad-inputs").resolve("manifest.json"))).getAsJsonObject();
+    JsonObject manifest =
+        JsonParser.parseString(
+                Files.readString(TestData.root().resolve("bad-inputs").resolve("manifest.json")))
+            .getAsJsonObject();
     List<DynamicTest> tests = new ArrayList<>();
     for (JsonElement c : manifest.getAsJsonArray("cases")) {
       JsonObject bad = c.getAsJsonObject();
@@ -68,41 +70,46 @@ class BadInputsTest {
     DataFrameReader reader = spark.read().format("tensorprotos");
     if (CONSISTENCY.contains(name)) {
       assertThat(spark.read().format("tensorprotos").load(db.toString()).count())
-          .as("every record decodes alone").isEqualTo(total);
+          .as("every record decodes alone")
+          .isEqualTo(total);
       reader = reader.option("columns", "bytes,floats,label");
     }
     DataFrameReader failing = reader;
     assertThatThrownBy(() -> failing.load(db.toString()).collectAsList())
-        .satisfies(e -> {
-          String message = allMessages(e);
-          assertThat(message).contains(db.toString());
-          assertThat(anyOf.stream().anyMatch(message::contains))
-              .as("message names one of %s: %s", anyOf, message).isTrue();
-          for (String m : mention) {
-            assertThat(message).containsIgnoringCase(m);
-          }
-        });
+        .satisfies(
+            e -> {
+              String message = allMessages(e);
+              assertThat(message).contains(db.toString());
+              assertThat(anyOf.stream().anyMatch(message::contains))
+                  .as("message names one of %s: %s", anyOf, message)
+                  .isTrue();
+              for (String m : mention) {
+                assertThat(message).containsIgnoringCase(m);
+              }
+            });
     if (framing) {
       // A broken file cannot be skipped past: the records after it are unreachable.
-      assertThatThrownBy(() -> failing.option("on_bad_record", "skip").load(db.toString())
-          .collectAsList()).satisfies(e -> assertThat(allMessages(e)).contains(db.toString()));
+      assertThatThrownBy(
+              () -> failing.option("on_bad_record", "skip").load(db.toString()).collectAsList())
+          .satisfies(e -> assertThat(allMessages(e)).contains(db.toString()));
       return;
     }
     AtomicLong counted = new AtomicLong();
-    SparkListener listener = new SparkListener() {
-      @Override
-      public void onStageCompleted(SparkListenerStageCompleted stage) {
-        scala.collection.Iterator<AccumulableInfo> it =
-            stage.stageInfo().accumulables().values().iterator();
-        while (it.hasNext()) {
-          AccumulableInfo info = it.next();
-          if (info.name().isDefined()
-              && info.name().get().equals(TensorProtosScan.BAD_RECORDS_ACCUMULATOR)) {
-            counted.addAndGet(Long.parseLong(String.valueOf(info.value().get())));
+    SparkListener listener =
+        new SparkListener() {
+          @Override
+          public void onStageCompleted(SparkListenerStageCompleted stage) {
+            scala.collection.Iterator<AccumulableInfo> it =
+                stage.stageInfo().accumulables().values().iterator();
+            while (it.hasNext()) {
+              AccumulableInfo info = it.next();
+              if (info.name().isDefined()
+                  && info.name().get().equals(TensorProtosScan.BAD_RECORDS_ACCUMULATOR)) {
+                counted.addAndGet(Long.parseLong(String.valueOf(info.value().get())));
+              }
+            }
           }
-        }
-      }
-    };
+        };
     spark.sparkContext().addSparkListener(listener);
     try {
       long rows = reader.option("on_bad_record", "skip").load(db.toString()).count();
@@ -120,13 +127,27 @@ class BadInputsTest {
     for (String backend : Fixtures.BACKENDS) {
       Path db = Fixtures.badInput("empty-db", backend, tmp.resolve(backend));
       assertThat(spark.read().format("tensorprotos").load(db.toString()).count())
-          .as("an empty %s reads as no rows", backend).isZero();
+          .as("an empty %s reads as no rows", backend)
+          .isZero();
       // A shard reads as Cortado's DbReader does, which refuses an empty DB.
-      assertThatThrownBy(() -> spark.read().format("tensorprotos").option("num_shards", "2")
-          .option("shard_id", "0").load(db.toString()).collectAsList())
+      assertThatThrownBy(
+              () ->
+                  spark
+                      .read()
+                      .format("tensorprotos")
+                      .option("num_shards", "2")
+                      .option("shard_id", "0")
+                      .load(db.toString())
+                      .collectAsList())
           .satisfies(e -> assertThat(allMessages(e)).contains(db.toString()).contains("empty"));
-      assertThatThrownBy(() -> spark.read().format("tensorprotos").option("columns", "a,b")
-          .load(db.toString()).schema())
+      assertThatThrownBy(
+              () ->
+                  spark
+                      .read()
+                      .format("tensorprotos")
+                      .option("columns", "a,b")
+                      .load(db.toString())
+                      .schema())
           .satisfies(e -> assertThat(allMessages(e)).contains(db.toString()).contains("empty"));
     }
   }

@@ -10,10 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.TaskContext;
 
 /**
- * A test backend plugin, {@code flaky-lmdb}: LMDB whose writes fail in the first attempt of a
- * Spark task, after some records (partition 1) or when the DB is closed (partition 0), the points
- * where a real task dies halfway. With the system property {@code flaky.always} every attempt
- * fails.
+ * A test backend plugin, {@code flaky-lmdb}: LMDB whose writes fail in the first attempt of a Spark
+ * task, after some records (partition 1) or when the DB is closed (partition 0), the points where a
+ * real task dies halfway. With the system property {@code flaky.always} every attempt fails.
  */
 public final class FlakyDbProvider implements DbProvider {
   static final AtomicInteger FAILURES = new AtomicInteger();
@@ -85,8 +84,10 @@ public final class FlakyDbProvider implements DbProvider {
 
   private static boolean failing(int partition) {
     TaskContext task = TaskContext.get();
-    boolean fail = task != null && task.partitionId() == partition
-        && (task.attemptNumber() == 0 || Boolean.getBoolean("flaky.always"));
+    boolean fail =
+        task != null
+            && task.partitionId() == partition
+            && (task.attemptNumber() == 0 || Boolean.getBoolean("flaky.always"));
     if (fail) {
       FAILURES.incrementAndGet();
     }

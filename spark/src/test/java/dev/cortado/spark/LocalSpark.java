@@ -31,16 +31,17 @@ public final class LocalSpark {
       SparkSession.clearActiveSession();
       SparkSession.clearDefaultSession();
     }
-    session = SparkSession.builder()
-        .master(wanted)
-        .appName("cortado-spark-tests")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.sql.adaptive.enabled", "true")
-        .getOrCreate();
+    session =
+        SparkSession.builder()
+            .master(wanted)
+            .appName("cortado-spark-tests")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.default.parallelism", "2")
+            .config("spark.sql.adaptive.enabled", "true")
+            .getOrCreate();
     session.sparkContext().setLogLevel("WARN");
     master = wanted;
     return session;

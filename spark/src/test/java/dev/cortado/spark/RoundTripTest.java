@@ -6,7 +6,6 @@ import dev.cortado.db.Keys;
 import dev.cortado.spark.LocalSpark.Rec;
 import dev.cortado.spark.write.Manifest;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,7 +35,7 @@ class RoundTripTest {
   @TestFactory
   Stream<DynamicTest> eachBackendBothWays() {
     String[][] pairs = {
-        {"lmdb", "rocksdb"}, {"rocksdb", "leveldb"}, {"leveldb", "minidb"}, {"minidb", "lmdb"}
+      {"lmdb", "rocksdb"}, {"rocksdb", "leveldb"}, {"leveldb", "minidb"}, {"minidb", "lmdb"}
     };
     List<DynamicTest> tests = new ArrayList<>();
     for (String[] p : pairs) {
@@ -66,9 +65,12 @@ class RoundTripTest {
       input.put(r.keyHex(), r.value());
     }
     Path out = tmp.resolve("out-" + from + "-" + to);
-    Dataset<Row> df = spark.read().format("tensorprotos").option("value_format", "raw")
-        .load(source.toString());
-    df.write().format("tensorprotos").option("num_shards", "3").option("db_type", to)
+    Dataset<Row> df =
+        spark.read().format("tensorprotos").option("value_format", "raw").load(source.toString());
+    df.write()
+        .format("tensorprotos")
+        .option("num_shards", "3")
+        .option("db_type", to)
         .save(out.toString());
 
     assertThat(out.resolve("_SUCCESS")).exists();
@@ -91,7 +93,8 @@ class RoundTripTest {
         byte[] key = java.util.HexFormat.of().parseHex(r.keyHex());
         if (previous != null) {
           assertThat(Arrays.compareUnsigned(previous, key))
-              .as("shard %s sorted at %s", name, Keys.describe(key)).isLessThan(0);
+              .as("shard %s sorted at %s", name, Keys.describe(key))
+              .isLessThan(0);
         }
         previous = key;
         assertThat(seen.add(r.keyHex())).as("key %s in one shard only", r.keyHex()).isTrue();

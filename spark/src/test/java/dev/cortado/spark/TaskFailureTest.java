@@ -35,25 +35,35 @@ class TaskFailureTest {
   void retriedTasksLeaveExactlyNShards() throws Exception {
     SparkSession spark = LocalSpark.session("local[2,4]");
     Path lmdb = Fixtures.db("fmnist-mini", "lmdb", tmp);
-    Dataset<Row> raw = spark.read().format("tensorprotos").option("value_format", "raw")
-        .load(lmdb.toString());
+    Dataset<Row> raw =
+        spark.read().format("tensorprotos").option("value_format", "raw").load(lmdb.toString());
     Path out = tmp.resolve("out");
     Path staging = tmp.resolve("staging");
     int before = FlakyDbProvider.FAILURES.get();
-    raw.write().format("tensorprotos").option("num_shards", "4").option("db_type", "flaky-lmdb")
-        .option("staging_dir", staging.toString()).save(out.toString());
+    raw.write()
+        .format("tensorprotos")
+        .option("num_shards", "4")
+        .option("db_type", "flaky-lmdb")
+        .option("staging_dir", staging.toString())
+        .save(out.toString());
     assertThat(FlakyDbProvider.FAILURES.get() - before).as("injected failures").isEqualTo(2);
 
     try (Stream<Path> files = Files.list(out)) {
-      assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly(
-          "_SUCCESS", "_manifest.json", "shard-00000-of-00004", "shard-00001-of-00004",
-          "shard-00002-of-00004", "shard-00003-of-00004");
+      assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
+          .containsExactly(
+              "_SUCCESS",
+              "_manifest.json",
+              "shard-00000-of-00004",
+              "shard-00001-of-00004",
+              "shard-00002-of-00004",
+              "shard-00003-of-00004");
     }
     Set<String> keys = new HashSet<>();
     long records = 0;
     for (int i = 0; i < 4; i++) {
-      List<Rec> shard = LocalSpark.readWithDbReader("lmdb",
-          out.resolve(String.format("shard-%05d-of-00004", i)).toString());
+      List<Rec> shard =
+          LocalSpark.readWithDbReader(
+              "lmdb", out.resolve(String.format("shard-%05d-of-00004", i)).toString());
       for (Rec r : shard) {
         assertThat(keys.add(r.keyHex())).as("key %s once", r.keyHex()).isTrue();
       }
@@ -71,15 +81,20 @@ class TaskFailureTest {
   void failedJobLeavesNoSuccess() throws Exception {
     SparkSession spark = LocalSpark.session("local[2,4]");
     Path lmdb = Fixtures.db("fmnist-mini", "lmdb", tmp);
-    Dataset<Row> raw = spark.read().format("tensorprotos").option("value_format", "raw")
-        .load(lmdb.toString());
+    Dataset<Row> raw =
+        spark.read().format("tensorprotos").option("value_format", "raw").load(lmdb.toString());
     Path out = tmp.resolve("failed");
     Path staging = tmp.resolve("staging-failed");
     System.setProperty("flaky.always", "true");
     try {
-      assertThatThrownBy(() -> raw.write().format("tensorprotos").option("num_shards", "4")
-          .option("db_type", "flaky-lmdb").option("staging_dir", staging.toString())
-          .save(out.toString()))
+      assertThatThrownBy(
+              () ->
+                  raw.write()
+                      .format("tensorprotos")
+                      .option("num_shards", "4")
+                      .option("db_type", "flaky-lmdb")
+                      .option("staging_dir", staging.toString())
+                      .save(out.toString()))
           .satisfies(e -> assertThat(BadInputsTest.allMessages(e)).contains("injected failure"));
     } finally {
       System.clearProperty("flaky.always");

@@ -36,14 +36,17 @@ class TestVectorsTest {
   Stream<DynamicTest> everyDatasetAndBackend() throws Exception {
     List<DynamicTest> tests = new ArrayList<>();
     for (String dataset : FixtureFiles.DATASETS) {
-      JsonObject e = JsonParser.parseString(Files.readString(
-          TestData.root().resolve(dataset).resolve("expectations.json"))).getAsJsonObject();
+      JsonObject e =
+          JsonParser.parseString(
+                  Files.readString(TestData.root().resolve(dataset).resolve("expectations.json")))
+              .getAsJsonObject();
       for (JsonElement g : e.getAsJsonArray("groups")) {
         JsonObject group = g.getAsJsonObject();
         for (JsonElement d : group.getAsJsonArray("dbs")) {
           String backend = d.getAsJsonObject().get("backend").getAsString();
-          tests.add(DynamicTest.dynamicTest(dataset + " " + backend,
-              () -> check(dataset, backend, e, group)));
+          tests.add(
+              DynamicTest.dynamicTest(
+                  dataset + " " + backend, () -> check(dataset, backend, e, group)));
         }
       }
     }
@@ -72,7 +75,8 @@ class TestVectorsTest {
       for (int j = 0; j < tensors.size(); j++) {
         JsonObject expected = outputs.get(j).getAsJsonObject();
         Row t = tensors.get(j);
-        assertThat(t.getString(1)).as("dtype of %s tensor %d", key, j)
+        assertThat(t.getString(1))
+            .as("dtype of %s tensor %d", key, j)
             .isEqualTo(expected.get("dtype").getAsString());
         List<Long> dims = new ArrayList<>();
         dims.add(1L);
@@ -80,13 +84,19 @@ class TestVectorsTest {
         List<Long> shape = new ArrayList<>();
         expected.getAsJsonArray("shape").forEach(x -> shape.add(x.getAsLong()));
         assertThat(dims).as("shape of %s tensor %d", key, j).isEqualTo(shape);
-        assertThat(sha256(t)).as("bytes of %s tensor %d", key, j)
+        assertThat(sha256(t))
+            .as("bytes of %s tensor %d", key, j)
             .isEqualTo(expected.get("sha256").getAsString());
       }
     }
 
-    List<Row> raw = spark.read().format("tensorprotos").option("value_format", "raw")
-        .load(db.toString()).collectAsList();
+    List<Row> raw =
+        spark
+            .read()
+            .format("tensorprotos")
+            .option("value_format", "raw")
+            .load(db.toString())
+            .collectAsList();
     for (int i = 0; i < raw.size(); i++) {
       JsonObject record = records.get(readOrder.get(i).getAsInt()).getAsJsonObject();
       byte[] value = (byte[]) raw.get(i).get(1);
@@ -101,14 +111,20 @@ class TestVectorsTest {
         List<String> expectedKeys = new ArrayList<>();
         JsonArray shardBatches = r.getAsJsonArray("batches");
         for (int i = 0; i < r.get("cycle_length").getAsInt(); i++) {
-          int index = shardBatches.get(i).getAsJsonObject().getAsJsonArray("records").get(0)
-              .getAsInt();
+          int index =
+              shardBatches.get(i).getAsJsonObject().getAsJsonArray("records").get(0).getAsInt();
           expectedKeys.add(records.get(index).getAsJsonObject().get("key_hex").getAsString());
         }
         List<String> keys = new ArrayList<>();
-        for (Row row : spark.read().format("tensorprotos").option("value_format", "raw")
-            .option("num_shards", "3").option("shard_id", String.valueOf(shard))
-            .load(db.toString()).collectAsList()) {
+        for (Row row :
+            spark
+                .read()
+                .format("tensorprotos")
+                .option("value_format", "raw")
+                .option("num_shards", "3")
+                .option("shard_id", String.valueOf(shard))
+                .load(db.toString())
+                .collectAsList()) {
           keys.add(HexFormat.of().formatHex((byte[]) row.get(0)));
         }
         assertThat(keys).as("shard %d of 3", shard).isEqualTo(expectedKeys);

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Writing: the save modes, Caffe2's byte layout from the tensors schema and from typed columns,
- * the manifest, and reading a written directory back (as a shard set, a glob, with splits).
+ * Writing: the save modes, Caffe2's byte layout from the tensors schema and from typed columns, the
+ * manifest, and reading a written directory back (as a shard set, a glob, with splits).
  */
 class WriteTest {
   @TempDir Path tmp;
@@ -43,8 +43,8 @@ class WriteTest {
   private static Map<String, byte[]> shards(Path dir, String dbType) throws Exception {
     Map<String, byte[]> out = new TreeMap<>();
     try (Stream<Path> files = Files.list(dir)) {
-      for (Path shard : files.filter(p -> p.getFileName().toString().startsWith("shard-"))
-          .sorted().toList()) {
+      for (Path shard :
+          files.filter(p -> p.getFileName().toString().startsWith("shard-")).sorted().toList()) {
         for (Rec r : LocalSpark.readWithDbReader(dbType, shard.toString())) {
           assertThat(out.put(r.keyHex(), r.value())).as("duplicate key %s", r.keyHex()).isNull();
         }
@@ -74,18 +74,28 @@ class WriteTest {
 
     // The tensors layout, decoded and encoded again by Cortado's codec: the same bytes.
     Path viaTensors = tmp.resolve("tensors");
-    spark.read().format("tensorprotos").load(lmdb.toString())
-        .write().format("tensorprotos").option("num_shards", "2").save(viaTensors.toString());
+    spark
+        .read()
+        .format("tensorprotos")
+        .load(lmdb.toString())
+        .write()
+        .format("tensorprotos")
+        .option("num_shards", "2")
+        .save(viaTensors.toString());
     assertThat(hex(shards(viaTensors, "lmdb"))).isEqualTo(hex(input));
 
     // Typed columns (image binary + dims, label int), as a DataFrame user builds them.
-    Dataset<Row> typed = spark.read().format("tensorprotos").option("columns", "image,label")
-        .load(lmdb.toString());
+    Dataset<Row> typed =
+        spark.read().format("tensorprotos").option("columns", "image,label").load(lmdb.toString());
     assertThat(typed.schema().simpleString())
         .isEqualTo("struct<key:binary,image:binary,label:int>");
     Path viaColumns = tmp.resolve("typed");
-    typed.withColumn("dims", array(lit(1), lit(28), lit(28)))
-        .write().format("tensorprotos").option("num_shards", "4").option("db_type", "minidb")
+    typed
+        .withColumn("dims", array(lit(1), lit(28), lit(28)))
+        .write()
+        .format("tensorprotos")
+        .option("num_shards", "4")
+        .option("db_type", "minidb")
         .save(viaColumns.toString());
     Map<String, byte[]> written = shards(viaColumns, "minidb");
     assertThat(written.keySet()).isEqualTo(new java.util.TreeSet<>(input.keySet()));
@@ -95,40 +105,56 @@ class WriteTest {
     Manifest m = Manifest.read(viaColumns.resolve("_manifest.json"));
     assertThat(m.num_shards).isEqualTo(4);
     assertThat(m.records).isEqualTo(256);
-    assertThat(m.shards).allSatisfy(s -> {
-      assertThat(s.db_type).isEqualTo("minidb");
-      assertThat(s.schema).isEqualTo("BYTE[1,28,28] INT32[]");
-      assertThat(s.bytes).isPositive();
-    });
+    assertThat(m.shards)
+        .allSatisfy(
+            s -> {
+              assertThat(s.db_type).isEqualTo("minidb");
+              assertThat(s.schema).isEqualTo("BYTE[1,28,28] INT32[]");
+              assertThat(s.bytes).isPositive();
+            });
   }
 
   @Test
   void saveModes() throws Exception {
     SparkSession spark = LocalSpark.get();
     Path lmdb = Fixtures.db("fmnist-mini", "lmdb", tmp);
-    Dataset<Row> all = spark.read().format("tensorprotos").option("value_format", "raw")
-        .load(lmdb.toString());
+    Dataset<Row> all =
+        spark.read().format("tensorprotos").option("value_format", "raw").load(lmdb.toString());
     Dataset<Row> first = all.where(col("key").lt(lit("00000100".getBytes())));
     Dataset<Row> rest = all.where(col("key").geq(lit("00000100".getBytes())));
     Path out = tmp.resolve("out");
 
     first.write().format("tensorprotos").option("num_shards", "2").save(out.toString());
-    assertThat(names(out)).containsExactly("_SUCCESS", "_manifest.json",
-        "shard-00000-of-00002", "shard-00001-of-00002");
+    assertThat(names(out))
+        .containsExactly(
+            "_SUCCESS", "_manifest.json", "shard-00000-of-00002", "shard-00001-of-00002");
 
     // errorifexists (the default) refuses an existing output; ignore leaves it as it is.
     assertThatThrownBy(() -> rest.write().format("tensorprotos").save(out.toString()))
-        .hasMessageContaining(out.toString()).hasMessageContaining("already exists");
-    rest.write().format("tensorprotos").mode("ignore").option("num_shards", "3")
+        .hasMessageContaining(out.toString())
+        .hasMessageContaining("already exists");
+    rest.write()
+        .format("tensorprotos")
+        .mode("ignore")
+        .option("num_shards", "3")
         .save(out.toString());
     assertThat(shards(out, "lmdb")).hasSize(100);
 
     // append adds shards and renumbers them all; the manifest lists every shard.
-    rest.write().format("tensorprotos").mode("append").option("num_shards", "3")
+    rest.write()
+        .format("tensorprotos")
+        .mode("append")
+        .option("num_shards", "3")
         .save(out.toString());
-    assertThat(names(out)).containsExactly("_SUCCESS", "_manifest.json",
-        "shard-00000-of-00005", "shard-00001-of-00005", "shard-00002-of-00005",
-        "shard-00003-of-00005", "shard-00004-of-00005");
+    assertThat(names(out))
+        .containsExactly(
+            "_SUCCESS",
+            "_manifest.json",
+            "shard-00000-of-00005",
+            "shard-00001-of-00005",
+            "shard-00002-of-00005",
+            "shard-00003-of-00005",
+            "shard-00004-of-00005");
     Manifest m = Manifest.read(out.resolve("_manifest.json"));
     assertThat(m.num_shards).isEqualTo(5);
     assertThat(m.records).isEqualTo(256);
@@ -139,10 +165,13 @@ class WriteTest {
         .isEqualTo(100);
 
     // overwrite replaces everything.
-    all.write().format("tensorprotos").mode("overwrite").option("num_shards", "1")
-        .option("db_type", "rocksdb").save(out.toString());
-    assertThat(names(out)).containsExactly("_SUCCESS", "_manifest.json",
-        "shard-00000-of-00001");
+    all.write()
+        .format("tensorprotos")
+        .mode("overwrite")
+        .option("num_shards", "1")
+        .option("db_type", "rocksdb")
+        .save(out.toString());
+    assertThat(names(out)).containsExactly("_SUCCESS", "_manifest.json", "shard-00000-of-00001");
     assertThat(hex(shards(out, "rocksdb"))).isEqualTo(hex(fmnist(lmdb)));
   }
 
@@ -150,8 +179,13 @@ class WriteTest {
   void splitsPerDbCoverTheDbOnce() throws Exception {
     SparkSession spark = LocalSpark.get();
     Path lmdb = Fixtures.db("fmnist-mini", "lmdb", tmp);
-    Dataset<Row> split = spark.read().format("tensorprotos").option("value_format", "raw")
-        .option("splits_per_db", "4").load(lmdb.toString());
+    Dataset<Row> split =
+        spark
+            .read()
+            .format("tensorprotos")
+            .option("value_format", "raw")
+            .option("splits_per_db", "4")
+            .load(lmdb.toString());
     assertThat(split.rdd().getNumPartitions()).isEqualTo(4);
     List<String> keys = new ArrayList<>();
     for (Row r : split.collectAsList()) {
@@ -160,33 +194,55 @@ class WriteTest {
     assertThat(keys).containsExactlyElementsOf(fmnist(lmdb).keySet());
     // minidb cannot seek: one partition.
     Path minidb = Fixtures.db("fmnist-mini", "minidb", tmp);
-    assertThat(spark.read().format("tensorprotos").option("splits_per_db", "4")
-        .load(minidb.toString()).rdd().getNumPartitions()).isEqualTo(1);
+    assertThat(
+            spark
+                .read()
+                .format("tensorprotos")
+                .option("splits_per_db", "4")
+                .load(minidb.toString())
+                .rdd()
+                .getNumPartitions())
+        .isEqualTo(1);
   }
 
   @Test
   void badWritesFailWithTheKey() throws Exception {
     SparkSession spark = LocalSpark.get();
     Path lmdb = Fixtures.db("fmnist-mini", "lmdb", tmp);
-    Dataset<Row> raw = spark.read().format("tensorprotos").option("value_format", "raw")
-        .load(lmdb.toString());
+    Dataset<Row> raw =
+        spark.read().format("tensorprotos").option("value_format", "raw").load(lmdb.toString());
     Path out = tmp.resolve("dup");
-    assertThatThrownBy(() -> raw.union(raw.limit(1)).write().format("tensorprotos")
-        .option("num_shards", "2").save(out.toString()))
-        .satisfies(e -> assertThat(BadInputsTest.allMessages(e))
-            .contains("'00000000' occurs twice"));
+    assertThatThrownBy(
+            () ->
+                raw.union(raw.limit(1))
+                    .write()
+                    .format("tensorprotos")
+                    .option("num_shards", "2")
+                    .save(out.toString()))
+        .satisfies(
+            e -> assertThat(BadInputsTest.allMessages(e)).contains("'00000000' occurs twice"));
     assertThat(out.resolve("_SUCCESS")).doesNotExist();
     assertThat(out.resolve("_temporary")).doesNotExist();
 
-    Dataset<Row> badDtype = spark.sql("SELECT CAST('k1' AS BINARY) AS key, array(named_struct("
-        + "'name', 'x', 'dtype', 'FLOAT', 'dims', array(CAST(2 AS BIGINT)),"
-        + " 'data', CAST('abc' AS BINARY), 'strings', CAST(NULL AS ARRAY<BINARY>))) AS tensors");
-    assertThatThrownBy(() -> badDtype.write().format("tensorprotos")
-        .save(tmp.resolve("bad").toString()))
-        .satisfies(e -> assertThat(BadInputsTest.allMessages(e))
-            .contains("'k1'").contains("FLOAT dims [2] need 8 bytes of data, found 3"));
-    assertThatThrownBy(() -> raw.write().format("tensorprotos").option("db_type", "nosuchdb")
-        .save(tmp.resolve("x").toString()))
-        .hasMessageContaining("unknown db_type 'nosuchdb'").hasMessageContaining("lmdb");
+    Dataset<Row> badDtype =
+        spark.sql(
+            "SELECT CAST('k1' AS BINARY) AS key, array(named_struct("
+                + "'name', 'x', 'dtype', 'FLOAT', 'dims', array(CAST(2 AS BIGINT)),"
+                + " 'data', CAST('abc' AS BINARY), 'strings', CAST(NULL AS ARRAY<BINARY>))) AS tensors");
+    assertThatThrownBy(
+            () -> badDtype.write().format("tensorprotos").save(tmp.resolve("bad").toString()))
+        .satisfies(
+            e ->
+                assertThat(BadInputsTest.allMessages(e))
+                    .contains("'k1'")
+                    .contains("FLOAT dims [2] need 8 bytes of data, found 3"));
+    assertThatThrownBy(
+            () ->
+                raw.write()
+                    .format("tensorprotos")
+                    .option("db_type", "nosuchdb")
+                    .save(tmp.resolve("x").toString()))
+        .hasMessageContaining("unknown db_type 'nosuchdb'")
+        .hasMessageContaining("lmdb");
   }
 }

@@ -2,20 +2,19 @@ package dev.cortado.bench.handoff;
 
 import dev.cortado.prefetch.PrefetchException;
 import dev.cortado.prefetch.internal.Prefetcher.Source;
-
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The hand-off the prefetch operator used before the lock-and-conditions ring: a lock-free
- * single-producer/single-consumer ring with spin-yield-park waits, in which a consumer that needs
- * a batch nobody has started fills it itself (work stealing). Kept only as a benchmark baseline;
+ * single-producer/single-consumer ring with spin-yield-park waits, in which a consumer that needs a
+ * batch nobody has started fills it itself (work stealing). Kept only as a benchmark baseline;
  * metrics, retained slots and the close bound are left out.
  *
  * @param <B> the batch slot type
@@ -41,11 +40,13 @@ public final class LockFreeStealingRing<B> implements AutoCloseable {
 
   static {
     try {
-      CLAIMED = MethodHandles.lookup().findVarHandle(LockFreeStealingRing.class, "claimed", long.class);
+      CLAIMED =
+          MethodHandles.lookup().findVarHandle(LockFreeStealingRing.class, "claimed", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
+
   private static final AtomicInteger THREAD_SEQ = new AtomicInteger();
 
   private final String owner;
@@ -65,8 +66,10 @@ public final class LockFreeStealingRing<B> implements AutoCloseable {
   private volatile long failedAt = -1;
   private volatile Throwable failure;
   private volatile long discardedInFlight;
+
   /** Moving average of the producer's time per batch, for the consumer's poll budget. */
   private volatile long fillNanos;
+
   private final Backoff producerBackoff = new Backoff();
 
   // Written by the consumer.
@@ -249,8 +252,8 @@ public final class LockFreeStealingRing<B> implements AutoCloseable {
   }
 
   /**
-   * The consumer already knows who it is (a net names its operator), so the message starts with
-   * the batch and then repeats the cause's own message.
+   * The consumer already knows who it is (a net names its operator), so the message starts with the
+   * batch and then repeats the cause's own message.
    */
   private PrefetchException failed(long t, Throwable f) {
     return new PrefetchException("prefetching batch " + t + " failed: " + describe(f), f);
@@ -460,8 +463,8 @@ public final class LockFreeStealingRing<B> implements AutoCloseable {
   }
 
   /**
-   * Stops the producer (see the class comment for the bound). Throws {@link PrefetchException}
-   * once if the producer is stuck; the slots then stay with it and must not be freed.
+   * Stops the producer (see the class comment for the bound). Throws {@link PrefetchException} once
+   * if the producer is stuck; the slots then stay with it and must not be freed.
    */
   @Override
   public void close() {
@@ -505,9 +508,15 @@ public final class LockFreeStealingRing<B> implements AutoCloseable {
     if (isStuck()) {
       String inFlight = source.describeInFlight();
       throw new PrefetchException(
-          owner + ": the producer thread '" + thread.getName() + "' did not stop within "
-              + STOP_BOUND_MILLIS + " ms (stuck in a read); batch " + produced
-              + " in flight is lost" + (inFlight.isEmpty() ? "" : " (" + inFlight + ")")
+          owner
+              + ": the producer thread '"
+              + thread.getName()
+              + "' did not stop within "
+              + STOP_BOUND_MILLIS
+              + " ms (stuck in a read); batch "
+              + produced
+              + " in flight is lost"
+              + (inFlight.isEmpty() ? "" : " (" + inFlight + ")")
               + "; its buffers stay with the thread and the reader must not be closed under it");
     }
   }
@@ -538,7 +547,14 @@ public final class LockFreeStealingRing<B> implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "LockFreeStealingRing[" + owner + ", depth " + depth + ", produced " + produced + ", taken "
-        + taken + "]";
+    return "LockFreeStealingRing["
+        + owner
+        + ", depth "
+        + depth
+        + ", produced "
+        + produced
+        + ", taken "
+        + taken
+        + "]";
   }
 }

@@ -5,10 +5,10 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A hand-off candidate from the JDK's shelf: an {@link ArrayBlockingQueue} of ready batches and
- * one of free slots, a producer thread moving slots from one to the other. Optionally the consumer
- * polls the ready queue for a while before it blocks. Benchmark only (no failure or close protocol beyond
- * an interrupt).
+ * A hand-off candidate from the JDK's shelf: an {@link ArrayBlockingQueue} of ready batches and one
+ * of free slots, a producer thread moving slots from one to the other. Optionally the consumer
+ * polls the ready queue for a while before it blocks. Benchmark only (no failure or close protocol
+ * beyond an interrupt).
  *
  * @param <B> the batch slot type
  */
@@ -26,19 +26,22 @@ public final class QueuePair<B> implements AutoCloseable {
     for (int i = 0; i < depth + 1; i++) {
       free.add(source.newBatch());
     }
-    producer = new Thread(() -> {
-      try {
-        while (true) {
-          B b = free.take();
-          source.fill(b);
-          ready.put(b);
-        }
-      } catch (InterruptedException e) {
-        // closed
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }, "queue-pair " + owner);
+    producer =
+        new Thread(
+            () -> {
+              try {
+                while (true) {
+                  B b = free.take();
+                  source.fill(b);
+                  ready.put(b);
+                }
+              } catch (InterruptedException e) {
+                // closed
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            "queue-pair " + owner);
     producer.setDaemon(true);
     producer.start();
   }

@@ -1,7 +1,6 @@
 package dev.cortado.prefetch.internal;
 
 import dev.cortado.prefetch.PrefetchException;
-
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,9 +14,9 @@ import java.util.function.BooleanSupplier;
  * reader's order whatever the thread count.
  *
  * <p>Helpers start on the first {@link #run}, spin briefly and then park between calls, so a busy
- * pipeline hands work over without a lock. When chunks fail, {@link #run} throws the failure of
- * the lowest chunk, which is the one at the lowest index, after every chunk has stopped. One
- * caller at a time. {@link #close()} is idempotent and joins the helpers within one second.
+ * pipeline hands work over without a lock. When chunks fail, {@link #run} throws the failure of the
+ * lowest chunk, which is the one at the lowest index, after every chunk has stopped. One caller at
+ * a time. {@link #close()} is idempotent and joins the helpers within one second.
  */
 public final class ParallelFor implements AutoCloseable {
   /** The work for one chunk: indices {@code [from, to)}, run on worker {@code worker}. */
@@ -28,6 +27,7 @@ public final class ParallelFor implements AutoCloseable {
 
   /** How long an idle helper, or the caller waiting for helpers, polls before it parks. */
   private static final long HELPER_POLL_NANOS = 50_000;
+
   private static final AtomicInteger THREAD_SEQ = new AtomicInteger();
 
   private final String owner;
@@ -133,8 +133,10 @@ public final class ParallelFor implements AutoCloseable {
     }
     for (int i = 0; i < helpers.length; i++) {
       int worker = i + 1;
-      Thread t = new Thread(() -> helperLoop(worker),
-          "cortado-decode-" + THREAD_SEQ.incrementAndGet() + " worker " + worker + " " + owner);
+      Thread t =
+          new Thread(
+              () -> helperLoop(worker),
+              "cortado-decode-" + THREAD_SEQ.incrementAndGet() + " worker " + worker + " " + owner);
       t.setDaemon(true);
       helpers[i] = t;
     }

@@ -40,15 +40,15 @@ import java.util.function.BooleanSupplier;
  *
  * <p>A side that finds nothing to do waits on its condition at once. Polling first (spin hints,
  * then yields, for {@code -Dcortado.prefetch.spin_ns=N}) saves a wake-up per batch on idle cores,
- * but on a busy machine the poller burns the time slice its partner needs, so it is off by
- * default. A consumer that would wait for a batch nobody has started fills it itself: on a busy
- * machine the producer thread may not have run since the last take, and waiting for it costs a
- * time slice per batch (operator-api/PERFORMANCE-prefetch.md has the measurements). Fills never
- * overlap and happen in order, so the read-ahead is unchanged. Depth 0 ({@code no_prefetch})
- * fills on the caller's thread, with the same failure rule. Close interrupts a producer still
- * running after {@value #STOP_GRACE_MILLIS} ms and gives up after {@value #STOP_BOUND_MILLIS} ms,
- * throwing a {@link PrefetchException} that names what was lost; so does a read-ahead cut short
- * by the interrupt. {@link #producerStopped()} then says whether the slots may be freed.
+ * but on a busy machine the poller burns the time slice its partner needs, so it is off by default.
+ * A consumer that would wait for a batch nobody has started fills it itself: on a busy machine the
+ * producer thread may not have run since the last take, and waiting for it costs a time slice per
+ * batch (operator-api/PERFORMANCE-prefetch.md has the measurements). Fills never overlap and happen
+ * in order, so the read-ahead is unchanged. Depth 0 ({@code no_prefetch}) fills on the caller's
+ * thread, with the same failure rule. Close interrupts a producer still running after {@value
+ * #STOP_GRACE_MILLIS} ms and gives up after {@value #STOP_BOUND_MILLIS} ms, throwing a {@link
+ * PrefetchException} that names what was lost; so does a read-ahead cut short by the interrupt.
+ * {@link #producerStopped()} then says whether the slots may be freed.
  *
  * @param <B> the batch slot type
  */
@@ -125,8 +125,8 @@ public final class Prefetcher<B> implements AutoCloseable {
    * @param owner names the user in thread names and messages, such as {@code TensorProtosDBInput
    *     'data' (op #0 in net 'train')}
    * @param depth batches ahead; 0 fills inline on the caller's thread ({@code no_prefetch})
-   * @param extraSlots slots beyond {@code max(depth, 1) + 1} for a consumer that holds a batch
-   *     past the next take (1 for an asynchronous device copy)
+   * @param extraSlots slots beyond {@code max(depth, 1) + 1} for a consumer that holds a batch past
+   *     the next take (1 for an asynchronous device copy)
    */
   public Prefetcher(String owner, Source<B> source, int depth, int extraSlots) {
     this(owner, source, depth, extraSlots, true);
@@ -228,8 +228,9 @@ public final class Prefetcher<B> implements AutoCloseable {
   /** Under the lock. */
   private void startProducer() {
     if (producer == null && ownThread) {
-      Thread thread = new Thread(this::produce,
-          "cortado-prefetch-" + THREAD_SEQ.incrementAndGet() + " " + owner);
+      Thread thread =
+          new Thread(
+              this::produce, "cortado-prefetch-" + THREAD_SEQ.incrementAndGet() + " " + owner);
       thread.setDaemon(true);
       producer = thread;
       thread.start();
@@ -444,8 +445,16 @@ public final class Prefetcher<B> implements AutoCloseable {
     lock.lock();
     try {
       long discarded = closing && producerStopped() ? produced - taken : 0;
-      return new PrefetchMetrics(depth, produced, taken, discarded, waits, waitNanos,
-          occupancySum, maxOccupancy, depth == 0 ? taken : consumerFills);
+      return new PrefetchMetrics(
+          depth,
+          produced,
+          taken,
+          discarded,
+          waits,
+          waitNanos,
+          occupancySum,
+          maxOccupancy,
+          depth == 0 ? taken : consumerFills);
     } finally {
       lock.unlock();
     }
@@ -501,25 +510,44 @@ public final class Prefetcher<B> implements AutoCloseable {
     lock.lock();
     try {
       if (failure != null && failedBeforeClose && !failureDelivered) {
-        LOG.log(System.Logger.Level.WARNING,
+        LOG.log(
+            System.Logger.Level.WARNING,
             "{0}: closed before the producer''s failure at batch {1} was taken: {2}",
-            owner, produced, describe(failure));
+            owner,
+            produced,
+            describe(failure));
       }
       boolean stuck = thread.isAlive();
       if (!stuck && (!interruptedByClose || failedBeforeClose || produced == taken + depth)) {
         if (failure != null && !failedBeforeClose) {
-          LOG.log(System.Logger.Level.WARNING, "{0}: reading ahead batch {1} at close failed: {2}",
-              owner, produced, describe(failure));
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "{0}: reading ahead batch {1} at close failed: {2}",
+              owner,
+              produced,
+              describe(failure));
         }
         return null;
       }
-      return owner + ": the producer thread '" + thread.getName() + "' "
-          + (stuck ? "did not stop within " + STOP_BOUND_MILLIS + " ms (stuck in a read)"
+      return owner
+          + ": the producer thread '"
+          + thread.getName()
+          + "' "
+          + (stuck
+              ? "did not stop within " + STOP_BOUND_MILLIS + " ms (stuck in a read)"
               : "was interrupted after " + STOP_GRACE_MILLIS + " ms")
-          + "; after " + taken + " runs it had finished " + produced + " of the " + (taken + depth)
-          + " batches that the read-ahead reads, and batch " + produced + " is lost"
+          + "; after "
+          + taken
+          + " runs it had finished "
+          + produced
+          + " of the "
+          + (taken + depth)
+          + " batches that the read-ahead reads, and batch "
+          + produced
+          + " is lost"
           + (inFlight.isEmpty() ? "" : " (" + inFlight + ")")
-          + (stuck ? "; its buffers stay with the thread and the reader must not be closed under it"
+          + (stuck
+              ? "; its buffers stay with the thread and the reader must not be closed under it"
               : "; the reader is not at the position Caffe2 would leave it at");
     } finally {
       lock.unlock();
@@ -546,7 +574,14 @@ public final class Prefetcher<B> implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Prefetcher[" + owner + ", depth " + depth + ", produced " + produced + ", taken "
-        + taken + "]";
+    return "Prefetcher["
+        + owner
+        + ", depth "
+        + depth
+        + ", produced "
+        + produced
+        + ", taken "
+        + taken
+        + "]";
   }
 }

@@ -1,6 +1,5 @@
 package dev.cortado.prefetch.internal;
 
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,12 +23,14 @@ class ParallelForTest {
         int n = round % 70;
         AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
         int[] workerOf = new int[Math.max(n, 1)];
-        pf.run(n, (worker, from, to) -> {
-          for (int i = from; i < to; i++) {
-            hits.incrementAndGet(i);
-            workerOf[i] = worker;
-          }
-        });
+        pf.run(
+            n,
+            (worker, from, to) -> {
+              for (int i = from; i < to; i++) {
+                hits.incrementAndGet(i);
+                workerOf[i] = worker;
+              }
+            });
         for (int i = 0; i < n; i++) {
           assertThat(hits.get(i)).isEqualTo(1);
           // Contiguous chunks in index order: worker numbers never decrease along the batch.
@@ -47,19 +48,27 @@ class ParallelForTest {
   void theLowestFailingChunkWins() throws Exception {
     try (ParallelFor pf = new ParallelFor("pf-fail", 4)) {
       for (int round = 0; round < 100; round++) {
-        assertThatThrownBy(() -> pf.run(40, (worker, from, to) -> {
-          if (worker >= 2) {
-            throw new IllegalStateException("bad record " + from);
-          }
-        })).isInstanceOf(IllegalStateException.class).hasMessage("bad record 20");
+        assertThatThrownBy(
+                () ->
+                    pf.run(
+                        40,
+                        (worker, from, to) -> {
+                          if (worker >= 2) {
+                            throw new IllegalStateException("bad record " + from);
+                          }
+                        }))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessage("bad record 20");
       }
       // Still usable after a failure.
       AtomicIntegerArray hits = new AtomicIntegerArray(8);
-      pf.run(8, (worker, from, to) -> {
-        for (int i = from; i < to; i++) {
-          hits.incrementAndGet(i);
-        }
-      });
+      pf.run(
+          8,
+          (worker, from, to) -> {
+            for (int i = from; i < to; i++) {
+              hits.incrementAndGet(i);
+            }
+          });
       for (int i = 0; i < 8; i++) {
         assertThat(hits.get(i)).isEqualTo(1);
       }

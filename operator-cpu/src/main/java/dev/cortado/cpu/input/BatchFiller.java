@@ -43,6 +43,7 @@ final class BatchFiller implements AutoCloseable {
 
   /** Fixed by the first record read when batching; per record without batching. */
   private BatchLayout layout;
+
   private DataType[] layoutTypes;
   private long[][] layoutDims;
   private String layoutKey;
@@ -54,12 +55,14 @@ final class BatchFiller implements AutoCloseable {
   private volatile long recordsRead;
   private volatile long recordsDropped;
   private volatile long recordsPadded;
+
   /** Whether a fill is running; {@link #visited} is only meaningful while it is. */
   private volatile boolean filling;
+
   /**
-   * Records read for the batch being filled. Written by the producer per record without a fence
-   * (a volatile store per record costs more than the diagnostics are worth); another thread reads
-   * it only to describe a stuck producer, where a slightly stale count is fine.
+   * Records read for the batch being filled. Written by the producer per record without a fence (a
+   * volatile store per record costs more than the diagnostics are worth); another thread reads it
+   * only to describe a stuck producer, where a slightly stale count is fine.
    */
   private int visited;
 
@@ -68,8 +71,15 @@ final class BatchFiller implements AutoCloseable {
    * @param decodeThreads workers per batch, at least 1
    * @param shuffleBuffer 0 for none
    */
-  BatchFiller(String owner, int numOutputs, int batchSize, int decodeThreads, int shuffleBuffer,
-      long seed, LastBatch lastBatch, BufferPool pool) {
+  BatchFiller(
+      String owner,
+      int numOutputs,
+      int batchSize,
+      int decodeThreads,
+      int shuffleBuffer,
+      long seed,
+      LastBatch lastBatch,
+      BufferPool pool) {
     this.numOutputs = numOutputs;
     this.rows = Math.max(batchSize, 1);
     this.batched = batchSize > 0;
@@ -182,10 +192,19 @@ final class BatchFiller implements AutoCloseable {
         return visitor.next;
       }
       if (fromCycleStart) {
-        throw new CortadoException("last_batch=drop: one epoch of " + readerText + " (shard "
-            + reader.shardId() + " of " + reader.numShards() + ") holds only " + visitor.next
-            + " records, fewer than batch_size " + rows + ", so every batch would be dropped;"
-            + " use last_batch=pad or a smaller batch_size");
+        throw new CortadoException(
+            "last_batch=drop: one epoch of "
+                + readerText
+                + " (shard "
+                + reader.shardId()
+                + " of "
+                + reader.numShards()
+                + ") holds only "
+                + visitor.next
+                + " records, fewer than batch_size "
+                + rows
+                + ", so every batch would be dropped;"
+                + " use last_batch=pad or a smaller batch_size");
       }
       recordsDropped = recordsDropped + visitor.next;
       visitor.restart();
@@ -220,8 +239,8 @@ final class BatchFiller implements AutoCloseable {
   }
 
   /**
-   * Checks the parsed record against the layout (fixing the layout first when this record does)
-   * and copies it into its slot; true when it fixed a new layout.
+   * Checks the parsed record against the layout (fixing the layout first when this record does) and
+   * copies it into its slot; true when it fixed a new layout.
    */
   private boolean place(TensorProtosDecoder decoder, int slot) {
     boolean fixed = false;
@@ -261,19 +280,36 @@ final class BatchFiller implements AutoCloseable {
   private void check(TensorProtosDecoder decoder) {
     int n = decoder.protoCount();
     if (n != numOutputs) {
-      throw new DecodeException(n + (n == 1 ? " tensor" : " tensors") + " in the record, "
-          + numOutputs + " expected (one per output of the operator)");
+      throw new DecodeException(
+          n
+              + (n == 1 ? " tensor" : " tensors")
+              + " in the record, "
+              + numOutputs
+              + " expected (one per output of the operator)");
     }
     for (int i = 0; i < numOutputs; i++) {
       DataType t = decoder.dataType(i);
       if (t != layoutTypes[i]) {
-        throw new DecodeException("output " + i + " has type " + t + ", expected "
-            + layoutTypes[i] + " as in the first record read" + firstRecordNote());
+        throw new DecodeException(
+            "output "
+                + i
+                + " has type "
+                + t
+                + ", expected "
+                + layoutTypes[i]
+                + " as in the first record read"
+                + firstRecordNote());
       }
       if (!decoder.hasDims(i, layoutDims[i])) {
-        throw new DecodeException("output " + i + " has shape " + decoder.dimsString(i)
-            + ", expected " + Shapes.toString(layoutDims[i]) + " as in the first record read"
-            + firstRecordNote());
+        throw new DecodeException(
+            "output "
+                + i
+                + " has shape "
+                + decoder.dimsString(i)
+                + ", expected "
+                + Shapes.toString(layoutDims[i])
+                + " as in the first record read"
+                + firstRecordNote());
       }
     }
   }

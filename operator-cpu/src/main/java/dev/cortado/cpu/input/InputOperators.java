@@ -5,7 +5,9 @@ import dev.cortado.operator.OperatorRegistration;
 import java.util.Collection;
 import java.util.List;
 
-/** Registers the CPU data-input operators ({@code TensorProtosDBInput}) through the operator SPI. */
+/**
+ * Registers the CPU data-input operators ({@code TensorProtosDBInput}) through the operator SPI.
+ */
 public final class InputOperators implements OperatorProvider {
   @Override
   public Collection<OperatorRegistration> operators() {

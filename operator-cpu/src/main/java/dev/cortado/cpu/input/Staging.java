@@ -7,9 +7,9 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Raw records of one batch copied out of the reader, so that they can be decoded after the
- * reader's lock is released (by several workers, or after a shuffle). One pooled block holds all
- * keys and values back to back; it grows by doubling during warm-up and is then reused as is.
+ * Raw records of one batch copied out of the reader, so that they can be decoded after the reader's
+ * lock is released (by several workers, or after a shuffle). One pooled block holds all keys and
+ * values back to back; it grows by doubling during warm-up and is then reused as is.
  */
 final class Staging implements AutoCloseable {
   private static final int MIN_BLOCK = 64 * 1024;
@@ -26,7 +26,9 @@ final class Staging implements AutoCloseable {
   private int[] valueStart = new int[16];
   private int[] valueLength = new int[16];
 
-  /** @param workers how many threads read values at once (one view each) */
+  /**
+   * @param workers how many threads read values at once (one view each)
+   */
   Staging(BufferPool pool, String owner, int workers) {
     this.pool = pool;
     this.owner = owner;
@@ -89,7 +91,9 @@ final class Staging implements AutoCloseable {
       capacity = Integer.MAX_VALUE - 64;
       if (need > capacity) {
         throw new IllegalStateException(
-            "the records of one batch need " + need + " bytes of staging, more than 2 GiB; "
+            "the records of one batch need "
+                + need
+                + " bytes of staging, more than 2 GiB; "
                 + "lower batch_size");
       }
     }

@@ -43,7 +43,9 @@ public final class TensorBatch extends PrefetchBatch {
     return numOutputs;
   }
 
-  /** Output {@code i}'s tensor: {@code [B] + record shape}, or the record's shape without batching. */
+  /**
+   * Output {@code i}'s tensor: {@code [B] + record shape}, or the record's shape without batching.
+   */
   public Tensor tensor(int i) {
     return outputs[i];
   }
@@ -79,13 +81,13 @@ public final class TensorBatch extends PrefetchBatch {
   }
 
   /**
-   * Makes the slot hold {@code rows} records of {@code layout}, reusing its buffers when it
-   * already does.
+   * Makes the slot hold {@code rows} records of {@code layout}, reusing its buffers when it already
+   * does.
    *
    * @param batched false for {@code batch_size=0}: the outputs then have the record's own shape
    */
-  void ensure(BatchLayout newLayout, int newRows, boolean batched, BufferPool pool,
-      String[] owners) {
+  void ensure(
+      BatchLayout newLayout, int newRows, boolean batched, BufferPool pool, String[] owners) {
     if (newLayout == layout && newRows == rows) {
       return;
     }
@@ -104,9 +106,18 @@ public final class TensorBatch extends PrefetchBatch {
       } else {
         long bytes = newLayout.batchBytes(i, newRows);
         if (bytes > Integer.MAX_VALUE - Tensor.ALIGNMENT) {
-          throw new DecodeException("output " + i + ": a batch of " + newRows + " records of "
-              + type + " " + Shapes.toString(recordDims) + " needs " + bytes
-              + " bytes, more than one buffer can hold; lower batch_size");
+          throw new DecodeException(
+              "output "
+                  + i
+                  + ": a batch of "
+                  + newRows
+                  + " records of "
+                  + type
+                  + " "
+                  + Shapes.toString(recordDims)
+                  + " needs "
+                  + bytes
+                  + " bytes, more than one buffer can hold; lower batch_size");
         }
         PooledBuffer buffer = pool.acquire((int) bytes, owners[i]);
         buffers[i] = buffer;

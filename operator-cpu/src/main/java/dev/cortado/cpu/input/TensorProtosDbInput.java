@@ -71,13 +71,14 @@ public class TensorProtosDbInput extends PrefetchOperator<TensorBatch> {
     this.numOutputs = ctx.outputCount();
     this.batchSize = args.getInt("batch_size", 0);
     if (batchSize < 0) {
-      throw args.error("batch_size", "must be >= 0 (0 reads one record without a batch dimension),"
-          + " got " + batchSize);
+      throw args.error(
+          "batch_size",
+          "must be >= 0 (0 reads one record without a batch dimension)," + " got " + batchSize);
     }
     int decodeThreads = args.getInt("decode_threads", DEFAULT_DECODE_THREADS);
     if (decodeThreads < 1 || decodeThreads > MAX_DECODE_THREADS) {
-      throw args.error("decode_threads", "must be in [1, " + MAX_DECODE_THREADS + "], got "
-          + decodeThreads);
+      throw args.error(
+          "decode_threads", "must be in [1, " + MAX_DECODE_THREADS + "], got " + decodeThreads);
     }
     this.shuffleBuffer = args.getInt("shuffle_buffer", 0);
     if (shuffleBuffer < 0) {
@@ -90,13 +91,17 @@ public class TensorProtosDbInput extends PrefetchOperator<TensorBatch> {
       throw args.error("last_batch", "must be one of wrap, drop, pad; got '" + lastBatchArg + "'");
     }
     if (lastBatch != LastBatch.WRAP && shuffleBuffer > 0) {
-      throw args.error("last_batch", "last_batch=" + lastBatch.argValue()
-          + " cannot be combined with shuffle_buffer: a shuffled stream has no epoch boundary");
+      throw args.error(
+          "last_batch",
+          "last_batch="
+              + lastBatch.argValue()
+              + " cannot be combined with shuffle_buffer: a shuffled stream has no epoch boundary");
     }
     String owner = ctx.describe();
     this.pool = new BufferPool(owner + " batch buffers", allocator);
-    this.filler = new BatchFiller(owner, numOutputs, batchSize, decodeThreads, shuffleBuffer, seed,
-        lastBatch, pool);
+    this.filler =
+        new BatchFiller(
+            owner, numOutputs, batchSize, decodeThreads, shuffleBuffer, seed, lastBatch, pool);
   }
 
   /** The schema: 1 input (a DB reader), 1..N outputs, no gradient, documented arguments. */
@@ -107,14 +112,20 @@ public class TensorProtosDbInput extends PrefetchOperator<TensorBatch> {
         .arg("batch_size", "0", "records per batch; 0 reads one record without a batch dimension")
         .arg(NO_PREFETCH, "false", "read on the caller's thread instead of a producer thread")
         .arg(PREFETCH_DEPTH, "1", "batches the producer reads ahead (Caffe2: 1)")
-        .arg("decode_threads", String.valueOf(DEFAULT_DECODE_THREADS),
+        .arg(
+            "decode_threads",
+            String.valueOf(DEFAULT_DECODE_THREADS),
             "threads that decode one batch; the batch keeps the reader's order")
         .arg("shuffle_buffer", "0", "records held for a local shuffle (DALI-style); 0 = off")
         .arg("seed", "0", "seed of the local shuffle")
-        .arg("last_batch", "wrap", "at the end of an epoch (the shard's cycle): wrap (Caffe2), "
-            + "drop the partial batch, or pad it with the epoch's last record")
-        .doc("Reads serialized TensorProtos from a DB reader (made by CreateDB): one output per "
-            + "proto, batch_size records stacked along a new first dimension.")
+        .arg(
+            "last_batch",
+            "wrap",
+            "at the end of an epoch (the shard's cycle): wrap (Caffe2), "
+                + "drop the partial batch, or pad it with the epoch's last record")
+        .doc(
+            "Reads serialized TensorProtos from a DB reader (made by CreateDB): one output per "
+                + "proto, batch_size records stacked along a new first dimension.")
         .gradient(Gradient.NO_GRADIENT)
         .build();
   }

@@ -7,8 +7,8 @@ import dev.cortado.operator.OperatorSchema;
 import dev.cortado.tensor.Tensor;
 
 /**
- * Caffe2's {@code Accuracy}: the fraction of rows of X (N x D) whose label is among the
- * {@code top_k} highest scores, as a rank-0 float. Ties go to the lower class index, as in Caffe2.
+ * Caffe2's {@code Accuracy}: the fraction of rows of X (N x D) whose label is among the {@code
+ * top_k} highest scores, as a rank-0 float. Ties go to the lower class index, as in Caffe2.
  */
 final class AccuracyOp implements Operator {
   static final OperatorSchema SCHEMA =
@@ -36,12 +36,14 @@ final class AccuracyOp implements Operator {
     Tensor xt = NnTensors.floatInput(ctx, 0);
     Tensor lt = NnTensors.intInput(ctx, 1);
     if (xt.rank() != 2) {
-      throw ctx.error("the prediction (input 0, '" + ctx.inputName(0) + "') must be 2-D (N x D), found " + xt);
+      throw ctx.error(
+          "the prediction (input 0, '" + ctx.inputName(0) + "') must be 2-D (N x D), found " + xt);
     }
     int n = Math.toIntExact(xt.dim(0));
     int d = Math.toIntExact(xt.dim(1));
     if (lt.rank() != 1 || lt.dim(0) != n) {
-      throw ctx.error("the label (input 1, '" + ctx.inputName(1) + "') must be [" + n + "], found " + lt);
+      throw ctx.error(
+          "the label (input 1, '" + ctx.inputName(1) + "') must be [" + n + "], found " + lt);
     }
     if (topK > d) {
       throw ctx.error("top_k " + topK + " is larger than the " + d + " classes");

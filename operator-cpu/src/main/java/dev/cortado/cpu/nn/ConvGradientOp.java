@@ -2,7 +2,6 @@ package dev.cortado.cpu.nn;
 
 import dev.cortado.cpu.nn.ConvOp.Shape;
 import dev.cortado.cpu.nn.ConvPoolArgs.Geometry;
-import dev.cortado.operator.Gradient;
 import dev.cortado.operator.Operator;
 import dev.cortado.operator.OperatorContext;
 import dev.cortado.operator.OperatorSchema;
@@ -12,14 +11,15 @@ import java.util.Arrays;
 /**
  * Caffe2's {@code ConvGradient}: inputs X, W, dY; outputs dW, then db unless {@code no_bias}, then
  * dX when the output count asks for it (3 outputs, or 2 with {@code no_bias}). The batch is cut
- * into fixed pieces whose partial dW and db are summed in piece order, so results do not depend
- * on the number of threads.
+ * into fixed pieces whose partial dW and db are summed in piece order, so results do not depend on
+ * the number of threads.
  */
 final class ConvGradientOp implements Operator {
   static final OperatorSchema SCHEMA =
       ConvPoolArgs.args(OperatorSchema.builder("ConvGradient").numInputs(3).outputs(1, 3), true)
           .arg("no_bias", "0", "the forward Conv had no bias: outputs are dW[, dX]")
-          .doc("Gradients of Conv: inputs X, W, dY; outputs dW, db (unless no_bias), dX (optional).")
+          .doc(
+              "Gradients of Conv: inputs X, W, dY; outputs dW, db (unless no_bias), dX (optional).")
           .build();
 
   /** Fixed number of batch pieces for the partial sums of dW and db. */
@@ -34,7 +34,8 @@ final class ConvGradientOp implements Operator {
     this.args = new ConvPoolArgs(ctx);
     this.noBias = ctx.args().getInt("no_bias", 0) != 0;
     if (noBias && ctx.outputCount() == 3) {
-      throw ctx.error("with no_bias there is no bias gradient, so at most 2 outputs (dW, dX), found 3");
+      throw ctx.error(
+          "with no_bias there is no bias gradient, so at most 2 outputs (dW, dX), found 3");
     }
   }
 
@@ -48,9 +49,16 @@ final class ConvGradientOp implements Operator {
     long[] yDims = g.outputDims(s.m());
     if (!Arrays.equals(dyt.dims(), yDims)) {
       throw ctx.error(
-          "dY (input 2, '" + ctx.inputName(2) + "') is " + NnTensors.dims(dyt.dims())
-              + " but Conv's output for X " + NnTensors.dims(xt.dims()) + " and W "
-              + NnTensors.dims(wt.dims()) + " is " + NnTensors.dims(yDims));
+          "dY (input 2, '"
+              + ctx.inputName(2)
+              + "') is "
+              + NnTensors.dims(dyt.dims())
+              + " but Conv's output for X "
+              + NnTensors.dims(xt.dims())
+              + " and W "
+              + NnTensors.dims(wt.dims())
+              + " is "
+              + NnTensors.dims(yDims));
     }
     boolean wantDx = ctx.outputCount() == 3 || (noBias && ctx.outputCount() == 2);
     boolean wantDb = !noBias && ctx.outputCount() >= 2;
@@ -72,7 +80,9 @@ final class ConvGradientOp implements Operator {
           float[] db = new float[s.m()];
           float[] col = new float[s.kg() * ohw];
           float[] dcol = wantDx ? new float[s.kg() * ohw] : null;
-          for (int img = Parallel.start(g.n(), pieces, p); img < Parallel.start(g.n(), pieces, p + 1); img++) {
+          for (int img = Parallel.start(g.n(), pieces, p);
+              img < Parallel.start(g.n(), pieces, p + 1);
+              img++) {
             int xOff = img * imgIn;
             int yOff = img * imgOut;
             for (int grp = 0; grp < s.group(); grp++) {
@@ -80,17 +90,25 @@ final class ConvGradientOp implements Operator {
               if (g.nchw()) {
                 int dyOff = yOff + grp * s.mg() * ohw;
                 Im2Col.nchw(g, x, xOff, grp * s.cg(), s.cg(), col);
-                Gemm.sgemm(false, true, s.mg(), s.kg(), ohw, 1f, dy, dyOff, ohw, col, 0, ohw, 1f, dw, wOff, s.kg());
+                Gemm.sgemm(
+                    false, true, s.mg(), s.kg(), ohw, 1f, dy, dyOff, ohw, col, 0, ohw, 1f, dw, wOff,
+                    s.kg());
                 if (wantDx) {
-                  Gemm.sgemm(true, false, s.kg(), ohw, s.mg(), 1f, w, wOff, s.kg(), dy, dyOff, ohw, 0f, dcol, 0, ohw);
+                  Gemm.sgemm(
+                      true, false, s.kg(), ohw, s.mg(), 1f, w, wOff, s.kg(), dy, dyOff, ohw, 0f,
+                      dcol, 0, ohw);
                   Im2Col.nchwAdd(g, dcol, dx, xOff, grp * s.cg(), s.cg());
                 }
               } else {
                 int dyOff = yOff + grp * s.mg();
                 Im2Col.nhwc(g, x, xOff, grp * s.cg(), s.cg(), col);
-                Gemm.sgemm(true, false, s.mg(), s.kg(), ohw, 1f, dy, dyOff, s.m(), col, 0, s.kg(), 1f, dw, wOff, s.kg());
+                Gemm.sgemm(
+                    true, false, s.mg(), s.kg(), ohw, 1f, dy, dyOff, s.m(), col, 0, s.kg(), 1f, dw,
+                    wOff, s.kg());
                 if (wantDx) {
-                  Gemm.sgemm(false, false, ohw, s.kg(), s.mg(), 1f, dy, dyOff, s.m(), w, wOff, s.kg(), 0f, dcol, 0, s.kg());
+                  Gemm.sgemm(
+                      false, false, ohw, s.kg(), s.mg(), 1f, dy, dyOff, s.m(), w, wOff, s.kg(), 0f,
+                      dcol, 0, s.kg());
                   Im2Col.nhwcAdd(g, dcol, dx, xOff, grp * s.cg(), s.cg());
                 }
               }

@@ -8,14 +8,15 @@ import dev.cortado.operator.OperatorSchema;
 import dev.cortado.tensor.Tensor;
 
 /**
- * Caffe2's {@code Conv}: 2-D convolution of X (NCHW or NHWC) with filter W and optional bias b,
- * by im2col + GEMM per image, images spread over the cores.
+ * Caffe2's {@code Conv}: 2-D convolution of X (NCHW or NHWC) with filter W and optional bias b, by
+ * im2col + GEMM per image, images spread over the cores.
  */
 final class ConvOp implements Operator {
   static final OperatorSchema SCHEMA =
       ConvPoolArgs.args(OperatorSchema.builder("Conv").inputs(2, 3).numOutputs(1), true)
-          .doc("Y = conv(X, W) + b. NCHW: W is (M, C/group, kh, kw); NHWC: W is (M, kh, kw, C/group);"
-              + " b is (M).")
+          .doc(
+              "Y = conv(X, W) + b. NCHW: W is (M, C/group, kh, kw); NHWC: W is (M, kh, kw, C/group);"
+                  + " b is (M).")
           .gradient(Gradient.HAS_GRADIENT)
           .build();
 
@@ -64,15 +65,33 @@ final class ConvOp implements Operator {
     int group = args.group;
     if (wc * group != g.c()) {
       throw ctx.error(
-          "input channels " + g.c() + " do not match the filter's "
-              + (group == 1 ? Long.toString(wc) : wc + " per group x group " + group + " = " + wc * group)
-              + " (X " + NnTensors.dims(x.dims()) + ", W " + NnTensors.dims(wd) + ", order "
-              + (g.nchw() ? "NCHW" : "NHWC") + ")");
+          "input channels "
+              + g.c()
+              + " do not match the filter's "
+              + (group == 1
+                  ? Long.toString(wc)
+                  : wc + " per group x group " + group + " = " + wc * group)
+              + " (X "
+              + NnTensors.dims(x.dims())
+              + ", W "
+              + NnTensors.dims(wd)
+              + ", order "
+              + (g.nchw() ? "NCHW" : "NHWC")
+              + ")");
     }
     if (wkh != g.kh() || wkw != g.kw()) {
       throw ctx.error(
-          "the filter's spatial dims [" + wkh + "," + wkw + "] do not match the kernel ["
-              + g.kh() + "," + g.kw() + "] (W " + NnTensors.dims(wd) + ")");
+          "the filter's spatial dims ["
+              + wkh
+              + ","
+              + wkw
+              + "] do not match the kernel ["
+              + g.kh()
+              + ","
+              + g.kw()
+              + "] (W "
+              + NnTensors.dims(wd)
+              + ")");
     }
     if (m % group != 0) {
       throw ctx.error("output channels " + m + " are not a multiple of group " + group);
@@ -90,8 +109,14 @@ final class ConvOp implements Operator {
       Tensor bt = NnTensors.floatInput(ctx, 2);
       if (bt.rank() != 1 || bt.dim(0) != s.m()) {
         throw ctx.error(
-            "the bias (input 2, '" + ctx.inputName(2) + "') must be [" + s.m()
-                + "] for a filter with " + s.m() + " output channels, found " + bt);
+            "the bias (input 2, '"
+                + ctx.inputName(2)
+                + "') must be ["
+                + s.m()
+                + "] for a filter with "
+                + s.m()
+                + " output channels, found "
+                + bt);
       }
       bias = NnTensors.floats(bt);
     }
@@ -105,7 +130,9 @@ final class ConvOp implements Operator {
         pieces,
         p -> {
           float[] col = new float[s.kg() * s.ohw()];
-          for (int img = Parallel.start(g.n(), pieces, p); img < Parallel.start(g.n(), pieces, p + 1); img++) {
+          for (int img = Parallel.start(g.n(), pieces, p);
+              img < Parallel.start(g.n(), pieces, p + 1);
+              img++) {
             forward(s, x, w, b, y, img, col);
           }
         });
@@ -121,12 +148,42 @@ final class ConvOp implements Operator {
       int wOff = grp * s.mg() * s.kg();
       if (g.nchw()) {
         Im2Col.nchw(g, x, xOff, grp * s.cg(), s.cg(), col);
-        Gemm.sgemm(false, false, s.mg(), ohw, s.kg(), 1f, w, wOff, s.kg(), col, 0, ohw, 0f, y,
-            yOff + grp * s.mg() * ohw, ohw);
+        Gemm.sgemm(
+            false,
+            false,
+            s.mg(),
+            ohw,
+            s.kg(),
+            1f,
+            w,
+            wOff,
+            s.kg(),
+            col,
+            0,
+            ohw,
+            0f,
+            y,
+            yOff + grp * s.mg() * ohw,
+            ohw);
       } else {
         Im2Col.nhwc(g, x, xOff, grp * s.cg(), s.cg(), col);
-        Gemm.sgemm(false, true, ohw, s.mg(), s.kg(), 1f, col, 0, s.kg(), w, wOff, s.kg(), 0f, y,
-            yOff + grp * s.mg(), s.m());
+        Gemm.sgemm(
+            false,
+            true,
+            ohw,
+            s.mg(),
+            s.kg(),
+            1f,
+            col,
+            0,
+            s.kg(),
+            w,
+            wOff,
+            s.kg(),
+            0f,
+            y,
+            yOff + grp * s.mg(),
+            s.m());
       }
     }
     if (b != null) {

@@ -9,9 +9,9 @@ import java.util.Arrays;
 /**
  * The arguments of Caffe2's {@code ConvPoolOpBase}, read in Caffe2's order: {@code kernels} or
  * {@code kernel} or {@code kernel_h}+{@code kernel_w}; the same three forms for strides and
- * dilations; {@code pads} or {@code pad} or all four of {@code pad_t pad_l pad_b pad_r};
- * {@code group}, {@code order}, {@code global_pooling} and {@code legacy_pad}. Only the 2-D case
- * is implemented.
+ * dilations; {@code pads} or {@code pad} or all four of {@code pad_t pad_l pad_b pad_r}; {@code
+ * group}, {@code order}, {@code global_pooling} and {@code legacy_pad}. Only the 2-D case is
+ * implemented.
  */
 final class ConvPoolArgs {
   static final int NOTSET = 0;
@@ -25,15 +25,32 @@ final class ConvPoolArgs {
   final int[] kernel;
   final int[] stride;
   final int[] dilation;
+
   /** {@code [pad_t, pad_l, pad_b, pad_r]}: heads first, then tails. */
   final int[] pads;
+
   final int group;
   final boolean nchw;
 
   /** The output geometry of one run: input dims, effective kernel and pads, output dims. */
   record Geometry(
-      int n, int c, int h, int w, int kh, int kw, int sh, int sw, int dh, int dw, int padT,
-      int padL, int padB, int padR, int oh, int ow, boolean nchw) {
+      int n,
+      int c,
+      int h,
+      int w,
+      int kh,
+      int kw,
+      int sh,
+      int sw,
+      int dh,
+      int dw,
+      int padT,
+      int padL,
+      int padB,
+      int padR,
+      int oh,
+      int ow,
+      boolean nchw) {
     long[] outputDims(int channels) {
       return nchw ? new long[] {n, channels, oh, ow} : new long[] {n, oh, ow, channels};
     }
@@ -64,7 +81,10 @@ final class ConvPoolArgs {
     Arguments a = ctx.args();
     legacyPad = a.getInt("legacy_pad", NOTSET);
     if (legacyPad < NOTSET || legacyPad > CAFFE_LEGACY_POOLING) {
-      throw a.error("legacy_pad", "must be 0 (NOTSET), 1 (VALID), 2 (SAME) or 3 (CAFFE_LEGACY_POOLING), found " + legacyPad);
+      throw a.error(
+          "legacy_pad",
+          "must be 0 (NOTSET), 1 (VALID), 2 (SAME) or 3 (CAFFE_LEGACY_POOLING), found "
+              + legacyPad);
     }
     globalPooling = a.getInt("global_pooling", 0) != 0;
     boolean validOrSame = legacyPad == VALID || legacyPad == SAME;
@@ -79,7 +99,10 @@ final class ConvPoolArgs {
       int v = a.getInt("pad", 0);
       p = new int[] {v, v, v, v};
     } else if (a.has("pad_t") && a.has("pad_l") && a.has("pad_b") && a.has("pad_r")) {
-      p = new int[] {a.getInt("pad_t", 0), a.getInt("pad_l", 0), a.getInt("pad_b", 0), a.getInt("pad_r", 0)};
+      p =
+          new int[] {
+            a.getInt("pad_t", 0), a.getInt("pad_l", 0), a.getInt("pad_b", 0), a.getInt("pad_r", 0)
+          };
     }
     if (k.length == 0) {
       k = new int[] {0, 0};
@@ -95,16 +118,26 @@ final class ConvPoolArgs {
     }
     if (k.length != 2) {
       throw ctx.error(
-          "only 2-D convolution and pooling are implemented; the kernel has " + k.length + " dims " + Arrays.toString(k));
+          "only 2-D convolution and pooling are implemented; the kernel has "
+              + k.length
+              + " dims "
+              + Arrays.toString(k));
     }
     if (s.length != k.length) {
-      throw ctx.error("strides " + Arrays.toString(s) + " do not match the kernel's " + k.length + " dims");
+      throw ctx.error(
+          "strides " + Arrays.toString(s) + " do not match the kernel's " + k.length + " dims");
     }
     if (d.length != k.length) {
-      throw ctx.error("dilations " + Arrays.toString(d) + " do not match the kernel's " + k.length + " dims");
+      throw ctx.error(
+          "dilations " + Arrays.toString(d) + " do not match the kernel's " + k.length + " dims");
     }
     if (!validOrSame && p.length != 2 * k.length) {
-      throw ctx.error("pads " + Arrays.toString(p) + " must hold " + 2 * k.length + " values (heads, then tails)");
+      throw ctx.error(
+          "pads "
+              + Arrays.toString(p)
+              + " must hold "
+              + 2 * k.length
+              + " values (heads, then tails)");
     }
     if (p.length != 2 * k.length) {
       p = new int[2 * k.length];
@@ -178,8 +211,14 @@ final class ConvPoolArgs {
   Geometry geometry(Tensor x, int index) {
     if (x.rank() != 4) {
       throw ctx.error(
-          "input " + index + " ('" + ctx.inputName(index) + "') must be 4-D ("
-              + (nchw ? "N, C, H, W" : "N, H, W, C") + "), found " + x);
+          "input "
+              + index
+              + " ('"
+              + ctx.inputName(index)
+              + "') must be 4-D ("
+              + (nchw ? "N, C, H, W" : "N, H, W, C")
+              + "), found "
+              + x);
     }
     if (x.numel() == 0) {
       throw ctx.error("input " + index + " ('" + ctx.inputName(index) + "') is empty: " + x);
@@ -201,8 +240,23 @@ final class ConvPoolArgs {
       size("width", w, stride[1], kw, dilation[1], padW);
     }
     return new Geometry(
-        n, c, h, w, kh, kw, stride[0], stride[1], dilation[0], dilation[1], padH[0], padW[0],
-        padH[1], padW[1], padH[2], padW[2], nchw);
+        n,
+        c,
+        h,
+        w,
+        kh,
+        kw,
+        stride[0],
+        stride[1],
+        dilation[0],
+        dilation[1],
+        padH[0],
+        padW[0],
+        padH[1],
+        padW[1],
+        padH[2],
+        padW[2],
+        nchw);
   }
 
   /** Caffe2's ComputeSizeAndPad; {@code pad} is {head, tail, out}, updated in place. */
@@ -212,8 +266,16 @@ final class ConvPoolArgs {
       case NOTSET -> {
         if (in + pad[0] + pad[1] < dk) {
           throw ctx.error(
-              "the input " + what + " " + in + " plus padding " + pad[0] + "+" + pad[1]
-                  + " is smaller than the kernel's extent " + dk);
+              "the input "
+                  + what
+                  + " "
+                  + in
+                  + " plus padding "
+                  + pad[0]
+                  + "+"
+                  + pad[1]
+                  + " is smaller than the kernel's extent "
+                  + dk);
         }
         pad[2] = (in + pad[0] + pad[1] - dk) / stride + 1;
       }
@@ -221,7 +283,8 @@ final class ConvPoolArgs {
         pad[0] = 0;
         pad[1] = 0;
         if (in < dk) {
-          throw ctx.error("the input " + what + " " + in + " is smaller than the kernel's extent " + dk);
+          throw ctx.error(
+              "the input " + what + " " + in + " is smaller than the kernel's extent " + dk);
         }
         pad[2] = (in - dk) / stride + 1;
       }
@@ -245,7 +308,13 @@ final class ConvPoolArgs {
         }
         int standard = (in + head * 2 - kernel) / stride + 1;
         if (in + head * 2 < kernel) {
-          throw ctx.error("the input " + what + " " + in + " plus padding is smaller than the kernel " + kernel);
+          throw ctx.error(
+              "the input "
+                  + what
+                  + " "
+                  + in
+                  + " plus padding is smaller than the kernel "
+                  + kernel);
         }
         pad[1] = head + stride * (out - standard);
         pad[2] = out;

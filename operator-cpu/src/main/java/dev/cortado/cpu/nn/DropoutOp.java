@@ -11,11 +11,11 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Caffe2's {@code Dropout} and {@code DropoutGrad}. Training: each element is kept with
- * probability {@code 1 - ratio} and scaled by {@code 1 / (1 - ratio)}; the second output is the
- * bool mask. With {@code is_test} the input passes through unchanged and no mask is written. The
- * gradient takes dY and the mask (training) and applies the same mask and scale. The random
- * stream is seeded by the device option's {@code random_seed} when it is set.
+ * Caffe2's {@code Dropout} and {@code DropoutGrad}. Training: each element is kept with probability
+ * {@code 1 - ratio} and scaled by {@code 1 / (1 - ratio)}; the second output is the bool mask. With
+ * {@code is_test} the input passes through unchanged and no mask is written. The gradient takes dY
+ * and the mask (training) and applies the same mask and scale. The random stream is seeded by the
+ * device option's {@code random_seed} when it is set.
  */
 final class DropoutOp implements Operator {
   static final OperatorSchema SCHEMA =
@@ -36,7 +36,8 @@ final class DropoutOp implements Operator {
           .allowInplace(0, 0)
           .arg("ratio", "0.5", "as in Dropout")
           .arg("is_test", "0", "as in Dropout")
-          .doc("Gradient of Dropout: inputs dY and (training) the mask; dX = dY * mask / (1 - ratio).")
+          .doc(
+              "Gradient of Dropout: inputs dY and (training) the mask; dX = dY * mask / (1 - ratio).")
           .build();
 
   private final OperatorContext ctx;
@@ -59,9 +60,10 @@ final class DropoutOp implements Operator {
     if (!isTest && gradient && ctx.inputCount() < 2) {
       throw ctx.error("in training (is_test 0) DropoutGrad needs the mask as its second input");
     }
-    this.random = ctx.deviceOption().hasRandomSeed()
-        ? new SplittableRandom(ctx.deviceOption().getRandomSeed())
-        : new SplittableRandom();
+    this.random =
+        ctx.deviceOption().hasRandomSeed()
+            ? new SplittableRandom(ctx.deviceOption().getRandomSeed())
+            : new SplittableRandom();
   }
 
   private float scale() {
@@ -92,8 +94,13 @@ final class DropoutOp implements Operator {
     }
     Tensor mt = ctx.input(1, Tensor.class);
     if (mt.dataType() != DataType.BOOL || !Arrays.equals(mt.dims(), xt.dims())) {
-      throw ctx.error("the mask (input 1, '" + ctx.inputName(1) + "') must be bool "
-          + NnTensors.dims(xt.dims()) + " like dY, found " + mt);
+      throw ctx.error(
+          "the mask (input 1, '"
+              + ctx.inputName(1)
+              + "') must be bool "
+              + NnTensors.dims(xt.dims())
+              + " like dY, found "
+              + mt);
     }
     ByteBuffer mb = mt.data();
     for (int i = 0; i < x.length; i++) {

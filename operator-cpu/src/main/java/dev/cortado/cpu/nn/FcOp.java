@@ -61,38 +61,66 @@ final class FcOp implements Operator {
     long kw = NnTensors.sizeBetween(wd, axw, wd.length);
     if (kw != k) {
       throw ctx.error(
-          "X " + NnTensors.dims(xd) + " has " + k + " features per row (from axis " + ax
-              + ") but W " + NnTensors.dims(wd) + " has " + kw + " (from axis_w " + axw + ")");
+          "X "
+              + NnTensors.dims(xd)
+              + " has "
+              + k
+              + " features per row (from axis "
+              + ax
+              + ") but W "
+              + NnTensors.dims(wd)
+              + " has "
+              + kw
+              + " (from axis_w "
+              + axw
+              + ")");
     }
     long[] yDims = Arrays.copyOf(xd, ax + 1);
     yDims[ax] = n;
     if (!gradient) {
       Tensor bt = NnTensors.floatInput(ctx, 2);
       if (bt.numel() != n) {
-        throw ctx.error("the bias (input 2, '" + ctx.inputName(2) + "') must hold " + n
-            + " values for W " + NnTensors.dims(wd) + ", found " + bt);
+        throw ctx.error(
+            "the bias (input 2, '"
+                + ctx.inputName(2)
+                + "') must hold "
+                + n
+                + " values for W "
+                + NnTensors.dims(wd)
+                + ", found "
+                + bt);
       }
       float[] x = NnTensors.floats(xt);
       float[] w = NnTensors.floats(wt);
       float[] b = NnTensors.floats(bt);
       float[] y = new float[m * n];
       int pieces = (m + ROW_PIECE - 1) / ROW_PIECE;
-      Parallel.forEach(pieces, p -> {
-        int r0 = p * ROW_PIECE;
-        int rows = Math.min(ROW_PIECE, m - r0);
-        for (int r = r0; r < r0 + rows; r++) {
-          System.arraycopy(b, 0, y, r * n, n);
-        }
-        Gemm.sgemm(false, true, rows, n, k, 1f, x, r0 * k, k, w, 0, k, 1f, y, r0 * n, n);
-      });
+      Parallel.forEach(
+          pieces,
+          p -> {
+            int r0 = p * ROW_PIECE;
+            int rows = Math.min(ROW_PIECE, m - r0);
+            for (int r = r0; r < r0 + rows; r++) {
+              System.arraycopy(b, 0, y, r * n, n);
+            }
+            Gemm.sgemm(false, true, rows, n, k, 1f, x, r0 * k, k, w, 0, k, 1f, y, r0 * n, n);
+          });
       NnTensors.setFloats(ctx, 0, yDims, y);
       return;
     }
     Tensor dyt = NnTensors.floatInput(ctx, 2);
     if (!Arrays.equals(dyt.dims(), yDims)) {
-      throw ctx.error("dY (input 2, '" + ctx.inputName(2) + "') is " + NnTensors.dims(dyt.dims())
-          + " but FC's output for X " + NnTensors.dims(xd) + " and W " + NnTensors.dims(wd)
-          + " is " + NnTensors.dims(yDims));
+      throw ctx.error(
+          "dY (input 2, '"
+              + ctx.inputName(2)
+              + "') is "
+              + NnTensors.dims(dyt.dims())
+              + " but FC's output for X "
+              + NnTensors.dims(xd)
+              + " and W "
+              + NnTensors.dims(wd)
+              + " is "
+              + NnTensors.dims(yDims));
     }
     float[] x = NnTensors.floats(xt);
     float[] w = NnTensors.floats(wt);
@@ -101,28 +129,32 @@ final class FcOp implements Operator {
     float[] db = new float[n];
     // dW (N x K) = dY^T (N x M) * X (M x K); each piece owns rows of dW, so no partial sums.
     int nPieces = (n + ROW_PIECE - 1) / ROW_PIECE;
-    Parallel.forEach(nPieces, p -> {
-      int r0 = p * ROW_PIECE;
-      int rows = Math.min(ROW_PIECE, n - r0);
-      Gemm.sgemm(true, false, rows, k, m, 1f, dy, r0, n, x, 0, k, 0f, dw, r0 * k, k);
-      for (int j = r0; j < r0 + rows; j++) {
-        float s = 0f;
-        for (int i = 0; i < m; i++) {
-          s += dy[i * n + j];
-        }
-        db[j] = s;
-      }
-    });
+    Parallel.forEach(
+        nPieces,
+        p -> {
+          int r0 = p * ROW_PIECE;
+          int rows = Math.min(ROW_PIECE, n - r0);
+          Gemm.sgemm(true, false, rows, k, m, 1f, dy, r0, n, x, 0, k, 0f, dw, r0 * k, k);
+          for (int j = r0; j < r0 + rows; j++) {
+            float s = 0f;
+            for (int i = 0; i < m; i++) {
+              s += dy[i * n + j];
+            }
+            db[j] = s;
+          }
+        });
     NnTensors.setFloats(ctx, 0, wd, dw);
     NnTensors.setFloats(ctx, 1, new long[] {n}, db);
     if (ctx.outputCount() == 3) {
       float[] dx = new float[m * k];
       int mPieces = (m + ROW_PIECE - 1) / ROW_PIECE;
-      Parallel.forEach(mPieces, p -> {
-        int r0 = p * ROW_PIECE;
-        int rows = Math.min(ROW_PIECE, m - r0);
-        Gemm.sgemm(false, false, rows, k, n, 1f, dy, r0 * n, n, w, 0, k, 0f, dx, r0 * k, k);
-      });
+      Parallel.forEach(
+          mPieces,
+          p -> {
+            int r0 = p * ROW_PIECE;
+            int rows = Math.min(ROW_PIECE, m - r0);
+            Gemm.sgemm(false, false, rows, k, n, 1f, dy, r0 * n, n, w, 0, k, 0f, dx, r0 * k, k);
+          });
       NnTensors.setFloats(ctx, 2, xd, dx);
     }
   }

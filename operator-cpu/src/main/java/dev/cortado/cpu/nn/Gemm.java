@@ -3,8 +3,8 @@ package dev.cortado.cpu.nn;
 /**
  * The GEMM the operators use, chosen once per JVM: the system's OpenBLAS through
  * dev.ludovic.netlib's JNI binding when it loads ({@link NativeGemm}, the measured winner), else
- * the portable {@link JavaGemm}. The system property {@code cortado.gemm} forces a choice:
- * {@code native} (an error when no native BLAS loads) or {@code java}.
+ * the portable {@link JavaGemm}. The system property {@code cortado.gemm} forces a choice: {@code
+ * native} (an error when no native BLAS loads) or {@code java}.
  */
 public final class Gemm {
   /** Set while KERNEL is chosen, so declared (and initialized) before it. */

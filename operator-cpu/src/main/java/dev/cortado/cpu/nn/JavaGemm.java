@@ -4,9 +4,9 @@ import java.util.Arrays;
 
 /**
  * The portable GEMM: plain Java, blocked for the caches. Each block of op(B) is packed into one
- * array per row and each row of C is accumulated in a scratch row, so that the inner loop reads
- * and writes every array at the same index from 0: the form the JIT's auto-vectorizer accepts
- * (it cannot prove that offset accesses into two arrays do not overlap).
+ * array per row and each row of C is accumulated in a scratch row, so that the inner loop reads and
+ * writes every array at the same index from 0: the form the JIT's auto-vectorizer accepts (it
+ * cannot prove that offset accesses into two arrays do not overlap).
  */
 public final class JavaGemm implements GemmKernel {
   private static final int KC = 128;

@@ -9,8 +9,8 @@ import dev.cortado.tensor.Tensor;
 /**
  * Caffe2's {@code LabelCrossEntropy}: X holds N rows of D probabilities (a 1-D X is one row), the
  * int32 label one class per row; {@code Y[i] = -log(max(X[i, label[i]], 1e-20))}, shape (N). Its
- * gradient takes X, label, dY and gives dX, zero but at the labels:
- * {@code -dY[i] / max(X[i, label[i]], 1e-20)}.
+ * gradient takes X, label, dY and gives dX, zero but at the labels: {@code -dY[i] / max(X[i,
+ * label[i]], 1e-20)}.
  */
 final class LabelCrossEntropyOp implements Operator {
   static final float LOG_THRESHOLD = 1e-20f;
@@ -52,12 +52,22 @@ final class LabelCrossEntropyOp implements Operator {
       n = 1;
       d = Math.toIntExact(xd[0]);
     } else {
-      throw ctx.error("X (input 0, '" + ctx.inputName(0) + "') must have at least 1 dim, found " + xt);
+      throw ctx.error(
+          "X (input 0, '" + ctx.inputName(0) + "') must have at least 1 dim, found " + xt);
     }
     long[] ld = lt.dims();
     if (!(ld.length == 1 || (ld.length == 2 && ld[1] == 1)) || ld[0] != n) {
-      throw ctx.error("the label (input 1, '" + ctx.inputName(1) + "') must be [" + n + "] (or ["
-          + n + ",1]) for X " + NnTensors.dims(xd) + ", found " + lt);
+      throw ctx.error(
+          "the label (input 1, '"
+              + ctx.inputName(1)
+              + "') must be ["
+              + n
+              + "] (or ["
+              + n
+              + ",1]) for X "
+              + NnTensors.dims(xd)
+              + ", found "
+              + lt);
     }
     int[] label = NnTensors.ints(lt);
     for (int i = 0; i < n; i++) {

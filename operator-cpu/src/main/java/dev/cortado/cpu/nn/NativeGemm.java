@@ -9,9 +9,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The system's OpenBLAS (or another {@code libblas.so.3}) through dev.ludovic.netlib's JNI
- * binding, which hands heap arrays to the native code without copying them. Single-threaded
- * OpenBLAS is preferred, because the operators already use every core.
+ * The system's OpenBLAS (or another {@code libblas.so.3}) through dev.ludovic.netlib's JNI binding,
+ * which hands heap arrays to the native code without copying them. Single-threaded OpenBLAS is
+ * preferred, because the operators already use every core.
  */
 final class NativeGemm implements GemmKernel {
   private static final String PATH_PROPERTY = "dev.ludovic.netlib.blas.nativeLibPath";
@@ -75,7 +75,8 @@ final class NativeGemm implements GemmKernel {
     float[] c = new float[4];
     sgemm(false, false, 2, 2, 3, 1f, a, 0, 3, b, 0, 2, 0f, c, 0, 2);
     if (c[0] != 58f || c[1] != 64f || c[2] != 139f || c[3] != 154f) {
-      throw new IllegalStateException("self-check product is wrong: " + java.util.Arrays.toString(c));
+      throw new IllegalStateException(
+          "self-check product is wrong: " + java.util.Arrays.toString(c));
     }
   }
 
@@ -137,12 +138,40 @@ final class NativeGemm implements GemmKernel {
   }
 
   private void call(
-      boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
-      int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float beta,
+      float[] c,
+      int cOff,
+      int ldc) {
     // BLAS is column-major: the row-major C (m x n) is the column-major C^T = op(B)^T op(A)^T.
     blas.sgemm(
-        transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b, bOff, ldb, a, aOff, lda, beta,
-        c, cOff, ldc);
+        transB ? "T" : "N",
+        transA ? "T" : "N",
+        n,
+        m,
+        k,
+        alpha,
+        b,
+        bOff,
+        ldb,
+        a,
+        aOff,
+        lda,
+        beta,
+        c,
+        cOff,
+        ldc);
   }
 
   private static float[] compact(float[] x, int off, int ld, int rows, int cols) {

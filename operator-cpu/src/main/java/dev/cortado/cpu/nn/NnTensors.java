@@ -14,8 +14,7 @@ final class NnTensors {
   static Tensor floatInput(OperatorContext ctx, int i) {
     Tensor t = ctx.input(i, Tensor.class);
     if (t.dataType() != DataType.FLOAT) {
-      throw ctx.error(
-          "input " + i + " ('" + ctx.inputName(i) + "') must be float32, found " + t);
+      throw ctx.error("input " + i + " ('" + ctx.inputName(i) + "') must be float32, found " + t);
     }
     return t;
   }
@@ -24,8 +23,7 @@ final class NnTensors {
   static Tensor intInput(OperatorContext ctx, int i) {
     Tensor t = ctx.input(i, Tensor.class);
     if (t.dataType() != DataType.INT32) {
-      throw ctx.error(
-          "input " + i + " ('" + ctx.inputName(i) + "') must be int32, found " + t);
+      throw ctx.error("input " + i + " ('" + ctx.inputName(i) + "') must be int32, found " + t);
     }
     return t;
   }
@@ -42,7 +40,9 @@ final class NnTensors {
     return out;
   }
 
-  /** A float32 output of these dims holding {@code values}, reusing the blob's tensor if it fits. */
+  /**
+   * A float32 output of these dims holding {@code values}, reusing the blob's tensor if it fits.
+   */
   static Tensor setFloats(OperatorContext ctx, int i, long[] dims, float[] values) {
     Tensor out = output(ctx, i, DataType.FLOAT, dims);
     out.data().asFloatBuffer().put(values, 0, Math.toIntExact(out.numel()));

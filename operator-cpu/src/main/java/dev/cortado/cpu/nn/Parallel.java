@@ -7,15 +7,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
- * Runs the pieces of one operator's work on the calling thread and on a small shared pool of
- * daemon helper threads (one fewer than the cores). The caller takes pieces too and never waits
- * for a helper that has not started, so operators running side by side in a DAG net cannot stall
- * each other. Callers cut their work into a number of pieces that does not depend on the thread
- * count and combine partial results in piece order, so results are the same on any machine.
+ * Runs the pieces of one operator's work on the calling thread and on a small shared pool of daemon
+ * helper threads (one fewer than the cores). The caller takes pieces too and never waits for a
+ * helper that has not started, so operators running side by side in a DAG net cannot stall each
+ * other. Callers cut their work into a number of pieces that does not depend on the thread count
+ * and combine partial results in piece order, so results are the same on any machine.
  */
 final class Parallel {
   private static final int THREADS =
-      Math.max(1, Integer.getInteger("cortado.nn.threads", Runtime.getRuntime().availableProcessors()));
+      Math.max(
+          1, Integer.getInteger("cortado.nn.threads", Runtime.getRuntime().availableProcessors()));
 
   /** True on the pool's own threads: nested loops run inline there. */
   private static final ThreadLocal<Boolean> HELPER = ThreadLocal.withInitial(() -> false);
@@ -51,7 +52,9 @@ final class Parallel {
 
   private Parallel() {}
 
-  /** Threads that share a loop, the caller included ({@code cortado.nn.threads}, else the cores). */
+  /**
+   * Threads that share a loop, the caller included ({@code cortado.nn.threads}, else the cores).
+   */
   static int threads() {
     return THREADS;
   }

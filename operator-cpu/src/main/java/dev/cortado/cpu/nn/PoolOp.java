@@ -10,8 +10,8 @@ import java.util.Arrays;
 
 /**
  * Caffe2's {@code MaxPool} and {@code AveragePool} (2-D, NCHW or NHWC) and their gradients. A
- * window is clipped to the image: the max ignores padding, and the average divides by the number
- * of pixels inside the image. {@code MaxPoolGradient} gives dY to every input of the window that
+ * window is clipped to the image: the max ignores padding, and the average divides by the number of
+ * pixels inside the image. {@code MaxPoolGradient} gives dY to every input of the window that
  * equals the window's max, as Caffe2 does, not only to the first.
  */
 final class PoolOp implements Operator {
@@ -27,9 +27,10 @@ final class PoolOp implements Operator {
 
     OperatorSchema schema() {
       return ConvPoolArgs.args(OperatorSchema.builder(type).numInputs(1).numOutputs(1), false)
-          .doc(this == MAX
-              ? "Y = the max of each window of X (padding excluded)."
-              : "Y = the mean of each window of X over the pixels inside the image.")
+          .doc(
+              this == MAX
+                  ? "Y = the max of each window of X (padding excluded)."
+                  : "Y = the mean of each window of X over the pixels inside the image.")
           .gradient(Gradient.HAS_GRADIENT)
           .build();
     }
@@ -56,10 +57,12 @@ final class PoolOp implements Operator {
       throw ctx.error("pooling has no groups, found group " + args.group);
     }
     if (args.dilation[0] != 1 || args.dilation[1] != 1) {
-      throw ctx.error("dilated pooling is not implemented, found dilations " + Arrays.toString(args.dilation));
+      throw ctx.error(
+          "dilated pooling is not implemented, found dilations " + Arrays.toString(args.dilation));
     }
     if (ctx.args().getInt("count_include_pad", 0) != 0) {
-      throw ctx.error("count_include_pad is not implemented; the average counts only pixels inside the image");
+      throw ctx.error(
+          "count_include_pad is not implemented; the average counts only pixels inside the image");
     }
   }
 
@@ -74,19 +77,34 @@ final class PoolOp implements Operator {
     if (!gradient) {
       float[] y = new float[planes * g.oh() * g.ow()];
       if (g.nchw()) {
-        Parallel.forEach(pieces, p -> {
-          for (int pl = Parallel.start(planes, pieces, p); pl < Parallel.start(planes, pieces, p + 1); pl++) {
-            forwardPlane(g, x, pl * g.h() * g.w(), 1, y, pl * g.oh() * g.ow(), 1);
-          }
-        });
+        Parallel.forEach(
+            pieces,
+            p -> {
+              for (int pl = Parallel.start(planes, pieces, p);
+                  pl < Parallel.start(planes, pieces, p + 1);
+                  pl++) {
+                forwardPlane(g, x, pl * g.h() * g.w(), 1, y, pl * g.oh() * g.ow(), 1);
+              }
+            });
       } else {
-        Parallel.forEach(pieces, p -> {
-          for (int pl = Parallel.start(planes, pieces, p); pl < Parallel.start(planes, pieces, p + 1); pl++) {
-            int img = pl / g.c();
-            int c = pl % g.c();
-            forwardPlane(g, x, img * g.h() * g.w() * g.c() + c, g.c(), y, img * g.oh() * g.ow() * g.c() + c, g.c());
-          }
-        });
+        Parallel.forEach(
+            pieces,
+            p -> {
+              for (int pl = Parallel.start(planes, pieces, p);
+                  pl < Parallel.start(planes, pieces, p + 1);
+                  pl++) {
+                int img = pl / g.c();
+                int c = pl % g.c();
+                forwardPlane(
+                    g,
+                    x,
+                    img * g.h() * g.w() * g.c() + c,
+                    g.c(),
+                    y,
+                    img * g.oh() * g.ow() * g.c() + c,
+                    g.c());
+              }
+            });
       }
       NnTensors.setFloats(ctx, 0, yDims, y);
       return;
@@ -94,28 +112,58 @@ final class PoolOp implements Operator {
     Tensor yt = NnTensors.floatInput(ctx, 1);
     Tensor dyt = NnTensors.floatInput(ctx, 2);
     if (!Arrays.equals(yt.dims(), yDims)) {
-      throw ctx.error("Y (input 1, '" + ctx.inputName(1) + "') is " + NnTensors.dims(yt.dims())
-          + " but " + kind.type + " of X " + NnTensors.dims(xt.dims()) + " gives " + NnTensors.dims(yDims));
+      throw ctx.error(
+          "Y (input 1, '"
+              + ctx.inputName(1)
+              + "') is "
+              + NnTensors.dims(yt.dims())
+              + " but "
+              + kind.type
+              + " of X "
+              + NnTensors.dims(xt.dims())
+              + " gives "
+              + NnTensors.dims(yDims));
     }
     if (!Arrays.equals(dyt.dims(), yDims)) {
-      throw ctx.error("dY (input 2, '" + ctx.inputName(2) + "') is " + NnTensors.dims(dyt.dims())
-          + " but " + kind.type + " of X " + NnTensors.dims(xt.dims()) + " gives " + NnTensors.dims(yDims));
+      throw ctx.error(
+          "dY (input 2, '"
+              + ctx.inputName(2)
+              + "') is "
+              + NnTensors.dims(dyt.dims())
+              + " but "
+              + kind.type
+              + " of X "
+              + NnTensors.dims(xt.dims())
+              + " gives "
+              + NnTensors.dims(yDims));
     }
     float[] y = NnTensors.floats(yt);
     float[] dy = NnTensors.floats(dyt);
     float[] dx = new float[x.length];
-    Parallel.forEach(pieces, p -> {
-      for (int pl = Parallel.start(planes, pieces, p); pl < Parallel.start(planes, pieces, p + 1); pl++) {
-        if (g.nchw()) {
-          backwardPlane(g, x, dx, pl * g.h() * g.w(), 1, y, dy, pl * g.oh() * g.ow(), 1);
-        } else {
-          int img = pl / g.c();
-          int c = pl % g.c();
-          backwardPlane(g, x, dx, img * g.h() * g.w() * g.c() + c, g.c(), y, dy,
-              img * g.oh() * g.ow() * g.c() + c, g.c());
-        }
-      }
-    });
+    Parallel.forEach(
+        pieces,
+        p -> {
+          for (int pl = Parallel.start(planes, pieces, p);
+              pl < Parallel.start(planes, pieces, p + 1);
+              pl++) {
+            if (g.nchw()) {
+              backwardPlane(g, x, dx, pl * g.h() * g.w(), 1, y, dy, pl * g.oh() * g.ow(), 1);
+            } else {
+              int img = pl / g.c();
+              int c = pl % g.c();
+              backwardPlane(
+                  g,
+                  x,
+                  dx,
+                  img * g.h() * g.w() * g.c() + c,
+                  g.c(),
+                  y,
+                  dy,
+                  img * g.oh() * g.ow() * g.c() + c,
+                  g.c());
+            }
+          }
+        });
     NnTensors.setFloats(ctx, 0, xt.dims(), dx);
   }
 

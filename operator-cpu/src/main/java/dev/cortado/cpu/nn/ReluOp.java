@@ -7,7 +7,10 @@ import dev.cortado.operator.OperatorSchema;
 import dev.cortado.tensor.Tensor;
 import java.util.Arrays;
 
-/** Caffe2's {@code Relu} (Y = max(X, 0)) and {@code ReluGradient} (inputs Y, dY; dX = dY where Y > 0). */
+/**
+ * Caffe2's {@code Relu} (Y = max(X, 0)) and {@code ReluGradient} (inputs Y, dY; dX = dY where Y >
+ * 0).
+ */
 final class ReluOp implements Operator {
   static final OperatorSchema SCHEMA =
       OperatorSchema.builder("Relu")
@@ -47,8 +50,15 @@ final class ReluOp implements Operator {
     }
     Tensor dyt = NnTensors.floatInput(ctx, 1);
     if (!Arrays.equals(dyt.dims(), xt.dims())) {
-      throw ctx.error("dY (input 1, '" + ctx.inputName(1) + "') is " + NnTensors.dims(dyt.dims())
-          + " but Y (input 0, '" + ctx.inputName(0) + "') is " + NnTensors.dims(xt.dims()));
+      throw ctx.error(
+          "dY (input 1, '"
+              + ctx.inputName(1)
+              + "') is "
+              + NnTensors.dims(dyt.dims())
+              + " but Y (input 0, '"
+              + ctx.inputName(0)
+              + "') is "
+              + NnTensors.dims(xt.dims()));
     }
     float[] dy = NnTensors.floats(dyt);
     for (int i = 0; i < dy.length; i++) {

@@ -8,8 +8,8 @@ import dev.cortado.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * Caffe2's {@code Softmax} over the dims from {@code axis} on (the input read as N x D), and
- * {@code SoftmaxGradient} (inputs Y, dY; dX = Y * (dY - sum(dY * Y)) per row).
+ * Caffe2's {@code Softmax} over the dims from {@code axis} on (the input read as N x D), and {@code
+ * SoftmaxGradient} (inputs Y, dY; dX = Y * (dY - sum(dY * Y)) per row).
  */
 final class SoftmaxOp implements Operator {
   static final OperatorSchema SCHEMA =
@@ -69,8 +69,15 @@ final class SoftmaxOp implements Operator {
     }
     Tensor dyt = NnTensors.floatInput(ctx, 1);
     if (!Arrays.equals(dyt.dims(), dims)) {
-      throw ctx.error("dY (input 1, '" + ctx.inputName(1) + "') is " + NnTensors.dims(dyt.dims())
-          + " but Y (input 0, '" + ctx.inputName(0) + "') is " + NnTensors.dims(dims));
+      throw ctx.error(
+          "dY (input 1, '"
+              + ctx.inputName(1)
+              + "') is "
+              + NnTensors.dims(dyt.dims())
+              + " but Y (input 0, '"
+              + ctx.inputName(0)
+              + "') is "
+              + NnTensors.dims(dims));
     }
     float[] dy = NnTensors.floats(dyt);
     for (int r = 0; r < rows; r++) {

@@ -38,15 +38,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * CreateDB + TensorProtosDBInput through nets against the shared test vectors: every batch hash of
- * every expectations.json, and every bad-inputs case, for every backend on the test classpath,
- * with prefetch at depth 1 and 4 and off, and 1 and 4 decode threads.
+ * every expectations.json, and every bad-inputs case, for every backend on the test classpath, with
+ * prefetch at depth 1 and 4 and off, and 1 and 4 decode threads.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES) // a hang guard, not a timing assertion
 class ConformanceTest {
-  private static final Path TESTDATA = Path.of(System.getProperty("cortado.testdata",
-      "../../testdata"));
+  private static final Path TESTDATA =
+      Path.of(System.getProperty("cortado.testdata", "../../testdata"));
   private static final List<String> DATASETS =
       List.of("fmnist-mini", "all-dtypes", "wire-variants", "key-order");
+
   /** Backends whose fixture directories are written to when opened, so tests read a copy. */
   private static final Set<String> COPY_FIRST = Set.of("leveldb", "rocksdb");
 
@@ -66,9 +67,14 @@ class ConformanceTest {
     }
   }
 
-  private static final List<Mode> MODES = List.of(
-      new Mode(1, 1), new Mode(4, 1), new Mode(0, 1), new Mode(1, 4), new Mode(4, 4),
-      new Mode(0, 4));
+  private static final List<Mode> MODES =
+      List.of(
+          new Mode(1, 1),
+          new Mode(4, 1),
+          new Mode(0, 1),
+          new Mode(1, 4),
+          new Mode(4, 4),
+          new Mode(0, 4));
 
   @TempDir static Path copies;
   private static CortadoRuntime runtime;
@@ -89,8 +95,10 @@ class ConformanceTest {
   }
 
   static Argument arg(String name, String value) {
-    return Argument.newBuilder().setName(name)
-        .setS(com.google.protobuf.ByteString.copyFromUtf8(value)).build();
+    return Argument.newBuilder()
+        .setName(name)
+        .setS(com.google.protobuf.ByteString.copyFromUtf8(value))
+        .build();
   }
 
   private static JsonObject json(Path file) {
@@ -110,22 +118,24 @@ class ConformanceTest {
     if (!COPY_FIRST.contains(backend)) {
       return fixture;
     }
-    return copied.computeIfAbsent(fixture, f -> {
-      Path target = copies.resolve(TESTDATA.relativize(f).toString().replace('/', '_'));
-      try (Stream<Path> files = Files.walk(f)) {
-        for (Path p : (Iterable<Path>) files::iterator) {
-          Path to = target.resolve(f.relativize(p).toString());
-          if (Files.isDirectory(p)) {
-            Files.createDirectories(to);
-          } else {
-            Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
+    return copied.computeIfAbsent(
+        fixture,
+        f -> {
+          Path target = copies.resolve(TESTDATA.relativize(f).toString().replace('/', '_'));
+          try (Stream<Path> files = Files.walk(f)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+              Path to = target.resolve(f.relativize(p).toString());
+              if (Files.isDirectory(p)) {
+                Files.createDirectories(to);
+              } else {
+                Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
+              }
+            }
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
           }
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      return target;
-    });
+          return target;
+        });
   }
 
   /** A workspace with the init net already run and a read net built. */
@@ -134,21 +144,25 @@ class ConformanceTest {
     final Net read;
     final int outputs;
 
-    Pipeline(Path db, String backend, int outputs, int batchSize, int shards, int shard,
-        Mode mode) {
+    Pipeline(
+        Path db, String backend, int outputs, int batchSize, int shards, int shard, Mode mode) {
       this.outputs = outputs;
-      OperatorDef.Builder create = OperatorDef.newBuilder().setType("CreateDB")
-          .addOutput("dbreader")
-          .addArg(arg("db", db.toString()))
-          .addArg(arg("db_type", backend));
+      OperatorDef.Builder create =
+          OperatorDef.newBuilder()
+              .setType("CreateDB")
+              .addOutput("dbreader")
+              .addArg(arg("db", db.toString()))
+              .addArg(arg("db_type", backend));
       if (shards != 1) {
         create.addArg(arg("num_shards", shards)).addArg(arg("shard_id", shard));
       }
       try {
         ws.runNetOnce(NetDef.newBuilder().setName("init").addOp(create).build());
-        OperatorDef.Builder input = OperatorDef.newBuilder().setType("TensorProtosDBInput")
-            .addInput("dbreader")
-            .addArg(arg("batch_size", batchSize));
+        OperatorDef.Builder input =
+            OperatorDef.newBuilder()
+                .setType("TensorProtosDBInput")
+                .addInput("dbreader")
+                .addArg(arg("batch_size", batchSize));
         for (Argument a : mode.args()) {
           input.addArg(a);
         }
@@ -172,11 +186,14 @@ class ConformanceTest {
         for (JsonElement d : o.getAsJsonArray("shape")) {
           shape.add(d.getAsLong());
         }
-        assertThat(t.dataType().name()).as("%s output %d dtype", where, i)
+        assertThat(t.dataType().name())
+            .as("%s output %d dtype", where, i)
             .isEqualTo(o.get("dtype").getAsString());
-        assertThat(t.dims()).as("%s output %d shape", where, i)
+        assertThat(t.dims())
+            .as("%s output %d shape", where, i)
             .containsExactly(shape.stream().mapToLong(Long::longValue).toArray());
-        assertThat(TensorDigest.sha256Hex(t)).as("%s output %d sha256", where, i)
+        assertThat(TensorDigest.sha256Hex(t))
+            .as("%s output %d sha256", where, i)
             .isEqualTo(o.get("sha256").getAsString());
       }
     }
@@ -205,21 +222,33 @@ class ConformanceTest {
             int shards = run.get("num_shards").getAsInt();
             int shard = run.get("shard_id").getAsInt();
             for (Mode mode : MODES) {
-              String name = dataset + " " + backend + " batch " + batch + " shard " + shard + "/"
-                  + shards + ", " + mode;
-              tests.add(dynamicTest(name, () -> {
-                org.junit.jupiter.api.Assumptions.assumeTrue(available(backend),
-                    "backend " + backend + " is not on the test classpath");
-                try (Pipeline p = new Pipeline(dbPath(fixture, backend), backend, outputs, batch,
-                    shards, shard, mode)) {
-                  JsonArray batches = run.getAsJsonArray("batches");
-                  assertThat(batches.size()).isEqualTo(run.get("num_batches").getAsInt());
-                  for (int b = 0; b < batches.size(); b++) {
-                    p.read.run();
-                    p.checkBatch(batches.get(b).getAsJsonObject(), name + " batch " + b);
-                  }
-                }
-              }));
+              String name =
+                  dataset + " " + backend + " batch " + batch + " shard " + shard + "/" + shards
+                      + ", " + mode;
+              tests.add(
+                  dynamicTest(
+                      name,
+                      () -> {
+                        org.junit.jupiter.api.Assumptions.assumeTrue(
+                            available(backend),
+                            "backend " + backend + " is not on the test classpath");
+                        try (Pipeline p =
+                            new Pipeline(
+                                dbPath(fixture, backend),
+                                backend,
+                                outputs,
+                                batch,
+                                shards,
+                                shard,
+                                mode)) {
+                          JsonArray batches = run.getAsJsonArray("batches");
+                          assertThat(batches.size()).isEqualTo(run.get("num_batches").getAsInt());
+                          for (int b = 0; b < batches.size(); b++) {
+                            p.read.run();
+                            p.checkBatch(batches.get(b).getAsJsonObject(), name + " batch " + b);
+                          }
+                        }
+                      }));
             }
           }
         }
@@ -252,44 +281,51 @@ class ConformanceTest {
         Path fixture = dir.resolve(d.getAsJsonObject().get("path").getAsString());
         for (Mode mode : MODES) {
           String name = caseName + " " + backend + ", " + mode;
-          tests.add(dynamicTest(name, () -> {
-            org.junit.jupiter.api.Assumptions.assumeTrue(available(backend),
-                "backend " + backend + " is not on the test classpath");
-            Throwable failure = null;
-            Pipeline p = null;
-            try {
-              p = new Pipeline(dbPath(fixture, backend), backend, 3, 1, 1, 0, mode);
-            } catch (RuntimeException opening) {
-              // Only an empty DB may fail this early (CreateDB cannot open it).
-              assertThat(before.size()).as("%s failed before any batch: %s", name, opening)
-                  .isZero();
-              failure = opening;
-            }
-            if (p != null) {
-              try (Pipeline pipeline = p) {
-                for (int b = 0; b < before.size(); b++) {
-                  pipeline.read.run();
-                  pipeline.checkBatch(before.get(b).getAsJsonObject(), name + " batch " + b);
-                }
-                Throwable first = catchThrowable(pipeline.read::run);
-                assertThat(first).as("%s: the run after the good batches", name).isNotNull();
-                // The failure is sticky: the next run fails at once with the same cause.
-                Throwable second = catchThrowable(pipeline.read::run);
-                assertThat(second).isNotNull();
-                assertThat(rootCause(second)).isSameAs(rootCause(first));
-                failure = first;
-              }
-            }
-            assertThat(failure).as("%s must fail", name).isNotNull();
-            assertThat(failure).isNotInstanceOf(OutOfMemoryError.class);
-            String message = String.valueOf(failure.getMessage());
-            assertThat(message).as("one line").doesNotContain("\n");
-            if (tokens.isEmpty()) {
-              assertThat(message).containsIgnoringCase("empty");
-            } else {
-              assertThat(tokens).as("tokens in: %s", message).anyMatch(message::contains);
-            }
-          }));
+          tests.add(
+              dynamicTest(
+                  name,
+                  () -> {
+                    org.junit.jupiter.api.Assumptions.assumeTrue(
+                        available(backend), "backend " + backend + " is not on the test classpath");
+                    Throwable failure = null;
+                    Pipeline p = null;
+                    try {
+                      p = new Pipeline(dbPath(fixture, backend), backend, 3, 1, 1, 0, mode);
+                    } catch (RuntimeException opening) {
+                      // Only an empty DB may fail this early (CreateDB cannot open it).
+                      assertThat(before.size())
+                          .as("%s failed before any batch: %s", name, opening)
+                          .isZero();
+                      failure = opening;
+                    }
+                    if (p != null) {
+                      try (Pipeline pipeline = p) {
+                        for (int b = 0; b < before.size(); b++) {
+                          pipeline.read.run();
+                          pipeline.checkBatch(
+                              before.get(b).getAsJsonObject(), name + " batch " + b);
+                        }
+                        Throwable first = catchThrowable(pipeline.read::run);
+                        assertThat(first)
+                            .as("%s: the run after the good batches", name)
+                            .isNotNull();
+                        // The failure is sticky: the next run fails at once with the same cause.
+                        Throwable second = catchThrowable(pipeline.read::run);
+                        assertThat(second).isNotNull();
+                        assertThat(rootCause(second)).isSameAs(rootCause(first));
+                        failure = first;
+                      }
+                    }
+                    assertThat(failure).as("%s must fail", name).isNotNull();
+                    assertThat(failure).isNotInstanceOf(OutOfMemoryError.class);
+                    String message = String.valueOf(failure.getMessage());
+                    assertThat(message).as("one line").doesNotContain("\n");
+                    if (tokens.isEmpty()) {
+                      assertThat(message).containsIgnoringCase("empty");
+                    } else {
+                      assertThat(tokens).as("tokens in: %s", message).anyMatch(message::contains);
+                    }
+                  }));
         }
       }
     }

@@ -40,18 +40,28 @@ class LastBatchTest {
     return Argument.newBuilder().setName(name).setI(value).build();
   }
 
-  private Net net(int records, int shards, int shard, String lastBatch, int batch, int depth,
-      int threads) {
+  private Net net(
+      int records, int shards, int shard, String lastBatch, int batch, int depth, int threads) {
     ws = runtime.newWorkspace();
     ws.createBlob("reader").set(new DbReader(Records.indexedDb(records), shards, shard));
-    return ws.createNet(NetDef.newBuilder().setName("read").addOp(OperatorDef.newBuilder()
-        .setType("TensorProtosDBInput").addInput("reader").addOutput("index").addOutput("pair")
-        .addArg(arg("batch_size", batch))
-        .addArg(arg("no_prefetch", depth == 0 ? 1 : 0))
-        .addArg(arg("prefetch_depth", Math.max(depth, 1)))
-        .addArg(arg("decode_threads", threads))
-        .addArg(Argument.newBuilder().setName("last_batch")
-            .setS(ByteString.copyFromUtf8(lastBatch)))).build());
+    return ws.createNet(
+        NetDef.newBuilder()
+            .setName("read")
+            .addOp(
+                OperatorDef.newBuilder()
+                    .setType("TensorProtosDBInput")
+                    .addInput("reader")
+                    .addOutput("index")
+                    .addOutput("pair")
+                    .addArg(arg("batch_size", batch))
+                    .addArg(arg("no_prefetch", depth == 0 ? 1 : 0))
+                    .addArg(arg("prefetch_depth", Math.max(depth, 1)))
+                    .addArg(arg("decode_threads", threads))
+                    .addArg(
+                        Argument.newBuilder()
+                            .setName("last_batch")
+                            .setS(ByteString.copyFromUtf8(lastBatch))))
+            .build());
   }
 
   private long[] run(Net net) {
@@ -121,12 +131,24 @@ class LastBatchTest {
   void cannotBeCombinedWithShuffle(String mode) {
     ws = runtime.newWorkspace();
     ws.createBlob("reader").set(new DbReader(Records.indexedDb(3), 1, 0));
-    assertThatThrownBy(() -> ws.createNet(NetDef.newBuilder().setName("read").addOp(
-        OperatorDef.newBuilder().setType("TensorProtosDBInput").addInput("reader")
-            .addOutput("index").addOutput("pair").addArg(arg("batch_size", 2))
-            .addArg(arg("shuffle_buffer", 8))
-            .addArg(Argument.newBuilder().setName("last_batch")
-                .setS(ByteString.copyFromUtf8(mode)))).build()))
+    assertThatThrownBy(
+            () ->
+                ws.createNet(
+                    NetDef.newBuilder()
+                        .setName("read")
+                        .addOp(
+                            OperatorDef.newBuilder()
+                                .setType("TensorProtosDBInput")
+                                .addInput("reader")
+                                .addOutput("index")
+                                .addOutput("pair")
+                                .addArg(arg("batch_size", 2))
+                                .addArg(arg("shuffle_buffer", 8))
+                                .addArg(
+                                    Argument.newBuilder()
+                                        .setName("last_batch")
+                                        .setS(ByteString.copyFromUtf8(mode))))
+                        .build()))
         .hasMessageContaining("cannot be combined with shuffle_buffer");
   }
 }

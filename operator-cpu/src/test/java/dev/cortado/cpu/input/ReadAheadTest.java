@@ -32,8 +32,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Caffe2's read-ahead where users see it: a net re-created over a reader that outlives it gives
- * the same batches on every thread schedule, with producer threads and busy cores or not.
+ * Caffe2's read-ahead where users see it: a net re-created over a reader that outlives it gives the
+ * same batches on every thread schedule, with producer threads and busy cores or not.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES) // a hang guard, not a timing assertion
 class ReadAheadTest {
@@ -46,8 +46,10 @@ class ReadAheadTest {
 
   @TempDir static Path copies;
   private static CortadoRuntime runtime;
+
   /** Every record's image and label, read inline (no prefetch thread), in minidb order. */
   private static byte[] images;
+
   private static int[] labels;
 
   @BeforeAll
@@ -55,9 +57,15 @@ class ReadAheadTest {
     runtime = CortadoRuntime.create();
     try (Workspace ws = runtime.newWorkspace()) {
       ws.runOperatorOnce(createDb("minidb", dbPath("minidb")));
-      ws.runOperatorOnce(OperatorDef.newBuilder().setType("TensorProtosDBInput").addInput("r")
-          .addOutput("data").addOutput("label").addArg(arg("batch_size", RECORDS))
-          .addArg(arg("no_prefetch", 1)).build());
+      ws.runOperatorOnce(
+          OperatorDef.newBuilder()
+              .setType("TensorProtosDBInput")
+              .addInput("r")
+              .addOutput("data")
+              .addOutput("label")
+              .addArg(arg("batch_size", RECORDS))
+              .addArg(arg("no_prefetch", 1))
+              .build());
       Tensor data = ws.blob("data").tensor();
       images = new byte[RECORDS * IMAGE];
       data.data().get(0, images);
@@ -83,8 +91,12 @@ class ReadAheadTest {
   }
 
   static OperatorDef createDb(String backend, Path path) {
-    return OperatorDef.newBuilder().setType("CreateDB").addOutput("r")
-        .addArg(arg("db_type", backend)).addArg(arg("db", path.toString())).build();
+    return OperatorDef.newBuilder()
+        .setType("CreateDB")
+        .addOutput("r")
+        .addArg(arg("db_type", backend))
+        .addArg(arg("db", path.toString()))
+        .build();
   }
 
   /** The fmnist-mini DB of {@code backend}; LevelDB and RocksDB are copied (opening writes). */
@@ -152,7 +164,8 @@ class ReadAheadTest {
       System.arraycopy(images, ((first + j) % RECORDS) * IMAGE, want, j * IMAGE, IMAGE);
     }
     assertThat(gotLabels).as("labels of batch %d, %s", b, where).containsExactly(wantLabels);
-    assertThat(got).as("images of batch %d (records %d-%d), %s", b, 4 * b, 4 * b + 3, where)
+    assertThat(got)
+        .as("images of batch %d (records %d-%d), %s", b, 4 * b, 4 * b + 3, where)
         .isEqualTo(want);
   }
 
@@ -162,15 +175,18 @@ class ReadAheadTest {
     private final Thread thread;
 
     Hog() {
-      thread = new Thread(() -> {
-        long x = 0;
-        while (!stop.get()) {
-          x += System.nanoTime() & 1;
-        }
-        if (x == 42) {
-          Thread.yield();
-        }
-      }, "cpu-hog");
+      thread =
+          new Thread(
+              () -> {
+                long x = 0;
+                while (!stop.get()) {
+                  x += System.nanoTime() & 1;
+                }
+                if (x == 42) {
+                  Thread.yield();
+                }
+              },
+              "cpu-hog");
       thread.setDaemon(true);
       thread.start();
     }
@@ -184,8 +200,8 @@ class ReadAheadTest {
 
   /**
    * The plan of examples/prefetch-readahead-plan.pbtxt, 200 times, half of them beside a thread
-   * that keeps a core busy: each execution of the child net consumes 2 batches and 1 read ahead,
-   * so it always ends on batch 7 (records 28-31), as in Caffe2.
+   * that keeps a core busy: each execution of the child net consumes 2 batches and 1 read ahead, so
+   * it always ends on batch 7 (records 28-31), as in Caffe2.
    */
   @Test
   void thePlanEndsOnBatch7OnEveryRun() throws Exception {
@@ -215,8 +231,7 @@ class ReadAheadTest {
    */
   @ParameterizedTest
   @ValueSource(strings = {"minidb", "lmdb", "leveldb", "rocksdb"})
-  void readAheadAtCloseIsExactForEveryDepthAndDecodeThreadCount(String backend)
-      throws Exception {
+  void readAheadAtCloseIsExactForEveryDepthAndDecodeThreadCount(String backend) throws Exception {
     for (int depth : new int[] {1, 4}) {
       for (int threads : new int[] {1, 4}) {
         try (Workspace root = runtime.newWorkspace()) {
@@ -225,16 +240,34 @@ class ReadAheadTest {
           for (int round = 0; round < 24; round++) {
             int runs = 1 + round % 3;
             int hogs = round % 3 == 0 ? 0 : round % 3 == 1 ? 1 : 2;
-            String where = backend + ", depth " + depth + ", " + threads + " decode threads, round "
-                + round + ", " + hogs + " busy cores";
+            String where =
+                backend
+                    + ", depth "
+                    + depth
+                    + ", "
+                    + threads
+                    + " decode threads, round "
+                    + round
+                    + ", "
+                    + hogs
+                    + " busy cores";
             try (Hog h1 = hogs >= 1 ? new Hog() : null;
                 Hog h2 = hogs >= 2 ? new Hog() : null;
                 Workspace child = root.createChild()) {
-              Net net = child.createNet(NetDef.newBuilder().setName("read")
-                  .addOp(OperatorDef.newBuilder().setType("TensorProtosDBInput").addInput("r")
-                      .addOutput("data").addOutput("label").addArg(arg("batch_size", 4))
-                      .addArg(arg("prefetch_depth", depth)).addArg(arg("decode_threads", threads)))
-                  .build());
+              Net net =
+                  child.createNet(
+                      NetDef.newBuilder()
+                          .setName("read")
+                          .addOp(
+                              OperatorDef.newBuilder()
+                                  .setType("TensorProtosDBInput")
+                                  .addInput("r")
+                                  .addOutput("data")
+                                  .addOutput("label")
+                                  .addArg(arg("batch_size", 4))
+                                  .addArg(arg("prefetch_depth", depth))
+                                  .addArg(arg("decode_threads", threads)))
+                          .build());
               for (int k = 0; k < runs; k++) {
                 net.run();
                 assertBatch(child, position + k, where + ", run " + k);
@@ -243,9 +276,15 @@ class ReadAheadTest {
             position += runs + depth;
             // The next batch, read inline, shows where the closed operator left the reader.
             try (Workspace check = root.createChild()) {
-              check.runOperatorOnce(OperatorDef.newBuilder().setType("TensorProtosDBInput")
-                  .addInput("r").addOutput("data").addOutput("label")
-                  .addArg(arg("batch_size", 4)).addArg(arg("no_prefetch", 1)).build());
+              check.runOperatorOnce(
+                  OperatorDef.newBuilder()
+                      .setType("TensorProtosDBInput")
+                      .addInput("r")
+                      .addOutput("data")
+                      .addOutput("label")
+                      .addArg(arg("batch_size", 4))
+                      .addArg(arg("no_prefetch", 1))
+                      .build());
               assertBatch(check, position, where + ", after close");
             }
             position++;
@@ -264,11 +303,19 @@ class ReadAheadTest {
       assertThat(reader).isNotNull();
       for (int round = 0; round < 3; round++) {
         try (Workspace child = root.createChild()) {
-          Net net = child.createNet(NetDef.newBuilder().setName("read")
-              .addOp(OperatorDef.newBuilder().setType("TensorProtosDBInput").addInput("r")
-                  .addOutput("data").addOutput("label").addArg(arg("batch_size", 4))
-                  .addArg(arg("no_prefetch", 1)))
-              .build());
+          Net net =
+              child.createNet(
+                  NetDef.newBuilder()
+                      .setName("read")
+                      .addOp(
+                          OperatorDef.newBuilder()
+                              .setType("TensorProtosDBInput")
+                              .addInput("r")
+                              .addOutput("data")
+                              .addOutput("label")
+                              .addArg(arg("batch_size", 4))
+                              .addArg(arg("no_prefetch", 1)))
+                      .build());
           net.run();
           net.run();
           assertBatch(child, 2L * round + 1, "round " + round);

@@ -4,20 +4,21 @@ import dev.cortado.proto.TensorProto;
 import dev.cortado.proto.TensorProtos;
 import dev.cortado.tensor.Tensor;
 
-/** Serialized TensorProtos records for tests: record i holds INT64 scalar i and FLOAT [2] {i, -i}. */
+/**
+ * Serialized TensorProtos records for tests: record i holds INT64 scalar i and FLOAT [2] {i, -i}.
+ */
 final class Records {
   private Records() {}
 
   static byte[] indexed(long i) {
     return TensorProtos.newBuilder()
-        .addProtos(TensorProto.newBuilder()
-            .setDataType(TensorProto.DataType.INT64)
-            .addInt64Data(i))
-        .addProtos(TensorProto.newBuilder()
-            .setDataType(TensorProto.DataType.FLOAT)
-            .addDims(2)
-            .addFloatData(i)
-            .addFloatData(-i))
+        .addProtos(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64).addInt64Data(i))
+        .addProtos(
+            TensorProto.newBuilder()
+                .setDataType(TensorProto.DataType.FLOAT)
+                .addDims(2)
+                .addFloatData(i)
+                .addFloatData(-i))
         .build()
         .toByteArray();
   }

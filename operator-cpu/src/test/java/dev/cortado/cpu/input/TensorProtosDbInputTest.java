@@ -60,7 +60,9 @@ class TensorProtosDbInputTest {
   }
 
   private static Argument arg(String name, String value) {
-    return Argument.newBuilder().setName(name).setS(com.google.protobuf.ByteString.copyFromUtf8(value))
+    return Argument.newBuilder()
+        .setName(name)
+        .setS(com.google.protobuf.ByteString.copyFromUtf8(value))
         .build();
   }
 
@@ -73,11 +75,12 @@ class TensorProtosDbInputTest {
     ws = runtime.newWorkspace();
     ws.createBlob("reader").set(reader);
     opName = "input-" + UUID.randomUUID();
-    OperatorDef.Builder op = OperatorDef.newBuilder()
-        .setType("TensorProtosDBInput")
-        .setName(opName)
-        .addInput("reader")
-        .addAllArg(Arrays.asList(args));
+    OperatorDef.Builder op =
+        OperatorDef.newBuilder()
+            .setType("TensorProtosDBInput")
+            .setName(opName)
+            .addInput("reader")
+            .addAllArg(Arrays.asList(args));
     for (int i = 0; i < outputs; i++) {
       op.addOutput(i == 0 ? "index" : i == 1 ? "pair" : "out" + i);
     }
@@ -106,13 +109,24 @@ class TensorProtosDbInputTest {
 
   @ParameterizedTest(name = "batch {0}, depth {1}, no_prefetch {2}, threads {3}")
   @CsvSource({
-    "1, 1, 0, 1", "3, 1, 0, 1", "7, 4, 0, 1", "7, 1, 1, 1", "7, 2, 0, 4", "64, 1, 0, 4",
-    "64, 3, 1, 8", "5, 1, 0, 8"
+    "1, 1, 0, 1",
+    "3, 1, 0, 1",
+    "7, 4, 0, 1",
+    "7, 1, 1, 1",
+    "7, 2, 0, 4",
+    "64, 1, 0, 4",
+    "64, 3, 1, 8",
+    "5, 1, 0, 8"
   })
   void batchesFollowTheReaderAcrossTheWrap(int batch, int depth, int noPrefetch, int threads) {
     int n = 23;
-    Net net = net(new DbReader(Records.indexedDb(n), 1, 0), arg("batch_size", batch),
-        arg("prefetch_depth", depth), arg("no_prefetch", noPrefetch), arg("decode_threads", threads));
+    Net net =
+        net(
+            new DbReader(Records.indexedDb(n), 1, 0),
+            arg("batch_size", batch),
+            arg("prefetch_depth", depth),
+            arg("no_prefetch", noPrefetch),
+            arg("decode_threads", threads));
     long next = 0;
     for (int run = 0; run < 12; run++) {
       net.run();
@@ -144,11 +158,20 @@ class TensorProtosDbInputTest {
   void batchSizeZeroGivesTheRecordAsStoredAndScalarsStayRankZero() {
     CountingDb db = new CountingDb();
     db.add("a", Records.indexed(7));
-    db.add("b", TensorProtos.newBuilder()
-        .addProtos(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64).addInt64Data(8))
-        .addProtos(TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT).addDims(3)
-            .addFloatData(1).addFloatData(2).addFloatData(3))
-        .build().toByteArray());
+    db.add(
+        "b",
+        TensorProtos.newBuilder()
+            .addProtos(
+                TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64).addInt64Data(8))
+            .addProtos(
+                TensorProto.newBuilder()
+                    .setDataType(TensorProto.DataType.FLOAT)
+                    .addDims(3)
+                    .addFloatData(1)
+                    .addFloatData(2)
+                    .addFloatData(3))
+            .build()
+            .toByteArray());
     Net net = net(new DbReader(db, 1, 0));
     net.run();
     assertThat(ws.blob("index").tensor().rank()).isZero();
@@ -218,11 +241,15 @@ class TensorProtosDbInputTest {
 
   @ParameterizedTest(name = "depth {0}, no_prefetch {1}, threads {2}")
   @CsvSource({"1, 0, 1", "4, 0, 1", "1, 1, 1", "1, 0, 4", "4, 0, 4", "1, 1, 4"})
-  void aBadRecordFailsTheRunAfterTheGoodBatchesWithKeyAndDb(int depth, int noPrefetch,
-      int threads) throws Exception {
-    Net net = net(new DbReader(withBadRecord(new byte[] {(byte) 0xff, 1, 2}), 1, 0),
-        arg("batch_size", 2), arg("prefetch_depth", depth), arg("no_prefetch", noPrefetch),
-        arg("decode_threads", threads));
+  void aBadRecordFailsTheRunAfterTheGoodBatchesWithKeyAndDb(int depth, int noPrefetch, int threads)
+      throws Exception {
+    Net net =
+        net(
+            new DbReader(withBadRecord(new byte[] {(byte) 0xff, 1, 2}), 1, 0),
+            arg("batch_size", 2),
+            arg("prefetch_depth", depth),
+            arg("no_prefetch", noPrefetch),
+            arg("decode_threads", threads));
     net.run();
     assertThat(Records.indices(ws.blob("index").tensor())).containsExactly(0, 1);
     net.run();
@@ -242,11 +269,19 @@ class TensorProtosDbInputTest {
 
   @Test
   void shapeDifferingFromTheFirstRecordNamesBothShapes() {
-    byte[] bad = TensorProtos.newBuilder()
-        .addProtos(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64).addInt64Data(5))
-        .addProtos(TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT).addDims(3)
-            .addFloatData(1).addFloatData(2).addFloatData(3))
-        .build().toByteArray();
+    byte[] bad =
+        TensorProtos.newBuilder()
+            .addProtos(
+                TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64).addInt64Data(5))
+            .addProtos(
+                TensorProto.newBuilder()
+                    .setDataType(TensorProto.DataType.FLOAT)
+                    .addDims(3)
+                    .addFloatData(1)
+                    .addFloatData(2)
+                    .addFloatData(3))
+            .build()
+            .toByteArray();
     // Batch size 1: the layout is fixed by the first record read, not per batch.
     Net net = net(new DbReader(withBadRecord(bad), 1, 0), arg("batch_size", 1));
     for (int i = 0; i < 5; i++) {
@@ -254,19 +289,26 @@ class TensorProtosDbInputTest {
     }
     assertThatThrownBy(net::run)
         .hasMessageContaining("record '00000005'")
-        .hasMessageContaining("output 1 has shape [3], expected [2] as in the first record read"
-            + " ('00000000')");
+        .hasMessageContaining(
+            "output 1 has shape [3], expected [2] as in the first record read" + " ('00000000')");
   }
 
   @Test
   void typeDifferingFromTheFirstRecordNamesBothTypes() {
-    byte[] bad = TensorProtos.newBuilder()
-        .addProtos(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT32).addInt32Data(5))
-        .addProtos(TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT).addDims(2)
-            .addFloatData(1).addFloatData(2))
-        .build().toByteArray();
-    Net net = net(new DbReader(withBadRecord(bad), 1, 0), arg("batch_size", 3),
-        arg("decode_threads", 3));
+    byte[] bad =
+        TensorProtos.newBuilder()
+            .addProtos(
+                TensorProto.newBuilder().setDataType(TensorProto.DataType.INT32).addInt32Data(5))
+            .addProtos(
+                TensorProto.newBuilder()
+                    .setDataType(TensorProto.DataType.FLOAT)
+                    .addDims(2)
+                    .addFloatData(1)
+                    .addFloatData(2))
+            .build()
+            .toByteArray();
+    Net net =
+        net(new DbReader(withBadRecord(bad), 1, 0), arg("batch_size", 3), arg("decode_threads", 3));
     net.run();
     assertThatThrownBy(net::run)
         .hasMessageContaining("record '00000005'")
@@ -275,9 +317,12 @@ class TensorProtosDbInputTest {
 
   @Test
   void protoCountIsCheckedOnEveryRecord() {
-    byte[] bad = TensorProtos.newBuilder()
-        .addProtos(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64).addInt64Data(5))
-        .build().toByteArray();
+    byte[] bad =
+        TensorProtos.newBuilder()
+            .addProtos(
+                TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64).addInt64Data(5))
+            .build()
+            .toByteArray();
     Net net = net(new DbReader(withBadRecord(bad), 1, 0), arg("batch_size", 8));
     assertThatThrownBy(net::run)
         .hasMessageContaining("record '00000005'")
@@ -296,8 +341,12 @@ class TensorProtosDbInputTest {
   @Test
   void closingDuringPrefetchStopsEverythingAndLeaksNothing() throws Exception {
     CountingDb db = Records.indexedDb(50);
-    Net net = net(new DbReader(db, 1, 0), arg("batch_size", 16), arg("prefetch_depth", 4),
-        arg("decode_threads", 2));
+    Net net =
+        net(
+            new DbReader(db, 1, 0),
+            arg("batch_size", 16),
+            arg("prefetch_depth", 4),
+            arg("decode_threads", 2));
     for (int i = 0; i < 20; i++) {
       net.run();
     }
@@ -347,9 +396,15 @@ class TensorProtosDbInputTest {
     opName = "shared-" + UUID.randomUUID();
     NetDef.Builder def = NetDef.newBuilder().setName("read4").setType("dag");
     for (int k = 0; k < 4; k++) {
-      def.addOp(OperatorDef.newBuilder().setType("TensorProtosDBInput").setName(opName + k)
-          .addInput("reader").addOutput("index" + k).addOutput("pair" + k)
-          .addArg(arg("batch_size", batch)).addArg(arg("no_prefetch", noPrefetch)));
+      def.addOp(
+          OperatorDef.newBuilder()
+              .setType("TensorProtosDBInput")
+              .setName(opName + k)
+              .addInput("reader")
+              .addOutput("index" + k)
+              .addOutput("pair" + k)
+              .addArg(arg("batch_size", batch))
+              .addArg(arg("no_prefetch", noPrefetch)));
     }
     Net net = ws.createNet(def.build());
     List<Long> seen = new ArrayList<>();
@@ -376,8 +431,12 @@ class TensorProtosDbInputTest {
   @Test
   void manyDecodeThreadsKeepTheReadersOrder() {
     int n = 1009;
-    Net net = net(new DbReader(Records.indexedDb(n), 1, 0), arg("batch_size", 64),
-        arg("decode_threads", 8), arg("prefetch_depth", 2));
+    Net net =
+        net(
+            new DbReader(Records.indexedDb(n), 1, 0),
+            arg("batch_size", 64),
+            arg("decode_threads", 8),
+            arg("prefetch_depth", 2));
     long next = 0;
     for (int run = 0; run < 200; run++) {
       net.run();
@@ -390,8 +449,12 @@ class TensorProtosDbInputTest {
   }
 
   private List<Long> shuffled(long seed, int batches) {
-    Net net = net(new DbReader(Records.indexedDb(40), 1, 0), arg("batch_size", 5),
-        arg("shuffle_buffer", 16), arg("seed", seed));
+    Net net =
+        net(
+            new DbReader(Records.indexedDb(40), 1, 0),
+            arg("batch_size", 5),
+            arg("shuffle_buffer", 16),
+            arg("seed", seed));
     List<Long> out = new ArrayList<>();
     for (int i = 0; i < batches; i++) {
       net.run();
@@ -441,8 +504,8 @@ class TensorProtosDbInputTest {
 
   @Test
   void anUnknownLastBatchModeIsRefused() {
-    assertThatThrownBy(() -> net(new DbReader(Records.indexedDb(3), 1, 0),
-        arg("last_batch", "truncate")))
+    assertThatThrownBy(
+            () -> net(new DbReader(Records.indexedDb(3), 1, 0), arg("last_batch", "truncate")))
         .hasMessageContaining("last_batch")
         .hasMessageContaining("wrap, drop, pad");
     opName = null;
@@ -460,7 +523,8 @@ class TensorProtosDbInputTest {
     assertThat(m.get("prefetch_depth")).isEqualTo(1);
     assertThat(m.get("decode_threads")).isEqualTo(1);
     assertThat(m.get("batch_size")).isEqualTo(3);
-    assertThat(m.keySet()).contains("consumer_wait_ns", "queue_occupancy_mean",
-        "queue_occupancy_max", "batches_discarded");
+    assertThat(m.keySet())
+        .contains(
+            "consumer_wait_ns", "queue_occupancy_mean", "queue_occupancy_max", "batches_discarded");
   }
 }

@@ -11,15 +11,32 @@ import dev.cortado.workspace.Workspace;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class ConvOpTest {
   /** One convolution: shapes, arguments (as text, in one of Caffe2's spellings) and layout. */
   record Case(
-      String label, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int pt,
-      int pl, int pb, int pr, int dh, int dw, int group, boolean nchw, boolean bias) {
+      String label,
+      int n,
+      int c,
+      int h,
+      int w,
+      int m,
+      int kh,
+      int kw,
+      int sh,
+      int sw,
+      int pt,
+      int pl,
+      int pb,
+      int pr,
+      int dh,
+      int dw,
+      int group,
+      boolean nchw,
+      boolean bias) {
     int oh() {
       return (h + pt + pb - (dh * (kh - 1) + 1)) / sh + 1;
     }
@@ -50,15 +67,26 @@ class ConvOpTest {
       if (sh == sw) {
         sb.append(arg("stride", sh));
       } else {
-        sb.append(" arg { name: 'strides' ints: ").append(sh).append(" ints: ").append(sw).append(" }");
+        sb.append(" arg { name: 'strides' ints: ")
+            .append(sh)
+            .append(" ints: ")
+            .append(sw)
+            .append(" }");
       }
       if (pt == pl && pl == pb && pb == pr) {
         sb.append(arg("pad", pt));
       } else {
-        sb.append(arg("pad_t", pt)).append(arg("pad_l", pl)).append(arg("pad_b", pb)).append(arg("pad_r", pr));
+        sb.append(arg("pad_t", pt))
+            .append(arg("pad_l", pl))
+            .append(arg("pad_b", pb))
+            .append(arg("pad_r", pr));
       }
       if (dh != 1 || dw != 1) {
-        sb.append(" arg { name: 'dilations' ints: ").append(dh).append(" ints: ").append(dw).append(" }");
+        sb.append(" arg { name: 'dilations' ints: ")
+            .append(dh)
+            .append(" ints: ")
+            .append(dw)
+            .append(" }");
       }
       if (group != 1) {
         sb.append(arg("group", group));
@@ -90,7 +118,8 @@ class ConvOpTest {
         new Case("1x1", 2, 4, 5, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true),
         new Case("nhwc", 2, 3, 7, 6, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, false, true),
         new Case("nhwc-groups-odd", 3, 4, 6, 7, 6, 2, 3, 1, 2, 0, 1, 1, 0, 1, 1, 2, false, true),
-        new Case("nhwc-dilation-batch1", 1, 2, 8, 8, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, 3, 1, false, false));
+        new Case(
+            "nhwc-dilation-batch1", 1, 2, 8, 8, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, 3, 1, false, false));
   }
 
   private static int xAt(Case k, int n, int c, int y, int x) {
@@ -103,7 +132,9 @@ class ConvOpTest {
   }
 
   private static int yAt(Case k, int n, int m, int y, int x) {
-    return k.nchw ? ((n * k.m + m) * k.oh() + y) * k.ow() + x : ((n * k.oh() + y) * k.ow() + x) * k.m + m;
+    return k.nchw
+        ? ((n * k.m + m) * k.oh() + y) * k.ow() + x
+        : ((n * k.oh() + y) * k.ow() + x) * k.m + m;
   }
 
   /** Direct convolution in double: every output is a sum over its window. */
@@ -187,8 +218,12 @@ class ConvOpTest {
 
       float[] dy = put(ws, "dY", r, k.yDims());
       String outs = k.bias ? "output: 'dW' output: 'db' output: 'dX'" : "output: 'dW' output: 'dX'";
-      ws.runOperatorOnce(op("type: 'ConvGradient' input: 'X' input: 'W' input: 'dY' " + outs
-          + k.args() + (k.bias ? "" : arg("no_bias", 1))));
+      ws.runOperatorOnce(
+          op(
+              "type: 'ConvGradient' input: 'X' input: 'W' input: 'dY' "
+                  + outs
+                  + k.args()
+                  + (k.bias ? "" : arg("no_bias", 1))));
       double[][] want = backward(k, x, w, dy);
       assertThat(tensor(ws, "dW").dims()).containsExactly(k.wDims());
       assertClose(k + " dW", floatsOf(tensor(ws, "dW")), want[0]);
@@ -209,8 +244,11 @@ class ConvOpTest {
       float[] x = put(ws, "X", r, k.xDims());
       float[] w = put(ws, "W", r, k.wDims());
       float[] dy = put(ws, "dY", r, k.yDims());
-      ws.runOperatorOnce(op("type: 'ConvGradient' input: 'X' input: 'W' input: 'dY'"
-          + " output: 'dW' output: 'db'" + k.args()));
+      ws.runOperatorOnce(
+          op(
+              "type: 'ConvGradient' input: 'X' input: 'W' input: 'dY'"
+                  + " output: 'dW' output: 'db'"
+                  + k.args()));
       double[][] want = backward(k, x, w, dy);
       assertClose("dW", floatsOf(tensor(ws, "dW")), want[0]);
       assertClose("db", floatsOf(tensor(ws, "db")), want[1]);
@@ -235,7 +273,8 @@ class ConvOpTest {
       put(ws, "FdY", r, 37, 45);
       String[] ops = {
         "type: 'Conv' input: 'X' input: 'W' input: 'b' output: 'Y'" + k.args(),
-        "type: 'ConvGradient' input: 'X' input: 'W' input: 'dY' output: 'dW' output: 'db' output: 'dX'" + k.args(),
+        "type: 'ConvGradient' input: 'X' input: 'W' input: 'dY' output: 'dW' output: 'db' output: 'dX'"
+            + k.args(),
         "type: 'FC' input: 'F' input: 'FW' input: 'Fb' output: 'FY'",
         "type: 'FCGradient' input: 'F' input: 'FW' input: 'FdY' output: 'FdW' output: 'Fdb' output: 'FdX'"
       };
@@ -267,34 +306,56 @@ class ConvOpTest {
       ws.createBlob("X").set(Tensor.allocate(DataType.FLOAT, 2, 20, 12, 12));
       ws.createBlob("W").set(Tensor.allocate(DataType.FLOAT, 50, 30, 5, 5));
       ws.createBlob("b").set(Tensor.allocate(DataType.FLOAT, 50));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op(
-              "type: 'Conv' name: 'conv2' input: 'X' input: 'W' input: 'b' output: 'Y'"
-                  + arg("kernel", 5))))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op(
+                          "type: 'Conv' name: 'conv2' input: 'X' input: 'W' input: 'b' output: 'Y'"
+                              + arg("kernel", 5))))
           .isInstanceOf(OperatorException.class)
           .hasMessageContaining("Conv")
           .hasMessageContaining("conv2")
           .hasMessageContaining("input channels 20 do not match the filter's 30");
       ws.createBlob("W2").set(Tensor.allocate(DataType.FLOAT, 50, 20, 3, 3));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op(
-              "type: 'Conv' input: 'X' input: 'W2' input: 'b' output: 'Y'" + arg("kernel", 5))))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op(
+                          "type: 'Conv' input: 'X' input: 'W2' input: 'b' output: 'Y'"
+                              + arg("kernel", 5))))
           .hasMessageContaining("the filter's spatial dims [3,3] do not match the kernel [5,5]");
       ws.createBlob("b3").set(Tensor.allocate(DataType.FLOAT, 3));
       ws.createBlob("W3").set(Tensor.allocate(DataType.FLOAT, 50, 20, 5, 5));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op(
-              "type: 'Conv' input: 'X' input: 'W3' input: 'b3' output: 'Y'" + arg("kernel", 5))))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op(
+                          "type: 'Conv' input: 'X' input: 'W3' input: 'b3' output: 'Y'"
+                              + arg("kernel", 5))))
           .hasMessageContaining("the bias (input 2, 'b3') must be [50]");
       ws.createBlob("Xi").set(Tensor.allocate(DataType.INT32, 2, 20, 12, 12));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op(
-              "type: 'Conv' input: 'Xi' input: 'W3' input: 'b' output: 'Y'" + arg("kernel", 5))))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op(
+                          "type: 'Conv' input: 'Xi' input: 'W3' input: 'b' output: 'Y'"
+                              + arg("kernel", 5))))
           .hasMessageContaining("input 0 ('Xi') must be float32");
       ws.createBlob("X3").set(Tensor.allocate(DataType.FLOAT, 20, 12, 12));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op(
-              "type: 'Conv' input: 'X3' input: 'W3' input: 'b' output: 'Y'" + arg("kernel", 5))))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op(
+                          "type: 'Conv' input: 'X3' input: 'W3' input: 'b' output: 'Y'"
+                              + arg("kernel", 5))))
           .hasMessageContaining("must be 4-D (N, C, H, W)");
       ws.createBlob("dY").set(Tensor.allocate(DataType.FLOAT, 2, 50, 7, 7));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op(
-              "type: 'ConvGradient' input: 'X' input: 'W3' input: 'dY' output: 'dW' output: 'db'"
-                  + arg("kernel", 5))))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op(
+                          "type: 'ConvGradient' input: 'X' input: 'W3' input: 'dY' output: 'dW' output: 'db'"
+                              + arg("kernel", 5))))
           .hasMessageContaining("dY (input 2, 'dY') is [2,50,7,7] but Conv's output")
           .hasMessageContaining("is [2,50,8,8]");
     }
@@ -305,15 +366,21 @@ class ConvOpTest {
     try (Workspace ws = workspace()) {
       ws.createBlob("X").set(Tensor.allocate(DataType.FLOAT, 1, 1, 4, 4));
       ws.createBlob("W").set(Tensor.allocate(DataType.FLOAT, 1, 1, 3, 3));
-      for (List<String> c : List.of(
-          List.of("", "the kernel size must be set"),
-          List.of(" arg { name: 'kernels' ints: 3 ints: 3 ints: 3 }", "only 2-D"),
-          List.of(arg("kernel", 3) + " arg { name: 'order' s: 'CHWN' }", "must be NCHW or NHWC"),
-          List.of(arg("kernel", 3) + arg("pad", -1), "pads must not be negative"),
-          List.of(arg("kernel", 3) + arg("stride", 0), "strides must be positive"),
-          List.of(arg("kernel", 9), "the input height 4 plus padding 0+0 is smaller than the kernel's extent 9"))) {
-        assertThatThrownBy(() -> ws.runOperatorOnce(op(
-                "type: 'Conv' input: 'X' input: 'W' output: 'Y'" + c.get(0))))
+      for (List<String> c :
+          List.of(
+              List.of("", "the kernel size must be set"),
+              List.of(" arg { name: 'kernels' ints: 3 ints: 3 ints: 3 }", "only 2-D"),
+              List.of(
+                  arg("kernel", 3) + " arg { name: 'order' s: 'CHWN' }", "must be NCHW or NHWC"),
+              List.of(arg("kernel", 3) + arg("pad", -1), "pads must not be negative"),
+              List.of(arg("kernel", 3) + arg("stride", 0), "strides must be positive"),
+              List.of(
+                  arg("kernel", 9),
+                  "the input height 4 plus padding 0+0 is smaller than the kernel's extent 9"))) {
+        assertThatThrownBy(
+                () ->
+                    ws.runOperatorOnce(
+                        op("type: 'Conv' input: 'X' input: 'W' output: 'Y'" + c.get(0))))
             .as(c.get(1))
             .hasMessageContaining(c.get(1));
       }
@@ -326,15 +393,29 @@ class ConvOpTest {
     try (Workspace ws = workspace()) {
       put(ws, "X", r, 1, 2, 7, 8);
       put(ws, "W", r, 3, 2, 3, 3);
-      ws.runOperatorOnce(op("type: 'Conv' input: 'X' input: 'W' output: 'Y'" + arg("kernel", 3)
-          + arg("stride", 2) + arg("legacy_pad", 2)));
+      ws.runOperatorOnce(
+          op(
+              "type: 'Conv' input: 'X' input: 'W' output: 'Y'"
+                  + arg("kernel", 3)
+                  + arg("stride", 2)
+                  + arg("legacy_pad", 2)));
       // SAME: ceil(7/2)=4, ceil(8/2)=4.
       assertThat(tensor(ws, "Y").dims()).containsExactly(1, 3, 4, 4);
-      ws.runOperatorOnce(op("type: 'Conv' input: 'X' input: 'W' output: 'Y'" + arg("kernel", 3)
-          + arg("stride", 2) + arg("legacy_pad", 1)));
+      ws.runOperatorOnce(
+          op(
+              "type: 'Conv' input: 'X' input: 'W' output: 'Y'"
+                  + arg("kernel", 3)
+                  + arg("stride", 2)
+                  + arg("legacy_pad", 1)));
       assertThat(tensor(ws, "Y").dims()).containsExactly(1, 3, 3, 3);
-      assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'Conv' input: 'X' input: 'W' output: 'Y'"
-              + arg("kernel", 3) + arg("pad", 1) + arg("legacy_pad", 1))))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op(
+                          "type: 'Conv' input: 'X' input: 'W' output: 'Y'"
+                              + arg("kernel", 3)
+                              + arg("pad", 1)
+                              + arg("legacy_pad", 1))))
           .hasMessageContaining("with legacy padding VALID or SAME no explicit padding");
     }
   }

@@ -53,8 +53,11 @@ class DenseOpsTest {
       assertClose("Y", floatsOf(tensor(ws, "Y")), y);
 
       float[] dy = put(ws, "dY", r, yd);
-      ws.runOperatorOnce(op("type: 'FCGradient' input: 'X' input: 'W' input: 'dY'"
-          + " output: 'dW' output: 'db' output: 'dX'" + args));
+      ws.runOperatorOnce(
+          op(
+              "type: 'FCGradient' input: 'X' input: 'W' input: 'dY'"
+                  + " output: 'dW' output: 'db' output: 'dX'"
+                  + args));
       double[] dw = new double[n * k];
       double[] db = new double[n];
       double[] dx = new double[m * k];
@@ -92,17 +95,25 @@ class DenseOpsTest {
       ws.createBlob("X").set(Tensor.allocate(DataType.FLOAT, 64, 800));
       ws.createBlob("W").set(Tensor.allocate(DataType.FLOAT, 500, 700));
       ws.createBlob("b").set(Tensor.allocate(DataType.FLOAT, 500));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op(
-              "type: 'FC' name: 'fc3' input: 'X' input: 'W' input: 'b' output: 'Y'")))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op("type: 'FC' name: 'fc3' input: 'X' input: 'W' input: 'b' output: 'Y'")))
           .hasMessageContaining("fc3")
-          .hasMessageContaining("X [64,800] has 800 features per row (from axis 1) but W [500,700] has 700");
+          .hasMessageContaining(
+              "X [64,800] has 800 features per row (from axis 1) but W [500,700] has 700");
       ws.createBlob("W2").set(Tensor.allocate(DataType.FLOAT, 500, 800));
       ws.createBlob("b2").set(Tensor.allocate(DataType.FLOAT, 10));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op(
-              "type: 'FC' input: 'X' input: 'W2' input: 'b2' output: 'Y'")))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op("type: 'FC' input: 'X' input: 'W2' input: 'b2' output: 'Y'")))
           .hasMessageContaining("the bias (input 2, 'b2') must hold 500 values");
-      assertThatThrownBy(() -> ws.runOperatorOnce(op(
-              "type: 'FC' input: 'X' input: 'W2' input: 'b' output: 'Y' arg { name: 'axis' i: 2 }")))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op(
+                          "type: 'FC' input: 'X' input: 'W2' input: 'b' output: 'Y' arg { name: 'axis' i: 2 }")))
           .hasMessageContaining("axis 2 is out of range for a tensor of rank 2");
     }
   }
@@ -144,7 +155,8 @@ class DenseOpsTest {
       }
       ws.blob("X").set(floats(d, x));
       float[] dy = put(ws, "dY", r, d);
-      ws.runOperatorOnce(op("type: 'Softmax' input: 'X' output: 'Y'" + ConvOpTest.arg("axis", axis)));
+      ws.runOperatorOnce(
+          op("type: 'Softmax' input: 'X' output: 'Y'" + ConvOpTest.arg("axis", axis)));
       double[] y = new double[x.length];
       double[] dx = new double[x.length];
       for (int i = 0; i < rows; i++) {
@@ -166,8 +178,10 @@ class DenseOpsTest {
       }
       assertThat(tensor(ws, "Y").dims()).containsExactly(d);
       assertClose("Y", floatsOf(tensor(ws, "Y")), y);
-      ws.runOperatorOnce(op("type: 'SoftmaxGradient' input: 'Y' input: 'dY' output: 'dX'"
-          + ConvOpTest.arg("axis", axis)));
+      ws.runOperatorOnce(
+          op(
+              "type: 'SoftmaxGradient' input: 'Y' input: 'dY' output: 'dX'"
+                  + ConvOpTest.arg("axis", axis)));
       assertClose("dX", floatsOf(tensor(ws, "dX")), dx);
     }
   }
@@ -193,7 +207,8 @@ class DenseOpsTest {
       }
       assertThat(tensor(ws, "xent").dims()).containsExactly(n);
       assertClose("xent", floatsOf(tensor(ws, "xent")), xent);
-      assertThat(floatsOf(tensor(ws, "xent"))[1]).isCloseTo(46.0517f, org.assertj.core.data.Offset.offset(1e-3f));
+      assertThat(floatsOf(tensor(ws, "xent"))[1])
+          .isCloseTo(46.0517f, org.assertj.core.data.Offset.offset(1e-3f));
 
       ws.runOperatorOnce(op("type: 'AveragedLoss' input: 'xent' output: 'loss'"));
       Tensor loss = tensor(ws, "loss");
@@ -205,13 +220,16 @@ class DenseOpsTest {
       assertClose("loss", floatsOf(loss), new double[] {mean});
 
       ws.createBlob("loss_grad").set(floats(new long[0], new float[] {1.5f}));
-      ws.runOperatorOnce(op("type: 'AveragedLossGradient' input: 'xent' input: 'loss_grad' output: 'xent_grad'"));
+      ws.runOperatorOnce(
+          op("type: 'AveragedLossGradient' input: 'xent' input: 'loss_grad' output: 'xent_grad'"));
       double[] g = new double[n];
       java.util.Arrays.fill(g, 1.5 / n);
       assertThat(tensor(ws, "xent_grad").dims()).containsExactly(n);
       assertClose("xent_grad", floatsOf(tensor(ws, "xent_grad")), g);
 
-      ws.runOperatorOnce(op("type: 'LabelCrossEntropyGradient' input: 'P' input: 'L' input: 'xent_grad' output: 'P_grad'"));
+      ws.runOperatorOnce(
+          op(
+              "type: 'LabelCrossEntropyGradient' input: 'P' input: 'L' input: 'xent_grad' output: 'P_grad'"));
       double[] dp = new double[n * d];
       for (int i = 0; i < n; i++) {
         dp[i * d + label[i]] = -g[i] / Math.max(p[i * d + label[i]], 1e-20f);
@@ -219,13 +237,22 @@ class DenseOpsTest {
       assertClose("P_grad", floatsOf(tensor(ws, "P_grad")), dp);
 
       ws.createBlob("bad").set(ints(new long[] {n}, new int[] {0, 4, 0, 0, 0, 0}));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'LabelCrossEntropy' input: 'P' input: 'bad' output: 'x'")))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op("type: 'LabelCrossEntropy' input: 'P' input: 'bad' output: 'x'")))
           .hasMessageContaining("label 4 of row 1 is out of range [0, 4)");
       ws.createBlob("short").set(ints(new long[] {5}, new int[5]));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'LabelCrossEntropy' input: 'P' input: 'short' output: 'x'")))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op("type: 'LabelCrossEntropy' input: 'P' input: 'short' output: 'x'")))
           .hasMessageContaining("the label (input 1, 'short') must be [6]");
       ws.createBlob("lf").set(floats(new long[] {n}, new float[n]));
-      assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'LabelCrossEntropy' input: 'P' input: 'lf' output: 'x'")))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op("type: 'LabelCrossEntropy' input: 'P' input: 'lf' output: 'x'")))
           .hasMessageContaining("input 1 ('lf') must be int32");
     }
   }
@@ -233,18 +260,23 @@ class DenseOpsTest {
   @Test
   void accuracyTopKAndTies() {
     try (Workspace ws = workspace()) {
-      ws.createBlob("P").set(floats(new long[] {4, 3}, new float[] {
-          0.1f, 0.7f, 0.2f, // label 1: top-1
-          0.5f, 0.3f, 0.2f, // label 1: second
-          0.4f, 0.4f, 0.2f, // label 1: tied with class 0, which wins the tie
-          0.2f, 0.2f, 0.6f  // label 0: tied second
-      }));
+      ws.createBlob("P")
+          .set(
+              floats(
+                  new long[] {4, 3},
+                  new float[] {
+                    0.1f, 0.7f, 0.2f, // label 1: top-1
+                    0.5f, 0.3f, 0.2f, // label 1: second
+                    0.4f, 0.4f, 0.2f, // label 1: tied with class 0, which wins the tie
+                    0.2f, 0.2f, 0.6f // label 0: tied second
+                  }));
       ws.createBlob("L").set(ints(new long[] {4}, new int[] {1, 1, 1, 0}));
       ws.runOperatorOnce(op("type: 'Accuracy' input: 'P' input: 'L' output: 'acc'"));
       Tensor acc = tensor(ws, "acc");
       assertThat(acc.rank()).isZero();
       assertThat(floatsOf(acc)).containsExactly(0.25f);
-      ws.runOperatorOnce(op("type: 'Accuracy' input: 'P' input: 'L' output: 'acc' arg { name: 'top_k' i: 2 }"));
+      ws.runOperatorOnce(
+          op("type: 'Accuracy' input: 'P' input: 'L' output: 'acc' arg { name: 'top_k' i: 2 }"));
       assertThat(floatsOf(tensor(ws, "acc"))).containsExactly(1f);
     }
   }
@@ -255,8 +287,10 @@ class DenseOpsTest {
     try (Workspace ws = workspace()) {
       float[] x = put(ws, "X", r, 50, 40);
       float[] dy = put(ws, "dY", r, 50, 40);
-      ws.runOperatorOnce(op("type: 'Dropout' input: 'X' output: 'Y' output: 'mask'"
-          + " arg { name: 'ratio' f: 0.25 } device_option { random_seed: 7 }"));
+      ws.runOperatorOnce(
+          op(
+              "type: 'Dropout' input: 'X' output: 'Y' output: 'mask'"
+                  + " arg { name: 'ratio' f: 0.25 } device_option { random_seed: 7 }"));
       Tensor mask = tensor(ws, "mask");
       assertThat(mask.dataType()).isEqualTo(DataType.BOOL);
       float[] y = floatsOf(tensor(ws, "Y"));
@@ -271,18 +305,23 @@ class DenseOpsTest {
       }
       assertThat(kept).isBetween(1400, 1600); // 2000 * 0.75 = 1500
       assertClose("Y", y, want);
-      ws.runOperatorOnce(op("type: 'DropoutGrad' input: 'dY' input: 'mask' output: 'dX'"
-          + " arg { name: 'ratio' f: 0.25 }"));
+      ws.runOperatorOnce(
+          op(
+              "type: 'DropoutGrad' input: 'dY' input: 'mask' output: 'dX'"
+                  + " arg { name: 'ratio' f: 0.25 }"));
       assertClose("dX", floatsOf(tensor(ws, "dX")), wantDx);
 
       // The seed makes the mask reproducible.
-      ws.runOperatorOnce(op("type: 'Dropout' input: 'X' output: 'Y2' output: 'mask2'"
-          + " arg { name: 'ratio' f: 0.25 } device_option { random_seed: 7 }"));
+      ws.runOperatorOnce(
+          op(
+              "type: 'Dropout' input: 'X' output: 'Y2' output: 'mask2'"
+                  + " arg { name: 'ratio' f: 0.25 } device_option { random_seed: 7 }"));
       assertThat(tensor(ws, "mask2").contentEquals(mask)).isTrue();
 
       ws.runOperatorOnce(op("type: 'Dropout' input: 'X' output: 'T' arg { name: 'is_test' i: 1 }"));
       assertClose("test", floatsOf(tensor(ws, "T")), toDouble(x));
-      ws.runOperatorOnce(op("type: 'DropoutGrad' input: 'dY' output: 'dT' arg { name: 'is_test' i: 1 }"));
+      ws.runOperatorOnce(
+          op("type: 'DropoutGrad' input: 'dY' output: 'dT' arg { name: 'is_test' i: 1 }"));
       assertClose("test grad", floatsOf(tensor(ws, "dT")), toDouble(dy));
       assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'Dropout' input: 'X' output: 'Y'")))
           .hasMessageContaining("needs a second output for the mask");
@@ -292,7 +331,8 @@ class DenseOpsTest {
   @Test
   void schemasFollowCaffe2() {
     var reg = RUNTIME.operators();
-    assertThat(reg.schema("Conv").orElseThrow().gradient()).isEqualTo(dev.cortado.operator.Gradient.HAS_GRADIENT);
+    assertThat(reg.schema("Conv").orElseThrow().gradient())
+        .isEqualTo(dev.cortado.operator.Gradient.HAS_GRADIENT);
     assertThat(reg.schema("Accuracy").orElseThrow().gradient())
         .isEqualTo(dev.cortado.operator.Gradient.SHOULD_NOT_DO_GRADIENT);
     assertThat(reg.schema("ConvGradient").orElseThrow().maxOutputs()).isEqualTo(3);
@@ -316,19 +356,29 @@ class DenseOpsTest {
       put(ws, "pred_w", r, 10, 500);
       put(ws, "pred_b", r, 10);
       ws.createBlob("label").set(ints(new long[] {4}, new int[] {1, 2, 3, 4}));
-      NetDef net = NetDef.newBuilder().setName("lenet")
-          .addOp(op("type: 'Conv' input: 'data' input: 'conv1_w' input: 'conv1_b' output: 'conv1' arg { name: 'kernel' i: 5 }"))
-          .addOp(op("type: 'MaxPool' input: 'conv1' output: 'pool1' arg { name: 'kernel' i: 2 } arg { name: 'stride' i: 2 }"))
-          .addOp(op("type: 'Conv' input: 'pool1' input: 'conv2_w' input: 'conv2_b' output: 'conv2' arg { name: 'kernel' i: 5 }"))
-          .addOp(op("type: 'MaxPool' input: 'conv2' output: 'pool2' arg { name: 'kernel' i: 2 } arg { name: 'stride' i: 2 }"))
-          .addOp(op("type: 'FC' input: 'pool2' input: 'fc3_w' input: 'fc3_b' output: 'fc3'"))
-          .addOp(op("type: 'Relu' input: 'fc3' output: 'fc3'"))
-          .addOp(op("type: 'FC' input: 'fc3' input: 'pred_w' input: 'pred_b' output: 'pred'"))
-          .addOp(op("type: 'Softmax' input: 'pred' output: 'softmax'"))
-          .addOp(op("type: 'LabelCrossEntropy' input: 'softmax' input: 'label' output: 'xent'"))
-          .addOp(op("type: 'AveragedLoss' input: 'xent' output: 'loss'"))
-          .addOp(op("type: 'Accuracy' input: 'softmax' input: 'label' output: 'accuracy'"))
-          .build();
+      NetDef net =
+          NetDef.newBuilder()
+              .setName("lenet")
+              .addOp(
+                  op(
+                      "type: 'Conv' input: 'data' input: 'conv1_w' input: 'conv1_b' output: 'conv1' arg { name: 'kernel' i: 5 }"))
+              .addOp(
+                  op(
+                      "type: 'MaxPool' input: 'conv1' output: 'pool1' arg { name: 'kernel' i: 2 } arg { name: 'stride' i: 2 }"))
+              .addOp(
+                  op(
+                      "type: 'Conv' input: 'pool1' input: 'conv2_w' input: 'conv2_b' output: 'conv2' arg { name: 'kernel' i: 5 }"))
+              .addOp(
+                  op(
+                      "type: 'MaxPool' input: 'conv2' output: 'pool2' arg { name: 'kernel' i: 2 } arg { name: 'stride' i: 2 }"))
+              .addOp(op("type: 'FC' input: 'pool2' input: 'fc3_w' input: 'fc3_b' output: 'fc3'"))
+              .addOp(op("type: 'Relu' input: 'fc3' output: 'fc3'"))
+              .addOp(op("type: 'FC' input: 'fc3' input: 'pred_w' input: 'pred_b' output: 'pred'"))
+              .addOp(op("type: 'Softmax' input: 'pred' output: 'softmax'"))
+              .addOp(op("type: 'LabelCrossEntropy' input: 'softmax' input: 'label' output: 'xent'"))
+              .addOp(op("type: 'AveragedLoss' input: 'xent' output: 'loss'"))
+              .addOp(op("type: 'Accuracy' input: 'softmax' input: 'label' output: 'accuracy'"))
+              .build();
       ws.runNetOnce(net);
       assertThat(tensor(ws, "conv1").dims()).containsExactly(4, 20, 24, 24);
       assertThat(tensor(ws, "pool2").dims()).containsExactly(4, 50, 4, 4);

@@ -12,7 +12,9 @@ class GemmTest {
   /** Every transpose combination, odd sizes, offsets, padded leading dims, alpha and beta. */
   static void check(GemmKernel kernel) {
     SplittableRandom r = new SplittableRandom(42);
-    int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {17, 130, 9}, {64, 10, 500}, {50, 64, 500}, {5, 1030, 3}, {129, 33, 260}};
+    int[][] sizes = {
+      {1, 1, 1}, {3, 5, 7}, {17, 130, 9}, {64, 10, 500}, {50, 64, 500}, {5, 1030, 3}, {129, 33, 260}
+    };
     for (int[] s : sizes) {
       int m = s[0];
       int n = s[1];
@@ -53,7 +55,8 @@ class GemmTest {
             assertThat(c[cOff + i * ldc + j]).isEqualTo(before[cOff + i * ldc + j]);
           }
         }
-        NnTesting.assertClose(kernel.name() + " " + m + "x" + n + "x" + k + " ta=" + ta + " tb=" + tb, got, want);
+        NnTesting.assertClose(
+            kernel.name() + " " + m + "x" + n + "x" + k + " ta=" + ta + " tb=" + tb, got, want);
       }
     }
   }

@@ -92,8 +92,16 @@ final class NnTesting {
       double tol = 1e-5 * Math.max(Math.abs(expected[i]), rms);
       if (!(Math.abs(actual[i] - expected[i]) <= tol)) {
         throw new AssertionError(
-            what + "[" + i + "] = " + actual[i] + ", reference " + expected[i] + " (tolerance "
-                + tol + ")");
+            what
+                + "["
+                + i
+                + "] = "
+                + actual[i]
+                + ", reference "
+                + expected[i]
+                + " (tolerance "
+                + tol
+                + ")");
       }
     }
   }

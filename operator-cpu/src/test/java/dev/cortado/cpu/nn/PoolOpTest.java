@@ -14,8 +14,22 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class PoolOpTest {
-  record Case(String label, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int pt,
-      int pl, int pb, int pr, boolean nchw, boolean global) {
+  record Case(
+      String label,
+      int n,
+      int c,
+      int h,
+      int w,
+      int kh,
+      int kw,
+      int sh,
+      int sw,
+      int pt,
+      int pl,
+      int pb,
+      int pr,
+      boolean nchw,
+      boolean global) {
     int oh() {
       return global ? 1 : (h + pt + pb - kh) / sh + 1;
     }
@@ -39,8 +53,15 @@ class PoolOpTest {
       } else {
         sb.append(ConvOpTest.arg("kernel_h", kh)).append(ConvOpTest.arg("kernel_w", kw));
         sb.append(ConvOpTest.arg("stride_h", sh)).append(ConvOpTest.arg("stride_w", sw));
-        sb.append(" arg { name: 'pads' ints: ").append(pt).append(" ints: ").append(pl)
-            .append(" ints: ").append(pb).append(" ints: ").append(pr).append(" }");
+        sb.append(" arg { name: 'pads' ints: ")
+            .append(pt)
+            .append(" ints: ")
+            .append(pl)
+            .append(" ints: ")
+            .append(pb)
+            .append(" ints: ")
+            .append(pr)
+            .append(" }");
       }
       if (!nchw) {
         sb.append(" arg { name: 'order' s: 'NHWC' }");
@@ -129,8 +150,13 @@ class PoolOpTest {
         ws.runOperatorOnce(op("type: '" + type + "' input: 'X' output: 'Y'" + k.args()));
         assertThat(tensor(ws, "Y").dims()).containsExactly(k.yDims());
         assertClose(type + " " + k, floatsOf(tensor(ws, "Y")), want[0]);
-        ws.runOperatorOnce(op("type: '" + type + "Gradient' input: 'X' input: 'Y' input: 'dY'"
-            + " output: 'dX'" + k.args()));
+        ws.runOperatorOnce(
+            op(
+                "type: '"
+                    + type
+                    + "Gradient' input: 'X' input: 'Y' input: 'dY'"
+                    + " output: 'dX'"
+                    + k.args()));
         assertThat(tensor(ws, "dX").dims()).containsExactly(k.xDims());
         assertClose(type + "Gradient " + k, floatsOf(tensor(ws, "dX")), want[1]);
       }
@@ -148,12 +174,10 @@ class PoolOpTest {
       String args = ConvOpTest.arg("kernel", 2) + ConvOpTest.arg("stride", 2);
       ws.runOperatorOnce(op("type: 'MaxPool' input: 'X' output: 'Y'" + args));
       assertThat(floatsOf(tensor(ws, "Y"))).containsExactly(0.5f, 0f, 0f, 0f);
-      ws.runOperatorOnce(op("type: 'MaxPoolGradient' input: 'X' input: 'Y' input: 'dY' output: 'dX'" + args));
-      assertThat(floatsOf(tensor(ws, "dX"))).containsExactly(
-          0, 0, 2, 2,
-          0, 1, 2, 2,
-          3, 3, 4, 4,
-          3, 3, 4, 4);
+      ws.runOperatorOnce(
+          op("type: 'MaxPoolGradient' input: 'X' input: 'Y' input: 'dY' output: 'dX'" + args));
+      assertThat(floatsOf(tensor(ws, "dX")))
+          .containsExactly(0, 0, 2, 2, 0, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4);
     }
   }
 
@@ -163,11 +187,18 @@ class PoolOpTest {
     try (Workspace ws = workspace()) {
       put(ws, "X", r, 1, 1, 6, 6);
       // Caffe: ceil((6 - 3) / 2) + 1 = 3; Caffe2's own rule gives 2.
-      ws.runOperatorOnce(op("type: 'MaxPool' input: 'X' output: 'Y'" + ConvOpTest.arg("kernel", 3)
-          + ConvOpTest.arg("stride", 2) + ConvOpTest.arg("legacy_pad", 3)));
+      ws.runOperatorOnce(
+          op(
+              "type: 'MaxPool' input: 'X' output: 'Y'"
+                  + ConvOpTest.arg("kernel", 3)
+                  + ConvOpTest.arg("stride", 2)
+                  + ConvOpTest.arg("legacy_pad", 3)));
       assertThat(tensor(ws, "Y").dims()).containsExactly(1, 1, 3, 3);
-      ws.runOperatorOnce(op("type: 'MaxPool' input: 'X' output: 'Y'" + ConvOpTest.arg("kernel", 3)
-          + ConvOpTest.arg("stride", 2)));
+      ws.runOperatorOnce(
+          op(
+              "type: 'MaxPool' input: 'X' output: 'Y'"
+                  + ConvOpTest.arg("kernel", 3)
+                  + ConvOpTest.arg("stride", 2)));
       assertThat(tensor(ws, "Y").dims()).containsExactly(1, 1, 2, 2);
     }
   }
@@ -178,13 +209,23 @@ class PoolOpTest {
       ws.createBlob("X").set(Tensor.allocate(DataType.FLOAT, 1, 2, 4, 4));
       ws.createBlob("Y").set(Tensor.allocate(DataType.FLOAT, 1, 2, 3, 3));
       String args = ConvOpTest.arg("kernel", 2) + ConvOpTest.arg("stride", 2);
-      assertThatThrownBy(() -> ws.runOperatorOnce(op(
-              "type: 'MaxPoolGradient' name: 'pool1_grad' input: 'X' input: 'Y' input: 'Y' output: 'dX'" + args)))
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op(
+                          "type: 'MaxPoolGradient' name: 'pool1_grad' input: 'X' input: 'Y' input: 'Y' output: 'dX'"
+                              + args)))
           .hasMessageContaining("MaxPoolGradient")
           .hasMessageContaining("pool1_grad")
-          .hasMessageContaining("Y (input 1, 'Y') is [1,2,3,3] but MaxPool of X [1,2,4,4] gives [1,2,2,2]");
-      assertThatThrownBy(() -> ws.runOperatorOnce(op(
-              "type: 'MaxPool' input: 'X' output: 'Z'" + ConvOpTest.arg("global_pooling", 1) + ConvOpTest.arg("stride", 2))))
+          .hasMessageContaining(
+              "Y (input 1, 'Y') is [1,2,3,3] but MaxPool of X [1,2,4,4] gives [1,2,2,2]");
+      assertThatThrownBy(
+              () ->
+                  ws.runOperatorOnce(
+                      op(
+                          "type: 'MaxPool' input: 'X' output: 'Z'"
+                              + ConvOpTest.arg("global_pooling", 1)
+                              + ConvOpTest.arg("stride", 2))))
           .hasMessageContaining("with global_pooling, pad, dilation and stride must not be set");
       assertThatThrownBy(() -> ws.runOperatorOnce(op("type: 'AveragePool' input: 'X' output: 'Z'")))
           .hasMessageContaining("the kernel size must be set");

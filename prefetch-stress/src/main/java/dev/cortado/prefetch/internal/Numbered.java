@@ -13,6 +13,7 @@ final class Numbered implements Prefetcher.Source<Numbered.Slot> {
   static final RuntimeException FAILURE = new IllegalStateException("bad record");
 
   private final long failAt;
+
   /** Fills started, including a failed one; read by the arbiter after every actor ended. */
   int fills;
 

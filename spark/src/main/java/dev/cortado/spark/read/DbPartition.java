@@ -37,7 +37,11 @@ public record DbPartition(DbSource source, byte[] from, byte[] to, int numShards
     if (from == null && to == null) {
       return source.toString();
     }
-    return source + ", keys [" + (from == null ? "first" : Keys.describe(from)) + ", "
-        + (to == null ? "end" : Keys.describe(to)) + ")";
+    return source
+        + ", keys ["
+        + (from == null ? "first" : Keys.describe(from))
+        + ", "
+        + (to == null ? "end" : Keys.describe(to))
+        + ")";
   }
 }

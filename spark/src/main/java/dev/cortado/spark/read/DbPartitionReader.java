@@ -32,15 +32,21 @@ final class DbPartitionReader implements PartitionReader<InternalRow> {
   private Db db;
   private Cursor cursor;
   private DbReader reader;
+
   /** Records left in the shard's cycle (sharded reads). */
   private long remaining;
+
   private boolean started;
   private InternalRow current;
   private long skipped;
   private String firstSkipped;
 
-  DbPartitionReader(DbPartition partition, DbRegistry registry, RecordDecoder decoder,
-      boolean skipBad, LongAccumulator badRecords) {
+  DbPartitionReader(
+      DbPartition partition,
+      DbRegistry registry,
+      RecordDecoder decoder,
+      boolean skipBad,
+      LongAccumulator badRecords) {
     this.partition = partition;
     this.decoder = decoder;
     this.skipBad = skipBad;
@@ -52,7 +58,7 @@ final class DbPartitionReader implements PartitionReader<InternalRow> {
       try {
         // The records from the shard start to the end of the DB; the shard takes every
         // numShards-th of them, which is one cycle of the reader.
-        long toEnd = reader.scanToEnd((k, v) -> { });
+        long toEnd = reader.scanToEnd((k, v) -> {});
         remaining = (toEnd + partition.numShards() - 1) / partition.numShards();
       } catch (RuntimeException e) {
         reader.close();
@@ -128,8 +134,12 @@ final class DbPartitionReader implements PartitionReader<InternalRow> {
       return true;
     } catch (DecodeException e) {
       if (!skipBad) {
-        throw new DecodeException(partition.source() + ": " + e.getMessage()
-            + " (use the option on_bad_record=skip to skip such records)", e);
+        throw new DecodeException(
+            partition.source()
+                + ": "
+                + e.getMessage()
+                + " (use the option on_bad_record=skip to skip such records)",
+            e);
       }
       skipped++;
       if (firstSkipped == null) {
@@ -158,8 +168,12 @@ final class DbPartitionReader implements PartitionReader<InternalRow> {
   @Override
   public void close() {
     if (skipped > 0) {
-      LOG.warn("tensorprotos: skipped {} undecodable record(s) of {} (on_bad_record=skip);"
-          + " the first: {}", skipped, partition, firstSkipped);
+      LOG.warn(
+          "tensorprotos: skipped {} undecodable record(s) of {} (on_bad_record=skip);"
+              + " the first: {}",
+          skipped,
+          partition,
+          firstSkipped);
     }
     CortadoException failure = null;
     try {

@@ -63,13 +63,20 @@ public final class RecordDecoder implements Serializable {
    * The typed columns {@code names} describe, with dtypes and dims taken from {@code firstValue}
    * (the first record read, as in Caffe2, where the first record fixes each output).
    */
-  public static RecordDecoder columnsFrom(List<String> names, byte[] firstKey,
-      ByteBuffer firstValue) {
+  public static RecordDecoder columnsFrom(
+      List<String> names, byte[] firstKey, ByteBuffer firstValue) {
     TensorProtos protos = parse(firstValue, firstKey);
     if (protos.getProtosCount() != names.size()) {
-      throw new DecodeException("record '" + Keys.text(firstKey) + "' has "
-          + protos.getProtosCount() + " tensors, " + names.size() + " expected (columns="
-          + String.join(",", names) + ")");
+      throw new DecodeException(
+          "record '"
+              + Keys.text(firstKey)
+              + "' has "
+              + protos.getProtosCount()
+              + " tensors, "
+              + names.size()
+              + " expected (columns="
+              + String.join(",", names)
+              + ")");
     }
     List<ColumnSpec> specs = new ArrayList<>();
     for (int i = 0; i < names.size(); i++) {
@@ -89,11 +96,16 @@ public final class RecordDecoder implements Serializable {
       case TENSORS -> Schemas.TENSORS;
       case RAW -> Schemas.RAW;
       case COLUMNS -> {
-        StructType s = new StructType().add("key", org.apache.spark.sql.types.DataTypes.BinaryType,
-            false);
+        StructType s =
+            new StructType().add("key", org.apache.spark.sql.types.DataTypes.BinaryType, false);
         for (ColumnSpec c : columns) {
-          s = s.add(new StructField(c.name(), Schemas.columnType(c.dtype(), c.dims().length),
-              false, org.apache.spark.sql.types.Metadata.empty()));
+          s =
+              s.add(
+                  new StructField(
+                      c.name(),
+                      Schemas.columnType(c.dtype(), c.dims().length),
+                      false,
+                      org.apache.spark.sql.types.Metadata.empty()));
         }
         yield s;
       }
@@ -103,47 +115,81 @@ public final class RecordDecoder implements Serializable {
   /** The row for one record; {@code key} is owned by the row from now on. */
   public InternalRow decode(byte[] key, ByteBuffer value) {
     switch (format) {
-      case RAW: {
-        byte[] bytes = new byte[value.remaining()];
-        value.duplicate().get(bytes);
-        return new GenericInternalRow(new Object[] {key, bytes});
-      }
-      case TENSORS: {
-        TensorProtos protos = parse(value, key);
-        Object[] structs = new Object[protos.getProtosCount()];
-        for (int i = 0; i < structs.length; i++) {
-          TensorProto p = protos.getProtos(i);
-          structs[i] = tensorStruct(p.hasName() ? p.getName() : null, tensor(p, key, i));
+      case RAW:
+        {
+          byte[] bytes = new byte[value.remaining()];
+          value.duplicate().get(bytes);
+          return new GenericInternalRow(new Object[] {key, bytes});
         }
-        return new GenericInternalRow(new Object[] {key, new GenericArrayData(structs)});
-      }
-      default: {
-        TensorProtos protos = parse(value, key);
-        if (protos.getProtosCount() != columns.size()) {
-          throw new DecodeException("record '" + Keys.text(key) + "' has "
-              + protos.getProtosCount() + " tensors, " + columns.size() + " expected (columns "
-              + names() + ", fixed by the first record)");
-        }
-        Object[] row = new Object[columns.size() + 1];
-        row[0] = key;
-        for (ColumnSpec c : columns) {
-          Tensor t = tensor(protos.getProtos(c.index()), key, c.index());
-          if (t.dataType() != c.dtype()) {
-            throw new DecodeException("record '" + Keys.text(key) + "': column " + c.name()
-                + " (protos[" + c.index() + "]) is " + t.dataType() + ", but the first record's is "
-                + c.dtype() + ": " + c.dtype() + " expected, " + t.dataType() + " found");
+      case TENSORS:
+        {
+          TensorProtos protos = parse(value, key);
+          Object[] structs = new Object[protos.getProtosCount()];
+          for (int i = 0; i < structs.length; i++) {
+            TensorProto p = protos.getProtos(i);
+            structs[i] = tensorStruct(p.hasName() ? p.getName() : null, tensor(p, key, i));
           }
-          if (!Arrays.equals(t.dims(), c.dims())) {
-            throw new DecodeException("record '" + Keys.text(key) + "': column " + c.name()
-                + " (protos[" + c.index() + "]) has shape " + Shapes.toString(t.dims())
-                + ", but the first record's is " + Shapes.toString(c.dims()) + ": "
-                + Shapes.toString(c.dims()) + " expected, " + Shapes.toString(t.dims())
-                + " found");
-          }
-          row[c.index() + 1] = columnValue(t);
+          return new GenericInternalRow(new Object[] {key, new GenericArrayData(structs)});
         }
-        return new GenericInternalRow(row);
-      }
+      default:
+        {
+          TensorProtos protos = parse(value, key);
+          if (protos.getProtosCount() != columns.size()) {
+            throw new DecodeException(
+                "record '"
+                    + Keys.text(key)
+                    + "' has "
+                    + protos.getProtosCount()
+                    + " tensors, "
+                    + columns.size()
+                    + " expected (columns "
+                    + names()
+                    + ", fixed by the first record)");
+          }
+          Object[] row = new Object[columns.size() + 1];
+          row[0] = key;
+          for (ColumnSpec c : columns) {
+            Tensor t = tensor(protos.getProtos(c.index()), key, c.index());
+            if (t.dataType() != c.dtype()) {
+              throw new DecodeException(
+                  "record '"
+                      + Keys.text(key)
+                      + "': column "
+                      + c.name()
+                      + " (protos["
+                      + c.index()
+                      + "]) is "
+                      + t.dataType()
+                      + ", but the first record's is "
+                      + c.dtype()
+                      + ": "
+                      + c.dtype()
+                      + " expected, "
+                      + t.dataType()
+                      + " found");
+            }
+            if (!Arrays.equals(t.dims(), c.dims())) {
+              throw new DecodeException(
+                  "record '"
+                      + Keys.text(key)
+                      + "': column "
+                      + c.name()
+                      + " (protos["
+                      + c.index()
+                      + "]) has shape "
+                      + Shapes.toString(t.dims())
+                      + ", but the first record's is "
+                      + Shapes.toString(c.dims())
+                      + ": "
+                      + Shapes.toString(c.dims())
+                      + " expected, "
+                      + Shapes.toString(t.dims())
+                      + " found");
+            }
+            row[c.index() + 1] = columnValue(t);
+          }
+          return new GenericInternalRow(row);
+        }
     }
   }
 
@@ -159,8 +205,14 @@ public final class RecordDecoder implements Serializable {
     try {
       return TensorProtos.parseFrom(value.duplicate());
     } catch (InvalidProtocolBufferException e) {
-      throw new DecodeException("record '" + Keys.text(key) + "': not a valid TensorProtos ("
-          + value.remaining() + " bytes): " + e.getMessage(), e);
+      throw new DecodeException(
+          "record '"
+              + Keys.text(key)
+              + "': not a valid TensorProtos ("
+              + value.remaining()
+              + " bytes): "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -183,13 +235,14 @@ public final class RecordDecoder implements Serializable {
     } else {
       data = bytes(t);
     }
-    return new GenericInternalRow(new Object[] {
-        name == null ? null : UTF8String.fromString(name),
-        UTF8String.fromString(t.dataType().name()),
-        ArrayData.toArrayData(dims),
-        data,
-        strings
-    });
+    return new GenericInternalRow(
+        new Object[] {
+          name == null ? null : UTF8String.fromString(name),
+          UTF8String.fromString(t.dataType().name()),
+          ArrayData.toArrayData(dims),
+          data,
+          strings
+        });
   }
 
   private static byte[] bytes(Tensor t) {
@@ -213,57 +266,66 @@ public final class RecordDecoder implements Serializable {
     }
     ByteBuffer d = t.data();
     switch (type) {
-      case FLOAT: {
-        float[] v = new float[n];
-        d.asFloatBuffer().get(v);
-        return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
-      }
-      case FLOAT16: {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-          v[i] = halfToFloat(d.getShort(2 * i));
+      case FLOAT:
+        {
+          float[] v = new float[n];
+          d.asFloatBuffer().get(v);
+          return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
         }
-        return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
-      }
-      case DOUBLE: {
-        double[] v = new double[n];
-        d.asDoubleBuffer().get(v);
-        return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
-      }
-      case INT32: {
-        int[] v = new int[n];
-        d.asIntBuffer().get(v);
-        return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
-      }
-      case UINT16: {
-        int[] v = new int[n];
-        for (int i = 0; i < n; i++) {
-          v[i] = d.getShort(2 * i) & 0xffff;
+      case FLOAT16:
+        {
+          float[] v = new float[n];
+          for (int i = 0; i < n; i++) {
+            v[i] = halfToFloat(d.getShort(2 * i));
+          }
+          return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
         }
-        return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
-      }
-      case INT64: {
-        long[] v = new long[n];
-        d.asLongBuffer().get(v);
-        return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
-      }
-      case INT16: {
-        short[] v = new short[n];
-        d.asShortBuffer().get(v);
-        return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
-      }
-      case INT8: {
-        byte[] v = new byte[n];
-        d.get(v);
-        return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
-      }
-      case BOOL: {
-        boolean[] v = new boolean[n];
-        for (int i = 0; i < n; i++) {
-          v[i] = d.get(i) != 0;
+      case DOUBLE:
+        {
+          double[] v = new double[n];
+          d.asDoubleBuffer().get(v);
+          return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
         }
-        return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
-      }
+      case INT32:
+        {
+          int[] v = new int[n];
+          d.asIntBuffer().get(v);
+          return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
+        }
+      case UINT16:
+        {
+          int[] v = new int[n];
+          for (int i = 0; i < n; i++) {
+            v[i] = d.getShort(2 * i) & 0xffff;
+          }
+          return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
+        }
+      case INT64:
+        {
+          long[] v = new long[n];
+          d.asLongBuffer().get(v);
+          return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
+        }
+      case INT16:
+        {
+          short[] v = new short[n];
+          d.asShortBuffer().get(v);
+          return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
+        }
+      case INT8:
+        {
+          byte[] v = new byte[n];
+          d.get(v);
+          return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
+        }
+      case BOOL:
+        {
+          boolean[] v = new boolean[n];
+          for (int i = 0; i < n; i++) {
+            v[i] = d.get(i) != 0;
+          }
+          return scalar ? (Object) v[0] : ArrayData.toArrayData(v);
+        }
       default:
         throw new DecodeException("no column type for " + type);
     }

@@ -41,8 +41,13 @@ public final class TensorProtosScan implements ScanBuilder, Scan, Batch {
    * Everything the options decide before any record is read: the DBs, the layout (with typed
    * columns fixed by the first record of the first DB) and how to split them.
    */
-  public record ReadPlan(List<DbSource> sources, RecordDecoder decoder, int splitsPerDb,
-      int numShards, int shardId, boolean skipBad) {
+  public record ReadPlan(
+      List<DbSource> sources,
+      RecordDecoder decoder,
+      int splitsPerDb,
+      int numShards,
+      int shardId,
+      boolean skipBad) {
 
     public static ReadPlan of(Options options) {
       DbRegistry registry = Registries.get();
@@ -50,8 +55,7 @@ public final class TensorProtosScan implements ScanBuilder, Scan, Batch {
           DbLocator.locate(options.paths(), options.get(Options.DB_TYPE), registry);
       String format = options.choice(Options.VALUE_FORMAT, "tensors", "tensors", "raw");
       List<String> columns = options.list(Options.COLUMNS);
-      boolean skip =
-          options.choice(Options.ON_BAD_RECORD, "fail", "fail", "skip").equals("skip");
+      boolean skip = options.choice(Options.ON_BAD_RECORD, "fail", "fail", "skip").equals("skip");
       int splits = options.integer(Options.SPLITS_PER_DB, 1, 1);
       Integer numShards = options.integer(Options.NUM_SHARDS, null, 1);
       Integer shardId = options.integer(Options.SHARD_ID, null, 0);
@@ -61,12 +65,16 @@ public final class TensorProtosScan implements ScanBuilder, Scan, Batch {
                 + (numShards == null ? "shard_id only" : "num_shards only"));
       }
       if (numShards != null && shardId >= numShards) {
-        throw new IllegalArgumentException("tensorprotos: shard_id must be in [0, num_shards) = [0, "
-            + numShards + "), got " + shardId);
+        throw new IllegalArgumentException(
+            "tensorprotos: shard_id must be in [0, num_shards) = [0, "
+                + numShards
+                + "), got "
+                + shardId);
       }
       if (numShards != null && splits > 1) {
-        throw new IllegalArgumentException("tensorprotos: splits_per_db cannot be combined with"
-            + " num_shards/shard_id (a shard is read as one partition, as a trainer reads it)");
+        throw new IllegalArgumentException(
+            "tensorprotos: splits_per_db cannot be combined with"
+                + " num_shards/shard_id (a shard is read as one partition, as a trainer reads it)");
       }
       RecordDecoder decoder;
       if (!columns.isEmpty()) {
@@ -78,17 +86,25 @@ public final class TensorProtosScan implements ScanBuilder, Scan, Batch {
       } else {
         decoder = format.equals("raw") ? RecordDecoder.raw() : RecordDecoder.tensors();
       }
-      return new ReadPlan(List.copyOf(sources), decoder, splits,
-          numShards == null ? 0 : numShards, shardId == null ? 0 : shardId, skip);
+      return new ReadPlan(
+          List.copyOf(sources),
+          decoder,
+          splits,
+          numShards == null ? 0 : numShards,
+          shardId == null ? 0 : shardId,
+          skip);
     }
 
-    private static RecordDecoder firstRecordColumns(DbSource first, List<String> columns,
-        DbRegistry registry) {
+    private static RecordDecoder firstRecordColumns(
+        DbSource first, List<String> columns, DbRegistry registry) {
       try (Db db = registry.open(first.dbType(), first.path(), Mode.READ);
           Cursor cursor = db.newCursor()) {
         if (!cursor.valid()) {
-          throw new DbException(first + " is empty: columns=" + String.join(",", columns)
-              + " takes each column's type from the first record, and there is none");
+          throw new DbException(
+              first
+                  + " is empty: columns="
+                  + String.join(",", columns)
+                  + " takes each column's type from the first record, and there is none");
         }
         ByteBuffer key = cursor.key();
         byte[] k = new byte[key.remaining()];
@@ -155,8 +171,8 @@ public final class TensorProtosScan implements ScanBuilder, Scan, Batch {
       implements PartitionReaderFactory {
     @Override
     public PartitionReader<InternalRow> createReader(InputPartition partition) {
-      return new DbPartitionReader((DbPartition) partition, Registries.get(), decoder, skipBad,
-          badRecords);
+      return new DbPartitionReader(
+          (DbPartition) partition, Registries.get(), decoder, skipBad, badRecords);
     }
   }
 }

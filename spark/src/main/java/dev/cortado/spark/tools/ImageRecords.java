@@ -20,10 +20,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
 /**
- * Turns image files (Spark's {@code binaryFile} rows: path, content) into Caffe2 image records:
- * key {@code %08d_<relative path>}, value TensorProtos of a BYTE {@code [C,H,W]} image (channels
- * in OpenCV's BGR order, as Caffe2's image tools stored them) and an INT32 scalar label, the
- * layout of Caffe2's {@code make_mnist_db --channel_first}.
+ * Turns image files (Spark's {@code binaryFile} rows: path, content) into Caffe2 image records: key
+ * {@code %08d_<relative path>}, value TensorProtos of a BYTE {@code [C,H,W]} image (channels in
+ * OpenCV's BGR order, as Caffe2's image tools stored them) and an INT32 scalar label, the layout of
+ * Caffe2's {@code make_mnist_db --channel_first}.
  */
 final class ImageRecords implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
@@ -102,11 +102,7 @@ final class ImageRecords implements MapPartitionsFunction<Row, Row> {
             .setDataType(TensorProto.DataType.INT32)
             .addInt32Data(label)
             .build();
-    return TensorProtos.newBuilder()
-        .addProtos(image)
-        .addProtos(labelProto)
-        .build()
-        .toByteArray();
+    return TensorProtos.newBuilder().addProtos(image).addProtos(labelProto).build().toByteArray();
   }
 
   /**

@@ -36,8 +36,7 @@ final class Outputs {
     try {
       FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (fs.exists(path)) {
-        throw new ToolException(
-            "--out " + out + " already exists; pass --overwrite to replace it");
+        throw new ToolException("--out " + out + " already exists; pass --overwrite to replace it");
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot check --out " + out, e);

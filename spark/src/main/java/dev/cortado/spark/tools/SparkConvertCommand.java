@@ -179,9 +179,7 @@ final class SparkConvertCommand implements Callable<Integer> {
     }
     if (numShards != null) {
       reader =
-          reader
-              .option("num_shards", numShards)
-              .option("shard_id", shardId == null ? 0 : shardId);
+          reader.option("num_shards", numShards).option("shard_id", shardId == null ? 0 : shardId);
     }
     return reader.load(db);
   }

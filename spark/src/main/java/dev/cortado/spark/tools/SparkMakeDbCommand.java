@@ -174,8 +174,7 @@ final class SparkMakeDbCommand implements Callable<Integer> {
       Dataset<Row> records =
           files
               .select("path", "content")
-              .mapPartitions(
-                  new ImageRecords(shared, width, height, channels), Encoders.row(raw));
+              .mapPartitions(new ImageRecords(shared, width, height, channels), Encoders.row(raw));
       Outputs.Written written = Outputs.writeShards(records, out, outShards, outType, overwrite);
       PrintWriter stdout = spec.commandLine().getOut();
       if (labels == null) {
@@ -265,8 +264,7 @@ final class SparkMakeDbCommand implements Callable<Integer> {
     Path path = new Path(labels);
     try (BufferedReader in =
         new BufferedReader(
-            new InputStreamReader(
-                fileSystem(spark, labels).open(path), StandardCharsets.UTF_8))) {
+            new InputStreamReader(fileSystem(spark, labels).open(path), StandardCharsets.UTF_8))) {
       String line;
       int lineNo = 0;
       while ((line = in.readLine()) != null) {
@@ -286,8 +284,14 @@ final class SparkMakeDbCommand implements Callable<Integer> {
             continue; // a header line
           }
           throw new ToolException(
-              "--labels " + labels + " line " + lineNo + ": expected 'path,label' with an"
-                  + " integer label, found '" + line + "'");
+              "--labels "
+                  + labels
+                  + " line "
+                  + lineNo
+                  + ": expected 'path,label' with an"
+                  + " integer label, found '"
+                  + line
+                  + "'");
         }
         while (name.startsWith("./")) {
           name = name.substring(2);
@@ -311,8 +315,14 @@ final class SparkMakeDbCommand implements Callable<Integer> {
     }
     if (!missing.isEmpty()) {
       throw new ToolException(
-          "--labels " + labels + " has no label for " + missing.size() + " image(s) under --images "
-              + images + ", the first: " + missing.get(0));
+          "--labels "
+              + labels
+              + " has no label for "
+              + missing.size()
+              + " image(s) under --images "
+              + images
+              + ", the first: "
+              + missing.get(0));
     }
     return labelOf;
   }

@@ -23,15 +23,21 @@ public final class Manifest {
 
     /** The file or directory name in the output directory. */
     public String name;
+
     public String db_type;
     public long records;
+
     /** The shard's size on disk. */
     public long bytes;
+
     /** The sum of the key and value lengths. */
     public long data_bytes;
+
     /** Hex of the first and last key, null for an empty shard. */
     public String first_key_hex;
+
     public String last_key_hex;
+
     /** The first record's tensors, such as {@code BYTE[1,28,28] INT32[]}; null when empty. */
     public String schema;
   }

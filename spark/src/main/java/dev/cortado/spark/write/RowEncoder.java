@@ -1,6 +1,5 @@
 package dev.cortado.spark.write;
 
-import com.google.protobuf.ByteString;
 import dev.cortado.db.Keys;
 import dev.cortado.proto.TensorProto;
 import dev.cortado.proto.TensorProtos;
@@ -40,10 +39,10 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@code tensors} (the read layout): one tensor per struct, its element bytes as given;
  *   <li>{@code value} binary (the raw layout): written unchanged;
  *   <li>typed columns: every column but {@code key} and the dims columns becomes one tensor, in
- *       column order. {@code binary} is a BYTE tensor, Spark scalars are scalar tensors
- *       ({@code int} INT32, {@code bigint} INT64, {@code float} FLOAT, ...), arrays are tensors of
- *       their element type. Their dims are {@code [length]} (none for scalars) unless a column
- *       {@code <name>_dims}, or {@code dims} for the first tensor column, gives them.
+ *       column order. {@code binary} is a BYTE tensor, Spark scalars are scalar tensors ({@code
+ *       int} INT32, {@code bigint} INT64, {@code float} FLOAT, ...), arrays are tensors of their
+ *       element type. Their dims are {@code [length]} (none for scalars) unless a column {@code
+ *       <name>_dims}, or {@code dims} for the first tensor column, gives them.
  * </ul>
  *
  * The key column is {@code binary} or {@code string} (UTF-8).
@@ -57,9 +56,18 @@ public final class RowEncoder implements Serializable {
     TYPED
   }
 
-  /** A typed column: its ordinal, Caffe2 type, whether a scalar, the ordinal of its dims (or -1). */
-  record Column(String name, int ordinal, DataType type, boolean scalar, boolean utf8,
-      int dimsOrdinal, boolean dimsLong) implements Serializable {}
+  /**
+   * A typed column: its ordinal, Caffe2 type, whether a scalar, the ordinal of its dims (or -1).
+   */
+  record Column(
+      String name,
+      int ordinal,
+      DataType type,
+      boolean scalar,
+      boolean utf8,
+      int dimsOrdinal,
+      boolean dimsLong)
+      implements Serializable {}
 
   private final Layout layout;
   private final int keyOrdinal;
@@ -67,8 +75,8 @@ public final class RowEncoder implements Serializable {
   private final int valueOrdinal;
   private final List<Column> columns;
 
-  private RowEncoder(Layout layout, int keyOrdinal, boolean keyIsString, int valueOrdinal,
-      List<Column> columns) {
+  private RowEncoder(
+      Layout layout, int keyOrdinal, boolean keyIsString, int valueOrdinal, List<Column> columns) {
     this.layout = layout;
     this.keyOrdinal = keyOrdinal;
     this.keyIsString = keyIsString;
@@ -80,23 +88,27 @@ public final class RowEncoder implements Serializable {
   public static RowEncoder forSchema(StructType schema) {
     int key = Schemas.indexOf(schema, "key");
     if (key < 0) {
-      throw new IllegalArgumentException("tensorprotos: the data to write needs a column 'key'"
-          + " (binary or string); found " + schema.simpleString());
+      throw new IllegalArgumentException(
+          "tensorprotos: the data to write needs a column 'key'"
+              + " (binary or string); found "
+              + schema.simpleString());
     }
     org.apache.spark.sql.types.DataType keyType = schema.fields()[key].dataType();
     if (!(keyType instanceof BinaryType) && !(keyType instanceof StringType)) {
-      throw new IllegalArgumentException("tensorprotos: the column 'key' must be binary or"
-          + " string, found " + keyType.simpleString());
+      throw new IllegalArgumentException(
+          "tensorprotos: the column 'key' must be binary or"
+              + " string, found "
+              + keyType.simpleString());
     }
     boolean keyString = keyType instanceof StringType;
     if (Schemas.isTensors(schema)) {
       checkTensorStruct(schema.fields()[Schemas.indexOf(schema, "tensors")]);
-      return new RowEncoder(Layout.TENSORS, key, keyString, Schemas.indexOf(schema, "tensors"),
-          List.of());
+      return new RowEncoder(
+          Layout.TENSORS, key, keyString, Schemas.indexOf(schema, "tensors"), List.of());
     }
     if (Schemas.isRaw(schema)) {
-      return new RowEncoder(Layout.RAW, key, keyString, Schemas.indexOf(schema, "value"),
-          List.of());
+      return new RowEncoder(
+          Layout.RAW, key, keyString, Schemas.indexOf(schema, "value"), List.of());
     }
     StructField[] fields = schema.fields();
     List<Column> columns = new ArrayList<>();
@@ -111,24 +123,32 @@ public final class RowEncoder implements Serializable {
         dims = Schemas.indexOf(schema, "dims");
       }
       if (dims >= 0 && !isIntegerArray(fields[dims].dataType())) {
-        throw new IllegalArgumentException("tensorprotos: the dims column " + fields[dims].name()
-            + " must be array<int> or array<bigint>, found "
-            + fields[dims].dataType().simpleString());
+        throw new IllegalArgumentException(
+            "tensorprotos: the dims column "
+                + fields[dims].name()
+                + " must be array<int> or array<bigint>, found "
+                + fields[dims].dataType().simpleString());
       }
-      boolean dimsLong = dims >= 0
-          && ((ArrayType) fields[dims].dataType()).elementType() instanceof LongType;
+      boolean dimsLong =
+          dims >= 0 && ((ArrayType) fields[dims].dataType()).elementType() instanceof LongType;
       columns.add(typed(name, i, fields[i].dataType(), dims, dimsLong));
     }
     if (columns.isEmpty()) {
-      throw new IllegalArgumentException("tensorprotos: the data to write has no value column:"
-          + " expected 'tensors' (array of tensor structs), 'value' (binary) or typed columns"
-          + " beside 'key'; found " + schema.simpleString());
+      throw new IllegalArgumentException(
+          "tensorprotos: the data to write has no value column:"
+              + " expected 'tensors' (array of tensor structs), 'value' (binary) or typed columns"
+              + " beside 'key'; found "
+              + schema.simpleString());
     }
     return new RowEncoder(Layout.TYPED, key, keyString, -1, columns);
   }
 
-  private static Column typed(String name, int ordinal,
-      org.apache.spark.sql.types.DataType sparkType, int dims, boolean dimsLong) {
+  private static Column typed(
+      String name,
+      int ordinal,
+      org.apache.spark.sql.types.DataType sparkType,
+      int dims,
+      boolean dimsLong) {
     boolean scalar = !(sparkType instanceof ArrayType);
     org.apache.spark.sql.types.DataType element =
         scalar ? sparkType : ((ArrayType) sparkType).elementType();
@@ -157,9 +177,13 @@ public final class RowEncoder implements Serializable {
       type = DataType.STRING;
       utf8 = true;
     } else {
-      throw new IllegalArgumentException("tensorprotos: column " + name + " of type "
-          + sparkType.simpleString() + " has no tensor type; use binary, a number, boolean,"
-          + " string or an array of those");
+      throw new IllegalArgumentException(
+          "tensorprotos: column "
+              + name
+              + " of type "
+              + sparkType.simpleString()
+              + " has no tensor type; use binary, a number, boolean,"
+              + " string or an array of those");
     }
     return new Column(name, ordinal, type, scalar, utf8, dims, dimsLong);
   }
@@ -173,9 +197,13 @@ public final class RowEncoder implements Serializable {
     StructType struct = (StructType) ((ArrayType) field.dataType()).elementType();
     for (String needed : new String[] {"dtype", "dims"}) {
       if (Schemas.indexOf(struct, needed) < 0) {
-        throw new IllegalArgumentException("tensorprotos: the tensors struct needs a field '"
-            + needed + "'; expected " + Schemas.TENSOR.simpleString() + ", found "
-            + struct.simpleString());
+        throw new IllegalArgumentException(
+            "tensorprotos: the tensors struct needs a field '"
+                + needed
+                + "'; expected "
+                + Schemas.TENSOR.simpleString()
+                + ", found "
+                + struct.simpleString());
       }
     }
   }
@@ -203,8 +231,11 @@ public final class RowEncoder implements Serializable {
       };
     } catch (DecodeException | IllegalArgumentException | ArithmeticException e) {
       throw new DecodeException(
-          "tensorprotos: cannot encode the row with key " + Keys.describe(key) + ": "
-              + e.getMessage(), e);
+          "tensorprotos: cannot encode the row with key "
+              + Keys.describe(key)
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -221,10 +252,16 @@ public final class RowEncoder implements Serializable {
         throw new DecodeException(where + ": dtype is null");
       }
       String dtypeName = t.getUTF8String(1).toString();
-      DataType type = DataType.fromName(dtypeName)
-          .filter(d -> d != DataType.UNDEFINED)
-          .orElseThrow(() -> new DecodeException(where + ": unknown dtype '" + dtypeName
-              + "'; expected a Caffe2 type name such as FLOAT, INT32, BYTE or STRING"));
+      DataType type =
+          DataType.fromName(dtypeName)
+              .filter(d -> d != DataType.UNDEFINED)
+              .orElseThrow(
+                  () ->
+                      new DecodeException(
+                          where
+                              + ": unknown dtype '"
+                              + dtypeName
+                              + "'; expected a Caffe2 type name such as FLOAT, INT32, BYTE or STRING"));
       if (t.isNullAt(2)) {
         throw new DecodeException(where + ": dims is null");
       }
@@ -240,8 +277,14 @@ public final class RowEncoder implements Serializable {
           values[j] = strings.getBinary(j);
         }
         if (values.length != Shapes.numel(dims)) {
-          throw new DecodeException(where + ": STRING dims " + Shapes.toString(dims) + " need "
-              + Shapes.numel(dims) + " strings, found " + values.length);
+          throw new DecodeException(
+              where
+                  + ": STRING dims "
+                  + Shapes.toString(dims)
+                  + " need "
+                  + Shapes.numel(dims)
+                  + " strings, found "
+                  + values.length);
         }
         tensor = Tensor.ofStrings(dims, values);
       } else {
@@ -251,8 +294,16 @@ public final class RowEncoder implements Serializable {
         byte[] data = t.getBinary(3);
         long expected = Shapes.numel(dims) * type.elementSize();
         if (data.length != expected) {
-          throw new DecodeException(where + ": " + type + " dims " + Shapes.toString(dims)
-              + " need " + expected + " bytes of data, found " + data.length);
+          throw new DecodeException(
+              where
+                  + ": "
+                  + type
+                  + " dims "
+                  + Shapes.toString(dims)
+                  + " need "
+                  + expected
+                  + " bytes of data, found "
+                  + data.length);
         }
         tensor = Tensor.wrap(type, dims, ByteBuffer.wrap(data));
       }
@@ -285,8 +336,12 @@ public final class RowEncoder implements Serializable {
     if (c.scalar()) {
       long[] dims = dims(row, c, 1);
       return switch (c.type()) {
-        case STRING -> Tensor.ofStrings(dims, new byte[][] {c.utf8()
-            ? row.getUTF8String(c.ordinal()).getBytes() : row.getBinary(c.ordinal())});
+        case STRING ->
+            Tensor.ofStrings(
+                dims,
+                new byte[][] {
+                  c.utf8() ? row.getUTF8String(c.ordinal()).getBytes() : row.getBinary(c.ordinal())
+                });
         default -> {
           ByteBuffer b = ByteBuffer.allocate(c.type().elementSize()).order(ByteOrder.LITTLE_ENDIAN);
           switch (c.type()) {
@@ -345,8 +400,16 @@ public final class RowEncoder implements Serializable {
       dims[i] = c.dimsLong() ? d.getLong(i) : d.getInt(i);
     }
     if (Shapes.numel(dims) != count) {
-      throw new DecodeException("column " + c.name() + " holds " + count + " elements, but its"
-          + " dims " + Shapes.toString(dims) + " need " + Shapes.numel(dims));
+      throw new DecodeException(
+          "column "
+              + c.name()
+              + " holds "
+              + count
+              + " elements, but its"
+              + " dims "
+              + Shapes.toString(dims)
+              + " need "
+              + Shapes.numel(dims));
     }
     return dims;
   }

@@ -1,6 +1,5 @@
 package dev.cortado.spark.write;
 
-import dev.cortado.db.Db;
 import dev.cortado.db.Mode;
 import dev.cortado.spark.Registries;
 import java.io.IOException;
@@ -20,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The driver's side of a write. {@link #commit} runs once every task has committed: it removes
- * the old shards (overwrite) or renumbers them (append), renames each task's DB from {@code
- * _temporary} to {@code shard-0000i-of-0000N}, writes {@code _manifest.json}, removes {@code
- * _temporary} and writes {@code _SUCCESS} last. {@link #abort} removes this job's temporary files
- * and leaves no {@code _SUCCESS}.
+ * The driver's side of a write. {@link #commit} runs once every task has committed: it removes the
+ * old shards (overwrite) or renumbers them (append), renames each task's DB from {@code _temporary}
+ * to {@code shard-0000i-of-0000N}, writes {@code _manifest.json}, removes {@code _temporary} and
+ * writes {@code _SUCCESS} last. {@link #abort} removes this job's temporary files and leaves no
+ * {@code _SUCCESS}.
  */
 final class ShardBatchWrite implements BatchWrite {
   private static final Logger LOG = LoggerFactory.getLogger(ShardBatchWrite.class);
@@ -101,8 +100,12 @@ final class ShardBatchWrite implements BatchWrite {
       manifest.write(manifestFile);
       removeTemporary(out);
       Files.write(out.resolve(ShardFiles.SUCCESS), new byte[0]);
-      LOG.info("tensorprotos: wrote {} shard(s), {} records, to {} ({} shard(s) in all)",
-          spec.numShards(), manifest.records - sumRecords(existing), out, total);
+      LOG.info(
+          "tensorprotos: wrote {} shard(s), {} records, to {} ({} shard(s) in all)",
+          spec.numShards(),
+          manifest.records - sumRecords(existing),
+          out,
+          total);
     } catch (IOException e) {
       throw new UncheckedIOException("tensorprotos: committing the write to " + out + " failed", e);
     }

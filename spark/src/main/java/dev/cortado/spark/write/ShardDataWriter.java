@@ -50,17 +50,19 @@ final class ShardDataWriter implements DataWriter<InternalRow> {
     this.spec = spec;
     this.shard = partitionId;
     if (partitionId >= spec.numShards()) {
-      throw new IllegalStateException("tensorprotos: write task for partition " + partitionId
-          + " of a write with num_shards=" + spec.numShards());
+      throw new IllegalStateException(
+          "tensorprotos: write task for partition "
+              + partitionId
+              + " of a write with num_shards="
+              + spec.numShards());
     }
     DbRegistry registry = Registries.get();
     this.dbType = registry.provider(spec.dbType()).name();
     TaskContext task = TaskContext.get();
     int attempt = task == null ? 0 : task.attemptNumber();
-    String attemptName = ShardFiles.shardName(shard, spec.numShards()) + "-task-" + taskId
-        + "-attempt-" + attempt;
-    this.temporary =
-        Path.of(spec.outDir(), ShardFiles.TEMPORARY, spec.jobId(), attemptName);
+    String attemptName =
+        ShardFiles.shardName(shard, spec.numShards()) + "-task-" + taskId + "-attempt-" + attempt;
+    this.temporary = Path.of(spec.outDir(), ShardFiles.TEMPORARY, spec.jobId(), attemptName);
     try {
       Path root = Path.of(spec.stagingDir());
       Files.createDirectories(root);
@@ -86,14 +88,25 @@ final class ShardDataWriter implements DataWriter<InternalRow> {
     if (lastKey != null) {
       int order = Arrays.compareUnsigned(lastKey, key);
       if (order == 0) {
-        throw new DecodeException("tensorprotos: the key " + Keys.describe(key) + " occurs twice"
-            + " in the data written to shard " + shard + " of " + spec.outDir()
-            + "; keys must be unique");
+        throw new DecodeException(
+            "tensorprotos: the key "
+                + Keys.describe(key)
+                + " occurs twice"
+                + " in the data written to shard "
+                + shard
+                + " of "
+                + spec.outDir()
+                + "; keys must be unique");
       }
       if (order > 0) {
-        throw new IllegalStateException("tensorprotos: rows reached shard " + shard
-            + " out of key order (" + Keys.describe(lastKey) + " before " + Keys.describe(key)
-            + ")");
+        throw new IllegalStateException(
+            "tensorprotos: rows reached shard "
+                + shard
+                + " out of key order ("
+                + Keys.describe(lastKey)
+                + " before "
+                + Keys.describe(key)
+                + ")");
       }
     }
     byte[] value = spec.encoder().value(row, key);

@@ -41,8 +41,8 @@ public final class ShardFiles {
 
   /**
    * Moves a file or directory to {@code target}, atomically when both are on one file system; else
-   * copies it next to the target, renames the copy into place and deletes the source, so the
-   * target never holds a partial copy.
+   * copies it next to the target, renames the copy into place and deletes the source, so the target
+   * never holds a partial copy.
    */
   public static void move(Path source, Path target) throws IOException {
     Files.createDirectories(target.getParent());
@@ -64,22 +64,25 @@ public final class ShardFiles {
     if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    Files.walkFileTree(path, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        path,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+            if (e != null) {
+              throw e;
+            }
+            Files.delete(dir);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
   /** The size in bytes of a file, or of all files under a directory. */

@@ -46,14 +46,18 @@ final class ShardWrite implements RequiresDistributionAndOrdering {
   @Override
   public SortOrder[] requiredOrdering() {
     return new SortOrder[] {
-        Expressions.sort(
-            Expressions.column(keyColumn), SortDirection.ASCENDING, NullOrdering.NULLS_FIRST)
+      Expressions.sort(
+          Expressions.column(keyColumn), SortDirection.ASCENDING, NullOrdering.NULLS_FIRST)
     };
   }
 
   @Override
   public String description() {
-    return "tensorprotos " + spec.numShards() + " " + spec.dbType() + " shard(s) at "
+    return "tensorprotos "
+        + spec.numShards()
+        + " "
+        + spec.dbType()
+        + " shard(s) at "
         + spec.outDir();
   }
 

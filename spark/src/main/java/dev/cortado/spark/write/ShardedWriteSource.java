@@ -23,9 +23,9 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
 /**
- * The DataSource V2 write of sharded DBs (append, or overwrite through truncate). The public
- * {@code tensorprotos} source hands its writes here after it has applied the save mode; see
- * {@link Writes}.
+ * The DataSource V2 write of sharded DBs (append, or overwrite through truncate). The public {@code
+ * tensorprotos} source hands its writes here after it has applied the save mode; see {@link
+ * Writes}.
  */
 public final class ShardedWriteSource implements TableProvider {
   public static final String STAGING_DIR = "staging_dir";
@@ -42,8 +42,8 @@ public final class ShardedWriteSource implements TableProvider {
   }
 
   @Override
-  public Table getTable(StructType schema, Transform[] partitioning,
-      Map<String, String> properties) {
+  public Table getTable(
+      StructType schema, Transform[] partitioning, Map<String, String> properties) {
     return new ShardTable(schema);
   }
 
@@ -67,8 +67,8 @@ public final class ShardedWriteSource implements TableProvider {
 
     @Override
     public Set<TableCapability> capabilities() {
-      return EnumSet.of(TableCapability.BATCH_WRITE, TableCapability.TRUNCATE,
-          TableCapability.ACCEPT_ANY_SCHEMA);
+      return EnumSet.of(
+          TableCapability.BATCH_WRITE, TableCapability.TRUNCATE, TableCapability.ACCEPT_ANY_SCHEMA);
     }
 
     @Override
@@ -94,8 +94,10 @@ public final class ShardedWriteSource implements TableProvider {
       dbType = existingType(out);
     }
     String canonical = Registries.get().provider(dbType).name();
-    String staging = options.get(STAGING_DIR,
-        Path.of(System.getProperty("java.io.tmpdir"), "cortado-spark-staging").toString());
+    String staging =
+        options.get(
+            STAGING_DIR,
+            Path.of(System.getProperty("java.io.tmpdir"), "cortado-spark-staging").toString());
     RowEncoder encoder = RowEncoder.forSchema(schema);
     return new WriteSpec(out.toString(), canonical, numShards, jobId, staging, encoder);
   }

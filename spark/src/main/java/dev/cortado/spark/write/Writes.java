@@ -38,9 +38,12 @@ public final class Writes {
     switch (mode) {
       case ErrorIfExists:
         if (exists) {
-          throw new IllegalStateException("tensorprotos: the output " + out + " already exists;"
-              + " use mode(\"overwrite\") to replace it, mode(\"append\") to add shards to it, or"
-              + " mode(\"ignore\") to keep it");
+          throw new IllegalStateException(
+              "tensorprotos: the output "
+                  + out
+                  + " already exists;"
+                  + " use mode(\"overwrite\") to replace it, mode(\"append\") to add shards to it, or"
+                  + " mode(\"ignore\") to keep it");
         }
         break;
       case Ignore:
@@ -50,8 +53,12 @@ public final class Writes {
         break;
       case Append:
         if (exists && !Files.exists(out.resolve(ShardFiles.MANIFEST))) {
-          throw new IllegalStateException("tensorprotos: cannot append to " + out + ": it has no "
-              + ShardFiles.MANIFEST + ", so it is not the output of a tensorprotos write");
+          throw new IllegalStateException(
+              "tensorprotos: cannot append to "
+                  + out
+                  + ": it has no "
+                  + ShardFiles.MANIFEST
+                  + ", so it is not the output of a tensorprotos write");
         }
         break;
       case Overwrite:

@@ -41,7 +41,8 @@ final class IdDataset {
                 .addDims(4)
                 .setDataType(TensorProto.DataType.BYTE)
                 .setByteData(ByteString.copyFrom(pixels)))
-        .addProtos(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT32).addInt32Data(id))
+        .addProtos(
+            TensorProto.newBuilder().setDataType(TensorProto.DataType.INT32).addInt32Data(id))
         .build()
         .toByteArray();
   }

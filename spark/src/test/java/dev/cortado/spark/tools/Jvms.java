@@ -39,7 +39,10 @@ final class Jvms {
     Path out = logDir.resolve("jvm-" + n + ".out");
     Path err = logDir.resolve("jvm-" + n + ".err");
     Process p =
-        new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        new ProcessBuilder(command)
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
     return new Started(p, main.getSimpleName() + " " + String.join(" ", args), out, err);
   }
 

@@ -32,8 +32,18 @@ class MultiProcessTrainersTest {
     Path out = tmp.resolve("shards");
     Cli.Result convert =
         Cli.run(
-            "spark-convert", "--db", source, "--db-type", "lmdb", "--out", out.toString(),
-            "--out-shards", String.valueOf(TRAINERS), "--out-type", "lmdb", "--quiet");
+            "spark-convert",
+            "--db",
+            source,
+            "--db-type",
+            "lmdb",
+            "--out",
+            out.toString(),
+            "--out-shards",
+            String.valueOf(TRAINERS),
+            "--out-type",
+            "lmdb",
+            "--quiet");
     assertThat(convert.exitCode()).as(convert.stderr()).isZero();
     List<Path> shards = Cli.shardDirs(out);
     assertThat(shards).hasSize(TRAINERS);
@@ -84,10 +94,17 @@ class MultiProcessTrainersTest {
       Jvms.Result r = Jvms.finish(t, 120);
       assertThat(r.exitCode()).as("%s failed: %s", r.what(), r.stderr()).isZero();
       String line =
-          r.stdout().lines().filter(l -> l.startsWith("ids ")).findFirst().orElseThrow(
-              () -> new AssertionError(r.what() + " printed no ids: " + r.stdout() + r.stderr()));
+          r.stdout()
+              .lines()
+              .filter(l -> l.startsWith("ids "))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new AssertionError(r.what() + " printed no ids: " + r.stdout() + r.stderr()));
       read.add(
-          Stream.of(line.substring(4).split(",")).map(Integer::valueOf).collect(Collectors.toList()));
+          Stream.of(line.substring(4).split(","))
+              .map(Integer::valueOf)
+              .collect(Collectors.toList()));
     }
     return read;
   }
@@ -96,7 +113,8 @@ class MultiProcessTrainersTest {
     Set<Integer> all = new HashSet<>();
     int total = 0;
     for (int a = 0; a < read.size(); a++) {
-      assertThat(new HashSet<>(read.get(a))).as("trainer %d read a record twice", a)
+      assertThat(new HashSet<>(read.get(a)))
+          .as("trainer %d read a record twice", a)
           .hasSize(read.get(a).size());
       for (int b = a + 1; b < read.size(); b++) {
         Set<Integer> common = new HashSet<>(read.get(a));

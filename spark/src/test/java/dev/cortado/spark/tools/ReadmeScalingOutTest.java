@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs every {@code ./cortado spark-*} command of the README's "Scaling out" section, in order,
- * in a scratch folder that holds what the section assumes: the quickstart LMDB (here the
- * 256-record Fashion-MNIST slice of the test vectors) and a {@code photos/} folder of PNGs. Code
- * blocks marked {@code <!-- readme-test: skip (why) -->} are skipped.
+ * Runs every {@code ./cortado spark-*} command of the README's "Scaling out" section, in order, in
+ * a scratch folder that holds what the section assumes: the quickstart LMDB (here the 256-record
+ * Fashion-MNIST slice of the test vectors) and a {@code photos/} folder of PNGs. Code blocks marked
+ * {@code <!-- readme-test: skip (why) -->} are skipped.
  */
 class ReadmeScalingOutTest {
   private static final Set<String> PATH_OPTIONS = Set.of("--db", "--out", "--images", "--labels");
@@ -32,7 +32,9 @@ class ReadmeScalingOutTest {
   @Test
   void everySparkCommandInTheReadmeRuns() throws IOException {
     List<String> commands = sparkCommands(readme());
-    assertThat(commands).as("spark commands in the README's Scaling out section").hasSizeGreaterThanOrEqualTo(4);
+    assertThat(commands)
+        .as("spark commands in the README's Scaling out section")
+        .hasSizeGreaterThanOrEqualTo(4);
 
     FixtureFiles.copy(
         TestData.root().resolve("fmnist-mini/lmdb"),
@@ -53,7 +55,9 @@ class ReadmeScalingOutTest {
       List<String> args = arguments(command);
       Cli.Result r = Cli.run(args.toArray(String[]::new));
       assertThat(r.exitCode()).as("%s%n%s", command, r.stderr()).isZero();
-      assertThat(r.stdout()).as(command).containsPattern("(?m)^" + args.get(0) + ": \\d+ records, ");
+      assertThat(r.stdout())
+          .as(command)
+          .containsPattern("(?m)^" + args.get(0) + ": \\d+ records, ");
     }
     // The Parquet round trip of the section gives back the source records, byte for byte.
     SparkConvertCommandTest.assertShardsHold(
@@ -69,7 +73,8 @@ class ReadmeScalingOutTest {
         return Files.readString(readme, StandardCharsets.UTF_8);
       }
     }
-    throw new IllegalStateException("no README.md in the repository root above " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException(
+        "no README.md in the repository root above " + Path.of("").toAbsolutePath());
   }
 
   /** The {@code ./cortado spark-*} lines of the section's runnable sh blocks, in order. */

@@ -25,23 +25,34 @@ class SparkConvertCommandTest {
 
   @Test
   void caffe2LmdbIntoFourLmdbShards() throws IOException {
-    Path source = FixtureFiles.copy(TestData.root().resolve("fmnist-mini/lmdb"), tmp.resolve("src"));
+    Path source =
+        FixtureFiles.copy(TestData.root().resolve("fmnist-mini/lmdb"), tmp.resolve("src"));
     Path out = tmp.resolve("out/shards");
     Cli.Result r =
         Cli.run(
-            "spark-convert", "--db", source.toString(), "--out", out.toString(),
-            "--out-shards", "4", "--out-type", "lmdb");
+            "spark-convert",
+            "--db",
+            source.toString(),
+            "--out",
+            out.toString(),
+            "--out-shards",
+            "4",
+            "--out-type",
+            "lmdb");
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdout())
         .matches(
-            "spark-convert: 256 records, 4 shards \\(lmdb\\), [0-9.]+ MB in \\Q" + out
+            "spark-convert: 256 records, 4 shards \\(lmdb\\), [0-9.]+ MB in \\Q"
+                + out
                 + "\\E, [0-9.]+ s \\([0-9]+ records/s\\)\\R");
     assertThat(out.resolve("_SUCCESS")).exists();
     assertThat(out.resolve("_manifest.json")).exists();
     assertThat(out.resolve("_temporary")).doesNotExist();
     assertThat(Cli.shardDirs(out).stream().map(p -> p.getFileName().toString()))
         .containsExactly(
-            "shard-00000-of-00004", "shard-00001-of-00004", "shard-00002-of-00004",
+            "shard-00000-of-00004",
+            "shard-00001-of-00004",
+            "shard-00002-of-00004",
             "shard-00003-of-00004");
     assertShardsHold(IdDataset.scan("lmdb", source.toString()), out, "lmdb");
   }
@@ -54,8 +65,18 @@ class SparkConvertCommandTest {
     Path parquet = tmp.resolve("parquet");
     Cli.Result toParquet =
         Cli.run(
-            "spark-convert", "--db", source.toString(), "--db-type", "minidb",
-            "--out", parquet.toString(), "--out-shards", "3", "--format", "parquet", "-q");
+            "spark-convert",
+            "--db",
+            source.toString(),
+            "--db-type",
+            "minidb",
+            "--out",
+            parquet.toString(),
+            "--out-shards",
+            "3",
+            "--format",
+            "parquet",
+            "-q");
     assertThat(toParquet.exitCode()).as(toParquet.stderr()).isZero();
     assertThat(toParquet.stdout()).startsWith("spark-convert: 256 records, 3 files (parquet), ");
     try (Stream<Path> files = Files.list(parquet)) {
@@ -67,8 +88,16 @@ class SparkConvertCommandTest {
     Path back = tmp.resolve("back");
     Cli.Result fromParquet =
         Cli.run(
-            "spark-convert", "--db", parquet.toString(), "--out", back.toString(),
-            "--out-shards", "2", "--out-type", "rocksdb", "-q");
+            "spark-convert",
+            "--db",
+            parquet.toString(),
+            "--out",
+            back.toString(),
+            "--out-shards",
+            "2",
+            "--out-type",
+            "rocksdb",
+            "-q");
     assertThat(fromParquet.exitCode()).as(fromParquet.stderr()).isZero();
     assertThat(fromParquet.stdout()).startsWith("spark-convert: 256 records, 2 shards (rocksdb), ");
     assertShardsHold(IdDataset.scan("minidb", source.toString()), back, "rocksdb");
@@ -81,18 +110,30 @@ class SparkConvertCommandTest {
     Path out = Files.createDirectories(tmp.resolve("taken"));
     Files.writeString(out.resolve("keep.txt"), "still here");
     Cli.Result refused =
-        Cli.run("spark-convert", "--db", source, "--out", out.toString(), "--out-shards", "2", "-q");
+        Cli.run(
+            "spark-convert", "--db", source, "--out", out.toString(), "--out-shards", "2", "-q");
     assertThat(refused.exitCode()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(refused.stderr())
         .isEqualTo(
-            "cortado spark-convert: error: --out " + out
-                + " already exists; pass --overwrite to replace it" + System.lineSeparator());
+            "cortado spark-convert: error: --out "
+                + out
+                + " already exists; pass --overwrite to replace it"
+                + System.lineSeparator());
     assertThat(out.resolve("keep.txt")).hasContent("still here");
 
     Cli.Result replaced =
         Cli.run(
-            "spark-convert", "--db", source, "--db-type", "lmdb", "--out", out.toString(),
-            "--out-shards", "2", "--overwrite", "-q");
+            "spark-convert",
+            "--db",
+            source,
+            "--db-type",
+            "lmdb",
+            "--out",
+            out.toString(),
+            "--out-shards",
+            "2",
+            "--overwrite",
+            "-q");
     assertThat(replaced.exitCode()).as(replaced.stderr()).isZero();
     assertThat(out.resolve("keep.txt")).doesNotExist();
     assertShardsHold(IdDataset.scan("lmdb", source), out, "lmdb");
@@ -105,9 +146,22 @@ class SparkConvertCommandTest {
     Path out = tmp.resolve("shard-1-of-3");
     Cli.Result r =
         Cli.run(
-            "spark-convert", "--db", source, "--db-type", "lmdb", "--num-shards", "3",
-            "--shard-id", "1", "--out", out.toString(), "--out-shards", "1", "--out-type",
-            "minidb", "-q");
+            "spark-convert",
+            "--db",
+            source,
+            "--db-type",
+            "lmdb",
+            "--num-shards",
+            "3",
+            "--shard-id",
+            "1",
+            "--out",
+            out.toString(),
+            "--out-shards",
+            "1",
+            "--out-type",
+            "minidb",
+            "-q");
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     List<String> keys =
         IdDataset.scan("minidb", Cli.shardDirs(out).get(0).toString()).stream()
@@ -123,7 +177,14 @@ class SparkConvertCommandTest {
   @Test
   void badCommandLinesSayWhatIsWrong() {
     Cli.Result zero =
-        Cli.run("spark-convert", "--db", "x", "--out", tmp.resolve("o").toString(), "--out-shards", "0");
+        Cli.run(
+            "spark-convert",
+            "--db",
+            "x",
+            "--out",
+            tmp.resolve("o").toString(),
+            "--out-shards",
+            "0");
     assertThat(zero.exitCode()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(zero.stderr()).contains("--out-shards must be >= 1, got 0");
     Cli.Result missing = Cli.run("spark-convert", "--out", "o", "--out-shards", "2");
@@ -132,8 +193,15 @@ class SparkConvertCommandTest {
     // A cluster master needs the connector's -all jar for its executors.
     Cli.Result cluster =
         Cli.run(
-            "spark-convert", "--db", "x", "--out", tmp.resolve("c").toString(), "--out-shards", "2",
-            "--master", "spark://127.0.0.1:7077");
+            "spark-convert",
+            "--db",
+            "x",
+            "--out",
+            tmp.resolve("c").toString(),
+            "--out-shards",
+            "2",
+            "--master",
+            "spark://127.0.0.1:7077");
     assertThat(cluster.exitCode()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(cluster.stderr())
         .contains("--master spark://127.0.0.1:7077 runs on executors that need the connector jar")

@@ -51,11 +51,22 @@ class SparkMakeDbCommandTest {
     Path out = tmp.resolve("db");
     Cli.Result r =
         Cli.run(
-            "spark-make-db", "--images", images.toString(), "--out", out.toString(),
-            "--out-shards", "3", "--out-type", "lmdb", "--size", "8x6", "-q");
+            "spark-make-db",
+            "--images",
+            images.toString(),
+            "--out",
+            out.toString(),
+            "--out-shards",
+            "3",
+            "--out-type",
+            "lmdb",
+            "--size",
+            "8x6",
+            "-q");
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdout())
-        .contains("spark-make-db: labels: 3 classes from the sub-folder names: 0 = cat, 1 = dog, 2 = owl")
+        .contains(
+            "spark-make-db: labels: 3 classes from the sub-folder names: 0 = cat, 1 = dog, 2 = owl")
         .containsPattern("spark-make-db: 300 records, 3 shards \\(lmdb\\), [0-9.]+ MB in ");
     assertThat(out.resolve("_SUCCESS")).exists();
     List<Path> shards = Cli.shardDirs(out);
@@ -118,9 +129,20 @@ class SparkMakeDbCommandTest {
     Path out = tmp.resolve("gray-db");
     Cli.Result r =
         Cli.run(
-            "spark-make-db", "--images", images.toString(), "--labels", labels.toString(),
-            "--out", out.toString(), "--out-shards", "2", "--out-type", "minidb",
-            "--channels", "1", "-q");
+            "spark-make-db",
+            "--images",
+            images.toString(),
+            "--labels",
+            labels.toString(),
+            "--out",
+            out.toString(),
+            "--out-shards",
+            "2",
+            "--out-type",
+            "minidb",
+            "--channels",
+            "1",
+            "-q");
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     Map<String, Integer> labelByFile = new HashMap<>();
     for (Path shard : Cli.shardDirs(out)) {
@@ -144,8 +166,14 @@ class SparkMakeDbCommandTest {
     writePng(flat.resolve("a.png"), 4, 4, Color.RED);
     Cli.Result noClass =
         Cli.run(
-            "spark-make-db", "--images", flat.toString(), "--out", tmp.resolve("o1").toString(),
-            "--out-shards", "1", "-q");
+            "spark-make-db",
+            "--images",
+            flat.toString(),
+            "--out",
+            tmp.resolve("o1").toString(),
+            "--out-shards",
+            "1",
+            "-q");
     assertThat(noClass.exitCode()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(noClass.stderr())
         .startsWith("cortado spark-make-db: error: image a.png is directly in --images " + flat)
@@ -157,8 +185,14 @@ class SparkMakeDbCommandTest {
     Path out = tmp.resolve("o2");
     Cli.Result bad =
         Cli.run(
-            "spark-make-db", "--images", broken.getParent().toString(), "--out", out.toString(),
-            "--out-shards", "1", "-q");
+            "spark-make-db",
+            "--images",
+            broken.getParent().toString(),
+            "--out",
+            out.toString(),
+            "--out-shards",
+            "1",
+            "-q");
     assertThat(bad.exitCode()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(bad.stderr().lines().count()).as(bad.stderr()).isEqualTo(1);
     assertThat(bad.stderr())

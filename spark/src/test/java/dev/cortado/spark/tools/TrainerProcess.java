@@ -1,12 +1,12 @@
 package dev.cortado.spark.tools;
 
 import com.google.protobuf.ByteString;
+import dev.cortado.net.Net;
 import dev.cortado.proto.Argument;
 import dev.cortado.proto.NetDef;
 import dev.cortado.proto.OperatorDef;
 import dev.cortado.runtime.CortadoRuntime;
 import dev.cortado.tensor.Tensor;
-import dev.cortado.net.Net;
 import dev.cortado.workspace.Workspace;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -15,8 +15,8 @@ import java.util.stream.Collectors;
 
 /**
  * One trainer's input pipeline in its own JVM: Caffe2's CreateDB (with num_shards/shard_id) and
- * TensorProtosDBInput, run for one epoch of its shard. Prints the labels it read (the record ids
- * of {@link IdDataset}) as one line {@code ids 3,7,11,...}.
+ * TensorProtosDBInput, run for one epoch of its shard. Prints the labels it read (the record ids of
+ * {@link IdDataset}) as one line {@code ids 3,7,11,...}.
  *
  * <p>Arguments: db_type, db, num_shards, shard_id, batch_size.
  */
@@ -68,8 +68,7 @@ public final class TrainerProcess {
         }
       }
     }
-    System.out.println(
-        "ids " + ids.stream().map(String::valueOf).collect(Collectors.joining(",")));
+    System.out.println("ids " + ids.stream().map(String::valueOf).collect(Collectors.joining(",")));
     System.exit(0);
   }
 

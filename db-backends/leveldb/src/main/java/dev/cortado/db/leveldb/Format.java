@@ -8,6 +8,7 @@ import java.util.zip.CRC32C;
 final class Format {
   /** LevelDB's bytewise comparator name; RocksDB's bytewise comparator uses the same one. */
   static final String COMPARATOR = "leveldb.BytewiseComparator";
+
   /** Value-type tags inside internal keys and write batches. */
   static final int TYPE_DELETION = 0;
 

@@ -43,9 +43,10 @@ public final class LevelDbProvider implements DbProvider {
         }
         yield LevelDbWriter.open(name(), source, mode);
       }
-      case WRITE -> !exists || RocksStore.writtenByLevelDb(dir)
-          ? LevelDbWriter.open(name(), source, mode)
-          : RocksStore.open(name(), source, mode);
+      case WRITE ->
+          !exists || RocksStore.writtenByLevelDb(dir)
+              ? LevelDbWriter.open(name(), source, mode)
+              : RocksStore.open(name(), source, mode);
     };
   }
 }

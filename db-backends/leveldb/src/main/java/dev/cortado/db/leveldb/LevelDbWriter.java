@@ -42,15 +42,17 @@ import java.util.stream.Stream;
  * The directory's {@code LOCK} file is locked while writing, as C++ LevelDB does, so the two
  * exclude each other.
  *
- * <p>WRITE on a directory that C++ LevelDB (or this class) wrote recovers it as LevelDB does:
- * reads the MANIFEST, replays the records still in its logs, writes them to a table and starts a
- * new MANIFEST.
+ * <p>WRITE on a directory that C++ LevelDB (or this class) wrote recovers it as LevelDB does: reads
+ * the MANIFEST, replays the records still in its logs, writes them to a table and starts a new
+ * MANIFEST.
  */
 final class LevelDbWriter implements Db {
   /** In-memory table size before it is written out; LevelDB's default is 4 MiB, Caffe2's 256. */
   static final long MEMTABLE_BYTES = 64L << 20;
+
   /** Caffe2's block size for LevelDB tables. */
   static final int BLOCK_SIZE = 65536;
+
   /** Puts a transaction keeps before it commits by itself. */
   static final int AUTO_COMMIT_PUTS = 1000;
 
@@ -177,8 +179,9 @@ final class LevelDbWriter implements Db {
         }
       }
     }
-    logs.sort(java.util.Comparator.comparingLong(
-        p -> Long.parseLong(p.getFileName().toString().replace(".log", ""))));
+    logs.sort(
+        java.util.Comparator.comparingLong(
+            p -> Long.parseLong(p.getFileName().toString().replace(".log", ""))));
     for (Path p : logs) {
       for (byte[] batch : LogReader.readAll(p)) {
         replay(batch, p);
@@ -220,7 +223,9 @@ final class LevelDbWriter implements Db {
     lastSequence = Math.max(lastSequence, sequence + count - 1);
   }
 
-  /** Writes a new MANIFEST holding {@code edit} plus the current numbers, then points CURRENT at it. */
+  /**
+   * Writes a new MANIFEST holding {@code edit} plus the current numbers, then points CURRENT at it.
+   */
   private void startManifest(VersionEdit edit) throws IOException {
     edit.logNumber = logNumber;
     edit.nextFileNumber = nextFile;
@@ -253,7 +258,8 @@ final class LevelDbWriter implements Db {
       for (Map.Entry<byte[], Entry> e : memtable.entrySet()) {
         Entry v = e.getValue();
         int kind = v.value() == null ? Format.TYPE_DELETION : Format.TYPE_VALUE;
-        table.add(Format.internalKey(e.getKey(), v.sequence(), kind),
+        table.add(
+            Format.internalKey(e.getKey(), v.sequence(), kind),
             v.value() == null ? new byte[0] : v.value());
       }
       size = table.finish();
@@ -265,8 +271,9 @@ final class LevelDbWriter implements Db {
     }
     boolean overlaps = false;
     for (FileMeta f : files) {
-      overlaps |= Arrays.compareUnsigned(userKey(smallest), userKey(f.largest())) <= 0
-          && Arrays.compareUnsigned(userKey(f.smallest()), userKey(largest)) <= 0;
+      overlaps |=
+          Arrays.compareUnsigned(userKey(smallest), userKey(f.largest())) <= 0
+              && Arrays.compareUnsigned(userKey(f.smallest()), userKey(largest)) <= 0;
     }
     memtable.clear();
     memtableBytes = 0;
@@ -313,7 +320,9 @@ final class LevelDbWriter implements Db {
     try {
       log.add(batch.toByteArray());
       for (int i = 0; i < count; i++) {
-        apply(keysAndValues.get(2 * i), new Entry(lastSequence + 1 + i, keysAndValues.get(2 * i + 1)));
+        apply(
+            keysAndValues.get(2 * i),
+            new Entry(lastSequence + 1 + i, keysAndValues.get(2 * i + 1)));
       }
       lastSequence += count;
       if (memtableBytes >= memtableLimit) {
@@ -405,13 +414,40 @@ final class LevelDbWriter implements Db {
       this.cursor = cursor;
     }
 
-    @Override public void seekToFirst() { cursor.seekToFirst(); }
-    @Override public void seek(byte[] key) { cursor.seek(key); }
-    @Override public boolean supportsSeek() { return true; }
-    @Override public void next() { cursor.next(); }
-    @Override public boolean valid() { return cursor.valid(); }
-    @Override public ByteBuffer key() { return cursor.key(); }
-    @Override public ByteBuffer value() { return cursor.value(); }
+    @Override
+    public void seekToFirst() {
+      cursor.seekToFirst();
+    }
+
+    @Override
+    public void seek(byte[] key) {
+      cursor.seek(key);
+    }
+
+    @Override
+    public boolean supportsSeek() {
+      return true;
+    }
+
+    @Override
+    public void next() {
+      cursor.next();
+    }
+
+    @Override
+    public boolean valid() {
+      return cursor.valid();
+    }
+
+    @Override
+    public ByteBuffer key() {
+      return cursor.key();
+    }
+
+    @Override
+    public ByteBuffer value() {
+      return cursor.value();
+    }
 
     @Override
     public void close() {

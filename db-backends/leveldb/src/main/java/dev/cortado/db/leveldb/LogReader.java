@@ -9,9 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads every complete record of a LevelDB log file. A torn last record (the writer died
- * mid-write) ends the log, as in LevelDB's recovery; a bad checksum or fragment order before the
- * end is corruption.
+ * Reads every complete record of a LevelDB log file. A torn last record (the writer died mid-write)
+ * ends the log, as in LevelDB's recovery; a bad checksum or fragment order before the end is
+ * corruption.
  */
 final class LogReader {
   private LogReader() {}
@@ -31,8 +31,11 @@ final class LogReader {
         break; // torn header at the end
       }
       ByteBuffer header = ByteBuffer.wrap(data, pos, LogWriter.HEADER_SIZE);
-      int crc = header.get() & 0xff | (header.get() & 0xff) << 8 | (header.get() & 0xff) << 16
-          | (header.get() & 0xff) << 24;
+      int crc =
+          header.get() & 0xff
+              | (header.get() & 0xff) << 8
+              | (header.get() & 0xff) << 16
+              | (header.get() & 0xff) << 24;
       int length = header.get() & 0xff | (header.get() & 0xff) << 8;
       int type = header.get() & 0xff;
       int start = pos + LogWriter.HEADER_SIZE;
@@ -54,7 +57,8 @@ final class LogReader {
         }
         case LogWriter.MIDDLE, LogWriter.LAST -> {
           if (pending == null) {
-            throw new IOException(file + ": log fragment without a first part at byte offset " + pos);
+            throw new IOException(
+                file + ": log fragment without a first part at byte offset " + pos);
           }
           pending.write(data, start, length);
           if (type == LogWriter.LAST) {
@@ -62,8 +66,9 @@ final class LogReader {
             pending = null;
           }
         }
-        default -> throw new IOException(
-            file + ": unknown log record type " + type + " at byte offset " + pos);
+        default ->
+            throw new IOException(
+                file + ": unknown log record type " + type + " at byte offset " + pos);
       }
       pos = start + length;
     }

@@ -23,8 +23,7 @@ final class LogWriter implements AutoCloseable {
   private int blockOffset;
 
   LogWriter(Path file) throws IOException {
-    this.channel =
-        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
   }
 
   /** Appends one record, fragmenting it across blocks as LevelDB's log::Writer does. */

@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * One MANIFEST record: LevelDB's VersionEdit, with the tags LevelDB 1.x defines. Fields that are
- * unset stay null; {@link #decode} accepts every LevelDB tag and rejects others (a RocksDB
- * MANIFEST uses tags LevelDB does not know).
+ * unset stay null; {@link #decode} accepts every LevelDB tag and rejects others (a RocksDB MANIFEST
+ * uses tags LevelDB does not know).
  */
 final class VersionEdit {
   private static final int COMPARATOR = 1;
@@ -74,8 +74,9 @@ final class VersionEdit {
     while (in.hasRemaining()) {
       long tag = Format.getVarint(in);
       switch ((int) tag) {
-        case COMPARATOR -> edit.comparator =
-            new String(Format.getLengthPrefixed(in), java.nio.charset.StandardCharsets.UTF_8);
+        case COMPARATOR ->
+            edit.comparator =
+                new String(Format.getLengthPrefixed(in), java.nio.charset.StandardCharsets.UTF_8);
         case LOG_NUMBER -> edit.logNumber = Format.getVarint(in);
         case PREV_LOG_NUMBER -> edit.prevLogNumber = Format.getVarint(in);
         case NEXT_FILE_NUMBER -> edit.nextFileNumber = Format.getVarint(in);
@@ -86,11 +87,17 @@ final class VersionEdit {
         }
         case DELETED_FILE ->
             edit.deletedFiles.add(new Deleted((int) Format.getVarint(in), Format.getVarint(in)));
-        case NEW_FILE -> edit.newFiles.add(new FileMeta(
-            (int) Format.getVarint(in), Format.getVarint(in), Format.getVarint(in),
-            Format.getLengthPrefixed(in), Format.getLengthPrefixed(in)));
-        default -> throw new IllegalArgumentException(
-            "unknown MANIFEST tag " + tag + " (not a LevelDB MANIFEST)");
+        case NEW_FILE ->
+            edit.newFiles.add(
+                new FileMeta(
+                    (int) Format.getVarint(in),
+                    Format.getVarint(in),
+                    Format.getVarint(in),
+                    Format.getLengthPrefixed(in),
+                    Format.getLengthPrefixed(in)));
+        default ->
+            throw new IllegalArgumentException(
+                "unknown MANIFEST tag " + tag + " (not a LevelDB MANIFEST)");
       }
     }
     return edit;

@@ -1,8 +1,8 @@
 package dev.cortado.db.leveldb;
 
-import dev.cortado.db.testkit.FixtureFiles;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.cortado.db.testkit.FixtureFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,6 +1,5 @@
 package dev.cortado.db.leveldb;
 
-import dev.cortado.db.testkit.FixtureFiles;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,6 +10,7 @@ import dev.cortado.db.Db;
 import dev.cortado.db.DbException;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
+import dev.cortado.db.testkit.FixtureFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +34,9 @@ class LevelDbProviderTest {
   @FieldSource("DATASETS")
   void readsSnappyLdbTablesWrittenByCxxLevelDbAndLeavesTheCopyUnchanged(
       String dataset, @TempDir Path tmp) throws Exception {
-    Path dir = FixtureFiles.copy(FixtureFiles.testdata().resolve(dataset).resolve("leveldb"), tmp.resolve("db"));
+    Path dir =
+        FixtureFiles.copy(
+            FixtureFiles.testdata().resolve(dataset).resolve("leveldb"), tmp.resolve("db"));
     Map<String, String> before = FixtureFiles.snapshot(dir);
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
       assertThat(db.type()).isEqualTo("leveldb");
@@ -49,7 +51,8 @@ class LevelDbProviderTest {
    */
   @Test
   void readsRecordsStillInTheLogOfACxxLevelDb(@TempDir Path tmp) throws Exception {
-    Path fixture = Path.of(getClass().getResource("/cxx-leveldb-log-only/CURRENT").toURI()).getParent();
+    Path fixture =
+        Path.of(getClass().getResource("/cxx-leveldb-log-only/CURRENT").toURI()).getParent();
     Path dir = FixtureFiles.copy(fixture, tmp.resolve("db"));
     Map<String, String> before = FixtureFiles.snapshot(dir);
     List<String> expected = new ArrayList<>();
@@ -57,7 +60,8 @@ class LevelDbProviderTest {
       if (i == 13) {
         continue;
       }
-      expected.add(String.format("%08d", i) + "=" + (i == 7 ? "overwritten" : ("value-" + i).repeat(50)));
+      expected.add(
+          String.format("%08d", i) + "=" + (i == 7 ? "overwritten" : ("value-" + i).repeat(50)));
     }
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
       assertThat(records(db)).isEqualTo(expected);
@@ -91,7 +95,8 @@ class LevelDbProviderTest {
 
   @Test
   void appendingToACxxLevelDbKeepsItReadableByCxxLevelDb(@TempDir Path tmp) throws Exception {
-    Path dir = FixtureFiles.copy(FixtureFiles.testdata().resolve("key-order/leveldb"), tmp.resolve("db"));
+    Path dir =
+        FixtureFiles.copy(FixtureFiles.testdata().resolve("key-order/leveldb"), tmp.resolve("db"));
     List<String> before;
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
       before = hexRecords(db);
@@ -112,7 +117,8 @@ class LevelDbProviderTest {
 
   @Test
   void appendingRecoversRecordsStillInACxxLevelDbLog(@TempDir Path tmp) throws Exception {
-    Path fixture = Path.of(getClass().getResource("/cxx-leveldb-log-only/CURRENT").toURI()).getParent();
+    Path fixture =
+        Path.of(getClass().getResource("/cxx-leveldb-log-only/CURRENT").toURI()).getParent();
     Path dir = FixtureFiles.copy(fixture, tmp.resolve("db"));
     try (Db db = provider.open(dir.toString(), Mode.WRITE);
         Transaction t = db.newTransaction()) {
@@ -126,7 +132,8 @@ class LevelDbProviderTest {
     }
     List<String> expected = new ArrayList<>();
     for (int i = 0; i <= 20; i++) {
-      String v = i == 7 ? "overwritten" : i == 13 ? "back" : i == 20 ? "new" : ("value-" + i).repeat(50);
+      String v =
+          i == 7 ? "overwritten" : i == 13 ? "back" : i == 20 ? "new" : ("value-" + i).repeat(50);
       expected.add(String.format("%08d", i) + "=" + v);
     }
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
@@ -195,7 +202,9 @@ class LevelDbProviderTest {
 
   @Test
   void closingWhileAnotherThreadReadsNeverCrashes(@TempDir Path tmp) throws Exception {
-    Path dir = FixtureFiles.copy(FixtureFiles.testdata().resolve("fmnist-mini/leveldb"), tmp.resolve("db"));
+    Path dir =
+        FixtureFiles.copy(
+            FixtureFiles.testdata().resolve("fmnist-mini/leveldb"), tmp.resolve("db"));
     Db db = provider.open(dir.toString(), Mode.READ);
     CountDownLatch reading = new CountDownLatch(1);
     CompletableFuture<Throwable> reader =

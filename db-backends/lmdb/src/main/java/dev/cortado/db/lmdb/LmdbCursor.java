@@ -25,8 +25,10 @@ final class LmdbCursor implements Cursor {
   private final LmdbStore store;
   private final Txn<ByteBuffer> txn;
   private final org.lmdbjava.Cursor<ByteBuffer> cursor;
+
   /** Reused read-only views, or null where {@link MapViews#AVAILABLE} is false. */
   private final ByteBuffer keyView = MapViews.newView();
+
   private final ByteBuffer valueView = MapViews.newView();
   private ByteBuffer seekKey;
   private boolean valid;

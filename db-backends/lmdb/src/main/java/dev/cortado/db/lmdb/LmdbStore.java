@@ -33,19 +33,22 @@ import org.lmdbjava.Txn;
  * reference, and the environment is closed (the map unmapped) only when {@link #close()} has been
  * called and the last reference is released. After {@code close()} every call throws {@link
  * DbException}; a reader thread that is inside a cursor call or still decoding a value when another
- * thread closes the DB therefore finishes safely instead of touching unmapped memory (lmdbjava#185).
- * A cursor that is never closed keeps the map alive.
+ * thread closes the DB therefore finishes safely instead of touching unmapped memory
+ * (lmdbjava#185). A cursor that is never closed keeps the map alive.
  *
  * <p><b>Writes.</b> A transaction keeps its puts in memory and writes them in one LMDB write
- * transaction on {@link Transaction#commit()} (and by itself every {@link #AUTO_COMMIT_PUTS} puts or
- * {@link #AUTO_COMMIT_BYTES} bytes). Holding no LMDB transaction between calls lets the map grow:
- * on {@code MDB_MAP_FULL} the batch is aborted, the map is doubled and the batch is written again.
+ * transaction on {@link Transaction#commit()} (and by itself every {@link #AUTO_COMMIT_PUTS} puts
+ * or {@link #AUTO_COMMIT_BYTES} bytes). Holding no LMDB transaction between calls lets the map
+ * grow: on {@code MDB_MAP_FULL} the batch is aborted, the map is doubled and the batch is written
+ * again.
  */
 public final class LmdbStore implements Db {
   /** Puts a transaction keeps in memory before it commits by itself, as make_mnist_db does. */
   static final int AUTO_COMMIT_PUTS = 1000;
+
   /** Bytes of pending keys and values before a transaction commits by itself. */
   static final long AUTO_COMMIT_BYTES = 64L << 20;
+
   /** The first map size for writing; it doubles whenever a batch does not fit. */
   static final long INITIAL_MAP_SIZE = 64L << 20;
 
@@ -80,8 +83,8 @@ public final class LmdbStore implements Db {
    * READ mode, also the data file itself.
    *
    * <ul>
-   *   <li>READ opens with {@code MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS} as Caffe2 does: no lock file is
-   *       created or taken and nothing is written.
+   *   <li>READ opens with {@code MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS} as Caffe2 does: no lock file
+   *       is created or taken and nothing is written.
    *   <li>WRITE opens an existing environment, creating the directory when it is missing.
    *   <li>NEW creates the directory; unlike Caffe2 an existing empty directory is accepted, but one
    *       that already holds {@code data.mdb} is refused, so NEW never overwrites data.
@@ -99,7 +102,10 @@ public final class LmdbStore implements Db {
     boolean file = Files.isRegularFile(path);
     if (!file && !Files.isRegularFile(path.resolve("data.mdb"))) {
       throw new DbException(
-          type + ": cannot open '" + source + "' for READ: expected an LMDB directory holding"
+          type
+              + ": cannot open '"
+              + source
+              + "' for READ: expected an LMDB directory holding"
               + " data.mdb, or a data.mdb file; found "
               + (Files.isDirectory(path) ? "a directory without data.mdb" : "nothing"));
     }
@@ -116,12 +122,20 @@ public final class LmdbStore implements Db {
     boolean exists = Files.isRegularFile(path.resolve("data.mdb"));
     if (mode == Mode.NEW && exists) {
       throw new DbException(
-          type + ": cannot create '" + source + "' (NEW): an LMDB environment already exists"
+          type
+              + ": cannot create '"
+              + source
+              + "' (NEW): an LMDB environment already exists"
               + " there; open it with WRITE to append, or delete it first");
     }
     if (Files.exists(path) && !Files.isDirectory(path)) {
       throw new DbException(
-          type + ": cannot open '" + source + "' for " + mode + ": expected a directory, found a"
+          type
+              + ": cannot open '"
+              + source
+              + "' for "
+              + mode
+              + ": expected a directory, found a"
               + " file");
     }
     try {
@@ -159,9 +173,13 @@ public final class LmdbStore implements Db {
       // lmdbjava's buffer proxy reaches into java.nio.Buffer: without the flags its class fails to
       // initialize, which would otherwise surface as a bare ExceptionInInitializerError.
       throw new DbException(
-          type + ": cannot open '" + source + "': lmdbjava needs the JVM flags --add-opens"
+          type
+              + ": cannot open '"
+              + source
+              + "': lmdbjava needs the JVM flags --add-opens"
               + " java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED"
-              + " (./cortado passes them): " + e,
+              + " (./cortado passes them): "
+              + e,
           e);
     }
   }
@@ -288,8 +306,16 @@ public final class LmdbStore implements Db {
         byte[] v = keysAndValues.get(i + 1);
         if (k.length == 0 || k.length > key.capacity()) {
           throw new DbException(
-              type + " '" + source + "': key " + Keys.describe(k) + " is " + k.length
-                  + " bytes; LMDB keys are 1 to " + key.capacity() + " bytes");
+              type
+                  + " '"
+                  + source
+                  + "': key "
+                  + Keys.describe(k)
+                  + " is "
+                  + k.length
+                  + " bytes; LMDB keys are 1 to "
+                  + key.capacity()
+                  + " bytes");
         }
         key.clear().put(k).flip();
         value.clear().put(v).flip();
@@ -311,8 +337,15 @@ public final class LmdbStore implements Db {
       // current mapping, and LMDB may move the map when it grows.
       if (refs > 1) {
         throw new DbException(
-            type + " '" + source + "': the map is full at " + env.info().mapSize + " bytes and"
-                + " cannot grow while " + (refs - 1) + " cursor(s) are open on this DB; close"
+            type
+                + " '"
+                + source
+                + "': the map is full at "
+                + env.info().mapSize
+                + " bytes and"
+                + " cannot grow while "
+                + (refs - 1)
+                + " cursor(s) are open on this DB; close"
                 + " them before writing more",
             cause);
       }

@@ -6,8 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An {@link LmdbStore} transaction: pending puts, written in one LMDB write transaction per
- * commit.
+ * An {@link LmdbStore} transaction: pending puts, written in one LMDB write transaction per commit.
  */
 final class LmdbTransaction implements Transaction {
   private final LmdbStore store;

@@ -8,19 +8,20 @@ import java.nio.ByteOrder;
 
 /**
  * Reusable read-only views of LMDB memory: a cursor keeps one view for its key and one for its
- * value and re-points them at lmdbjava's buffers on each call, instead of allocating a fresh
- * {@code asReadOnlyBuffer()} per record (which was ~10% of a read+decode profile).
+ * value and re-points them at lmdbjava's buffers on each call, instead of allocating a fresh {@code
+ * asReadOnlyBuffer()} per record (which was ~10% of a read+decode profile).
  *
  * <p>Re-pointing writes {@code java.nio.Buffer}'s {@code address} and {@code capacity} fields, as
  * lmdbjava's own fast proxy does for its buffers on every move; it needs the {@code --add-opens
- * java.base/java.nio=ALL-UNNAMED} that lmdbjava needs anyway. Where that access is missing, or
- * the self-test at class initialisation fails, {@link #AVAILABLE} is false and each call returns
- * a fresh {@code asReadOnlyBuffer()} as before. A view is always read-only, direct, big-endian,
+ * java.base/java.nio=ALL-UNNAMED} that lmdbjava needs anyway. Where that access is missing, or the
+ * self-test at class initialisation fails, {@link #AVAILABLE} is false and each call returns a
+ * fresh {@code asReadOnlyBuffer()} as before. A view is always read-only, direct, big-endian,
  * position 0 and limit = length, whatever the caller did to it after the previous call.
  */
 final class MapViews {
   private static final VarHandle ADDRESS;
   private static final VarHandle CAPACITY;
+
   /** True when views can be re-pointed; false means one asReadOnlyBuffer() per call. */
   static final boolean AVAILABLE;
 
@@ -79,8 +80,14 @@ final class MapViews {
     }
     ByteBuffer view = ByteBuffer.allocateDirect(0).asReadOnlyBuffer();
     point(address, capacity, view, (long) address.get(src) + 3, 5);
-    boolean ok = view.isReadOnly() && view.isDirect() && view.position() == 0
-        && view.limit() == 5 && view.capacity() == 5 && view.get(0) == 4 && view.get(4) == 8;
+    boolean ok =
+        view.isReadOnly()
+            && view.isDirect()
+            && view.position() == 0
+            && view.limit() == 5
+            && view.capacity() == 5
+            && view.get(0) == 4
+            && view.get(4) == 8;
     // Keep src reachable until the view has been read.
     return ok && src.get(3) == 4;
   }

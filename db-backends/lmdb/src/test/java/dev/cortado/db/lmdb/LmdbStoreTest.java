@@ -1,6 +1,5 @@
 package dev.cortado.db.lmdb;
 
-import dev.cortado.db.testkit.FixtureFiles;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,6 +9,7 @@ import dev.cortado.db.Db;
 import dev.cortado.db.DbException;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
+import dev.cortado.db.testkit.FixtureFiles;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +42,8 @@ class LmdbStoreTest {
 
   @Test
   void readOnlyOpenOfAWritableCopyTakesNoLockAndChangesNoByte(@TempDir Path tmp) throws Exception {
-    Path dir = FixtureFiles.copy(FixtureFiles.testdata().resolve("all-dtypes/lmdb"), tmp.resolve("db"));
+    Path dir =
+        FixtureFiles.copy(FixtureFiles.testdata().resolve("all-dtypes/lmdb"), tmp.resolve("db"));
     Files.delete(dir.resolve("lock.mdb")); // MDB_NOLOCK must not recreate it
     Map<String, String> before = FixtureFiles.snapshot(dir);
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
@@ -222,8 +223,16 @@ class LmdbStoreTest {
     t.put(bytes("b"), bytes("pending"));
     db.close();
     for (Runnable call :
-        List.<Runnable>of(c::next, c::key, c::value, c::valid, c::seekToFirst, () -> c.seek(bytes("a")),
-            () -> t.put(bytes("x"), bytes("y")), t::commit, db::newTransaction)) {
+        List.<Runnable>of(
+            c::next,
+            c::key,
+            c::value,
+            c::valid,
+            c::seekToFirst,
+            () -> c.seek(bytes("a")),
+            () -> t.put(bytes("x"), bytes("y")),
+            t::commit,
+            db::newTransaction)) {
       assertThatThrownBy(call::run).isInstanceOf(DbException.class);
     }
     c.close();

@@ -1,11 +1,11 @@
 package dev.cortado.db.lmdb;
 
-import dev.cortado.db.testkit.FixtureFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cortado.db.Cursor;
 import dev.cortado.db.Db;
 import dev.cortado.db.Mode;
+import dev.cortado.db.testkit.FixtureFiles;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
@@ -79,8 +79,12 @@ class MapViewsTest {
         assertThat(k.isReadOnly() && val.isReadOnly()).isTrue();
         k.get(new byte[k.remaining()]);
         val.position(val.limit());
-        seen.add(FixtureFiles.hex(c.key()) + " " + c.value().remaining() + " "
-            + FixtureFiles.sha256(c.value()));
+        seen.add(
+            FixtureFiles.hex(c.key())
+                + " "
+                + c.value().remaining()
+                + " "
+                + FixtureFiles.sha256(c.value()));
       }
       assertThat(seen).isEqualTo(FixtureFiles.expectedScan("fmnist-mini", "lmdb"));
     }

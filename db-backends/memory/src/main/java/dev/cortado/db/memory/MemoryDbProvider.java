@@ -11,8 +11,8 @@ import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * The {@code memory} backend: sorted (unsigned byte order, like LMDB, LevelDB and RocksDB) key-value
- * maps that live in this JVM, for tests and ephemeral nets.
+ * The {@code memory} backend: sorted (unsigned byte order, like LMDB, LevelDB and RocksDB)
+ * key-value maps that live in this JVM, for tests and ephemeral nets.
  *
  * <p>The source is a name, shared by every DB opened with it in this JVM, so a net that writes
  * {@code memory:train} and a later net that reads it see the same records. NEW starts an empty map
@@ -48,8 +48,11 @@ public final class MemoryDbProvider implements DbProvider {
             ConcurrentNavigableMap<byte[], byte[]> existing = STORES.get(source);
             if (existing == null) {
               throw new DbException(
-                  "memory: cannot open '" + source + "' for READ: no in-memory DB of that name was"
-                      + " written in this JVM (known: " + STORES.keySet().stream().sorted().toList()
+                  "memory: cannot open '"
+                      + source
+                      + "' for READ: no in-memory DB of that name was"
+                      + " written in this JVM (known: "
+                      + STORES.keySet().stream().sorted().toList()
                       + ")");
             }
             yield existing;

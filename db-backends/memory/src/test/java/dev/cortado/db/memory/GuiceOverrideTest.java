@@ -40,7 +40,8 @@ class GuiceOverrideTest {
   void aUserModuleOverridesTheName() {
     RecordingProvider mine = new RecordingProvider();
     CortadoRuntime runtime =
-        CortadoRuntime.create(binder -> binder.bind(CortadoModule.dbKey("memory")).toInstance(mine));
+        CortadoRuntime.create(
+            binder -> binder.bind(CortadoModule.dbKey("memory")).toInstance(mine));
     String name = "guice-override-" + System.nanoTime();
     try (Db db = runtime.dbs().open("Memory", name, Mode.NEW)) {
       assertThat(db.type()).isEqualTo("memory");

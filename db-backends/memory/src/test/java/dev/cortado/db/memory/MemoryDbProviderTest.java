@@ -95,7 +95,9 @@ class MemoryDbProviderTest {
       assertThat(c.value().position()).isZero();
       c.next();
       assertThat(c.valid()).isFalse();
-      assertThatThrownBy(c::value).isInstanceOf(DbException.class).hasMessageContaining("past the end");
+      assertThatThrownBy(c::value)
+          .isInstanceOf(DbException.class)
+          .hasMessageContaining("past the end");
     }
   }
 

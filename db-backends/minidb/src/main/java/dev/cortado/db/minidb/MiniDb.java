@@ -1,6 +1,5 @@
 package dev.cortado.db.minidb;
 
-import dev.cortado.db.Cursor;
 import dev.cortado.db.Db;
 import dev.cortado.db.DbChecks;
 import dev.cortado.db.DbException;
@@ -18,20 +17,20 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One open Caffe2 minidb file: records of {@code int32 LE key_len, int32 LE value_len, key,
- * value}, no header, in file order.
+ * One open Caffe2 minidb file: records of {@code int32 LE key_len, int32 LE value_len, key, value},
+ * no header, in file order.
  *
  * <p>Modes follow Caffe2: {@link Mode#READ} needs an existing file, {@link Mode#WRITE} appends
  * (creating the file when missing) and {@link Mode#NEW} truncates. As in Caffe2, cursors need READ
  * and transactions need WRITE or NEW. Unlike Caffe2, several cursors may be open at once (they
- * share one read-only memory map), a second open transaction is an error instead of a deadlock,
- * and WRITE refuses a file whose tail is torn, because appending after it would make every new
- * record unreadable ({@link #truncateToRecoverable(Path)} repairs such a file).
+ * share one read-only memory map), a second open transaction is an error instead of a deadlock, and
+ * WRITE refuses a file whose tail is torn, because appending after it would make every new record
+ * unreadable ({@link #truncateToRecoverable(Path)} repairs such a file).
  *
  * <p>Reading memory-maps the file and hands out read-only slices of the map; nothing is copied to
  * the heap. Maps are never unmapped explicitly (the garbage collector releases them), so closing
- * the DB while another thread still holds a record's buffer cannot crash the JVM; every cursor
- * call after close throws {@link DbException}.
+ * the DB while another thread still holds a record's buffer cannot crash the JVM; every cursor call
+ * after close throws {@link DbException}.
  */
 public final class MiniDb implements Db {
   /** The canonical db_type. */
@@ -45,10 +44,13 @@ public final class MiniDb implements Db {
   private final Mode mode;
   private final FileChannel channel;
   private final int windowBytes;
+
   /** The whole file, mapped once at open in READ mode when it fits one window; else null. */
   private final ByteBuffer wholeFile;
+
   /** Guards transactions and close. */
   private final Object lock = new Object();
+
   private volatile boolean closed;
   private MiniDbTransaction transaction;
 
@@ -60,9 +62,10 @@ public final class MiniDb implements Db {
     this.channel = channel;
     this.windowBytes = windowBytes;
     long size = mode == Mode.READ ? channel.size() : 0;
-    this.wholeFile = mode == Mode.READ && size <= windowBytes
-        ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size)
-        : null;
+    this.wholeFile =
+        mode == Mode.READ && size <= windowBytes
+            ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size)
+            : null;
   }
 
   /** Opens {@code path} in {@code mode}; see the class comment for what each mode does. */
@@ -84,18 +87,32 @@ public final class MiniDb implements Db {
           }
           channel = FileChannel.open(path, StandardOpenOption.READ);
         }
-        case WRITE -> channel = FileChannel.open(
-            path, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        case NEW -> channel = FileChannel.open(
-            path, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING);
+        case WRITE ->
+            channel =
+                FileChannel.open(
+                    path,
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        case NEW ->
+            channel =
+                FileChannel.open(
+                    path,
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
       }
       return new MiniDb(path, source, mode, channel, windowBytes);
     } catch (NoSuchFileException e) {
       closeQuietly(channel);
       throw new DbException(
-          "cannot open minidb file " + path + " in " + mode + " mode: "
-              + (mode == Mode.READ ? "no such file" : "its folder does not exist"), e);
+          "cannot open minidb file "
+              + path
+              + " in "
+              + mode
+              + " mode: "
+              + (mode == Mode.READ ? "no such file" : "its folder does not exist"),
+          e);
     } catch (AccessDeniedException e) {
       closeQuietly(channel);
       throw new DbException(
@@ -121,8 +138,8 @@ public final class MiniDb implements Db {
 
   /**
    * Cuts {@code path} to its {@link #recoverableLength(Path)}, dropping a torn tail so that the
-   * file can be read to its end and appended to again. Returns the number of bytes removed (0 for
-   * a sound file). This is a repair the user asks for; Cortado never truncates on its own.
+   * file can be read to its end and appended to again. Returns the number of bytes removed (0 for a
+   * sound file). This is a repair the user asks for; Cortado never truncates on its own.
    */
   public static long truncateToRecoverable(Path path) {
     long keep = recoverableLength(path);
@@ -163,9 +180,16 @@ public final class MiniDb implements Db {
       }
     } catch (MiniDbFormatException e) {
       throw new DbException(
-          "cannot append to minidb file " + path + ": " + e.getMessage()
+          "cannot append to minidb file "
+              + path
+              + ": "
+              + e.getMessage()
               + "; records appended after it could never be read. Repair it first: cortado"
-              + " repair-db --db " + path + " writes its first " + e.offset() + " bytes (the"
+              + " repair-db --db "
+              + path
+              + " writes its first "
+              + e.offset()
+              + " bytes (the"
               + " whole records) into a new file",
           e);
     }
@@ -196,7 +220,11 @@ public final class MiniDb implements Db {
     checkOpen("newCursor");
     if (mode != Mode.READ) {
       throw new DbException(
-          "minidb file " + path + " is open in " + mode + " mode; a cursor needs READ mode"
+          "minidb file "
+              + path
+              + " is open in "
+              + mode
+              + " mode; a cursor needs READ mode"
               + " (close the DB and reopen it with Mode.READ)");
     }
     return new MiniDbCursor(this);
@@ -212,7 +240,9 @@ public final class MiniDb implements Db {
       }
       if (transaction != null) {
         throw new DbException(
-            "minidb file " + path + " already has an open transaction; close it before opening"
+            "minidb file "
+                + path
+                + " already has an open transaction; close it before opening"
                 + " another (Caffe2 would deadlock here)");
       }
       transaction = new MiniDbTransaction(this);
@@ -242,8 +272,8 @@ public final class MiniDb implements Db {
       try {
         channel.close();
       } catch (IOException e) {
-        DbException closing = new DbException(
-            "closing minidb file " + path + " failed: " + e.getMessage(), e);
+        DbException closing =
+            new DbException("closing minidb file " + path + " failed: " + e.getMessage(), e);
         if (failure == null) {
           failure = closing;
         } else {
@@ -301,22 +331,30 @@ public final class MiniDb implements Db {
     } catch (ClosedChannelException e) {
       throw new DbException("minidb file " + path + " is closed", e);
     } catch (IOException e) {
-      throw new DbException("cannot read the size of minidb file " + path + ": " + e.getMessage(),
-          e);
+      throw new DbException(
+          "cannot read the size of minidb file " + path + ": " + e.getMessage(), e);
     }
   }
 
   /** A read-only little-endian map of {@code [position, position + size)}. */
   ByteBuffer map(long position, long size) {
     try {
-      return channel.map(FileChannel.MapMode.READ_ONLY, position, size)
+      return channel
+          .map(FileChannel.MapMode.READ_ONLY, position, size)
           .order(ByteOrder.LITTLE_ENDIAN);
     } catch (ClosedChannelException e) {
       throw new DbException("minidb file " + path + " is closed", e);
     } catch (IOException e) {
       throw new DbException(
-          "cannot map bytes " + position + ".." + (position + size) + " of minidb file " + path
-              + ": " + e.getMessage(), e);
+          "cannot map bytes "
+              + position
+              + ".."
+              + (position + size)
+              + " of minidb file "
+              + path
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 

@@ -11,27 +11,33 @@ import java.util.OptionalLong;
 /**
  * A cursor over a minidb file in file order, reading straight from a memory map.
  *
- * <p>Framing is checked record by record as the cursor reaches it, so every record before a
- * broken one is returned first. A broken record (a torn tail, or a zero or negative length) is a
- * {@link MiniDbFormatException} from the call that moved onto it and from every later call except
- * the repositioning ones ({@link #seekToFirst()}, {@link #seekToPosition(long)}). One to seven
- * bytes after the last whole record are reported as a torn tail; Caffe2 silently ignored one to
- * three of them (and failed on four to seven).
+ * <p>Framing is checked record by record as the cursor reaches it, so every record before a broken
+ * one is returned first. A broken record (a torn tail, or a zero or negative length) is a {@link
+ * MiniDbFormatException} from the call that moved onto it and from every later call except the
+ * repositioning ones ({@link #seekToFirst()}, {@link #seekToPosition(long)}). One to seven bytes
+ * after the last whole record are reported as a torn tail; Caffe2 silently ignored one to three of
+ * them (and failed on four to seven).
  */
 public final class MiniDbCursor implements Cursor {
   private static final int HEADER_BYTES = 8;
 
   private final MiniDb db;
   private final int windowBytes;
+
   /** The file size this cursor reads up to; refreshed by the repositioning calls. */
   private long fileSize;
+
   /** The current map window: file bytes {@code [windowStart, windowStart + window.capacity())}. */
   private ByteBuffer window;
+
   private long windowStart;
+
   /** Byte offset of the current record, or of the end of the data when not valid. */
   private long offset;
+
   /** Index of the current record in file order, or -1 when unknown (after seekToPosition). */
   private long ordinal;
+
   private ByteBuffer key;
   private ByteBuffer value;
   private MiniDbFormatException broken;
@@ -60,7 +66,10 @@ public final class MiniDbCursor implements Cursor {
   public void seek(byte[] target) {
     checkOpen("seek");
     throw new DbException(
-        "minidb file " + db.path() + " cannot seek to key " + Keys.describe(target)
+        "minidb file "
+            + db.path()
+            + " cannot seek to key "
+            + Keys.describe(target)
             + ": minidb has no key index (Caffe2 aborts here); only seekToFirst and saved"
             + " byte-offset positions work");
   }
@@ -126,8 +135,13 @@ public final class MiniDbCursor implements Cursor {
     long size = db.size();
     if (position < 0 || position > size) {
       throw new DbException(
-          "minidb file " + db.path() + " has no byte offset " + position + ": its size is "
-              + size + " bytes");
+          "minidb file "
+              + db.path()
+              + " has no byte offset "
+              + position
+              + ": its size is "
+              + size
+              + " bytes");
     }
     load(position, position == 0 ? 0 : -1, size);
   }
@@ -178,12 +192,19 @@ public final class MiniDbCursor implements Cursor {
       return;
     }
     if (remaining < HEADER_BYTES) {
-      throw fail(null, "is truncated: only " + remaining + " bytes remain after the last whole"
-          + " record, a record header needs " + HEADER_BYTES, true);
+      throw fail(
+          null,
+          "is truncated: only "
+              + remaining
+              + " bytes remain after the last whole"
+              + " record, a record header needs "
+              + HEADER_BYTES,
+          true);
     }
     int keyLength;
     int valueLength;
-    if (window != null && at >= windowStart
+    if (window != null
+        && at >= windowStart
         && at + HEADER_BYTES <= windowStart + window.capacity()) {
       // The usual case: read the header in place rather than through a slice per record.
       int i = (int) (at - windowStart);
@@ -198,9 +219,16 @@ public final class MiniDbCursor implements Cursor {
       throw fail(null, badLength(keyLength, "key"), false);
     }
     if (keyLength > remaining - HEADER_BYTES) {
-      throw fail(null, "is truncated: its key length is " + keyLength + " bytes but only "
-          + (remaining - HEADER_BYTES) + " bytes follow the header before the end of the file at"
-          + " byte " + size, true);
+      throw fail(
+          null,
+          "is truncated: its key length is "
+              + keyLength
+              + " bytes but only "
+              + (remaining - HEADER_BYTES)
+              + " bytes follow the header before the end of the file at"
+              + " byte "
+              + size,
+          true);
     }
     ByteBuffer keyBytes = slice(at + HEADER_BYTES, keyLength);
     if (valueLength <= 0) {
@@ -208,8 +236,15 @@ public final class MiniDbCursor implements Cursor {
     }
     long valueRoom = remaining - HEADER_BYTES - keyLength;
     if (valueLength > valueRoom) {
-      throw fail(keyBytes, "is truncated: its value length is " + valueLength + " bytes but only "
-          + valueRoom + " bytes remain before the end of the file at byte " + size, true);
+      throw fail(
+          keyBytes,
+          "is truncated: its value length is "
+              + valueLength
+              + " bytes but only "
+              + valueRoom
+              + " bytes remain before the end of the file at byte "
+              + size,
+          true);
     }
     ByteBuffer valueBytes = slice(at + HEADER_BYTES + keyLength, valueLength);
     key = keyBytes;
@@ -238,11 +273,16 @@ public final class MiniDbCursor implements Cursor {
     }
     message.append(" at byte offset ").append(offset).append(' ').append(problem);
     if (tornTail) {
-      message.append(" (a torn tail, as a crash while writing leaves; ").append(offset == 0
-          ? "the file holds no whole record)"
-          : "the records before byte " + offset
-              + " read normally; cortado repair-db --db " + db.path()
-              + " copies them into a new file)");
+      message
+          .append(" (a torn tail, as a crash while writing leaves; ")
+          .append(
+              offset == 0
+                  ? "the file holds no whole record)"
+                  : "the records before byte "
+                      + offset
+                      + " read normally; cortado repair-db --db "
+                      + db.path()
+                      + " copies them into a new file)");
     }
     broken = new MiniDbFormatException(message.toString(), offset, tornTail);
     return broken;

@@ -4,8 +4,8 @@ import dev.cortado.db.DbException;
 
 /**
  * A minidb file whose record framing is broken at {@link #offset()}: a torn tail left by a crash
- * while writing ({@link #tornTail()}), or a zero or negative length. Every record before the
- * offset is whole and readable.
+ * while writing ({@link #tornTail()}), or a zero or negative length. Every record before the offset
+ * is whole and readable.
  */
 public final class MiniDbFormatException extends DbException {
   private static final long serialVersionUID = 1L;
@@ -24,7 +24,9 @@ public final class MiniDbFormatException extends DbException {
     return offset;
   }
 
-  /** True when the file ends inside the record (truncation); false for a zero or negative length. */
+  /**
+   * True when the file ends inside the record (truncation); false for a zero or negative length.
+   */
   public boolean tornTail() {
     return tornTail;
   }

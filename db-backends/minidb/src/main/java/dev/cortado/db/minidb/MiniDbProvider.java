@@ -38,8 +38,8 @@ public final class MiniDbProvider implements DbProvider {
     try {
       path = Path.of(source);
     } catch (InvalidPathException e) {
-      throw new DbException("cannot open minidb file '" + source + "': not a valid path: "
-          + e.getMessage(), e);
+      throw new DbException(
+          "cannot open minidb file '" + source + "': not a valid path: " + e.getMessage(), e);
     }
     return MiniDb.open(path, source, mode, windowBytes);
   }

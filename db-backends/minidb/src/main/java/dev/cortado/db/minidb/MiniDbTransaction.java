@@ -11,16 +11,17 @@ import java.nio.channels.FileChannel;
 import java.util.Objects;
 
 /**
- * Appends records to a minidb file through a 64 KiB buffer; {@link #commit()} writes the buffer
- * and forces it to disk. Unlike Caffe2's minidb transaction, which detaches from the file on
- * commit, this one keeps working after a commit. Records reach the file whole: a record never
- * straddles two buffer flushes unless it is larger than the buffer.
+ * Appends records to a minidb file through a 64 KiB buffer; {@link #commit()} writes the buffer and
+ * forces it to disk. Unlike Caffe2's minidb transaction, which detaches from the file on commit,
+ * this one keeps working after a commit. Records reach the file whole: a record never straddles two
+ * buffer flushes unless it is larger than the buffer.
  */
 final class MiniDbTransaction implements Transaction {
   private static final int BUFFER_BYTES = 1 << 16;
 
   private final MiniDb db;
-  private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+  private final ByteBuffer buffer =
+      ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
   private boolean closed;
 
   MiniDbTransaction(MiniDb db) {
@@ -39,8 +40,12 @@ final class MiniDbTransaction implements Transaction {
       checkOpen("put");
       if (key.length == 0 || value.length == 0) {
         throw new DbException(
-            "minidb file " + db.path() + " cannot store " + (key.length == 0
-                ? "an empty key" : "an empty value for key " + Keys.describe(key))
+            "minidb file "
+                + db.path()
+                + " cannot store "
+                + (key.length == 0
+                    ? "an empty key"
+                    : "an empty value for key " + Keys.describe(key))
                 + ": minidb lengths must be > 0, so no reader could read the record back");
       }
       long recordBytes = 8L + key.length + value.length;
@@ -115,8 +120,12 @@ final class MiniDbTransaction implements Transaction {
       }
     } catch (IOException e) {
       throw new DbException(
-          "cannot append to minidb file " + db.path() + ": " + e.getMessage()
-              + " (the file may now end in a torn record; cortado repair-db --db " + db.path()
+          "cannot append to minidb file "
+              + db.path()
+              + ": "
+              + e.getMessage()
+              + " (the file may now end in a torn record; cortado repair-db --db "
+              + db.path()
               + " copies its whole records into a new file)",
           e);
     }

@@ -15,8 +15,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Checks the minidb reader against a plain reference parser on arbitrary bytes: the same records
- * in the same order, an error exactly when the framing breaks and at the same offset, the same
+ * Checks the minidb reader against a plain reference parser on arbitrary bytes: the same records in
+ * the same order, an error exactly when the framing breaks and at the same offset, the same
  * recoverable length, and no exception other than {@link MiniDbFormatException}.
  */
 final class FramingOracle {
@@ -44,9 +44,11 @@ final class FramingOracle {
         return new Expected(records, at, true);
       }
       int keyAt = (int) at + 8;
-      records.add(new byte[][] {
-          Arrays.copyOfRange(data, keyAt, keyAt + k),
-          Arrays.copyOfRange(data, keyAt + k, keyAt + k + v)});
+      records.add(
+          new byte[][] {
+            Arrays.copyOfRange(data, keyAt, keyAt + k),
+            Arrays.copyOfRange(data, keyAt + k, keyAt + k + v)
+          });
       at += 8L + k + v;
     }
     return new Expected(records, at, false);

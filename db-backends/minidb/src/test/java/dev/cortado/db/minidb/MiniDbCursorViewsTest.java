@@ -14,9 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cursor hands out one key view and one value view per record (no duplicate per call): each
@@ -59,7 +59,8 @@ class MiniDbCursorViewsTest {
         assertThat(again.order()).isEqualTo(ByteOrder.BIG_ENDIAN);
         assertThatThrownBy(again::reset).isInstanceOf(InvalidMarkException.class);
         assertThat(c.key().remaining()).isEqualTo(keyLength);
-        assertThatThrownBy(() -> again.put(0, (byte) 1)).isInstanceOf(ReadOnlyBufferException.class);
+        assertThatThrownBy(() -> again.put(0, (byte) 1))
+            .isInstanceOf(ReadOnlyBufferException.class);
         read.add(key + "=" + StandardCharsets.US_ASCII.decode(again));
       }
     }
@@ -83,7 +84,8 @@ class MiniDbCursorViewsTest {
       c.next();
       c.key().position(1);
       assertThat(StandardCharsets.US_ASCII.decode(c.value()).toString()).isEqualTo("22");
-      assertThatThrownBy(c::next).isInstanceOf(MiniDbFormatException.class)
+      assertThatThrownBy(c::next)
+          .isInstanceOf(MiniDbFormatException.class)
           .hasMessageContaining("torn tail");
     }
   }

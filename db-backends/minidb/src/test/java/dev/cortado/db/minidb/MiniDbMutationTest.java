@@ -36,8 +36,12 @@ class MiniDbMutationTest {
       byte[] value = new byte[1 + random.nextInt(60)];
       random.nextBytes(key);
       random.nextBytes(value);
-      out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-          .putInt(key.length).putInt(value.length).array());
+      out.writeBytes(
+          ByteBuffer.allocate(8)
+              .order(ByteOrder.LITTLE_ENDIAN)
+              .putInt(key.length)
+              .putInt(value.length)
+              .array());
       out.writeBytes(key);
       out.writeBytes(value);
     }
@@ -63,7 +67,8 @@ class MiniDbMutationTest {
         if (data.length >= 4) {
           int at = random.nextInt(data.length - 3);
           int[] lengths = {0, -1, -8, Integer.MIN_VALUE, Integer.MAX_VALUE, 1, 7, 1 << 20};
-          ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN)
+          ByteBuffer.wrap(data)
+              .order(ByteOrder.LITTLE_ENDIAN)
               .putInt(at, lengths[random.nextInt(lengths.length)]);
         }
         return data;

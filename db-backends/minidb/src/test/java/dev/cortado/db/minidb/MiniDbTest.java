@@ -36,15 +36,18 @@ class MiniDbTest {
 
   /** Caffe2's encoding of one record, written by hand. */
   private static byte[] record(String key, String value) {
-    ByteBuffer b = ByteBuffer.allocate(8 + key.length() + value.length())
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(8 + key.length() + value.length()).order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(key.length()).putInt(value.length()).put(ascii(key)).put(ascii(value));
     return b.array();
   }
 
   private static byte[] header(int keyLength, int valueLength) {
-    return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-        .putInt(keyLength).putInt(valueLength).array();
+    return ByteBuffer.allocate(8)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putInt(keyLength)
+        .putInt(valueLength)
+        .array();
   }
 
   private Path file(byte[]... parts) throws IOException {
@@ -60,7 +63,8 @@ class MiniDbTest {
   /** Reads keys with a raw cursor until the end or a failure; returns the keys and the failure. */
   private static List<String> keysUntilFailure(Path path, DbException[] failure) {
     List<String> keys = new ArrayList<>();
-    try (MiniDb db = MiniDb.open(path, Mode.READ); MiniDbCursor cursor = db.newCursor()) {
+    try (MiniDb db = MiniDb.open(path, Mode.READ);
+        MiniDbCursor cursor = db.newCursor()) {
       for (; cursor.valid(); cursor.next()) {
         keys.add(StandardCharsets.US_ASCII.decode(cursor.key()).toString());
       }
@@ -77,7 +81,8 @@ class MiniDbTest {
   @Test
   void writesCaffe2sBytesExactly() throws IOException {
     Path path = dir.resolve("a.minidb");
-    try (MiniDb db = MiniDb.open(path, Mode.NEW); Transaction tx = db.newTransaction()) {
+    try (MiniDb db = MiniDb.open(path, Mode.NEW);
+        Transaction tx = db.newTransaction()) {
       tx.put(ascii("k1"), ascii("value1"));
       tx.commit();
       tx.put(ascii("key2"), ascii("v"));
@@ -94,14 +99,17 @@ class MiniDbTest {
     assertThatThrownBy(() -> MiniDb.open(path, Mode.READ))
         .isInstanceOf(DbException.class)
         .hasMessage("cannot open minidb file " + path + " in READ mode: no such file");
-    try (MiniDb db = MiniDb.open(path, Mode.WRITE); Transaction tx = db.newTransaction()) {
+    try (MiniDb db = MiniDb.open(path, Mode.WRITE);
+        Transaction tx = db.newTransaction()) {
       tx.put(ascii("a"), ascii("1"));
     }
-    try (MiniDb db = MiniDb.open(path, Mode.WRITE); Transaction tx = db.newTransaction()) {
+    try (MiniDb db = MiniDb.open(path, Mode.WRITE);
+        Transaction tx = db.newTransaction()) {
       tx.put(ascii("b"), ascii("2"));
     }
     assertThat(Files.readAllBytes(path)).hasSize(2 * record("a", "1").length);
-    try (MiniDb db = MiniDb.open(path, Mode.NEW); Transaction tx = db.newTransaction()) {
+    try (MiniDb db = MiniDb.open(path, Mode.NEW);
+        Transaction tx = db.newTransaction()) {
       tx.put(ascii("c"), ascii("3"));
     }
     assertThat(Files.readAllBytes(path)).isEqualTo(record("c", "3"));
@@ -129,9 +137,11 @@ class MiniDbTest {
     try (MiniDb db = MiniDb.open(dir.resolve("e.minidb"), Mode.NEW);
         Transaction tx = db.newTransaction()) {
       assertThatThrownBy(() -> tx.put(new byte[0], ascii("v")))
-          .isInstanceOf(DbException.class).hasMessageContaining("empty key");
+          .isInstanceOf(DbException.class)
+          .hasMessageContaining("empty key");
       assertThatThrownBy(() -> tx.put(ascii("k"), new byte[0]))
-          .isInstanceOf(DbException.class).hasMessageContaining("empty value for key 'k'");
+          .isInstanceOf(DbException.class)
+          .hasMessageContaining("empty value for key 'k'");
     }
   }
 
@@ -141,7 +151,8 @@ class MiniDbTest {
     try (MiniDb db = MiniDb.open(path, Mode.NEW)) {
       assertThatThrownBy(db::newCursor).hasMessageContaining("a cursor needs READ mode");
       Transaction tx = db.newTransaction();
-      assertThatThrownBy(db::newTransaction).hasMessageContaining("already has an open transaction");
+      assertThatThrownBy(db::newTransaction)
+          .hasMessageContaining("already has an open transaction");
       tx.close();
       db.newTransaction().close();
     }
@@ -153,7 +164,8 @@ class MiniDbTest {
   @Test
   void seekByKeyIsAClearErrorNotAnAbort() throws IOException {
     Path path = file(record("a", "1"));
-    try (MiniDb db = MiniDb.open(path, Mode.READ); MiniDbCursor cursor = db.newCursor()) {
+    try (MiniDb db = MiniDb.open(path, Mode.READ);
+        MiniDbCursor cursor = db.newCursor()) {
       assertThat(cursor.supportsSeek()).isFalse();
       assertThatThrownBy(() -> cursor.seek(ascii("a")))
           .isInstanceOf(DbException.class)
@@ -168,7 +180,8 @@ class MiniDbTest {
     DbException[] failure = new DbException[1];
     assertThat(keysUntilFailure(path, failure))
         .containsExactly("00000000", "00000001", "00000002", "00000003", "00000004");
-    assertThat(failure[0]).isInstanceOf(MiniDbFormatException.class)
+    assertThat(failure[0])
+        .isInstanceOf(MiniDbFormatException.class)
         .hasMessageContaining("record #5 (key '00000005') at byte offset 305 is truncated")
         .hasMessageContaining("value length is 45 bytes but only 22 bytes remain")
         .hasMessageContaining(path.toString());
@@ -183,9 +196,11 @@ class MiniDbTest {
     Path path = fixture("minidb-negative-length");
     DbException[] failure = new DbException[1];
     assertThat(keysUntilFailure(path, failure)).containsExactly("00000000", "00000001", "00000002");
-    assertThat(failure[0]).isInstanceOf(MiniDbFormatException.class)
-        .hasMessageContaining("record #3 (key '00000003') at byte offset 183 has a negative"
-            + " length -8 for the value");
+    assertThat(failure[0])
+        .isInstanceOf(MiniDbFormatException.class)
+        .hasMessageContaining(
+            "record #3 (key '00000003') at byte offset 183 has a negative"
+                + " length -8 for the value");
     assertThat(((MiniDbFormatException) failure[0]).tornTail()).isFalse();
     assertThat(MiniDb.recoverableLength(path)).isEqualTo(183);
   }
@@ -199,8 +214,8 @@ class MiniDbTest {
     DbException[] failure = new DbException[1];
     assertThat(keysUntilFailure(path, failure)).containsExactly("k0", "k1");
     assertThat(failure[0])
-        .hasMessageContaining("record #2 at byte offset " + end + " is truncated: only " + junk
-            + " bytes remain")
+        .hasMessageContaining(
+            "record #2 at byte offset " + end + " is truncated: only " + junk + " bytes remain")
         .hasMessageContaining("torn tail");
     assertThat(MiniDb.recoverableLength(path)).isEqualTo(end);
   }
@@ -214,14 +229,18 @@ class MiniDbTest {
       Path path = file(first, partial);
       DbException[] failure = new DbException[1];
       assertThat(keysUntilFailure(path, failure)).as("cut %d", cut).containsExactly("00000000");
-      assertThat(failure[0]).as("cut %d", cut).isInstanceOf(MiniDbFormatException.class)
+      assertThat(failure[0])
+          .as("cut %d", cut)
+          .isInstanceOf(MiniDbFormatException.class)
           .hasMessageContaining("at byte offset " + first.length + " is truncated");
-      assertThatThrownBy(() -> MiniDb.open(path, Mode.WRITE)).as("cut %d", cut)
+      assertThatThrownBy(() -> MiniDb.open(path, Mode.WRITE))
+          .as("cut %d", cut)
           .isInstanceOf(DbException.class)
           .hasMessageContaining("cannot append")
           .hasMessageContaining("cortado repair-db --db " + path);
       assertThat(MiniDb.truncateToRecoverable(path)).isEqualTo(cut);
-      try (MiniDb db = MiniDb.open(path, Mode.WRITE); Transaction tx = db.newTransaction()) {
+      try (MiniDb db = MiniDb.open(path, Mode.WRITE);
+          Transaction tx = db.newTransaction()) {
         tx.put(ascii("00000002"), ascii("appended"));
       }
       assertThat(keysUntilFailure(path, failure)).containsExactly("00000000", "00000002");
@@ -236,8 +255,9 @@ class MiniDbTest {
     assertThat(failure[0]).hasMessageContaining("at byte offset 10 has a zero length for the key");
     Path zeroValue = file(header(1, 0), ascii("k"));
     assertThat(keysUntilFailure(zeroValue, failure)).isEmpty();
-    assertThat(failure[0]).hasMessageContaining(
-        "record #0 (key 'k') at byte offset 0 has a zero length for the value");
+    assertThat(failure[0])
+        .hasMessageContaining(
+            "record #0 (key 'k') at byte offset 0 has a zero length for the value");
   }
 
   @Test
@@ -245,8 +265,9 @@ class MiniDbTest {
     Path hugeValue = file(header(3, Integer.MAX_VALUE), ascii("key"), ascii("tiny"));
     DbException[] failure = new DbException[1];
     assertThat(keysUntilFailure(hugeValue, failure)).isEmpty();
-    assertThat(failure[0]).hasMessageContaining(
-        "its value length is 2147483647 bytes but only 4 bytes remain before the end of the file");
+    assertThat(failure[0])
+        .hasMessageContaining(
+            "its value length is 2147483647 bytes but only 4 bytes remain before the end of the file");
     Path hugeKey = file(header(Integer.MAX_VALUE, Integer.MAX_VALUE), ascii("k"));
     assertThat(keysUntilFailure(hugeKey, failure)).isEmpty();
     assertThat(failure[0]).hasMessageContaining("its key length is 2147483647 bytes but only 1");
@@ -261,7 +282,8 @@ class MiniDbTest {
         assertThat(new String(reader.read().key(), StandardCharsets.US_ASCII))
             .isEqualTo("0000000" + i);
       }
-      assertThatThrownBy(reader::read).isInstanceOf(DbException.class)
+      assertThatThrownBy(reader::read)
+          .isInstanceOf(DbException.class)
           .hasMessageContaining("byte offset 305");
       assertThatThrownBy(reader::read).as("sticky").hasMessageContaining("byte offset 305");
     }
@@ -301,7 +323,8 @@ class MiniDbTest {
   @Test
   void seekToPositionOffARecordBoundaryIsAFramingErrorNotGarbage() throws IOException {
     Path path = file(record("a", "1"), record("b", "2"));
-    try (MiniDb db = MiniDb.open(path, Mode.READ); MiniDbCursor cursor = db.newCursor()) {
+    try (MiniDb db = MiniDb.open(path, Mode.READ);
+        MiniDbCursor cursor = db.newCursor()) {
       cursor.next();
       assertThat(cursor.position()).hasValue(10);
       cursor.seekToFirst();
@@ -317,7 +340,8 @@ class MiniDbTest {
   @Test
   void keysAndValuesAreReadOnlySlicesOfTheMap() throws IOException {
     Path path = file(record("key", "value"));
-    try (MiniDb db = MiniDb.open(path, Mode.READ); MiniDbCursor cursor = db.newCursor()) {
+    try (MiniDb db = MiniDb.open(path, Mode.READ);
+        MiniDbCursor cursor = db.newCursor()) {
       ByteBuffer value = cursor.value();
       assertThat(value.isReadOnly()).isTrue();
       assertThat(value.isDirect()).as("a slice of the memory map, not a heap copy").isTrue();
@@ -345,7 +369,8 @@ class MiniDbTest {
   @Test
   void recordsAppendedAfterOpenAreSeenAfterTheNextSeekToFirst() throws IOException {
     Path path = file(record("a", "1"));
-    try (MiniDb db = MiniDb.open(path, Mode.READ); MiniDbCursor cursor = db.newCursor()) {
+    try (MiniDb db = MiniDb.open(path, Mode.READ);
+        MiniDbCursor cursor = db.newCursor()) {
       try (FileChannel ch = FileChannel.open(path, StandardOpenOption.APPEND)) {
         ch.write(ByteBuffer.wrap(record("b", "2")));
       }

@@ -134,8 +134,7 @@ final class RocksCursor implements Cursor {
   }
 
   /**
-   * Called with this cursor's monitor held; {@link #freed} without {@link #closed}: the DB's
-   * close.
+   * Called with this cursor's monitor held; {@link #freed} without {@link #closed}: the DB's close.
    */
   private void check(String what) {
     DbChecks.cursorOpen(closed, freed, store.type, store.source, what);
@@ -147,8 +146,8 @@ final class RocksCursor implements Cursor {
   }
 
   /**
-   * Takes only this cursor's monitor, never the store's lock: the DB's close holds that lock
-   * while it takes each cursor's monitor (in {@link #freeNative}).
+   * Takes only this cursor's monitor, never the store's lock: the DB's close holds that lock while
+   * it takes each cursor's monitor (in {@link #freeNative}).
    */
   @Override
   public synchronized void close() {
@@ -158,8 +157,8 @@ final class RocksCursor implements Cursor {
   }
 
   /**
-   * Frees the iterator before its read options, under this cursor's monitor, so that it waits for
-   * a call in flight on this cursor; every later call sees {@link #freed} and throws.
+   * Frees the iterator before its read options, under this cursor's monitor, so that it waits for a
+   * call in flight on this cursor; every later call sees {@link #freed} and throws.
    */
   synchronized void freeNative() {
     if (!freed) {

@@ -34,17 +34,22 @@ import org.rocksdb.RocksDBException;
 public final class RocksStore implements Db {
   /** Caffe2's {@code caffe2_rocksdb_block_size} / {@code caffe2_leveldb_block_size} default. */
   static final long BLOCK_SIZE = 65536;
+
   /** Caffe2's write_buffer_size for both LevelDB and RocksDB. */
   static final long WRITE_BUFFER_SIZE = 268_435_456L;
+
   /** Caffe2's max_open_files for both LevelDB and RocksDB. */
   static final int MAX_OPEN_FILES = 100;
+
   /** The block-based table format written; see {@link #options}. */
   static final int TABLE_FORMAT_VERSION = 4;
+
   /**
    * System property: capacity in bytes of the block cache each open DB gets (default {@link
    * #DEFAULT_BLOCK_CACHE_BYTES}); 0 turns caching of scanned blocks off.
    */
   public static final String BLOCK_CACHE_PROPERTY = "cortado.rocksdb.blockCacheBytes";
+
   /** 256 MiB: an LRU cache only holds what was read, so a small DB costs only its own size. */
   static final long DEFAULT_BLOCK_CACHE_BYTES = 256L << 20;
 
@@ -58,15 +63,22 @@ public final class RocksStore implements Db {
   private final Options options;
   private final LRUCache blockCache;
   final RocksDB db;
+
   /** Whether cursors put the blocks they read into {@link #blockCache}; see {@link #open}. */
   final boolean fillCache;
+
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   final Set<RocksCursor> cursors = ConcurrentHashMap.newKeySet();
   final Set<RocksTransaction> transactions = ConcurrentHashMap.newKeySet();
   boolean closed; // guarded by lock
 
   private RocksStore(
-      String type, String source, Mode mode, Options options, LRUCache blockCache, RocksDB db,
+      String type,
+      String source,
+      Mode mode,
+      Options options,
+      LRUCache blockCache,
+      RocksDB db,
       boolean fillCache) {
     this.type = type;
     this.source = source;
@@ -93,21 +105,26 @@ public final class RocksStore implements Db {
     return open(type, source, mode, blockCacheBytes());
   }
 
-  /** {@link #open(String, String, Mode)} with a block cache of {@code cacheBytes} (0: none used). */
+  /**
+   * {@link #open(String, String, Mode)} with a block cache of {@code cacheBytes} (0: none used).
+   */
   static RocksStore open(String type, String source, Mode mode, long cacheBytes) {
     Path path = Path.of(source);
     if (mode == Mode.READ && !Files.isDirectory(path)) {
       throw new DbException(
-          type + ": cannot open '" + source + "' for READ: expected a " + type + " directory, found "
+          type
+              + ": cannot open '"
+              + source
+              + "' for READ: expected a "
+              + type
+              + " directory, found "
               + (Files.exists(path) ? "a file" : "nothing"));
     }
     LRUCache cache = new LRUCache(Math.max(cacheBytes, 1L << 20));
     Options options = options(mode, cache);
     try {
       RocksDB db =
-          mode == Mode.READ
-              ? RocksDB.openReadOnly(options, source)
-              : RocksDB.open(options, source);
+          mode == Mode.READ ? RocksDB.openReadOnly(options, source) : RocksDB.open(options, source);
       boolean fill = cacheBytes > 0 && tableFileBytes(path) <= cacheBytes;
       return new RocksStore(type, source, mode, options, cache, db, fill);
     } catch (RocksDBException e) {
@@ -151,8 +168,11 @@ public final class RocksStore implements Db {
       // reported below with the expected form
     }
     throw new DbException(
-        "system property " + BLOCK_CACHE_PROPERTY + ": expected a byte count >= 0, found '"
-            + value + "'");
+        "system property "
+            + BLOCK_CACHE_PROPERTY
+            + ": expected a byte count >= 0, found '"
+            + value
+            + "'");
   }
 
   /**
@@ -236,8 +256,8 @@ public final class RocksStore implements Db {
   }
 
   /**
-   * Writes what open transactions still hold (as Caffe2's transaction destructor would), then
-   * waits for native calls in flight and frees the handles. Idempotent.
+   * Writes what open transactions still hold (as Caffe2's transaction destructor would), then waits
+   * for native calls in flight and frees the handles. Idempotent.
    */
   @Override
   public void close() {

@@ -1,6 +1,5 @@
 package dev.cortado.db.rocksdb;
 
-import dev.cortado.db.testkit.FixtureFiles;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,6 +9,7 @@ import dev.cortado.db.Db;
 import dev.cortado.db.DbException;
 import dev.cortado.db.Mode;
 import dev.cortado.db.Transaction;
+import dev.cortado.db.testkit.FixtureFiles;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +36,9 @@ class RocksStoreTest {
   @FieldSource("DATASETS")
   void readsACopyOfTheSharedFixtureAndLeavesItUnchanged(String dataset, @TempDir Path tmp)
       throws Exception {
-    Path dir = FixtureFiles.copy(FixtureFiles.testdata().resolve(dataset).resolve("rocksdb"), tmp.resolve("db"));
+    Path dir =
+        FixtureFiles.copy(
+            FixtureFiles.testdata().resolve(dataset).resolve("rocksdb"), tmp.resolve("db"));
     Map<String, String> before = FixtureFiles.snapshot(dir);
     try (Db db = provider.open(dir.toString(), Mode.READ)) {
       assertThat(db.type()).isEqualTo("rocksdb");
@@ -82,7 +84,11 @@ class RocksStoreTest {
       assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith(".sst"));
     }
     try (Stream<Path> files = Files.list(tmp)) {
-      Path options = files.filter(p -> p.getFileName().toString().startsWith("OPTIONS-")).findFirst().orElseThrow();
+      Path options =
+          files
+              .filter(p -> p.getFileName().toString().startsWith("OPTIONS-"))
+              .findFirst()
+              .orElseThrow();
       assertThat(Files.readString(options))
           .contains("format_version=4")
           .contains("block_size=65536")
@@ -165,7 +171,9 @@ class RocksStoreTest {
 
   @Test
   void closingWhileAnotherThreadReadsNeverCrashes(@TempDir Path tmp) throws Exception {
-    Path dir = FixtureFiles.copy(FixtureFiles.testdata().resolve("fmnist-mini/rocksdb"), tmp.resolve("db"));
+    Path dir =
+        FixtureFiles.copy(
+            FixtureFiles.testdata().resolve("fmnist-mini/rocksdb"), tmp.resolve("db"));
     Db db = provider.open(dir.toString(), Mode.READ);
     CountDownLatch reading = new CountDownLatch(1);
     CompletableFuture<Throwable> reader =
@@ -205,8 +213,17 @@ class RocksStoreTest {
     db.close();
     assertThat(US_ASCII.decode(held).toString()).isEqualTo("va"); // cursor-owned memory
     for (Runnable call :
-        List.<Runnable>of(c::next, c::key, c::value, c::valid, c::seekToFirst, () -> c.seek(bytes("a")),
-            () -> t.put(bytes("x"), bytes("y")), t::commit, db::newTransaction, db::newCursor)) {
+        List.<Runnable>of(
+            c::next,
+            c::key,
+            c::value,
+            c::valid,
+            c::seekToFirst,
+            () -> c.seek(bytes("a")),
+            () -> t.put(bytes("x"), bytes("y")),
+            t::commit,
+            db::newTransaction,
+            db::newCursor)) {
       assertThatThrownBy(call::run).isInstanceOf(DbException.class);
     }
     c.close();
@@ -236,7 +253,9 @@ class RocksStoreTest {
     List<String> expected = List.of(many);
     for (long cacheBytes : new long[] {RocksStore.DEFAULT_BLOCK_CACHE_BYTES, 1024, 0}) {
       try (RocksStore db = RocksStore.open("rocksdb", tmp.toString(), Mode.READ, cacheBytes)) {
-        assertThat(db.fillsCache()).as("cache of %d bytes", cacheBytes).isEqualTo(cacheBytes > 1024);
+        assertThat(db.fillsCache())
+            .as("cache of %d bytes", cacheBytes)
+            .isEqualTo(cacheBytes > 1024);
         // Two epochs: the second reads the cached blocks when filling.
         assertThat(keys(db)).isEqualTo(expected);
         assertThat(keys(db)).isEqualTo(expected);

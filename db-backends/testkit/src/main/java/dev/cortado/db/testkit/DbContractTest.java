@@ -48,22 +48,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The contract every DB backend passes, built-in or plugin: extend this class in a JUnit 5 test,
- * implement {@link #dbType()} and {@link #provider()}, and override the hooks that differ from
- * the defaults ({@link #sortedKeys()}, {@link #copyFixtureFirst()}, {@link #fixture(Path)}, {@link
+ * implement {@link #dbType()} and {@link #provider()}, and override the hooks that differ from the
+ * defaults ({@link #sortedKeys()}, {@link #copyFixtureFirst()}, {@link #fixture(Path)}, {@link
  * #newDbPath(Path)}, {@link #importMissingFixtures()}).
  *
  * <p>It checks: writing and reading back (with a put after a commit); key order; every shared
  * dataset's {@code expectations.json}, both the raw records and every batch of every run (batch
  * sizes 1, 7 and 64, unsharded and 3 shards), decoded with the streaming decoder and compared by
- * dtype, shape and SHA-256; every {@code bad-inputs} case that applies to the backend; an empty
- * DB; reopening; use after close; disjoint, covering shards; closing while another thread reads;
- * {@code DBReaderProto} checkpoints; and registration through {@code META-INF/services}.
+ * dtype, shape and SHA-256; every {@code bad-inputs} case that applies to the backend; an empty DB;
+ * reopening; use after close; disjoint, covering shards; closing while another thread reads; {@code
+ * DBReaderProto} checkpoints; and registration through {@code META-INF/services}.
  *
- * <p>The test methods are final: a backend passes the whole contract or it is not done. The
- * shared test vectors are found by {@link TestData#root()}. A backend without its own copy
- * of a dataset (any plugin) gets one written through its own {@link Transaction} from the
- * dataset's minidb file, and is checked against the sorted or the file-order expectations as
- * {@link #sortedKeys()} says.
+ * <p>The test methods are final: a backend passes the whole contract or it is not done. The shared
+ * test vectors are found by {@link TestData#root()}. A backend without its own copy of a dataset
+ * (any plugin) gets one written through its own {@link Transaction} from the dataset's minidb file,
+ * and is checked against the sorted or the file-order expectations as {@link #sortedKeys()} says.
  */
 public abstract class DbContractTest {
   /** The backend's canonical db_type, as named in the test vectors' {@code backend} fields. */
@@ -87,9 +86,9 @@ public abstract class DbContractTest {
   }
 
   /**
-   * True when opening a fixture may write into it (LevelDB and RocksDB write LOCK, LOG and
-   * MANIFEST files): the fixture is then copied to a writable temporary folder first, because
-   * the shared test vectors are read-only.
+   * True when opening a fixture may write into it (LevelDB and RocksDB write LOCK, LOG and MANIFEST
+   * files): the fixture is then copied to a writable temporary folder first, because the shared
+   * test vectors are read-only.
    */
   protected boolean copyFixtureFirst() {
     return false;
@@ -120,7 +119,8 @@ public abstract class DbContractTest {
   public final void writeThenReadBackWithAPutAfterACommit(@TempDir Path dir) {
     Path path = newDb(dir);
     List<byte[][]> records = numbered(12);
-    try (Db db = open(path, Mode.NEW); Transaction tx = db.newTransaction()) {
+    try (Db db = open(path, Mode.NEW);
+        Transaction tx = db.newTransaction()) {
       for (int i = 0; i < 5; i++) {
         tx.put(records.get(i)[0], records.get(i)[1]);
       }
@@ -130,15 +130,25 @@ public abstract class DbContractTest {
       }
       // close() commits the rest, as every Caffe2 transaction does on destruction.
     }
-    assertThat(scan(path)).as("records read back in order").containsExactlyElementsOf(
-        texts(records));
+    assertThat(scan(path))
+        .as("records read back in order")
+        .containsExactlyElementsOf(texts(records));
   }
 
   @Test
   public final void keysComeBackInTheBackendsOrder(@TempDir Path dir) {
     byte[][] keys = {
-        text("b"), {0}, text("a"), {(byte) 0xff, 1}, {0x7f}, {(byte) 0x80}, text("ab"),
-        text("00000001"), {1, 0}, {1}};
+      text("b"),
+      {0},
+      text("a"),
+      {(byte) 0xff, 1},
+      {0x7f},
+      {(byte) 0x80},
+      text("ab"),
+      text("00000001"),
+      {1, 0},
+      {1}
+    };
     List<byte[][]> records = new ArrayList<>();
     for (int i = 0; i < keys.length; i++) {
       records.add(new byte[][] {keys[i], text("value " + i)});
@@ -157,7 +167,8 @@ public abstract class DbContractTest {
   public final void anEmptyDbIsAClearErrorForAReader(@TempDir Path dir) {
     Path path = newDb(dir);
     open(path, Mode.NEW).close();
-    try (Db db = open(path, Mode.READ); Cursor cursor = db.newCursor()) {
+    try (Db db = open(path, Mode.READ);
+        Cursor cursor = db.newCursor()) {
       assertThat(cursor.valid()).as("a cursor on an empty DB").isFalse();
     }
     assertThatThrownBy(() -> DbReader.open(registry(), dbType(), path.toString()).close())
@@ -199,10 +210,12 @@ public abstract class DbContractTest {
     Transaction tx = writer.newTransaction();
     tx.put(text("k"), text("v"));
     writer.close();
-    assertThatThrownBy(() -> tx.put(text("k2"), text("v2"))).as("put()")
+    assertThatThrownBy(() -> tx.put(text("k2"), text("v2")))
+        .as("put()")
         .isInstanceOf(DbException.class);
     assertThatThrownBy(tx::commit).as("commit()").isInstanceOf(DbException.class);
-    assertThatThrownBy(writer::newTransaction).as("newTransaction()")
+    assertThatThrownBy(writer::newTransaction)
+        .as("newTransaction()")
         .isInstanceOf(DbException.class);
     closeAllowingDbException(tx);
 
@@ -225,11 +238,13 @@ public abstract class DbContractTest {
           keys.add(text(reader.read().key()));
         }
         for (int i = 0; i < cycle; i++) {
-          assertThat(keys.get(i)).as("shard %d read %d", shard, i)
+          assertThat(keys.get(i))
+              .as("shard %d read %d", shard, i)
               .isEqualTo(String.format(Locale.ROOT, "%08d", shard + 3 * i));
           assertThat(seen.add(keys.get(i))).as("%s read by two shards", keys.get(i)).isTrue();
         }
-        assertThat(keys.get(cycle)).as("shard %d wraps to its first record", shard)
+        assertThat(keys.get(cycle))
+            .as("shard %d wraps to its first record", shard)
             .isEqualTo(keys.get(0));
       }
     }
@@ -237,45 +252,50 @@ public abstract class DbContractTest {
   }
 
   @Test
-  public final void closingTheDbWhileAnotherThreadUsesACursorNeverCrashes(@TempDir Path dir) throws Exception {
+  public final void closingTheDbWhileAnotherThreadUsesACursorNeverCrashes(@TempDir Path dir)
+      throws Exception {
     List<byte[][]> records = numbered(50);
     Path path = write(newDb(dir), records);
     Db db = open(path, Mode.READ);
     CountDownLatch reading = new CountDownLatch(1);
     AtomicReference<Throwable> outcome = new AtomicReference<>();
-    Thread thread = new Thread(() -> {
-      Cursor cursor = null;
-      try {
-        cursor = db.newCursor();
-        for (int i = 0; i < 20_000; i++) {
-          if (!cursor.valid()) {
-            cursor.seekToFirst();
-          }
-          int index = Integer.parseInt(text(bytes(cursor.key())));
-          byte[] value = bytes(cursor.value());
-          if (!Arrays.equals(value, records.get(index)[1])) {
-            throw new AssertionError("record " + index + " read garbage while the DB closed");
-          }
-          cursor.next();
-          if (i == 20) {
-            reading.countDown();
-          }
-        }
-      } catch (Throwable t) {
-        outcome.set(t);
-      } finally {
-        reading.countDown();
-        if (cursor != null) {
-          try {
-            cursor.close();
-          } catch (DbException ignored) {
-            // Closing a cursor of a closed DB may say so.
-          } catch (RuntimeException e) {
-            outcome.compareAndSet(null, e);
-          }
-        }
-      }
-    }, "contract-reader");
+    Thread thread =
+        new Thread(
+            () -> {
+              Cursor cursor = null;
+              try {
+                cursor = db.newCursor();
+                for (int i = 0; i < 20_000; i++) {
+                  if (!cursor.valid()) {
+                    cursor.seekToFirst();
+                  }
+                  int index = Integer.parseInt(text(bytes(cursor.key())));
+                  byte[] value = bytes(cursor.value());
+                  if (!Arrays.equals(value, records.get(index)[1])) {
+                    throw new AssertionError(
+                        "record " + index + " read garbage while the DB closed");
+                  }
+                  cursor.next();
+                  if (i == 20) {
+                    reading.countDown();
+                  }
+                }
+              } catch (Throwable t) {
+                outcome.set(t);
+              } finally {
+                reading.countDown();
+                if (cursor != null) {
+                  try {
+                    cursor.close();
+                  } catch (DbException ignored) {
+                    // Closing a cursor of a closed DB may say so.
+                  } catch (RuntimeException e) {
+                    outcome.compareAndSet(null, e);
+                  }
+                }
+              }
+            },
+            "contract-reader");
     thread.start();
     reading.await();
     db.close();
@@ -289,29 +309,34 @@ public abstract class DbContractTest {
   }
 
   @Test
-  public final void closingADbReaderWhileAnotherThreadReadsNeverCrashes(@TempDir Path dir) throws Exception {
+  public final void closingADbReaderWhileAnotherThreadReadsNeverCrashes(@TempDir Path dir)
+      throws Exception {
     Path path = write(newDb(dir), numbered(30));
     DbReader reader = DbReader.open(registry(), dbType(), path.toString());
     CountDownLatch reading = new CountDownLatch(1);
     AtomicReference<Throwable> outcome = new AtomicReference<>();
-    Thread thread = new Thread(() -> {
-      try {
-        for (int i = 0; ; i++) {
-          reader.read((key, value) -> {
-            if (value.remaining() == 0) {
-              throw new AssertionError("empty value");
-            }
-          });
-          if (i == 20) {
-            reading.countDown();
-          }
-        }
-      } catch (Throwable t) {
-        outcome.set(t);
-      } finally {
-        reading.countDown();
-      }
-    }, "contract-dbreader");
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; ; i++) {
+                  reader.read(
+                      (key, value) -> {
+                        if (value.remaining() == 0) {
+                          throw new AssertionError("empty value");
+                        }
+                      });
+                  if (i == 20) {
+                    reading.countDown();
+                  }
+                }
+              } catch (Throwable t) {
+                outcome.set(t);
+              } finally {
+                reading.countDown();
+              }
+            },
+            "contract-dbreader");
     thread.start();
     reading.await();
     reader.close();
@@ -323,7 +348,8 @@ public abstract class DbContractTest {
   public final void aCheckpointResumesAfterTheLastRecordRead(@TempDir Path dir) throws Exception {
     Path path = write(newDb(dir), numbered(10));
     boolean seekable;
-    try (Db db = open(path, Mode.READ); Cursor cursor = db.newCursor()) {
+    try (Db db = open(path, Mode.READ);
+        Cursor cursor = db.newCursor()) {
       seekable = cursor.supportsSeek();
     }
     DBReaderProto proto;
@@ -336,7 +362,8 @@ public abstract class DbContractTest {
     assertThat(proto.getName()).isEqualTo("checkpoint");
     assertThat(proto.getSource()).isEqualTo(path.toString());
     assertThat(proto.getDbType()).isEqualTo(dbType());
-    assertThat(proto.hasKey()).as("Caffe2 stores the next key exactly for seekable backends")
+    assertThat(proto.hasKey())
+        .as("Caffe2 stores the next key exactly for seekable backends")
         .isEqualTo(seekable);
     if (seekable) {
       assertThat(proto.getKey()).isEqualTo("00000003");
@@ -364,11 +391,14 @@ public abstract class DbContractTest {
       assertThat(resumed.shardId()).isEqualTo(2);
       boolean resumable =
           proto.hasKey() || proto.getUnknownFields().hasField(DbReader.POSITION_FIELD);
-      List<String> keys = List.of(
-          text(resumed.read().key()), text(resumed.read().key()), text(resumed.read().key()));
-      assertThat(keys).isEqualTo(resumable
-          ? List.of("00000008", "00000002", "00000005")
-          : List.of("00000002", "00000005", "00000008"));
+      List<String> keys =
+          List.of(
+              text(resumed.read().key()), text(resumed.read().key()), text(resumed.read().key()));
+      assertThat(keys)
+          .isEqualTo(
+              resumable
+                  ? List.of("00000008", "00000002", "00000005")
+                  : List.of("00000002", "00000005", "00000008"));
     }
   }
 
@@ -394,31 +424,54 @@ public abstract class DbContractTest {
   public final Stream<DynamicNode> sharedDatasets(@TempDir Path scratch) {
     List<Fixtures.Dataset> datasets = Fixtures.datasets(TestData.root());
     assertThat(datasets).as("datasets under " + TestData.root()).isNotEmpty();
-    return datasets.stream().map(dataset -> {
-      Path own = fixture(dataset.dir());
-      boolean imported = own == null;
-      Fixtures.Group group = groupFor(dataset.groups(), imported);
-      if (imported && (!importMissingFixtures() || group == null)) {
-        return dynamicTest(dataset.name() + " (no " + dbType() + " copy)",
-            () -> Assumptions.abort("no " + dbType() + " copy of " + dataset.dir()));
-      }
-      if (group == null) {
-        return dynamicTest(dataset.name(), () -> fail(
-            "no group of " + dataset.dir() + "/expectations.json has the order of " + dbType()));
-      }
-      Supplier<Path> db = memoize(() -> imported
-          ? importMiniDb(dataset.dir().resolve(dataset.name() + ".minidb"), scratch)
-          : prepare(own, scratch, dataset.name()));
-      List<DynamicNode> tests = new ArrayList<>();
-      tests.add(dynamicTest("raw records in read order", () -> within(
-          dataset.name() + " raw records", () -> checkRawRecords(dataset, group, db.get()))));
-      for (Fixtures.Run run : group.runs()) {
-        tests.add(dynamicTest(run.name(), () -> within(
-            dataset.name() + " " + run.name(), () -> checkRun(dataset, run, db.get()))));
-      }
-      return dynamicContainer(dataset.name() + (imported ? " (written by " + dbType() + ")" : ""),
-          tests);
-    });
+    return datasets.stream()
+        .map(
+            dataset -> {
+              Path own = fixture(dataset.dir());
+              boolean imported = own == null;
+              Fixtures.Group group = groupFor(dataset.groups(), imported);
+              if (imported && (!importMissingFixtures() || group == null)) {
+                return dynamicTest(
+                    dataset.name() + " (no " + dbType() + " copy)",
+                    () -> Assumptions.abort("no " + dbType() + " copy of " + dataset.dir()));
+              }
+              if (group == null) {
+                return dynamicTest(
+                    dataset.name(),
+                    () ->
+                        fail(
+                            "no group of "
+                                + dataset.dir()
+                                + "/expectations.json has the order of "
+                                + dbType()));
+              }
+              Supplier<Path> db =
+                  memoize(
+                      () ->
+                          imported
+                              ? importMiniDb(
+                                  dataset.dir().resolve(dataset.name() + ".minidb"), scratch)
+                              : prepare(own, scratch, dataset.name()));
+              List<DynamicNode> tests = new ArrayList<>();
+              tests.add(
+                  dynamicTest(
+                      "raw records in read order",
+                      () ->
+                          within(
+                              dataset.name() + " raw records",
+                              () -> checkRawRecords(dataset, group, db.get()))));
+              for (Fixtures.Run run : group.runs()) {
+                tests.add(
+                    dynamicTest(
+                        run.name(),
+                        () ->
+                            within(
+                                dataset.name() + " " + run.name(),
+                                () -> checkRun(dataset, run, db.get()))));
+              }
+              return dynamicContainer(
+                  dataset.name() + (imported ? " (written by " + dbType() + ")" : ""), tests);
+            });
   }
 
   /** Every bad-inputs case for this backend, read with batch size 1 from the first record. */
@@ -430,34 +483,42 @@ public abstract class DbContractTest {
     for (Fixtures.BadCase badCase : cases) {
       Path own = badCase.has(dbType()) ? fixture(badCase.dir()) : null;
       Path miniDb = badCase.dir().resolve(badCase.name() + ".minidb");
-      boolean importable = importMissingFixtures() && !badCase.failsIn().startsWith("minidb")
-          && badCase.has("minidb") && Files.isRegularFile(miniDb);
+      boolean importable =
+          importMissingFixtures()
+              && !badCase.failsIn().startsWith("minidb")
+              && badCase.has("minidb")
+              && Files.isRegularFile(miniDb);
       if (own == null && !importable) {
         continue;
       }
-      Supplier<Path> db = own != null
-          ? () -> prepare(own, scratch, badCase.name())
-          : () -> importMiniDb(miniDb, scratch);
-      tests.add(dynamicTest(badCase.name() + (own == null ? " (written by " + dbType() + ")" : ""),
-          () -> within("bad-inputs/" + badCase.name(), () -> checkBadCase(badCase, db.get()))));
+      Supplier<Path> db =
+          own != null
+              ? () -> prepare(own, scratch, badCase.name())
+              : () -> importMiniDb(miniDb, scratch);
+      tests.add(
+          dynamicTest(
+              badCase.name() + (own == null ? " (written by " + dbType() + ")" : ""),
+              () -> within("bad-inputs/" + badCase.name(), () -> checkBadCase(badCase, db.get()))));
     }
     assertThat(tests).as("bad-inputs cases that apply to " + dbType()).isNotEmpty();
     return tests.stream();
   }
 
   private void checkRawRecords(Fixtures.Dataset dataset, Fixtures.Group group, Path path) {
-    try (Db db = open(path, Mode.READ); Cursor cursor = db.newCursor()) {
+    try (Db db = open(path, Mode.READ);
+        Cursor cursor = db.newCursor()) {
       int[] order = group.readOrder();
       for (int position = 0; position < order.length; position++) {
         Fixtures.RawRecord want = dataset.records().get(order[position]);
         assertThat(cursor.valid()).as("a record at read position %d", position).isTrue();
         ByteBuffer key = cursor.key();
         ByteBuffer value = cursor.value();
-        assertThat(Keys.hex(key)).as("key at read position %d", position)
-            .isEqualTo(want.keyHex());
-        assertThat(value.remaining()).as("value length of record %d", want.index())
+        assertThat(Keys.hex(key)).as("key at read position %d", position).isEqualTo(want.keyHex());
+        assertThat(value.remaining())
+            .as("value length of record %d", want.index())
             .isEqualTo(want.valueLength());
-        assertThat(sha256(value)).as("value sha256 of record %d", want.index())
+        assertThat(sha256(value))
+            .as("value sha256 of record %d", want.index())
             .isEqualTo(want.valueSha256());
         cursor.next();
       }
@@ -466,16 +527,18 @@ public abstract class DbContractTest {
   }
 
   private void checkRun(Fixtures.Dataset dataset, Fixtures.Run run, Path path) {
-    try (DbReader reader = DbReader.open(
-        registry(), dbType(), path.toString(), run.numShards(), run.shardId())) {
+    try (DbReader reader =
+        DbReader.open(registry(), dbType(), path.toString(), run.numShards(), run.shardId())) {
       for (int b = 0; b < run.batches().size(); b++) {
         Fixtures.Batch want = run.batches().get(b);
         List<byte[]> keys = new ArrayList<>();
         List<ByteBuffer> values = new ArrayList<>();
-        reader.readBatch(run.batchSize(), (key, value) -> {
-          keys.add(bytes(key));
-          values.add(ByteBuffer.wrap(bytes(value)));
-        });
+        reader.readBatch(
+            run.batchSize(),
+            (key, value) -> {
+              keys.add(bytes(key));
+              values.add(ByteBuffer.wrap(bytes(value)));
+            });
         for (int i = 0; i < keys.size(); i++) {
           assertThat(HexFormat.of().formatHex(keys.get(i)))
               .as("batch %d item %d is record %d", b, i, want.records()[i])
@@ -504,8 +567,9 @@ public abstract class DbContractTest {
       }
       try {
         List<Tensor> garbage = readOne(reader, decoder);
-        fail("%s: batch %d should fail (%s) but decoded to %d outputs", badCase.name(),
-            before.size(), badCase.description(), garbage.size());
+        fail(
+            "%s: batch %d should fail (%s) but decoded to %d outputs",
+            badCase.name(), before.size(), badCase.description(), garbage.size());
       } catch (CortadoException e) {
         checkError(badCase, e);
       }
@@ -534,11 +598,14 @@ public abstract class DbContractTest {
     for (int j = 0; j < tensors.size(); j++) {
       Tensor tensor = tensors.get(j);
       Fixtures.OutputHash hash = want.outputs().get(j);
-      assertThat(tensor.dataType().name()).as("batch %d output %d dtype", batch, j)
+      assertThat(tensor.dataType().name())
+          .as("batch %d output %d dtype", batch, j)
           .isEqualTo(hash.dtype());
-      assertThat(tensor.dims()).as("batch %d output %d shape", batch, j)
+      assertThat(tensor.dims())
+          .as("batch %d output %d shape", batch, j)
           .containsExactly(hash.shape());
-      assertThat(TensorDigest.sha256Hex(tensor)).as("batch %d output %d sha256", batch, j)
+      assertThat(TensorDigest.sha256Hex(tensor))
+          .as("batch %d output %d sha256", batch, j)
           .isEqualTo(hash.sha256());
     }
   }
@@ -582,7 +649,8 @@ public abstract class DbContractTest {
 
   /** Writes {@code records} in NEW mode, committing once halfway, and returns the path. */
   private Path write(Path path, List<byte[][]> records) {
-    try (Db db = open(path, Mode.NEW); Transaction tx = db.newTransaction()) {
+    try (Db db = open(path, Mode.NEW);
+        Transaction tx = db.newTransaction()) {
       for (int i = 0; i < records.size(); i++) {
         tx.put(records.get(i)[0], records.get(i)[1]);
         if (i == records.size() / 2) {
@@ -597,7 +665,8 @@ public abstract class DbContractTest {
   /** Every record of the DB at {@code path} as "key-hex=value-hex", in cursor order. */
   private List<String> scan(Path path) {
     List<String> out = new ArrayList<>();
-    try (Db db = open(path, Mode.READ); Cursor cursor = db.newCursor()) {
+    try (Db db = open(path, Mode.READ);
+        Cursor cursor = db.newCursor()) {
       for (cursor.seekToFirst(); cursor.valid(); cursor.next()) {
         out.add(Keys.hex(cursor.key()) + "=" + Keys.hex(cursor.value()));
       }
@@ -682,8 +751,10 @@ public abstract class DbContractTest {
   private static List<byte[][]> numbered(int n) {
     List<byte[][]> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      out.add(new byte[][] {
-          text(String.format(Locale.ROOT, "%08d", i)), text(("value " + i + ";").repeat(i + 1))});
+      out.add(
+          new byte[][] {
+            text(String.format(Locale.ROOT, "%08d", i)), text(("value " + i + ";").repeat(i + 1))
+          });
     }
     return out;
   }

@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * directory snapshots that prove a read left the files unchanged.
  */
 public final class FixtureFiles {
-  public static final List<String> DATASETS = List.of("fmnist-mini", "all-dtypes", "wire-variants", "key-order");
+  public static final List<String> DATASETS =
+      List.of("fmnist-mini", "all-dtypes", "wire-variants", "key-order");
 
   private FixtureFiles() {}
 
@@ -35,7 +36,8 @@ public final class FixtureFiles {
   /** "key_hex value_len value_sha256" per record, in the read order of {@code backend}'s group. */
   public static List<String> expectedScan(String dataset, String backend) throws IOException {
     JsonObject e =
-        JsonParser.parseString(Files.readString(testdata().resolve(dataset).resolve("expectations.json")))
+        JsonParser.parseString(
+                Files.readString(testdata().resolve(dataset).resolve("expectations.json")))
             .getAsJsonObject();
     var records = e.getAsJsonArray("records");
     for (JsonElement g : e.getAsJsonArray("groups")) {
@@ -44,8 +46,12 @@ public final class FixtureFiles {
           List<String> out = new ArrayList<>();
           for (JsonElement i : g.getAsJsonObject().getAsJsonArray("read_order")) {
             JsonObject r = records.get(i.getAsInt()).getAsJsonObject();
-            out.add(r.get("key_hex").getAsString() + " " + r.get("value_len").getAsInt() + " "
-                + r.get("value_sha256").getAsString());
+            out.add(
+                r.get("key_hex").getAsString()
+                    + " "
+                    + r.get("value_len").getAsInt()
+                    + " "
+                    + r.get("value_sha256").getAsString());
           }
           return out;
         }
@@ -101,7 +107,8 @@ public final class FixtureFiles {
       for (Path f : (Iterable<Path>) files::iterator) {
         if (Files.isRegularFile(f)) {
           byte[] bytes = Files.readAllBytes(f);
-          out.put(dir.relativize(f).toString(), bytes.length + " " + sha256(ByteBuffer.wrap(bytes)));
+          out.put(
+              dir.relativize(f).toString(), bytes.length + " " + sha256(ByteBuffer.wrap(bytes)));
         } else if (!f.equals(dir)) {
           out.put(dir.relativize(f) + "/", "dir");
         }

@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** The parts of {@code expectations.json} and {@code bad-inputs/manifest.json} the contract checks. */
+/**
+ * The parts of {@code expectations.json} and {@code bad-inputs/manifest.json} the contract checks.
+ */
 final class Fixtures {
   private Fixtures() {}
 
@@ -37,7 +39,8 @@ final class Fixtures {
 
   record RawRecord(int index, String keyHex, int valueLength, String valueSha256) {}
 
-  record Dataset(Path dir, String name, int numOutputs, List<RawRecord> records, List<Group> groups) {}
+  record Dataset(
+      Path dir, String name, int numOutputs, List<RawRecord> records, List<Group> groups) {}
 
   record BadCase(
       Path dir,
@@ -79,16 +82,17 @@ final class Fixtures {
     for (JsonElement e : manifest.getAsJsonArray("cases")) {
       JsonObject c = e.getAsJsonObject();
       String name = c.get("case").getAsString();
-      out.add(new BadCase(
-          dir.resolve(name),
-          name,
-          c.get("description").getAsString(),
-          dbs(c.getAsJsonArray("dbs")),
-          c.get("num_records").getAsInt(),
-          c.get("fails_in").getAsString(),
-          strings(c.getAsJsonArray("error_must_contain_any_of")),
-          batches(c.getAsJsonArray("batch_size_1_batches_before_error")),
-          numOutputs));
+      out.add(
+          new BadCase(
+              dir.resolve(name),
+              name,
+              c.get("description").getAsString(),
+              dbs(c.getAsJsonArray("dbs")),
+              c.get("num_records").getAsInt(),
+              c.get("fails_in").getAsString(),
+              strings(c.getAsJsonArray("error_must_contain_any_of")),
+              batches(c.getAsJsonArray("batch_size_1_batches_before_error")),
+              numOutputs));
     }
     return out;
   }
@@ -97,11 +101,12 @@ final class Fixtures {
     List<RawRecord> records = new ArrayList<>();
     for (JsonElement r : e.getAsJsonArray("records")) {
       JsonObject o = r.getAsJsonObject();
-      records.add(new RawRecord(
-          o.get("index").getAsInt(),
-          o.get("key_hex").getAsString(),
-          o.get("value_len").getAsInt(),
-          o.get("value_sha256").getAsString()));
+      records.add(
+          new RawRecord(
+              o.get("index").getAsInt(),
+              o.get("key_hex").getAsString(),
+              o.get("value_len").getAsInt(),
+              o.get("value_sha256").getAsString()));
     }
     List<Group> groups = new ArrayList<>();
     for (JsonElement g : e.getAsJsonArray("groups")) {
@@ -109,17 +114,19 @@ final class Fixtures {
       List<Run> runs = new ArrayList<>();
       for (JsonElement r : o.getAsJsonArray("runs")) {
         JsonObject run = r.getAsJsonObject();
-        runs.add(new Run(
-            run.get("batch_size").getAsInt(),
-            run.get("num_shards").getAsInt(),
-            run.get("shard_id").getAsInt(),
-            run.get("cycle_length").getAsInt(),
-            batches(run.getAsJsonArray("batches"))));
+        runs.add(
+            new Run(
+                run.get("batch_size").getAsInt(),
+                run.get("num_shards").getAsInt(),
+                run.get("shard_id").getAsInt(),
+                run.get("cycle_length").getAsInt(),
+                batches(run.getAsJsonArray("batches"))));
       }
-      groups.add(new Group(dbs(o.getAsJsonArray("dbs")), ints(o.getAsJsonArray("read_order")), runs));
+      groups.add(
+          new Group(dbs(o.getAsJsonArray("dbs")), ints(o.getAsJsonArray("read_order")), runs));
     }
-    return new Dataset(dir, e.get("dataset").getAsString(), e.getAsJsonArray("outputs").size(),
-        records, groups);
+    return new Dataset(
+        dir, e.get("dataset").getAsString(), e.getAsJsonArray("outputs").size(), records, groups);
   }
 
   private static List<Batch> batches(JsonArray array) {
@@ -134,8 +141,9 @@ final class Fixtures {
         for (int i = 0; i < dims.length; i++) {
           dims[i] = shape.get(i).getAsLong();
         }
-        outputs.add(new OutputHash(
-            hash.get("dtype").getAsString(), dims, hash.get("sha256").getAsString()));
+        outputs.add(
+            new OutputHash(
+                hash.get("dtype").getAsString(), dims, hash.get("sha256").getAsString()));
       }
       out.add(new Batch(ints(o.getAsJsonArray("records")), outputs));
     }

@@ -16,7 +16,9 @@ import java.util.List;
 final class MiniDbRecords {
   private MiniDbRecords() {}
 
-  /** Every {key, value} of {@code file} in file order; broken framing is an IllegalStateException. */
+  /**
+   * Every {key, value} of {@code file} in file order; broken framing is an IllegalStateException.
+   */
   static List<byte[][]> read(Path file) {
     ByteBuffer data;
     try {
@@ -32,7 +34,9 @@ final class MiniDbRecords {
       }
       int keyLength = data.getInt();
       int valueLength = data.getInt();
-      if (keyLength <= 0 || valueLength <= 0 || keyLength > data.remaining()
+      if (keyLength <= 0
+          || valueLength <= 0
+          || keyLength > data.remaining()
           || valueLength > data.remaining() - keyLength) {
         throw new IllegalStateException(file + ": bad record framing at byte " + at);
       }
