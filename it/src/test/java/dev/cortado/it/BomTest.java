@@ -23,6 +23,7 @@ class BomTest {
           "cortado-bom",
           "cortado-benchmarks",
           "cortado-reliability",
+          "cortado-prefetch-stress",
           "cortado-it");
 
   @Test
