@@ -162,9 +162,7 @@ class QuickstartCommandTest {
     assertThat(m.find()).as(r.out()).isTrue();
     String accuracy = m.group(1);
 
-    // The saved model, loaded back, classifies the same images the same way, up to near-ties: the
-    // native GEMM's rounding can depend on the alignment of the arrays it is given, so a score
-    // that is a tie to the last bit may go either way in another process.
+    // The saved model, loaded back in another run, classifies the same images the same way.
     Path db = tmp.resolve("work/fashion-mnist-slice-train-nchw-lmdb");
     Cli.Result p =
         Cli.run(
@@ -178,10 +176,7 @@ class QuickstartCommandTest {
             "--db-type",
             "lmdb");
     assertThat(p.exit()).as(p.err()).isZero();
-    Matcher pm = Pattern.compile("^accuracy (\\d+\\.\\d+)% \\(").matcher(p.out());
-    assertThat(pm.find()).as(p.out()).isTrue();
-    assertThat(Double.parseDouble(pm.group(1)))
-        .isCloseTo(Double.parseDouble(accuracy), org.assertj.core.data.Offset.offset(0.5));
+    assertThat(p.out()).startsWith("accuracy " + accuracy + "% (");
     assertThat(p.out())
         .contains("of 1,000 images", "confusion matrix", "0 T-shirt/top", "9 Ankle boot");
     // Rows of the matrix add up to the images of each class.

@@ -2,11 +2,16 @@ package dev.cortado.cpu.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class GemmTest {
   /** Every transpose combination, odd sizes, offsets, padded leading dims, alpha and beta. */
@@ -94,5 +99,40 @@ class GemmTest {
     List<String> names = new ArrayList<>();
     names.add(k.name());
     assertThat(names).hasSize(1);
+  }
+
+  /**
+   * The operators call the kernel from several threads at once: every product must be bit-identical
+   * to the same product computed alone. Debian's single-threaded OpenBLAS, called this way without
+   * a lock, got a few products wrong in every few thousand calls on these LeNet shapes.
+   */
+  @Test
+  void concurrentCallsGiveTheSameBitsAsOneCallAlone() throws Exception {
+    GemmKernel kernel = Gemm.kernel();
+    assertThat(GemmProbe.wrongConcurrentProducts(kernel)).as(kernel.name()).isZero();
+  }
+
+  /** Each flavour of Debian's OpenBLAS, in a JVM of its own (two OpenBLAS in one process clash). */
+  @ParameterizedTest
+  @CsvSource({
+    "openblas-serial, 'calls serialized (OpenBLAS built without threads is unsafe for concurrent"
+        + " callers)'",
+    "openblas-pthread, 'OpenBLAS with pthreads, 1 thread per call'"
+  })
+  void eachOpenBlasFlavourIsCalledSafely(String flavour, String mode) throws Exception {
+    Path lib = Path.of("/usr/lib/x86_64-linux-gnu", flavour, "libopenblas.so.0");
+    Assumptions.assumeTrue(Files.isRegularFile(lib), "Debian's " + flavour + " is not installed");
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Ddev.ludovic.netlib.blas.nativeLibPath=" + lib,
+                "-cp",
+                System.getProperty("java.class.path"),
+                GemmProbe.class.getName())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(out).contains("native (" + lib + ", " + mode + ")", "wrong products: 0");
   }
 }
