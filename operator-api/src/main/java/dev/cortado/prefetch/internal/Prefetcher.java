@@ -38,17 +38,19 @@ import java.util.function.BooleanSupplier;
  *            schedule: the read-ahead that Caffe2's Finalize finishes and throws away.
  * </pre>
  *
- * <p>A side that finds nothing to do waits on its condition at once. Polling first (spin hints,
- * then yields, for {@code -Dcortado.prefetch.spin_ns=N}) saves a wake-up per batch on idle cores,
- * but on a busy machine the poller burns the time slice its partner needs, so it is off by default.
- * A consumer that would wait for a batch nobody has started fills it itself: on a busy machine the
- * producer thread may not have run since the last take, and waiting for it costs a time slice per
- * batch (operator-api/PERFORMANCE-prefetch.md has the measurements). Fills never overlap and happen
- * in order, so the read-ahead is unchanged. Depth 0 ({@code no_prefetch}) fills on the caller's
- * thread, with the same failure rule. Close interrupts a producer still running after {@value
- * #STOP_GRACE_MILLIS} ms and gives up after {@value #STOP_BOUND_MILLIS} ms, throwing a {@link
- * PrefetchException} that names what was lost; so does a read-ahead cut short by the interrupt.
- * {@link #producerStopped()} then says whether the slots may be freed.
+ * <p>A side that finds nothing to do polls first, for up to {@code -Dcortado.prefetch.spin_ns}
+ * (default 100 µs; 0 parks at once), unless its recent polls failed ({@link AdaptiveSpin}): on a
+ * virtual machine a parked thread takes tens of microseconds to wake, as long as a small batch
+ * takes to read, while a poll that succeeds costs well under one. The hot path takes the lock by
+ * trying it a few times before parking on it, and a released slot wakes the producer only when it
+ * waits for room. A consumer that would wait for a batch nobody has started fills it itself: on a
+ * busy machine the producer thread may not have run since the last take, and waiting for it costs a
+ * time slice per batch (operator-api/PERFORMANCE-prefetch.md has the measurements). Fills never
+ * overlap and happen in order, so the read-ahead is unchanged. Depth 0 ({@code no_prefetch}) fills
+ * on the caller's thread, with the same failure rule. Close interrupts a producer still running
+ * after {@value #STOP_GRACE_MILLIS} ms and gives up after {@value #STOP_BOUND_MILLIS} ms, throwing
+ * a {@link PrefetchException} that names what was lost; so does a read-ahead cut short by the
+ * interrupt. {@link #producerStopped()} then says whether the slots may be freed.
  *
  * @param <B> the batch slot type
  */
@@ -63,7 +65,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   public static final long STOP_BOUND_MILLIS = 1000;
 
   /** How long a side polls before it waits on its condition, unless the property says. */
-  static final long DEFAULT_SPIN_NANOS = 0;
+  static final long DEFAULT_SPIN_NANOS = 100_000;
 
   /** What a prefetcher fills and how it learns that a slot is free again. */
   public interface Source<B> {
@@ -93,7 +95,12 @@ public final class Prefetcher<B> implements AutoCloseable {
   private final Source<B> source;
   private final int depth;
   private final Object[] slots;
-  private final long spinNanos;
+
+  /** How often {@link #lockHot} tries the lock before it parks on it. */
+  private static final int LOCK_TRIES = 200;
+
+  private final AdaptiveSpin consumerSpin;
+  private final AdaptiveSpin producerSpin;
   private final boolean ownThread;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition ready = lock.newCondition();
@@ -109,6 +116,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   private volatile boolean closing;
   private volatile Thread producer;
   private volatile boolean filling;
+  private volatile boolean producerWaiting;
   private long consumerFills;
   private boolean failureDelivered;
   private boolean failedBeforeClose;
@@ -148,7 +156,9 @@ public final class Prefetcher<B> implements AutoCloseable {
     this.source = Objects.requireNonNull(source, "source");
     this.depth = depth;
     this.slots = new Object[Math.max(depth, 1) + 1 + extraSlots];
-    this.spinNanos = Long.getLong("cortado.prefetch.spin_ns", DEFAULT_SPIN_NANOS);
+    long spinNanos = Long.getLong("cortado.prefetch.spin_ns", DEFAULT_SPIN_NANOS);
+    this.consumerSpin = new AdaptiveSpin(spinNanos);
+    this.producerSpin = new AdaptiveSpin(spinNanos);
   }
 
   /** The depth asked for; 0 means inline. */
@@ -168,9 +178,9 @@ public final class Prefetcher<B> implements AutoCloseable {
     }
     long t = taken;
     if (produced == t && (producer != null || !ownThread)) {
-      Spin.until(consumerMayGo, spinNanos);
+      consumerSpin.await(consumerMayGo);
     }
-    lock.lock();
+    lockHot();
     try {
       throwIfFailedOrClosed(t);
       long found = produced - t;
@@ -270,7 +280,7 @@ public final class Prefetcher<B> implements AutoCloseable {
     } catch (Throwable e) {
       failed = e;
     } finally {
-      lock.lock();
+      lockHot();
     }
     filling = false;
     if (failed != null) {
@@ -280,6 +290,21 @@ public final class Prefetcher<B> implements AutoCloseable {
     consumerFills++;
     produced = t + 1;
     room.signal();
+  }
+
+  /**
+   * Takes the lock on the hand-off's hot path. Every critical section is a few field updates, so a
+   * holder lets go within a microsecond: trying again for a little while is cheaper than parking on
+   * the lock, which costs both sides a system call.
+   */
+  private void lockHot() {
+    for (int i = 0; i < LOCK_TRIES; i++) {
+      if (lock.tryLock()) {
+        return;
+      }
+      Thread.onSpinWait();
+    }
+    lock.lock();
   }
 
   /** Under the lock. */
@@ -342,8 +367,16 @@ public final class Prefetcher<B> implements AutoCloseable {
     }
   }
 
+  /**
+   * A released slot may be the room the producer waits for; the lock is taken only when it waits
+   * (it sets {@code producerWaiting} before it checks for room, and the release frees the slot
+   * before it reads the flag, so one of the two sees the other).
+   */
   private void signalRoom() {
-    lock.lock();
+    if (!producerWaiting) {
+      return;
+    }
+    lockHot();
     try {
       room.signal();
     } finally {
@@ -374,17 +407,22 @@ public final class Prefetcher<B> implements AutoCloseable {
     try {
       while (true) {
         if (!hasRoom()) {
-          Spin.until(producerMayGo, spinNanos);
+          producerSpin.await(producerMayGo);
         }
         long p;
-        lock.lock();
+        lockHot();
         try {
-          while (!hasRoom()) {
-            // While the consumer fills a batch, its take may still make room for the read-ahead.
-            if (failure != null || (closing && !filling)) {
-              return;
+          producerWaiting = true;
+          try {
+            while (!hasRoom()) {
+              // While the consumer fills a batch, its take may still make room for the read-ahead.
+              if (failure != null || (closing && !filling)) {
+                return;
+              }
+              room.await();
             }
-            room.await();
+          } finally {
+            producerWaiting = false;
           }
           p = produced;
           filling = true;
@@ -392,7 +430,7 @@ public final class Prefetcher<B> implements AutoCloseable {
           lock.unlock();
         }
         source.fill(slot(p));
-        lock.lock();
+        lockHot();
         try {
           filling = false;
           produced = p + 1;
