@@ -63,6 +63,14 @@ final class SparkConvertCommand implements Callable<Integer> {
       description = "Which shard to read with --num-shards (default: 0).")
   Integer shardId;
 
+  @Option(
+      names = "--splits-per-db",
+      paramLabel = "K",
+      description =
+          "Read each seekable DB (LMDB, LevelDB, RocksDB) as K key ranges, one task each (default:"
+              + " twice Spark's default parallelism, 4 in local[2]; minidb is always read whole).")
+  Integer splitsPerDb;
+
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write.")
   String out;
 
@@ -104,6 +112,12 @@ final class SparkConvertCommand implements Callable<Integer> {
     }
     if (shardId != null && numShards == null) {
       throw new ToolException("--shard-id needs --num-shards");
+    }
+    if (splitsPerDb != null && (splitsPerDb < 1 || numShards != null)) {
+      throw new ToolException(
+          "--splits-per-db needs a value >= 1 and cannot be combined with --num-shards (got "
+              + splitsPerDb
+              + ")");
     }
     Main root = Main.root(spec);
     try (SparkSessions.Session session =
@@ -180,6 +194,11 @@ final class SparkConvertCommand implements Callable<Integer> {
     if (numShards != null) {
       reader =
           reader.option("num_shards", numShards).option("shard_id", shardId == null ? 0 : shardId);
+    } else {
+      // Without splits one task reads a whole DB while the other cores wait for it.
+      int splits =
+          splitsPerDb != null ? splitsPerDb : 2 * spark.sparkContext().defaultParallelism();
+      reader = reader.option("splits_per_db", splits);
     }
     return reader.load(db);
   }

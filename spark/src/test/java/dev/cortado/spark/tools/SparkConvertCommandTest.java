@@ -187,6 +187,35 @@ class SparkConvertCommandTest {
             "0");
     assertThat(zero.exitCode()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(zero.stderr()).contains("--out-shards must be >= 1, got 0");
+    Cli.Result noSplits =
+        Cli.run(
+            "spark-convert",
+            "--db",
+            "x",
+            "--out",
+            tmp.resolve("s").toString(),
+            "--out-shards",
+            "2",
+            "--splits-per-db",
+            "0");
+    assertThat(noSplits.exitCode()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(noSplits.stderr())
+        .contains("--splits-per-db needs a value >= 1 and cannot be combined with --num-shards");
+    Cli.Result splitsAndShard =
+        Cli.run(
+            "spark-convert",
+            "--db",
+            "x",
+            "--out",
+            tmp.resolve("t").toString(),
+            "--out-shards",
+            "2",
+            "--splits-per-db",
+            "2",
+            "--num-shards",
+            "2");
+    assertThat(splitsAndShard.exitCode()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(splitsAndShard.stderr()).contains("cannot be combined with --num-shards (got 2)");
     Cli.Result missing = Cli.run("spark-convert", "--out", "o", "--out-shards", "2");
     assertThat(missing.exitCode()).isEqualTo(Main.EXIT_USAGE);
     assertThat(missing.stderr()).contains("Missing required option: '--db=PATH'");
