@@ -45,7 +45,7 @@ import java.util.function.BooleanSupplier;
  * trying it a few times before parking on it, and a released slot wakes the producer only when it
  * waits for room. A consumer that would wait for a batch nobody has started fills it itself: on a
  * busy machine the producer thread may not have run since the last take, and waiting for it costs a
- * time slice per batch (operator-api/PERFORMANCE-prefetch.md has the measurements). Fills never
+ * time slice per batch (PERFORMANCE.md, section Prefetch, has the measurements). Fills never
  * overlap and happen in order, so the read-ahead is unchanged. Depth 0 ({@code no_prefetch}) fills
  * on the caller's thread, with the same failure rule. Close interrupts a producer still running
  * after {@value #STOP_GRACE_MILLIS} ms and gives up after {@value #STOP_BOUND_MILLIS} ms, throwing
