@@ -502,7 +502,8 @@ class PrefetcherTest {
       for (int round = 0; round < 300; round++) {
         String owner = owner();
         Counting source = new Counting();
-        int runs = 1 + round % 5;
+        // Every fourth round takes a longer run of batches back to back before the close.
+        int runs = round % 4 == 3 ? 20 + round % 17 : 1 + round % 5;
         Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth, 0);
         for (int k = 0; k < runs; k++) {
           assertThat(p.take().value).isEqualTo(k);
