@@ -28,10 +28,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * <ul>
  *   <li>{@code lockfree-steal}: the lock-free ring with spin-yield-park waits and work stealing
  *       that the prefetch operator used before;
- *   <li>{@code lock}: {@link Prefetcher} as shipped: a {@code ReentrantLock} and two {@code
- *       Condition}s, no polling;
- *   <li>{@code lock-spin}: the same polling up to 50 us before it waits ({@code
- *       cortado.prefetch.spin_ns=50000});
+ *   <li>{@code lock}: {@link Prefetcher}, a {@code ReentrantLock} and two {@code Condition}s with
+ *       work stealing, polling turned off ({@code cortado.prefetch.spin_ns=0});
+ *   <li>{@code lock-spin}: {@link Prefetcher} as shipped, polling adaptively up to its default
+ *       before it waits;
  *   <li>{@code abq}, {@code abq-spin}: two {@code ArrayBlockingQueue}s (ready, free), the consumer
  *       blocking at once or polling up to 50 us first.
  * </ul>
@@ -112,9 +112,11 @@ public class HandOffBenchmark {
         case "lockfree-steal" -> lockFree = new LockFreeStealingRing<>("bench", source, 1);
         case "lock", "lock-spin" -> {
           String was = System.getProperty("cortado.prefetch.spin_ns");
-          System.setProperty(
-              "cortado.prefetch.spin_ns",
-              candidate.equals("lock") ? "0" : Long.toString(SPIN_NANOS));
+          if (candidate.equals("lock")) {
+            System.setProperty("cortado.prefetch.spin_ns", "0");
+          } else {
+            System.clearProperty("cortado.prefetch.spin_ns");
+          }
           lock = new Prefetcher<>("bench", source, 1, 0);
           if (was == null) {
             System.clearProperty("cortado.prefetch.spin_ns");

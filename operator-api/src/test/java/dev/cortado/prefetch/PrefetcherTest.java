@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -411,6 +412,82 @@ class PrefetcherTest {
       assertThat(overlaps.get()).isZero();
       assertThat(p.metrics().consumerFills()).isEqualTo(onConsumer.get());
     }
+  }
+
+  /**
+   * Close from another thread while the consumer fills a batch on its own thread (it found nobody
+   * filling it): close waits for that fill, and the producer then reads the batch ahead; nothing is
+   * lost and close does not time out.
+   */
+  @Test
+  void closeDuringAFillOnTheConsumersThreadStillReadsAhead() throws Exception {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      if (closeDuringConsumerFill()) {
+        return;
+      }
+    }
+    throw new AssertionError("in 20 attempts the consumer never filled a batch itself");
+  }
+
+  /** One attempt; false when the consumer's last take did not fill its batch itself. */
+  private boolean closeDuringConsumerFill() throws Exception {
+    String owner = owner();
+    AtomicBoolean block = new AtomicBoolean();
+    CountDownLatch inFill = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicReference<Thread> consumer = new AtomicReference<>();
+    Counting source =
+        new Counting() {
+          @Override
+          public void fill(Numbered batch) throws Exception {
+            if (block.get() && Thread.currentThread() == consumer.get()) {
+              inFill.countDown();
+              release.await();
+            }
+            super.fill(batch);
+          }
+        };
+    Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0);
+    AtomicLong taken = new AtomicLong();
+    Thread c =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 20_000; i++) {
+                p.take();
+              }
+              block.set(true);
+              p.take();
+              taken.set(20_001);
+            },
+            "consumer-" + owner);
+    consumer.set(c);
+    c.start();
+    if (!inFill.await(5, TimeUnit.SECONDS)) {
+      c.join();
+      p.close();
+      return false;
+    }
+    AtomicReference<Throwable> closeFailed = new AtomicReference<>();
+    Thread closer =
+        new Thread(
+            () -> {
+              try {
+                p.close();
+              } catch (Throwable e) {
+                closeFailed.set(e);
+              }
+            },
+            "closer-" + owner);
+    closer.start();
+    await("close waits", () -> closer.getState() == Thread.State.TIMED_WAITING);
+    release.countDown();
+    closer.join();
+    c.join();
+    assertThat(closeFailed.get()).as("close").isNull();
+    assertThat(taken.get()).isEqualTo(20_001);
+    assertThat(source.fills.get()).as("batches read").isEqualTo(20_002);
+    assertThat(threadsOf(owner)).isEmpty();
+    return true;
   }
 
   @ParameterizedTest

@@ -102,8 +102,20 @@ class TaskFailureTest {
     assertThat(out.resolve("_SUCCESS")).doesNotExist();
     assertThat(out.resolve("_manifest.json")).doesNotExist();
     assertThat(out.resolve("_temporary")).doesNotExist();
+    // The job fails as soon as one task has used its attempts; Spark then kills the task still
+    // running, which removes its staging copy when the kill reaches it, after the job has failed.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (stagingEntries(staging) > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
     try (Stream<Path> left = Files.list(staging)) {
       assertThat(left).as("staging folder").isEmpty();
+    }
+  }
+
+  private static long stagingEntries(Path staging) throws java.io.IOException {
+    try (Stream<Path> left = Files.list(staging)) {
+      return left.count();
     }
   }
 }

@@ -72,6 +72,43 @@ public final class ReadAheadAtCloseStress {
   }
 
   /**
+   * Twelve takes back to back, the consumer filling whatever batch nobody has started; close still
+   * gets exactly one batch read ahead.
+   */
+  @JCStressTest
+  @Description("Depth 1: twelve takes in a row, then close; in order, exactly 12 + 1 read.")
+  @Outcome(id = "0, 11, 13", expect = ACCEPTABLE, desc = "in order, the last is 11, 1 read ahead")
+  @Outcome(expect = FORBIDDEN, desc = "out of order, torn, or a read-ahead other than 1")
+  @State
+  public static class BackToBackTakes {
+    final Numbered source = new Numbered(Long.MAX_VALUE);
+    final Prefetcher<Numbered.Slot> p = Numbered.prefetcher(source, 1);
+
+    @Actor
+    public void producer() {
+      p.produce();
+    }
+
+    @Actor
+    public void consumer(JJJ_Result r) {
+      long outOfOrder = 0;
+      long last = -1;
+      for (int i = 0; i < 12; i++) {
+        last = Numbered.take(p);
+        outOfOrder += last == i ? 0 : 1;
+      }
+      r.r1 = outOfOrder;
+      r.r2 = last;
+      p.close();
+    }
+
+    @Arbiter
+    public void arbiter(JJJ_Result r) {
+      r.r3 = source.fills;
+    }
+  }
+
+  /**
    * Close from a third thread races a take: the read-ahead follows what was taken. Three actors:
    * jcstress runs it on machines with at least 3 CPUs.
    */
