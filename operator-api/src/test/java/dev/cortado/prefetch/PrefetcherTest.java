@@ -69,6 +69,37 @@ class PrefetcherTest {
     }
   }
 
+  /**
+   * Starts {@code body} on a new thread named {@code name}; what it throws lands in {@code thrown}.
+   */
+  private static Thread startCatching(
+      String name, Runnable body, AtomicReference<Throwable> thrown) {
+    return startCatching(name, body, thrown, null);
+  }
+
+  /** The same, publishing the thread in {@code started} (when not null) before it runs. */
+  private static Thread startCatching(
+      String name,
+      Runnable body,
+      AtomicReference<Throwable> thrown,
+      AtomicReference<Thread> started) {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                body.run();
+              } catch (Throwable e) {
+                thrown.set(e);
+              }
+            },
+            name);
+    if (started != null) {
+      started.set(t);
+    }
+    t.start();
+    return t;
+  }
+
   private static Thread producerOf(String owner) throws InterruptedException {
     AtomicReference<Thread> found = new AtomicReference<>();
     await(
@@ -360,17 +391,7 @@ class PrefetcherTest {
     p.take();
     blocked.await(); // the producer claimed batch 1 and is stuck in it
     AtomicReference<Throwable> seen = new AtomicReference<>();
-    Thread consumer =
-        new Thread(
-            () -> {
-              try {
-                p.take();
-              } catch (Throwable e) {
-                seen.set(e);
-              }
-            },
-            "consumer-" + owner);
-    consumer.start();
+    Thread consumer = startCatching("consumer-" + owner, p::take, seen);
     await(
         "consumer waiting",
         () ->
@@ -415,24 +436,14 @@ class PrefetcherTest {
   }
 
   /**
-   * Close from another thread while the consumer fills a batch on its own thread (it found nobody
-   * filling it): close waits for that fill, and the producer then reads the batch ahead; nothing is
-   * lost and close does not time out.
+   * Close from another thread while the consumer fills a batch on its own thread (the first take
+   * starts the producer and, still holding the lock, finds nobody filling batch 0, so it fills it
+   * itself): close waits for that fill, and the producer then reads batch 1 ahead; nothing is lost
+   * and close does not time out.
    */
   @Test
   void closeDuringAFillOnTheConsumersThreadStillReadsAhead() throws Exception {
-    for (int attempt = 0; attempt < 20; attempt++) {
-      if (closeDuringConsumerFill()) {
-        return;
-      }
-    }
-    throw new AssertionError("in 20 attempts the consumer never filled a batch itself");
-  }
-
-  /** One attempt; false when the consumer's last take did not fill its batch itself. */
-  private boolean closeDuringConsumerFill() throws Exception {
     String owner = owner();
-    AtomicBoolean block = new AtomicBoolean();
     CountDownLatch inFill = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicReference<Thread> consumer = new AtomicReference<>();
@@ -440,7 +451,7 @@ class PrefetcherTest {
         new Counting() {
           @Override
           public void fill(Numbered batch) throws Exception {
-            if (block.get() && Thread.currentThread() == consumer.get()) {
+            if (Thread.currentThread() == consumer.get()) {
               inFill.countDown();
               release.await();
             }
@@ -448,46 +459,24 @@ class PrefetcherTest {
           }
         };
     Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0);
-    AtomicLong taken = new AtomicLong();
+    AtomicLong taken = new AtomicLong(-1);
+    AtomicReference<Throwable> takeFailed = new AtomicReference<>();
     Thread c =
-        new Thread(
-            () -> {
-              for (int i = 0; i < 20_000; i++) {
-                p.take();
-              }
-              block.set(true);
-              p.take();
-              taken.set(20_001);
-            },
-            "consumer-" + owner);
-    consumer.set(c);
-    c.start();
-    if (!inFill.await(5, TimeUnit.SECONDS)) {
-      c.join();
-      p.close();
-      return false;
-    }
+        startCatching("consumer-" + owner, () -> taken.set(p.take().value), takeFailed, consumer);
+    assertThat(inFill.await(20, TimeUnit.SECONDS))
+        .as("the first take fills batch 0 itself")
+        .isTrue();
     AtomicReference<Throwable> closeFailed = new AtomicReference<>();
-    Thread closer =
-        new Thread(
-            () -> {
-              try {
-                p.close();
-              } catch (Throwable e) {
-                closeFailed.set(e);
-              }
-            },
-            "closer-" + owner);
-    closer.start();
+    Thread closer = startCatching("closer-" + owner, p::close, closeFailed, null);
     await("close waits", () -> closer.getState() == Thread.State.TIMED_WAITING);
     release.countDown();
     closer.join();
     c.join();
     assertThat(closeFailed.get()).as("close").isNull();
-    assertThat(taken.get()).isEqualTo(20_001);
-    assertThat(source.fills.get()).as("batches read").isEqualTo(20_002);
+    assertThat(takeFailed.get()).as("take").isNull();
+    assertThat(taken.get()).isZero();
+    assertThat(source.fills.get()).as("batches read").isEqualTo(2);
     assertThat(threadsOf(owner)).isEmpty();
-    return true;
   }
 
   @ParameterizedTest

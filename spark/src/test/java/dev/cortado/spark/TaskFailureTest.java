@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cortado.spark.LocalSpark.Rec;
 import dev.cortado.spark.write.Manifest;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -104,7 +106,7 @@ class TaskFailureTest {
     assertThat(out.resolve("_temporary")).doesNotExist();
     // The job fails as soon as one task has used its attempts; Spark then kills the task still
     // running, which removes its staging copy when the kill reaches it, after the job has failed.
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (stagingEntries(staging) > 0 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
@@ -113,7 +115,7 @@ class TaskFailureTest {
     }
   }
 
-  private static long stagingEntries(Path staging) throws java.io.IOException {
+  private static long stagingEntries(Path staging) throws IOException {
     try (Stream<Path> left = Files.list(staging)) {
       return left.count();
     }

@@ -6,6 +6,7 @@ import dev.cortado.db.testkit.FixtureFiles;
 import dev.cortado.db.testkit.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,11 +25,10 @@ class ClassDataTrainingTest {
     for (String out : new String[] {"shards", "parquet", "back", "images-db"}) {
       assertThat(scratch.resolve(out).resolve("_SUCCESS")).as(out).isRegularFile();
     }
-    assertThat(
-            Files.list(scratch.resolve("back"))
-                .filter(p -> p.getFileName().toString().startsWith("shard-"))
-                .count())
-        .isEqualTo(2);
+    try (Stream<Path> back = Files.list(scratch.resolve("back"))) {
+      assertThat(back.filter(p -> p.getFileName().toString().startsWith("shard-")).count())
+          .isEqualTo(2);
+    }
   }
 
   @Test
