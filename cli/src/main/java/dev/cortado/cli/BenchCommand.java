@@ -3,6 +3,7 @@ package dev.cortado.cli;
 import dev.cortado.net.Net;
 import dev.cortado.operator.Operator;
 import dev.cortado.proto.Argument;
+import dev.cortado.proto.NetDef;
 import dev.cortado.runtime.CortadoRuntime;
 import dev.cortado.workspace.Workspace;
 import java.io.IOException;
@@ -90,6 +91,15 @@ final class BenchCommand implements Callable<Integer> {
   boolean noPrefetch;
 
   @Option(
+      names = "--vs-no-prefetch",
+      description =
+          "Also run the same input with no_prefetch=1 in this process, a pass of each in turn,"
+              + " and report the ratio of each pair of passes (this run over no_prefetch):"
+              + " median, min and max. Alternating makes the ratio immune to a machine whose"
+              + " speed drifts between two separate runs.")
+  boolean vsNoPrefetch;
+
+  @Option(
       names = "--consumer-work-us",
       paramLabel = "N",
       defaultValue = "0",
@@ -115,7 +125,20 @@ final class BenchCommand implements Callable<Integer> {
       Passes.Result result,
       double mbMedian,
       Object depth,
-      Object threads) {}
+      Object threads,
+      Passes.Result baseline,
+      Map<String, Number> metrics) {
+    /** This run's passes over the no_prefetch passes measured beside them, pair by pair. */
+    Stats ratio() {
+      double[] a = result.rates();
+      double[] b = baseline.rates();
+      double[] r = new double[a.length];
+      for (int i = 0; i < a.length; i++) {
+        r[i] = a[i] / b[i];
+      }
+      return Stats.of(r);
+    }
+  }
 
   @Override
   public Integer call() throws IOException {
@@ -123,6 +146,9 @@ final class BenchCommand implements Callable<Integer> {
       throw new CliException(
           "need --passes >= 1, --warmup >= 0, --min-pass-seconds >= 0 and"
               + " --consumer-work-us >= 0");
+    }
+    if (vsNoPrefetch && noPrefetch) {
+      throw new CliException("--vs-no-prefetch compares with --no-prefetch; give only one");
     }
     for (int b : batchSizes) {
       if (b < 1) {
@@ -220,6 +246,7 @@ final class BenchCommand implements Callable<Integer> {
     CortadoRuntime rt = Runtimes.start();
     Map<String, Number> metrics;
     Passes.Result result;
+    Passes.Result baseline;
     long bytesPerBatch = 0;
     try (Workspace ws = rt.newWorkspace()) {
       RunNetCommand.runOrExplain(
@@ -233,26 +260,43 @@ final class BenchCommand implements Callable<Integer> {
       for (String name : InputNets.outputNames(shape.outputs())) {
         bytesPerBatch += ws.blob(name).tensor().nbytes();
       }
+      Net baselineNet = null;
+      if (vsNoPrefetch) {
+        List<Argument> inline = new ArrayList<>(extra);
+        inline.add(InputNets.i("no_prefetch", 1));
+        // The same reader blob: both nets read on from one cursor, as two Caffe2 inputs would.
+        NetDef def =
+            InputNets.inputNet(shape.outputs(), batchSize, inline).toBuilder()
+                .setName("input_no_prefetch")
+                .build();
+        baselineNet =
+            RunNetCommand.runOrExplainGet(Dbs.describe(dbType, db), () -> ws.createNet(def, true));
+        RunNetCommand.runOrExplain(Dbs.describe(dbType, db), baselineNet::run);
+      }
       String label = dbType + " batch " + batchSize;
+      List<String> labels = new ArrayList<>(List.of(label));
+      List<Passes.Epoch> epochs = new ArrayList<>(List.of(epoch(dbType, db, net, batchesPerPass)));
+      if (baselineNet != null) {
+        labels.add(label + ", no_prefetch");
+        epochs.add(epoch(dbType, db, baselineNet, batchesPerPass));
+      }
+      Passes.Result[] results;
       try (Progress progress = Progress.start(spec, "bench " + label, -1, "pass")) {
-        result =
+        results =
             Passes.measure(
                 spec.commandLine().getOut(),
                 spec.commandLine().getErr(),
-                label,
+                labels.toArray(new String[0]),
                 batchesPerPass * batchSize,
                 passes,
                 warmup,
                 minPassSeconds,
-                () -> {
-                  for (long b = 0; b < batchesPerPass; b++) {
-                    RunNetCommand.runOrExplain(Dbs.describe(dbType, db), net::run);
-                    busyWait(consumerWorkUs * 1000);
-                  }
-                },
+                epochs.toArray(new Passes.Epoch[0]),
                 progress);
         progress.done();
       }
+      result = results[0];
+      baseline = baselineNet == null ? null : results[1];
       Operator input = net.operators().get(0);
       metrics = input.metrics();
     }
@@ -260,7 +304,25 @@ final class BenchCommand implements Callable<Integer> {
     Object depth = noPrefetch ? 0 : metrics.getOrDefault("prefetch_depth", prefetchDepth);
     Object threads = metrics.getOrDefault("decode_threads", decodeThreads);
     return new Run(
-        dbType, batchSize, shape.records(), batchesPerPass, result, mbMedian, depth, threads);
+        dbType,
+        batchSize,
+        shape.records(),
+        batchesPerPass,
+        result,
+        mbMedian,
+        depth,
+        threads,
+        baseline,
+        metrics);
+  }
+
+  private Passes.Epoch epoch(String dbType, String db, Net net, long batchesPerPass) {
+    return () -> {
+      for (long b = 0; b < batchesPerPass; b++) {
+        RunNetCommand.runOrExplain(Dbs.describe(dbType, db), net::run);
+        busyWait(consumerWorkUs * 1000);
+      }
+    };
   }
 
   private void print(PrintWriter out, Run r) {
@@ -287,7 +349,28 @@ final class BenchCommand implements Callable<Integer> {
               .put("prefetch_depth", r.depth())
               .put("decode_threads", r.threads())
               .put("no_prefetch", noPrefetch)
-              .put("consumer_work_us", consumerWorkUs));
+              .put("consumer_work_us", consumerWorkUs)
+              .put("batches", r.metrics().get("batches"))
+              .put("consumer_fills", r.metrics().get("consumer_fills"))
+              .put("consumer_waits", r.metrics().get("consumer_waits")));
+      if (r.baseline() != null) {
+        Stats b = r.baseline().stats();
+        Stats q = r.ratio();
+        out.println(
+            new JsonLine()
+                .put("label", r.dbType() + " batch " + r.batchSize() + ", no_prefetch")
+                .put("items_per_s_median", b.median(), 0)
+                .put("items_per_s_min", b.min(), 0)
+                .put("items_per_s_max", b.max(), 0)
+                .put("ratio_median", q.median(), 3)
+                .put("ratio_min", q.min(), 3)
+                .put("ratio_max", q.max(), 3)
+                .put("passes", passes)
+                .put("batch_size", r.batchSize())
+                .put("db_type", r.dbType())
+                .put("no_prefetch", true)
+                .put("consumer_work_us", consumerWorkUs));
+      }
     } else {
       out.printf(
           "%s: %d records, batch %d, %d batches per epoch, %d epoch%s per pass,"
@@ -306,6 +389,14 @@ final class BenchCommand implements Callable<Integer> {
           "%,.0f items/s median (min %,.0f, max %,.0f), %.1f MB/s, over %d passes after"
               + " %d warm-up passes%n",
           s.median(), s.min(), s.max(), r.mbMedian(), passes, r.result().warmupPasses());
+      if (r.baseline() != null) {
+        Stats b = r.baseline().stats();
+        Stats q = r.ratio();
+        out.printf(
+            "no_prefetch, in alternate passes: %,.0f items/s median (min %,.0f, max %,.0f);"
+                + " this run / no_prefetch, pass by pass: %.3f median (min %.3f, max %.3f)%n",
+            b.median(), b.min(), b.max(), q.median(), q.min(), q.max());
+      }
     }
     out.flush();
   }

@@ -49,29 +49,62 @@ final class Passes {
       double minPassSeconds,
       Epoch epoch,
       Progress progress) {
-    // One unmeasured epoch sizes the passes (and is the first warm-up).
-    long t0 = System.nanoTime();
-    epoch.run();
-    double epochSeconds = (System.nanoTime() - t0) / 1e9;
-    int k = epochsFor(minPassSeconds, epochSeconds);
-    double[] done = new double[passes];
+    return measure(
+        out,
+        err,
+        new String[] {label},
+        items,
+        passes,
+        minWarmup,
+        minPassSeconds,
+        new Epoch[] {epoch},
+        progress)[0];
+  }
+
+  /**
+   * Measures several variants of the same work in turn, pass by pass (a pass of each, then the next
+   * pass of each), so that a machine that speeds up or slows down during the run affects every
+   * variant alike and the ratio of two variants' passes {@code p} is a fair comparison. Warm-up
+   * alternates the same way until every variant has settled.
+   */
+  static Result[] measure(
+      PrintWriter out,
+      PrintWriter err,
+      String[] labels,
+      long items,
+      int passes,
+      int minWarmup,
+      double minPassSeconds,
+      Epoch[] epochs,
+      Progress progress) {
+    int n = epochs.length;
+    int[] k = new int[n];
+    // One unmeasured epoch of each sizes its passes (and is the first warm-up).
+    for (int i = 0; i < n; i++) {
+      long t0 = System.nanoTime();
+      epochs[i].run();
+      k[i] = epochsFor(minPassSeconds, (System.nanoTime() - t0) / 1e9);
+    }
+    double[][] done = new double[n][passes];
     int[] finished = {0};
     Thread hook =
         new Thread(
             () -> {
               synchronized (done) {
-                int n = finished[0];
-                Stats s = Stats.of(Arrays.copyOf(done, n));
-                out.printf(
-                    "%s: interrupted after %d of %d measured passes%s%n",
-                    label,
-                    n,
-                    passes,
-                    n == 0
-                        ? ""
-                        : String.format(
-                            ": %,.0f items/s median (min %,.0f, max %,.0f)",
-                            s.median(), s.min(), s.max()));
+                int f = finished[0];
+                for (int i = 0; i < n; i++) {
+                  Stats s = Stats.of(Arrays.copyOf(done[i], f));
+                  out.printf(
+                      "%s: interrupted after %d of %d measured passes%s%n",
+                      labels[i],
+                      f,
+                      passes,
+                      f == 0
+                          ? ""
+                          : String.format(
+                              ": %,.0f items/s median (min %,.0f, max %,.0f)",
+                              s.median(), s.min(), s.max()));
+                }
                 out.flush();
               }
             },
@@ -79,41 +112,55 @@ final class Passes {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       int warm = 0;
-      double previous = Double.NaN;
-      boolean settled = minWarmup == 0;
-      while (warm < minWarmup || (!settled && warm < Math.max(minWarmup, MAX_WARMUP))) {
-        double rate = pass(epoch, k, items);
-        // Re-size the passes as the epoch speeds up (the first, cold epoch is the slowest).
-        k = epochsFor(minPassSeconds, items / rate);
-        settled = !Double.isNaN(previous) && Math.abs(rate - previous) <= SETTLED * previous;
-        previous = rate;
+      double[] previous = new double[n];
+      Arrays.fill(previous, Double.NaN);
+      boolean[] settled = new boolean[n];
+      Arrays.fill(settled, minWarmup == 0);
+      while (warm < minWarmup || (!all(settled) && warm < Math.max(minWarmup, MAX_WARMUP))) {
+        for (int i = 0; i < n; i++) {
+          double rate = pass(epochs[i], k[i], items);
+          // Re-size the passes as the epoch speeds up (the first, cold epoch is the slowest).
+          k[i] = epochsFor(minPassSeconds, items / rate);
+          settled[i] =
+              !Double.isNaN(previous[i]) && Math.abs(rate - previous[i]) <= SETTLED * previous[i];
+          previous[i] = rate;
+        }
         warm++;
         progress.step();
       }
-      if (!settled) {
-        err.printf(
-            "%s: warning: the rate had not settled after %d warm-up passes (the last two"
-                + " differ by more than %.0f%%)%n",
-            label, warm, SETTLED * 100);
+      for (int i = 0; i < n; i++) {
+        if (!settled[i]) {
+          err.printf(
+              "%s: warning: the rate had not settled after %d warm-up passes (the last two"
+                  + " differ by more than %.0f%%)%n",
+              labels[i], warm, SETTLED * 100);
+        }
       }
       for (int p = 0; p < passes; p++) {
-        double rate = pass(epoch, k, items);
+        for (int i = 0; i < n; i++) {
+          double rate = pass(epochs[i], k[i], items);
+          synchronized (done) {
+            done[i][p] = rate;
+          }
+        }
         synchronized (done) {
-          done[p] = rate;
           finished[0] = p + 1;
         }
         progress.step();
       }
-      Result r = new Result(done, k, warm, settled);
-      if (r.spread() > SPREAD_WARNING) {
-        err.printf(
-            "%s: warning: the passes spread %.2fx (max/min) over %.1f; the machine is busy"
-                + " or the work is too short; more --passes or a quieter machine give a steadier"
-                + " figure%n",
-            label, r.spread(), SPREAD_WARNING);
+      Result[] results = new Result[n];
+      for (int i = 0; i < n; i++) {
+        results[i] = new Result(done[i], k[i], warm, settled[i]);
+        if (results[i].spread() > SPREAD_WARNING) {
+          err.printf(
+              "%s: warning: the passes spread %.2fx (max/min) over %.1f; the machine is busy"
+                  + " or the work is too short; more --passes or a quieter machine give a"
+                  + " steadier figure%n",
+              labels[i], results[i].spread(), SPREAD_WARNING);
+        }
       }
       err.flush();
-      return r;
+      return results;
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
@@ -121,6 +168,15 @@ final class Passes {
         // The hook reports.
       }
     }
+  }
+
+  private static boolean all(boolean[] flags) {
+    for (boolean f : flags) {
+      if (!f) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Epochs per pass so that a pass lasts at least {@code minPassSeconds}. */

@@ -10,11 +10,19 @@ import java.util.function.BooleanSupplier;
  * descheduled it) stops burning a core: each failed poll doubles the number of waits that park at
  * once (up to {@value #MAX_SKIP}), and a poll that succeeds resets it.
  *
+ * <p>A caller that knows how long its partner's work takes (the consumer waiting for a batch being
+ * filled) passes it, and the poll lasts up to twice that, between the bound and {@value
+ * #MAX_STRETCH} times the bound: a batch that takes longer to fill than the bound would otherwise
+ * make every poll fail and every hand-off cost a wake-up.
+ *
  * <p>Owned by one thread; not thread-safe.
  */
 final class AdaptiveSpin {
   /** The most waits that park without polling after a run of failed polls. */
   static final int MAX_SKIP = 64;
+
+  /** The longest poll, as a multiple of the bound. */
+  static final int MAX_STRETCH = 10;
 
   private final long boundNanos;
   private int skip;
@@ -31,6 +39,14 @@ final class AdaptiveSpin {
 
   /** Polls {@code done} unless recent polls failed; true when it became true. */
   boolean await(BooleanSupplier done) {
+    return await(done, 0);
+  }
+
+  /**
+   * As {@link #await(BooleanSupplier)}, for a partner whose work takes about {@code expectedNanos}:
+   * the poll may last up to twice that (see the class comment).
+   */
+  boolean await(BooleanSupplier done, long expectedNanos) {
     if (done.getAsBoolean()) {
       return true;
     }
@@ -42,7 +58,8 @@ final class AdaptiveSpin {
       return false;
     }
     polls++;
-    long deadline = System.nanoTime() + boundNanos;
+    long bound = Math.max(boundNanos, Math.min(2 * expectedNanos, MAX_STRETCH * boundNanos));
+    long deadline = System.nanoTime() + bound;
     int i = 0;
     while (!done.getAsBoolean()) {
       Thread.onSpinWait();

@@ -17,16 +17,19 @@ import java.util.function.BooleanSupplier;
  *
  * <p>State, guarded by {@code lock}: {@code produced} and {@code taken} (batches finished and
  * taken; {@code taken <= produced <= taken + depth}), {@code failure} (set once, at batch {@code
- * produced}), {@code closing} (set once), {@code filling} (someone fills batch {@code produced})
- * and {@code producer} (started by the first take). There is room when {@code produced < taken +
- * depth}, nobody is filling, no failure is set and the slot of batch {@code produced} is free.
+ * produced}), {@code closing} (set once), {@code filling} (someone fills batch {@code produced}),
+ * {@code producer} (started by the first take) and {@code paced} (the consumer reads for itself;
+ * set and cleared by takes). There is room when {@code produced < taken + depth}, nobody is
+ * filling, no failure is set and the slot of batch {@code produced} is free; the producer may use
+ * it when it is not paced, or closing.
  *
  * <pre>
- * producer   WAIT  -- room: filling = true ---------> FILL   (take and release signal room)
+ * producer   WAIT  -- room, !paced or closing: filling = true -> FILL  (what may enable it signals)
  *            WAIT  -- no room, closing or failure ---> EXIT   (close signals room)
  *            FILL  -- fill returns: produced++ ------> WAIT   (signals ready)
  *            FILL  -- fill throws: failure = e ------> EXIT   (signals ready)
- * consumer   take: drops its last batch, starts the producer if there is none, then
+ * consumer   take: drops its last batch, starts the producer if there is none, sets paced
+ *            (signals room when it clears it), then
  *            while produced == taken, no failure, not closing:
  *              room (the producer has not claimed it) -> fills it itself, as FILL above
  *              else waits                                 (publish signals ready)
@@ -41,16 +44,22 @@ import java.util.function.BooleanSupplier;
  * <p>A side that finds nothing to do polls first, for up to {@code -Dcortado.prefetch.spin_ns}
  * (default 100 µs; 0 parks at once), unless its recent polls failed ({@link AdaptiveSpin}): on a
  * virtual machine a parked thread takes tens of microseconds to wake, as long as a small batch
- * takes to read, while a poll that succeeds costs well under one. The hot path takes the lock by
- * trying it a few times before parking on it, and a released slot wakes the producer only when it
- * waits for room. A consumer that would wait for a batch nobody has started fills it itself: on a
- * busy machine the producer thread may not have run since the last take, and waiting for it costs a
- * time slice per batch (PERFORMANCE.md, section Prefetch, has the measurements). Fills never
- * overlap and happen in order, so the read-ahead is unchanged. Depth 0 ({@code no_prefetch}) fills
- * on the caller's thread, with the same failure rule. Close interrupts a producer still running
- * after {@value #STOP_GRACE_MILLIS} ms and gives up after {@value #STOP_BOUND_MILLIS} ms, throwing
- * a {@link PrefetchException} that names what was lost; so does a read-ahead cut short by the
- * interrupt. {@link #producerStopped()} then says whether the slots may be freed.
+ * takes to read, while a poll that succeeds costs well under one. A consumer waiting for a batch
+ * polls up to twice the recent fill time instead (at most ten times the bound), so that batches
+ * slower to fill than the bound are still handed over without a wake-up. The hot path takes the
+ * lock by trying it a few times before parking on it, and a released slot wakes the producer only
+ * when it waits for room. A consumer that would wait for a batch nobody has started fills it
+ * itself: on a busy machine the producer thread may not have run since the last take, and waiting
+ * for it costs a time slice per batch (PERFORMANCE.md, section Prefetch, has the measurements). A
+ * consumer that comes back for its next batch within {@value #QUICK_NANOS} ns twice in a row has
+ * nothing to overlap the reads with, and every hand-off would only move the batch between cores: it
+ * is {@code paced}, and reads its batches itself until a take comes later than that. Fills never
+ * overlap and happen in order, and close lets the producer read ahead whether paced or not, so the
+ * read-ahead is unchanged. Depth 0 ({@code no_prefetch}) fills on the caller's thread, with the
+ * same failure rule. Close interrupts a producer still running after {@value #STOP_GRACE_MILLIS} ms
+ * and gives up after {@value #STOP_BOUND_MILLIS} ms, throwing a {@link PrefetchException} that
+ * names what was lost; so does a read-ahead cut short by the interrupt. {@link #producerStopped()}
+ * then says whether the slots may be freed.
  *
  * @param <B> the batch slot type
  */
@@ -96,12 +105,16 @@ public final class Prefetcher<B> implements AutoCloseable {
   private final int depth;
   private final Object[] slots;
 
+  /** A consumer back within this many nanoseconds after a take has no work to overlap. */
+  static final long QUICK_NANOS = 2_000;
+
   /** How often {@link #lockHot} tries the lock before it parks on it. */
   private static final int LOCK_TRIES = 200;
 
   private final AdaptiveSpin consumerSpin;
   private final AdaptiveSpin producerSpin;
   private final boolean ownThread;
+  private final long quickNanos;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition ready = lock.newCondition();
   private final Condition room = lock.newCondition();
@@ -117,6 +130,11 @@ public final class Prefetcher<B> implements AutoCloseable {
   private volatile Thread producer;
   private volatile boolean filling;
   private volatile boolean producerWaiting;
+  private volatile boolean paced;
+
+  /** A moving average of how long a fill takes, for the consumer's poll. */
+  private volatile long fillNanos;
+
   private long consumerFills;
   private boolean failureDelivered;
   private boolean failedBeforeClose;
@@ -128,6 +146,11 @@ public final class Prefetcher<B> implements AutoCloseable {
 
   /** Consumer-only: the batch the last take returned. */
   private B held;
+
+  /** Consumer-only: when the last take returned, and how many takes in a row came quickly. */
+  private long lastReturn;
+
+  private int quickTakes;
 
   /**
    * @param owner names the user in thread names and messages, such as {@code TensorProtosDBInput
@@ -145,7 +168,19 @@ public final class Prefetcher<B> implements AutoCloseable {
    * thread of its own (the concurrency stress tests drive both sides this way).
    */
   Prefetcher(String owner, Source<B> source, int depth, int extraSlots, boolean ownThread) {
+    this(owner, source, depth, extraSlots, ownThread, QUICK_NANOS);
+  }
+
+  /** With {@code quickNanos} in place of {@link #QUICK_NANOS} (tests make pacing certain). */
+  Prefetcher(
+      String owner,
+      Source<B> source,
+      int depth,
+      int extraSlots,
+      boolean ownThread,
+      long quickNanos) {
     this.ownThread = ownThread;
+    this.quickNanos = quickNanos;
     if (depth < 0) {
       throw new IllegalArgumentException("prefetch depth must be >= 0, got " + depth);
     }
@@ -177,11 +212,20 @@ public final class Prefetcher<B> implements AutoCloseable {
       return takeInline();
     }
     long t = taken;
-    if (produced == t && (producer != null || !ownThread)) {
-      consumerSpin.await(consumerMayGo);
+    long now = System.nanoTime();
+    quickTakes = lastReturn != 0 && now - lastReturn < quickNanos ? quickTakes + 1 : 0;
+    boolean pace = quickTakes >= 2;
+    if (produced == t && (producer != null || !ownThread) && (!pace || filling)) {
+      consumerSpin.await(consumerMayGo, fillNanos);
     }
     lockHot();
     try {
+      if (pace != paced) {
+        paced = pace;
+        if (!pace) {
+          room.signal();
+        }
+      }
       throwIfFailedOrClosed(t);
       long found = produced - t;
       if (found == 0) {
@@ -191,10 +235,18 @@ public final class Prefetcher<B> implements AutoCloseable {
       occupancySum += found;
       maxOccupancy = Math.max(maxOccupancy, found);
       taken = t + 1;
-      room.signal();
+      signalRoomLocked();
       return handOver(t);
     } finally {
       lock.unlock();
+      lastReturn = System.nanoTime();
+    }
+  }
+
+  /** Under the lock: wakes the producer if what changed may let it fill. */
+  private void signalRoomLocked() {
+    if (!paced || closing) {
+      room.signal();
     }
   }
 
@@ -257,6 +309,12 @@ public final class Prefetcher<B> implements AutoCloseable {
           fillHere(t);
           return;
         }
+        if (paced) {
+          // The slot is still held (or the producer fills): a paced producer would never fill
+          // it, so hand the reading back to the producer, which a freed slot wakes.
+          paced = false;
+          room.signal();
+        }
         waited = true;
         await(ready, "batch " + t);
         throwIfFailedOrClosed(t);
@@ -275,6 +333,7 @@ public final class Prefetcher<B> implements AutoCloseable {
     B batch = slot(t);
     lock.unlock();
     Throwable failed = null;
+    long start = System.nanoTime();
     try {
       source.fill(batch);
     } catch (Throwable e) {
@@ -288,8 +347,16 @@ public final class Prefetcher<B> implements AutoCloseable {
       throw delivered(t, failed);
     }
     consumerFills++;
+    timed(start);
     produced = t + 1;
-    room.signal();
+    signalRoomLocked();
+  }
+
+  /** Under the lock: a fill that began at {@code start} has just finished. */
+  private void timed(long start) {
+    long d = System.nanoTime() - start;
+    long f = fillNanos;
+    fillNanos = f == 0 ? d : f + (d - f) / 4;
   }
 
   /**
@@ -370,10 +437,11 @@ public final class Prefetcher<B> implements AutoCloseable {
   /**
    * A released slot may be the room the producer waits for; the lock is taken only when it waits
    * (it sets {@code producerWaiting} before it checks for room, and the release frees the slot
-   * before it reads the flag, so one of the two sees the other).
+   * before it reads the flag, so one of the two sees the other) and may use it: a paced producer is
+   * woken by the take that clears {@code paced} or by close, which find the slot free.
    */
   private void signalRoom() {
-    if (!producerWaiting) {
+    if (!producerWaiting || (paced && !closing)) {
       return;
     }
     lockHot();
@@ -389,7 +457,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   }
 
   private boolean producerMayGo() {
-    return hasRoom() || failure != null || closing;
+    return (hasRoom() && !paced) || failure != null || closing;
   }
 
   private boolean hasRoom() {
@@ -406,7 +474,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   void produce() {
     try {
       while (true) {
-        if (!hasRoom()) {
+        if (!hasRoom() || paced) {
           producerSpin.await(producerMayGo);
         }
         long p;
@@ -414,7 +482,7 @@ public final class Prefetcher<B> implements AutoCloseable {
         try {
           producerWaiting = true;
           try {
-            while (!hasRoom()) {
+            while (!hasRoom() || (paced && !closing)) {
               // While the consumer fills a batch, its take may still make room for the read-ahead.
               if (failure != null || (closing && !filling)) {
                 return;
@@ -429,9 +497,11 @@ public final class Prefetcher<B> implements AutoCloseable {
         } finally {
           lock.unlock();
         }
+        long start = System.nanoTime();
         source.fill(slot(p));
         lockHot();
         try {
+          timed(start);
           filling = false;
           produced = p + 1;
           ready.signal();
@@ -470,6 +540,11 @@ public final class Prefetcher<B> implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** True while the consumer reads its batches itself (see the class comment); for tests. */
+  boolean paced() {
+    return paced;
   }
 
   /** True when no producer thread runs: never started, or closed and joined. */

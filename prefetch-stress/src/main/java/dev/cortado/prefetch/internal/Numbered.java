@@ -57,6 +57,14 @@ final class Numbered implements Prefetcher.Source<Numbered.Slot> {
     return new Prefetcher<>("stress", source, depth, 0, false);
   }
 
+  /**
+   * A prefetcher whose consumer counts as quick however long it takes between takes: it is paced
+   * (reads its own batches) from its third take on.
+   */
+  static Prefetcher<Slot> pacedPrefetcher(Numbered source, int depth) {
+    return new Prefetcher<>("stress", source, depth, 0, false, Long.MAX_VALUE);
+  }
+
   /** The batch's value, checking that its two fields agree; -1 when the take failed. */
   static long take(Prefetcher<Slot> p) {
     try {

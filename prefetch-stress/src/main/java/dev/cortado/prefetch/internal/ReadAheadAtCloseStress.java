@@ -109,6 +109,43 @@ public final class ReadAheadAtCloseStress {
   }
 
   /**
+   * Twelve takes back to back by a consumer that reads its own batches from the third take on (the
+   * producer stands down): close still gets exactly the read-ahead, from the producer.
+   */
+  @JCStressTest
+  @Description("Depth 3, paced consumer: twelve takes, then close; in order, exactly 12 + 3 read.")
+  @Outcome(id = "0, 11, 15", expect = ACCEPTABLE, desc = "in order, the last is 11, 3 read ahead")
+  @Outcome(expect = FORBIDDEN, desc = "out of order, torn, or a read-ahead other than 3")
+  @State
+  public static class PacedTakes {
+    final Numbered source = new Numbered(Long.MAX_VALUE);
+    final Prefetcher<Numbered.Slot> p = Numbered.pacedPrefetcher(source, 3);
+
+    @Actor
+    public void producer() {
+      p.produce();
+    }
+
+    @Actor
+    public void consumer(JJJ_Result r) {
+      long outOfOrder = 0;
+      long last = -1;
+      for (int i = 0; i < 12; i++) {
+        last = Numbered.take(p);
+        outOfOrder += last == i ? 0 : 1;
+      }
+      r.r1 = outOfOrder;
+      r.r2 = last;
+      p.close();
+    }
+
+    @Arbiter
+    public void arbiter(JJJ_Result r) {
+      r.r3 = source.fills;
+    }
+  }
+
+  /**
    * Close from a third thread races a take: the read-ahead follows what was taken. Three actors:
    * jcstress runs it on machines with at least 3 CPUs.
    */
