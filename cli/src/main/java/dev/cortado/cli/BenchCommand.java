@@ -100,6 +100,16 @@ final class BenchCommand implements Callable<Integer> {
   boolean vsNoPrefetch;
 
   @Option(
+      names = "--overlap",
+      description =
+          "Measures how well prefetching overlaps a consumer as slow as the reader: the"
+              + " no_prefetch read time per batch R is calibrated in this process, then passes"
+              + " of this run with R microseconds of consumer work alternate with no_prefetch"
+              + " passes without work, and each pair gives time per batch / max(read, work)"
+              + " (1.0 is perfect overlap, 2.0 none).")
+  boolean overlap;
+
+  @Option(
       names = "--consumer-work-us",
       paramLabel = "N",
       defaultValue = "0",
@@ -127,7 +137,20 @@ final class BenchCommand implements Callable<Integer> {
       Object depth,
       Object threads,
       Passes.Result baseline,
-      Map<String, Number> metrics) {
+      Map<String, Number> metrics,
+      double workUs) {
+    /** Per pair of passes: this run's time per batch over max(no_prefetch read time, work). */
+    Stats overlap() {
+      double[] a = result.rates();
+      double[] b = baseline.rates();
+      double[] r = new double[a.length];
+      for (int i = 0; i < a.length; i++) {
+        double read = batchSize / b[i] * 1e6;
+        r[i] = (batchSize / a[i] * 1e6) / Math.max(read, workUs);
+      }
+      return Stats.of(r);
+    }
+
     /** This run's passes over the no_prefetch passes measured beside them, pair by pair. */
     Stats ratio() {
       double[] a = result.rates();
@@ -147,8 +170,13 @@ final class BenchCommand implements Callable<Integer> {
           "need --passes >= 1, --warmup >= 0, --min-pass-seconds >= 0 and"
               + " --consumer-work-us >= 0");
     }
-    if (vsNoPrefetch && noPrefetch) {
-      throw new CliException("--vs-no-prefetch compares with --no-prefetch; give only one");
+    if ((vsNoPrefetch || overlap) && noPrefetch) {
+      throw new CliException(
+          (overlap ? "--overlap" : "--vs-no-prefetch")
+              + " compares with --no-prefetch; give only one");
+    }
+    if (overlap && consumerWorkUs > 0) {
+      throw new CliException("--overlap sets the consumer work itself; drop --consumer-work-us");
     }
     for (int b : batchSizes) {
       if (b < 1) {
@@ -247,6 +275,7 @@ final class BenchCommand implements Callable<Integer> {
     Map<String, Number> metrics;
     Passes.Result result;
     Passes.Result baseline;
+    long workNanos;
     long bytesPerBatch = 0;
     try (Workspace ws = rt.newWorkspace()) {
       RunNetCommand.runOrExplain(
@@ -261,7 +290,8 @@ final class BenchCommand implements Callable<Integer> {
         bytesPerBatch += ws.blob(name).tensor().nbytes();
       }
       Net baselineNet = null;
-      if (vsNoPrefetch) {
+      workNanos = consumerWorkUs * 1000;
+      if (vsNoPrefetch || overlap) {
         List<Argument> inline = new ArrayList<>(extra);
         inline.add(InputNets.i("no_prefetch", 1));
         // The same reader blob: both nets read on from one cursor, as two Caffe2 inputs would.
@@ -274,11 +304,30 @@ final class BenchCommand implements Callable<Integer> {
         RunNetCommand.runOrExplain(Dbs.describe(dbType, db), baselineNet::run);
       }
       String label = dbType + " batch " + batchSize;
+      if (overlap) {
+        Passes.Result calibration;
+        try (Progress progress = Progress.start(spec, "calibrate " + label, -1, "pass")) {
+          calibration =
+              Passes.measure(
+                  spec.commandLine().getOut(),
+                  spec.commandLine().getErr(),
+                  label + ", no_prefetch (calibration)",
+                  batchesPerPass * batchSize,
+                  3,
+                  warmup,
+                  minPassSeconds,
+                  epoch(dbType, db, baselineNet, batchesPerPass, 0),
+                  progress);
+          progress.done();
+        }
+        workNanos = Math.round(batchSize / calibration.stats().median() * 1e9);
+      }
       List<String> labels = new ArrayList<>(List.of(label));
-      List<Passes.Epoch> epochs = new ArrayList<>(List.of(epoch(dbType, db, net, batchesPerPass)));
+      List<Passes.Epoch> epochs =
+          new ArrayList<>(List.of(epoch(dbType, db, net, batchesPerPass, workNanos)));
       if (baselineNet != null) {
         labels.add(label + ", no_prefetch");
-        epochs.add(epoch(dbType, db, baselineNet, batchesPerPass));
+        epochs.add(epoch(dbType, db, baselineNet, batchesPerPass, overlap ? 0 : workNanos));
       }
       Passes.Result[] results;
       try (Progress progress = Progress.start(spec, "bench " + label, -1, "pass")) {
@@ -313,14 +362,16 @@ final class BenchCommand implements Callable<Integer> {
         depth,
         threads,
         baseline,
-        metrics);
+        metrics,
+        workNanos / 1e3);
   }
 
-  private Passes.Epoch epoch(String dbType, String db, Net net, long batchesPerPass) {
+  private Passes.Epoch epoch(
+      String dbType, String db, Net net, long batchesPerPass, long workNanos) {
     return () -> {
       for (long b = 0; b < batchesPerPass; b++) {
         RunNetCommand.runOrExplain(Dbs.describe(dbType, db), net::run);
-        busyWait(consumerWorkUs * 1000);
+        busyWait(workNanos);
       }
     };
   }
@@ -349,27 +400,43 @@ final class BenchCommand implements Callable<Integer> {
               .put("prefetch_depth", r.depth())
               .put("decode_threads", r.threads())
               .put("no_prefetch", noPrefetch)
-              .put("consumer_work_us", consumerWorkUs)
+              .put("consumer_work_us", r.workUs(), 1)
               .put("batches", r.metrics().get("batches"))
               .put("consumer_fills", r.metrics().get("consumer_fills"))
               .put("consumer_waits", r.metrics().get("consumer_waits")));
       if (r.baseline() != null) {
         Stats b = r.baseline().stats();
-        Stats q = r.ratio();
-        out.println(
+        JsonLine line =
             new JsonLine()
                 .put("label", r.dbType() + " batch " + r.batchSize() + ", no_prefetch")
                 .put("items_per_s_median", b.median(), 0)
                 .put("items_per_s_min", b.min(), 0)
-                .put("items_per_s_max", b.max(), 0)
-                .put("ratio_median", q.median(), 3)
-                .put("ratio_min", q.min(), 3)
-                .put("ratio_max", q.max(), 3)
-                .put("passes", passes)
+                .put("items_per_s_max", b.max(), 0);
+        if (!overlap) {
+          Stats q = r.ratio();
+          line.put("ratio_median", q.median(), 3)
+              .put("ratio_min", q.min(), 3)
+              .put("ratio_max", q.max(), 3);
+        }
+        out.println(
+            line.put("passes", passes)
                 .put("batch_size", r.batchSize())
                 .put("db_type", r.dbType())
                 .put("no_prefetch", true)
-                .put("consumer_work_us", consumerWorkUs));
+                .put("consumer_work_us", overlap ? 0 : r.workUs(), 1));
+      }
+      if (overlap) {
+        Stats o = r.overlap();
+        out.println(
+            new JsonLine()
+                .put("label", r.dbType() + " batch " + r.batchSize() + ", overlap")
+                .put("consumer_work_us", r.workUs(), 1)
+                .put("overlap_median", o.median(), 3)
+                .put("overlap_min", o.min(), 3)
+                .put("overlap_max", o.max(), 3)
+                .put("passes", passes)
+                .put("batch_size", r.batchSize())
+                .put("db_type", r.dbType()));
       }
     } else {
       out.printf(
@@ -384,18 +451,33 @@ final class BenchCommand implements Callable<Integer> {
           r.depth(),
           r.threads(),
           (noPrefetch ? ", no_prefetch" : "")
-              + (consumerWorkUs > 0 ? ", consumer work " + consumerWorkUs + " us per batch" : ""));
+              + (r.workUs() > 0
+                  ? String.format(", consumer work %.1f us per batch", r.workUs())
+                  : ""));
       out.printf(
           "%,.0f items/s median (min %,.0f, max %,.0f), %.1f MB/s, over %d passes after"
               + " %d warm-up passes%n",
           s.median(), s.min(), s.max(), r.mbMedian(), passes, r.result().warmupPasses());
       if (r.baseline() != null) {
         Stats b = r.baseline().stats();
-        Stats q = r.ratio();
         out.printf(
-            "no_prefetch, in alternate passes: %,.0f items/s median (min %,.0f, max %,.0f);"
-                + " this run / no_prefetch, pass by pass: %.3f median (min %.3f, max %.3f)%n",
-            b.median(), b.min(), b.max(), q.median(), q.min(), q.max());
+            "no_prefetch, in alternate passes: %,.0f items/s median (min %,.0f, max %,.0f)",
+            b.median(), b.min(), b.max());
+        if (overlap) {
+          out.printf(", without consumer work%n");
+        } else {
+          Stats q = r.ratio();
+          out.printf(
+              "; this run / no_prefetch, pass by pass: %.3f median (min %.3f, max %.3f)%n",
+              q.median(), q.min(), q.max());
+        }
+      }
+      if (overlap) {
+        Stats o = r.overlap();
+        out.printf(
+            "overlap: time per batch with %.1f us of consumer work (the no_prefetch read time)"
+                + " / max(read, work), pass by pass: %.3f median (min %.3f, max %.3f)%n",
+            r.workUs(), o.median(), o.min(), o.max());
       }
     }
     out.flush();

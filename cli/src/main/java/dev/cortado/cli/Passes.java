@@ -63,9 +63,9 @@ final class Passes {
 
   /**
    * Measures several variants of the same work in turn, pass by pass (a pass of each, then the next
-   * pass of each), so that a machine that speeds up or slows down during the run affects every
-   * variant alike and the ratio of two variants' passes {@code p} is a fair comparison. Warm-up
-   * alternates the same way until every variant has settled.
+   * pass of each in the reverse order), so that a machine that speeds up or slows down during the
+   * run affects every variant alike and the ratio of two variants' passes {@code p} is a fair
+   * comparison. Warm-up alternates the same way until every variant has settled.
    */
   static Result[] measure(
       PrintWriter out,
@@ -137,7 +137,9 @@ final class Passes {
         }
       }
       for (int p = 0; p < passes; p++) {
-        for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          // A B, then B A: no variant always runs first, or always right after another.
+          int i = p % 2 == 0 ? j : n - 1 - j;
           double rate = pass(epochs[i], k[i], items);
           synchronized (done) {
             done[i][p] = rate;

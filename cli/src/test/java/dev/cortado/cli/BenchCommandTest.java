@@ -156,6 +156,83 @@ class BenchCommandTest {
     assertThat(bad.err()).contains("--consumer-work-us >= 0");
   }
 
+  private static Cli.Result mini(String... extra) {
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "bench",
+                "--db",
+                Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(),
+                "--db-type",
+                "minidb",
+                "--batch-size",
+                "64",
+                "--passes",
+                "3",
+                "--warmup",
+                "0",
+                "--min-pass-seconds",
+                "0.02",
+                "--json"));
+    args.addAll(java.util.List.of(extra));
+    return Cli.run(args.toArray(new String[0]));
+  }
+
+  @Test
+  void vsNoPrefetchMeasuresBothInTurnAndGivesTheirRatio() {
+    Cli.Result r = mini("--vs-no-prefetch");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.lines()).hasSize(2);
+    JsonObject run = JsonParser.parseString(r.lines().get(0)).getAsJsonObject();
+    JsonObject base = JsonParser.parseString(r.lines().get(1)).getAsJsonObject();
+    assertThat(run.get("label").getAsString()).isEqualTo("minidb batch 64");
+    assertThat(run.get("no_prefetch").getAsBoolean()).isFalse();
+    assertThat(run.get("consumer_fills").getAsLong()).isBetween(0L, run.get("batches").getAsLong());
+    assertThat(base.get("label").getAsString()).isEqualTo("minidb batch 64, no_prefetch");
+    assertThat(base.get("no_prefetch").getAsBoolean()).isTrue();
+    double min = base.get("ratio_min").getAsDouble();
+    double median = base.get("ratio_median").getAsDouble();
+    assertThat(min).isPositive();
+    assertThat(median).isBetween(min, base.get("ratio_max").getAsDouble());
+    // The ratio is of pairs of passes, so it lies within the extremes of the two runs' rates.
+    assertThat(median)
+        .isBetween(
+            run.get("items_per_s_min").getAsDouble() / base.get("items_per_s_max").getAsDouble()
+                - 1e-3,
+            run.get("items_per_s_max").getAsDouble() / base.get("items_per_s_min").getAsDouble()
+                + 1e-3);
+
+    Cli.Result both = mini("--vs-no-prefetch", "--no-prefetch");
+    assertThat(both.exit()).isNotZero();
+    assertThat(both.err()).contains("--vs-no-prefetch compares with --no-prefetch");
+  }
+
+  @Test
+  void overlapCalibratesTheConsumerWorkToTheReadTime() {
+    Cli.Result r = mini("--overlap");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.lines()).hasSize(3);
+    JsonObject run = JsonParser.parseString(r.lines().get(0)).getAsJsonObject();
+    JsonObject base = JsonParser.parseString(r.lines().get(1)).getAsJsonObject();
+    JsonObject overlap = JsonParser.parseString(r.lines().get(2)).getAsJsonObject();
+    double workUs = overlap.get("consumer_work_us").getAsDouble();
+    assertThat(workUs).isPositive();
+    assertThat(run.get("consumer_work_us").getAsDouble()).isEqualTo(workUs);
+    // Every batch costs at least the consumer's work.
+    assertThat(run.get("items_per_s_max").getAsDouble()).isLessThanOrEqualTo(64 / workUs * 1e6);
+    // The no_prefetch passes run without work, so their ratio to this run means nothing.
+    assertThat(base.get("consumer_work_us").getAsDouble()).isZero();
+    assertThat(base.has("ratio_median")).isFalse();
+    double min = overlap.get("overlap_min").getAsDouble();
+    assertThat(min).isPositive();
+    assertThat(overlap.get("overlap_median").getAsDouble())
+        .isBetween(min, overlap.get("overlap_max").getAsDouble());
+
+    Cli.Result withWork = mini("--overlap", "--consumer-work-us", "5");
+    assertThat(withWork.exit()).isNotZero();
+    assertThat(withWork.err()).contains("--overlap sets the consumer work itself");
+  }
+
   @Test
   void aBadRecordIsOneLine() {
     String db = Cli.testdata().resolve("bad-inputs/dtype-differs/dtype-differs.minidb").toString();

@@ -53,13 +53,14 @@ import java.util.function.BooleanSupplier;
  * for it costs a time slice per batch (PERFORMANCE.md, section Prefetch, has the measurements). A
  * consumer that comes back for its next batch within {@value #QUICK_NANOS} ns twice in a row has
  * nothing to overlap the reads with, and every hand-off would only move the batch between cores: it
- * is {@code paced}, and reads its batches itself until a take comes later than that. Fills never
- * overlap and happen in order, and close lets the producer read ahead whether paced or not, so the
- * read-ahead is unchanged. Depth 0 ({@code no_prefetch}) fills on the caller's thread, with the
- * same failure rule. Close interrupts a producer still running after {@value #STOP_GRACE_MILLIS} ms
- * and gives up after {@value #STOP_BOUND_MILLIS} ms, throwing a {@link PrefetchException} that
- * names what was lost; so does a read-ahead cut short by the interrupt. {@link #producerStopped()}
- * then says whether the slots may be freed.
+ * is {@code paced}, and reads its batches itself until two takes in a row come later than that (or
+ * its next slot is still held elsewhere). Fills never overlap and happen in order, and close lets
+ * the producer read ahead whether paced or not, so the read-ahead is unchanged. Depth 0 ({@code
+ * no_prefetch}) fills on the caller's thread, with the same failure rule. Close interrupts a
+ * producer still running after {@value #STOP_GRACE_MILLIS} ms and gives up after {@value
+ * #STOP_BOUND_MILLIS} ms, throwing a {@link PrefetchException} that names what was lost; so does a
+ * read-ahead cut short by the interrupt. {@link #producerStopped()} then says whether the slots may
+ * be freed.
  *
  * @param <B> the batch slot type
  */
@@ -147,10 +148,15 @@ public final class Prefetcher<B> implements AutoCloseable {
   /** Consumer-only: the batch the last take returned. */
   private B held;
 
-  /** Consumer-only: when the last take returned, and how many takes in a row came quickly. */
+  /**
+   * Consumer-only: when the last take returned, how many takes in a row came quickly or late, and
+   * whether the consumer reads for itself.
+   */
   private long lastReturn;
 
   private int quickTakes;
+  private int lateTakes;
+  private boolean pace;
 
   /**
    * @param owner names the user in thread names and messages, such as {@code TensorProtosDBInput
@@ -168,7 +174,13 @@ public final class Prefetcher<B> implements AutoCloseable {
    * thread of its own (the concurrency stress tests drive both sides this way).
    */
   Prefetcher(String owner, Source<B> source, int depth, int extraSlots, boolean ownThread) {
-    this(owner, source, depth, extraSlots, ownThread, QUICK_NANOS);
+    this(
+        owner,
+        source,
+        depth,
+        extraSlots,
+        ownThread,
+        Long.getLong("cortado.prefetch.quick_ns", QUICK_NANOS));
   }
 
   /** With {@code quickNanos} in place of {@link #QUICK_NANOS} (tests make pacing certain). */
@@ -213,8 +225,15 @@ public final class Prefetcher<B> implements AutoCloseable {
     }
     long t = taken;
     long now = System.nanoTime();
-    quickTakes = lastReturn != 0 && now - lastReturn < quickNanos ? quickTakes + 1 : 0;
-    boolean pace = quickTakes >= 2;
+    if (lastReturn != 0 && now - lastReturn < quickNanos) {
+      quickTakes++;
+      lateTakes = 0;
+    } else {
+      lateTakes++;
+      quickTakes = 0;
+    }
+    // Two in a row either way, so that one preempted take does not hand the reading back.
+    pace = pace ? lateTakes < 2 : quickTakes >= 2;
     if (produced == t && (producer != null || !ownThread) && (!pace || filling)) {
       consumerSpin.await(consumerMayGo, fillNanos);
     }
@@ -313,6 +332,8 @@ public final class Prefetcher<B> implements AutoCloseable {
           // The slot is still held (or the producer fills): a paced producer would never fill
           // it, so hand the reading back to the producer, which a freed slot wakes.
           paced = false;
+          pace = false;
+          quickTakes = 0;
           room.signal();
         }
         waited = true;

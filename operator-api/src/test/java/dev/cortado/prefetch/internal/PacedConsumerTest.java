@@ -134,7 +134,11 @@ class PacedConsumerTest {
     Source source = new Source();
     try (Prefetcher<Slot> p = paced(source, depth)) {
       long k = takeUntilPaced(p);
-      // The consumer now works between takes: the producer reads ahead again.
+      // One late take (a preempted consumer) changes nothing.
+      Thread.sleep(150);
+      assertThat(p.take().value).isEqualTo(k++);
+      assertThat(p.paced()).isTrue();
+      // The consumer now works between takes: from the second late take the producer reads ahead.
       for (int i = 0; i < 3; i++) {
         Thread.sleep(150);
         assertThat(p.take().value).isEqualTo(k++);
