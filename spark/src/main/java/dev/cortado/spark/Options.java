@@ -19,6 +19,7 @@ public final class Options {
   public static final String NUM_SHARDS = "num_shards";
   public static final String SHARD_ID = "shard_id";
   public static final String ON_BAD_RECORD = "on_bad_record";
+  public static final String SHARD_BY = "shard_by";
 
   private final Map<String, String> values = new TreeMap<>();
 

@@ -175,6 +175,94 @@ class WriteTest {
     assertThat(hex(shards(out, "rocksdb"))).isEqualTo(hex(fmnist(lmdb)));
   }
 
+  /** Shard i's keys in order, as hex, read by DbReader. */
+  private static List<String> keysOf(Path shard, String dbType) {
+    List<String> keys = new ArrayList<>();
+    for (Rec r : LocalSpark.readWithDbReader(dbType, shard.toString())) {
+      keys.add(r.keyHex());
+    }
+    return keys;
+  }
+
+  @Test
+  void shardByInputWritesEachKeyRangeAsItsShardWithoutAShuffle() throws Exception {
+    SparkSession spark = LocalSpark.get();
+    Path lmdb = Fixtures.db("fmnist-mini", "lmdb", tmp);
+    Dataset<Row> ranges =
+        spark
+            .read()
+            .format("tensorprotos")
+            .option("value_format", "raw")
+            .option("splits_per_db", "4")
+            .load(lmdb.toString());
+    Path out = tmp.resolve("ranges");
+    ranges
+        .write()
+        .format("tensorprotos")
+        .option("num_shards", "4")
+        .option("shard_by", "input")
+        .option("db_type", "leveldb")
+        .save(out.toString());
+    // Shard i is key range i: concatenated in shard order, the shards are the DB in key order
+    // (hashing the keys over the shards would interleave them).
+    List<String> concatenated = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      List<String> keys = keysOf(out.resolve(String.format("shard-%05d-of-00004", i)), "leveldb");
+      assertThat(keys).as("shard %d", i).isNotEmpty();
+      concatenated.addAll(keys);
+    }
+    assertThat(concatenated).containsExactlyElementsOf(fmnist(lmdb).keySet());
+    assertThat(hex(shards(out, "leveldb"))).isEqualTo(hex(fmnist(lmdb)));
+    Manifest m = Manifest.read(out.resolve("_manifest.json"));
+    assertThat(m.records).isEqualTo(256);
+    assertThat(m.shards).extracting(sh -> sh.records).containsOnly(64L);
+
+    // More input partitions than shards: the job fails, and leaves nothing that looks finished.
+    Path tooMany = tmp.resolve("too-many");
+    assertThatThrownBy(
+            () ->
+                ranges
+                    .write()
+                    .format("tensorprotos")
+                    .option("num_shards", "2")
+                    .option("shard_by", "input")
+                    .save(tooMany.toString()))
+        .satisfies(
+            e ->
+                assertThat(BadInputsTest.allMessages(e))
+                    .contains("shard_by=input makes one shard of each input partition")
+                    .contains("more than num_shards=2 partitions"));
+    assertThat(tooMany.resolve("_SUCCESS")).doesNotExist();
+
+    // A partition out of key order is refused, naming the two keys.
+    Path unsorted = tmp.resolve("unsorted");
+    assertThatThrownBy(
+            () ->
+                ranges
+                    .coalesce(1)
+                    .sortWithinPartitions(col("key").desc())
+                    .write()
+                    .format("tensorprotos")
+                    .option("num_shards", "1")
+                    .option("shard_by", "input")
+                    .save(unsorted.toString()))
+        .satisfies(
+            e ->
+                assertThat(BadInputsTest.allMessages(e))
+                    .contains("out of key order")
+                    .contains("with shard_by=input each input partition must be in ascending"));
+    assertThat(unsorted.resolve("_SUCCESS")).doesNotExist();
+
+    assertThatThrownBy(
+            () ->
+                ranges
+                    .write()
+                    .format("tensorprotos")
+                    .option("shard_by", "hash")
+                    .save(tmp.resolve("bad-option").toString()))
+        .hasMessageContaining("option shard_by must be one of key, input, got 'hash'");
+  }
+
   @Test
   void splitsPerDbCoverTheDbOnce() throws Exception {
     SparkSession spark = LocalSpark.get();

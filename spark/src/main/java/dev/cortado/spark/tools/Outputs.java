@@ -49,6 +49,20 @@ final class Outputs {
    */
   static Written writeShards(
       Dataset<Row> records, String out, int shards, String dbType, boolean overwrite) {
+    return writeShards(records, out, shards, dbType, overwrite, false);
+  }
+
+  /**
+   * With {@code byInput}, each partition of {@code records} becomes one shard as it is ({@code
+   * shard_by=input}: no shuffle; the partitions must be disjoint key ranges in key order).
+   */
+  static Written writeShards(
+      Dataset<Row> records,
+      String out,
+      int shards,
+      String dbType,
+      boolean overwrite,
+      boolean byInput) {
     long start = System.nanoTime();
     Observation seen = new Observation("records");
     records
@@ -56,6 +70,7 @@ final class Outputs {
         .write()
         .format("tensorprotos")
         .option("num_shards", shards)
+        .option("shard_by", byInput ? "input" : "key")
         .option("db_type", dbType)
         .mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
         .save(out);
@@ -67,12 +82,18 @@ final class Outputs {
    * file, and each file is sorted by key).
    */
   static Written writeParquet(Dataset<Row> records, String out, int files, boolean overwrite) {
+    return writeParquet(records, out, files, overwrite, false);
+  }
+
+  /** With {@code byInput}, each partition (a key range, in key order) is one file as it is. */
+  static Written writeParquet(
+      Dataset<Row> records, String out, int files, boolean overwrite, boolean byInput) {
     long start = System.nanoTime();
     Observation seen = new Observation("records");
-    records
+    Dataset<Row> placed =
+        byInput ? records : records.repartition(files, col("key")).sortWithinPartitions("key");
+    placed
         .observe(seen, count(lit(1)).as("n"))
-        .repartition(files, col("key"))
-        .sortWithinPartitions("key")
         .write()
         .mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
         .parquet(out);

@@ -1,7 +1,15 @@
 package dev.cortado.spark.tools;
 
+import dev.cortado.db.Cursor;
+import dev.cortado.db.Db;
+import dev.cortado.db.DbRegistry;
+import dev.cortado.db.Mode;
+import dev.cortado.spark.DbLocator;
+import dev.cortado.spark.DbSource;
+import dev.cortado.spark.Registries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.FileStatus;
@@ -25,7 +33,11 @@ import picocli.CommandLine.Spec;
       "Converts a DB, a directory of shard DBs or a glob into N shard DBs of any backend"
           + " (shard-00000-of-0000N, with _manifest.json and _SUCCESS), or into N Parquet files"
           + " with the tensors schema; a Parquet directory as --db converts back. Keys and values"
-          + " are kept; each shard is written in key order. Runs on Spark, local[2] by default."
+          + " are kept; each shard is written in key order. Runs on Spark, local[2] by default.",
+      "One seekable DB (LMDB, LevelDB, RocksDB) is read as N key ranges of about equal size and"
+          + " range i becomes shard (or file) i, as Caffe2's split_db cuts a DB: no shuffle. Several"
+          + " DBs, minidb, Parquet or --splits-per-db K spread the keys over the N shards by their"
+          + " hash instead (a shuffle and a sort)."
     })
 final class SparkConvertCommand implements Callable<Integer> {
   /** What --format names. */
@@ -67,8 +79,10 @@ final class SparkConvertCommand implements Callable<Integer> {
       names = "--splits-per-db",
       paramLabel = "K",
       description =
-          "Read each seekable DB (LMDB, LevelDB, RocksDB) as K key ranges, one task each (default:"
-              + " twice Spark's default parallelism, 4 in local[2]; minidb is always read whole).")
+          "Read each seekable DB (LMDB, LevelDB, RocksDB) as K key ranges, one task each, and"
+              + " hash the keys into the output shards (default: one seekable DB is read as"
+              + " --out-shards ranges, one per shard; several DBs as twice Spark's default"
+              + " parallelism, 4 in local[2]; minidb is always read whole).")
   Integer splitsPerDb;
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write.")
@@ -126,19 +140,21 @@ final class SparkConvertCommand implements Callable<Integer> {
       SparkSession spark = session.spark();
       Outputs.checkOut(spark, out, overwrite);
       boolean parquetIn = isParquet(spark);
+      // One seekable DB: its key ranges are the shards, in key order already (no shuffle).
+      boolean ranges = !parquetIn && numShards == null && splitsPerDb == null && oneSeekableDb();
       // DB to DB copies the value bytes as they are (raw); Parquet holds the tensors schema.
       Dataset<Row> records =
           parquetIn
               ? readParquet(spark)
-              : readDb(spark, format == Format.parquet ? "tensors" : "raw");
+              : readDb(spark, format == Format.parquet ? "tensors" : "raw", ranges);
       Outputs.Written written;
       if (format == Format.parquet) {
-        written = Outputs.writeParquet(records, out, outShards, overwrite);
+        written = Outputs.writeParquet(records, out, outShards, overwrite, ranges);
         Outputs.summary(
             spec.commandLine().getOut(), "spark-convert", written, "files (parquet)", out);
       } else {
         String type = outputType();
-        written = Outputs.writeShards(records, out, outShards, type, overwrite);
+        written = Outputs.writeShards(records, out, outShards, type, overwrite, ranges);
         Outputs.summary(
             spec.commandLine().getOut(), "spark-convert", written, "shards (" + type + ")", out);
       }
@@ -185,7 +201,21 @@ final class SparkConvertCommand implements Callable<Integer> {
     return spark.read().parquet(db);
   }
 
-  private Dataset<Row> readDb(SparkSession spark, String valueFormat) {
+  /** True when --db is a single DB whose cursor can seek, so that it splits into key ranges. */
+  private boolean oneSeekableDb() {
+    DbRegistry registry = Registries.get();
+    List<DbSource> sources = DbLocator.locate(List.of(db), dbType, registry);
+    if (sources.size() != 1) {
+      return false;
+    }
+    DbSource s = sources.get(0);
+    try (Db d = registry.open(s.dbType(), s.path(), Mode.READ);
+        Cursor cursor = d.newCursor()) {
+      return cursor.supportsSeek();
+    }
+  }
+
+  private Dataset<Row> readDb(SparkSession spark, String valueFormat, boolean ranges) {
     DataFrameReader reader =
         spark.read().format("tensorprotos").option("value_format", valueFormat);
     if (dbType != null) {
@@ -197,7 +227,9 @@ final class SparkConvertCommand implements Callable<Integer> {
     } else {
       // Without splits one task reads a whole DB while the other cores wait for it.
       int splits =
-          splitsPerDb != null ? splitsPerDb : 2 * spark.sparkContext().defaultParallelism();
+          splitsPerDb != null
+              ? splitsPerDb
+              : ranges ? outShards : 2 * spark.sparkContext().defaultParallelism();
       reader = reader.option("splits_per_db", splits);
     }
     return reader.load(db);

@@ -51,10 +51,17 @@ final class ShardDataWriter implements DataWriter<InternalRow> {
     this.shard = partitionId;
     if (partitionId >= spec.numShards()) {
       throw new IllegalStateException(
-          "tensorprotos: write task for partition "
-              + partitionId
-              + " of a write with num_shards="
-              + spec.numShards());
+          spec.byInput()
+              ? "tensorprotos: shard_by=input makes one shard of each input partition, but the"
+                  + " input has more than num_shards="
+                  + spec.numShards()
+                  + " partitions (partition "
+                  + partitionId
+                  + "); repartition it or leave shard_by at key"
+              : "tensorprotos: write task for partition "
+                  + partitionId
+                  + " of a write with num_shards="
+                  + spec.numShards());
     }
     DbRegistry registry = Registries.get();
     this.dbType = registry.provider(spec.dbType()).name();
@@ -106,7 +113,10 @@ final class ShardDataWriter implements DataWriter<InternalRow> {
                 + Keys.describe(lastKey)
                 + " before "
                 + Keys.describe(key)
-                + ")");
+                + ")"
+                + (spec.byInput()
+                    ? "; with shard_by=input each input partition must be in ascending key order"
+                    : ""));
       }
     }
     byte[] value = spec.encoder().value(row, key);

@@ -15,7 +15,10 @@ import org.apache.spark.sql.connector.write.WriteBuilder;
 
 /**
  * A sharded write: Spark clusters the rows by key into exactly {@code num_shards} partitions (one
- * per shard) and sorts each by key, so every shard DB is written in key order.
+ * per shard) and sorts each by key, so every shard DB is written in key order. With {@code
+ * shard_by=input} Spark leaves the rows where they are: input partition i is shard i (at most
+ * {@code num_shards} partitions, each in ascending key order, the keys of different partitions
+ * disjoint: the key ranges of one DB read with {@code splits_per_db}), which saves the shuffle.
  */
 final class ShardWrite implements RequiresDistributionAndOrdering {
   private final WriteSpec spec;
@@ -30,21 +33,27 @@ final class ShardWrite implements RequiresDistributionAndOrdering {
 
   @Override
   public Distribution requiredDistribution() {
+    if (spec.byInput()) {
+      return Distributions.unspecified();
+    }
     return Distributions.clustered(new Expression[] {Expressions.column(keyColumn)});
   }
 
   @Override
   public boolean distributionStrictlyRequired() {
-    return true;
+    return !spec.byInput();
   }
 
   @Override
   public int requiredNumPartitions() {
-    return spec.numShards();
+    return spec.byInput() ? 0 : spec.numShards();
   }
 
   @Override
   public SortOrder[] requiredOrdering() {
+    if (spec.byInput()) {
+      return new SortOrder[0];
+    }
     return new SortOrder[] {
       Expressions.sort(
           Expressions.column(keyColumn), SortDirection.ASCENDING, NullOrdering.NULLS_FIRST)

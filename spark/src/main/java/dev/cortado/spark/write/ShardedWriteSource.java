@@ -89,6 +89,7 @@ public final class ShardedWriteSource implements TableProvider {
     }
     Path out = Path.of(DbLocator.stripScheme(paths.get(0))).toAbsolutePath();
     int numShards = options.integer(Options.NUM_SHARDS, 1, 1);
+    boolean byInput = options.choice(Options.SHARD_BY, "key", "key", "input").equals("input");
     String dbType = options.get(Options.DB_TYPE);
     if (dbType == null) {
       dbType = existingType(out);
@@ -99,7 +100,7 @@ public final class ShardedWriteSource implements TableProvider {
             STAGING_DIR,
             Path.of(System.getProperty("java.io.tmpdir"), "cortado-spark-staging").toString());
     RowEncoder encoder = RowEncoder.forSchema(schema);
-    return new WriteSpec(out.toString(), canonical, numShards, jobId, staging, encoder);
+    return new WriteSpec(out.toString(), canonical, numShards, byInput, jobId, staging, encoder);
   }
 
   /** The db_type of the shards already in {@code out} (for append), else {@code lmdb}. */

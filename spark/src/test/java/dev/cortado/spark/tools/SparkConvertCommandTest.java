@@ -55,6 +55,32 @@ class SparkConvertCommandTest {
             "shard-00002-of-00004",
             "shard-00003-of-00004");
     assertShardsHold(IdDataset.scan("lmdb", source.toString()), out, "lmdb");
+    // One seekable DB is cut into key ranges, as split_db cuts it: the shards in order are the
+    // DB in order, about a quarter each.
+    List<byte[]> inOrder = new ArrayList<>();
+    for (Path shard : Cli.shardDirs(out)) {
+      List<IdDataset.Record> records = IdDataset.scan("lmdb", shard.toString());
+      assertThat(records.size()).as("records in %s", shard).isBetween(32, 96);
+      records.forEach(rec -> inOrder.add(rec.key()));
+    }
+    assertThat(inOrder).isSortedAccordingTo(KEY_ORDER);
+
+    // A shard set as input is spread over the new shards by key hash (and still covered once).
+    Path again = tmp.resolve("out/again");
+    Cli.Result r2 =
+        Cli.run(
+            "spark-convert",
+            "--db",
+            out.toString(),
+            "--out",
+            again.toString(),
+            "--out-shards",
+            "2",
+            "--out-type",
+            "rocksdb",
+            "-q");
+    assertThat(r2.exitCode()).as(r2.stderr()).isZero();
+    assertShardsHold(IdDataset.scan("lmdb", source.toString()), again, "rocksdb");
   }
 
   @Test
