@@ -32,7 +32,7 @@ import java.util.function.BooleanSupplier;
  *            (signals room when it clears it), then
  *            while produced == taken, no failure, not closing:
  *              room (the producer has not claimed it) -> fills it itself, as FILL above
- *              else waits                                 (publish signals ready)
+ *              else clears paced (signals room), waits    (publish signals ready)
  *            produced > taken   -> batch taken, taken++ (signals room)
  *            failure, produced == taken -> throws it, on every later take too
  *            closing            -> throws "closed"
