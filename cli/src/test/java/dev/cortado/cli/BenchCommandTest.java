@@ -9,22 +9,7 @@ import org.junit.jupiter.api.Test;
 class BenchCommandTest {
   @Test
   void jsonReportsRatesAndSettings() {
-    Cli.Result r =
-        Cli.run(
-            "bench",
-            "--db",
-            Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(),
-            "--db-type",
-            "minidb",
-            "--batch-size",
-            "64",
-            "--passes",
-            "2",
-            "--warmup",
-            "0",
-            "--decode-threads",
-            "2",
-            "--json");
+    Cli.Result r = mini("--decode-threads", "2");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.lines()).hasSize(1);
     JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();

@@ -175,6 +175,16 @@ class WriteTest {
     assertThat(hex(shards(out, "rocksdb"))).isEqualTo(hex(fmnist(lmdb)));
   }
 
+  /** The DB's records (raw values) as 4 key ranges, one partition each. */
+  private static Dataset<Row> rawInFourRanges(SparkSession spark, Path db) {
+    return spark
+        .read()
+        .format("tensorprotos")
+        .option("value_format", "raw")
+        .option("splits_per_db", "4")
+        .load(db.toString());
+  }
+
   /** Shard i's keys in order, as hex, read by DbReader. */
   private static List<String> keysOf(Path shard, String dbType) {
     List<String> keys = new ArrayList<>();
@@ -188,13 +198,7 @@ class WriteTest {
   void shardByInputWritesEachKeyRangeAsItsShardWithoutAShuffle() throws Exception {
     SparkSession spark = LocalSpark.get();
     Path lmdb = Fixtures.db("fmnist-mini", "lmdb", tmp);
-    Dataset<Row> ranges =
-        spark
-            .read()
-            .format("tensorprotos")
-            .option("value_format", "raw")
-            .option("splits_per_db", "4")
-            .load(lmdb.toString());
+    Dataset<Row> ranges = rawInFourRanges(spark, lmdb);
     Path out = tmp.resolve("ranges");
     ranges
         .write()
@@ -267,13 +271,7 @@ class WriteTest {
   void splitsPerDbCoverTheDbOnce() throws Exception {
     SparkSession spark = LocalSpark.get();
     Path lmdb = Fixtures.db("fmnist-mini", "lmdb", tmp);
-    Dataset<Row> split =
-        spark
-            .read()
-            .format("tensorprotos")
-            .option("value_format", "raw")
-            .option("splits_per_db", "4")
-            .load(lmdb.toString());
+    Dataset<Row> split = rawInFourRanges(spark, lmdb);
     assertThat(split.rdd().getNumPartitions()).isEqualTo(4);
     List<String> keys = new ArrayList<>();
     for (Row r : split.collectAsList()) {

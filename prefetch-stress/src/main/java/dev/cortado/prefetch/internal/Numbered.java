@@ -1,5 +1,7 @@
 package dev.cortado.prefetch.internal;
 
+import org.openjdk.jcstress.infra.results.JJJ_Result;
+
 /**
  * The batch source of the stress tests: batch i holds i, written with plain stores, so a take that
  * sees it proves the hand-off publishes the producer's writes. Fills fail from {@code failAt} on.
@@ -63,6 +65,22 @@ final class Numbered implements Prefetcher.Source<Numbered.Slot> {
    */
   static Prefetcher<Slot> pacedPrefetcher(Numbered source, int depth) {
     return new Prefetcher<>("stress", source, depth, 0, false, Long.MAX_VALUE);
+  }
+
+  /**
+   * Takes {@code n} batches, then closes: {@code r1} counts the batches out of order (or torn or
+   * failed), {@code r2} is the last value taken.
+   */
+  static void takeInOrderThenClose(Prefetcher<Slot> p, int n, JJJ_Result r) {
+    long outOfOrder = 0;
+    long last = -1;
+    for (int i = 0; i < n; i++) {
+      last = take(p);
+      outOfOrder += last == i ? 0 : 1;
+    }
+    r.r1 = outOfOrder;
+    r.r2 = last;
+    p.close();
   }
 
   /** The batch's value, checking that its two fields agree; -1 when the take failed. */

@@ -91,15 +91,7 @@ public final class ReadAheadAtCloseStress {
 
     @Actor
     public void consumer(JJJ_Result r) {
-      long outOfOrder = 0;
-      long last = -1;
-      for (int i = 0; i < 12; i++) {
-        last = Numbered.take(p);
-        outOfOrder += last == i ? 0 : 1;
-      }
-      r.r1 = outOfOrder;
-      r.r2 = last;
-      p.close();
+      Numbered.takeInOrderThenClose(p, 12, r);
     }
 
     @Arbiter
@@ -128,15 +120,7 @@ public final class ReadAheadAtCloseStress {
 
     @Actor
     public void consumer(JJJ_Result r) {
-      long outOfOrder = 0;
-      long last = -1;
-      for (int i = 0; i < 12; i++) {
-        last = Numbered.take(p);
-        outOfOrder += last == i ? 0 : 1;
-      }
-      r.r1 = outOfOrder;
-      r.r2 = last;
-      p.close();
+      Numbered.takeInOrderThenClose(p, 12, r);
     }
 
     @Arbiter
