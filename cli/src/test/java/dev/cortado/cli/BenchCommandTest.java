@@ -102,41 +102,14 @@ class BenchCommandTest {
 
   @Test
   void consumerWorkRunsAfterEveryBatch() {
-    Cli.Result r =
-        Cli.run(
-            "bench",
-            "--db",
-            Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(),
-            "--db-type",
-            "minidb",
-            "--batch-size",
-            "64",
-            "--passes",
-            "2",
-            "--warmup",
-            "0",
-            "--min-pass-seconds",
-            "0",
-            "--consumer-work-us",
-            "2000",
-            "--json");
+    Cli.Result r = mini("--consumer-work-us", "2000");
     assertThat(r.exit()).as(r.err()).isZero();
     JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
     assertThat(o.get("consumer_work_us").getAsLong()).isEqualTo(2000);
     // Each batch of 64 costs at least the 2 ms of consumer work, so no pass beats 32,000 items/s.
     assertThat(o.get("items_per_s_max").getAsDouble()).isLessThanOrEqualTo(32_000);
 
-    Cli.Result bad =
-        Cli.run(
-            "bench",
-            "--db",
-            Cli.testdata().resolve("fmnist-mini/fmnist-mini.minidb").toString(),
-            "--db-type",
-            "minidb",
-            "--batch-size",
-            "64",
-            "--consumer-work-us",
-            "-1");
+    Cli.Result bad = mini("--consumer-work-us", "-1");
     assertThat(bad.exit()).isNotZero();
     assertThat(bad.err()).contains("--consumer-work-us >= 0");
   }
