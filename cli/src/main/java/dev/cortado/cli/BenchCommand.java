@@ -141,23 +141,22 @@ final class BenchCommand implements Callable<Integer> {
       double workUs) {
     /** Per pair of passes: this run's time per batch over max(no_prefetch read time, work). */
     Stats overlap() {
-      double[] a = result.rates();
-      double[] b = baseline.rates();
-      double[] r = new double[a.length];
-      for (int i = 0; i < a.length; i++) {
-        double read = batchSize / b[i] * 1e6;
-        r[i] = (batchSize / a[i] * 1e6) / Math.max(read, workUs);
-      }
-      return Stats.of(r);
+      return pairs(
+          (rate, base) -> (batchSize / rate * 1e6) / Math.max(batchSize / base * 1e6, workUs));
     }
 
     /** This run's passes over the no_prefetch passes measured beside them, pair by pair. */
     Stats ratio() {
+      return pairs((rate, base) -> rate / base);
+    }
+
+    /** {@code f}(this run's rate, the no_prefetch rate) of each pair of passes. */
+    private Stats pairs(java.util.function.DoubleBinaryOperator f) {
       double[] a = result.rates();
       double[] b = baseline.rates();
       double[] r = new double[a.length];
       for (int i = 0; i < a.length; i++) {
-        r[i] = a[i] / b[i];
+        r[i] = f.applyAsDouble(a[i], b[i]);
       }
       return Stats.of(r);
     }

@@ -136,13 +136,18 @@ class BenchCommandTest {
     return Cli.run(args.toArray(new String[0]));
   }
 
+  /** Output line {@code i} of a {@code --json} run. */
+  private static JsonObject line(Cli.Result r, int i) {
+    return JsonParser.parseString(r.lines().get(i)).getAsJsonObject();
+  }
+
   @Test
   void vsNoPrefetchMeasuresBothInTurnAndGivesTheirRatio() {
     Cli.Result r = mini("--vs-no-prefetch");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.lines()).hasSize(2);
-    JsonObject run = JsonParser.parseString(r.lines().get(0)).getAsJsonObject();
-    JsonObject base = JsonParser.parseString(r.lines().get(1)).getAsJsonObject();
+    JsonObject run = line(r, 0);
+    JsonObject base = line(r, 1);
     assertThat(run.get("label").getAsString()).isEqualTo("minidb batch 64");
     assertThat(run.get("no_prefetch").getAsBoolean()).isFalse();
     assertThat(run.get("consumer_fills").getAsLong()).isBetween(0L, run.get("batches").getAsLong());
@@ -170,9 +175,9 @@ class BenchCommandTest {
     Cli.Result r = mini("--overlap");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.lines()).hasSize(3);
-    JsonObject run = JsonParser.parseString(r.lines().get(0)).getAsJsonObject();
-    JsonObject base = JsonParser.parseString(r.lines().get(1)).getAsJsonObject();
-    JsonObject overlap = JsonParser.parseString(r.lines().get(2)).getAsJsonObject();
+    JsonObject run = line(r, 0);
+    JsonObject base = line(r, 1);
+    JsonObject overlap = line(r, 2);
     double workUs = overlap.get("consumer_work_us").getAsDouble();
     assertThat(workUs).isPositive();
     assertThat(run.get("consumer_work_us").getAsDouble()).isEqualTo(workUs);

@@ -185,6 +185,15 @@ class WriteTest {
         .load(db.toString());
   }
 
+  /** Writes {@code data} with {@code shard_by=input} into {@code shards} shards at {@code out}. */
+  private static void saveByInput(Dataset<Row> data, int shards, Path out) {
+    data.write()
+        .format("tensorprotos")
+        .option("num_shards", shards)
+        .option("shard_by", "input")
+        .save(out.toString());
+  }
+
   /** Shard i's keys in order, as hex, read by DbReader. */
   private static List<String> keysOf(Path shard, String dbType) {
     List<String> keys = new ArrayList<>();
@@ -223,14 +232,7 @@ class WriteTest {
 
     // More input partitions than shards: the job fails, and leaves nothing that looks finished.
     Path tooMany = tmp.resolve("too-many");
-    assertThatThrownBy(
-            () ->
-                ranges
-                    .write()
-                    .format("tensorprotos")
-                    .option("num_shards", "2")
-                    .option("shard_by", "input")
-                    .save(tooMany.toString()))
+    assertThatThrownBy(() -> saveByInput(ranges, 2, tooMany))
         .satisfies(
             e ->
                 assertThat(BadInputsTest.allMessages(e))
@@ -242,14 +244,8 @@ class WriteTest {
     Path unsorted = tmp.resolve("unsorted");
     assertThatThrownBy(
             () ->
-                ranges
-                    .coalesce(1)
-                    .sortWithinPartitions(col("key").desc())
-                    .write()
-                    .format("tensorprotos")
-                    .option("num_shards", "1")
-                    .option("shard_by", "input")
-                    .save(unsorted.toString()))
+                saveByInput(
+                    ranges.coalesce(1).sortWithinPartitions(col("key").desc()), 1, unsorted))
         .satisfies(
             e ->
                 assertThat(BadInputsTest.allMessages(e))

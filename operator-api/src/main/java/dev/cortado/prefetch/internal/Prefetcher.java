@@ -149,14 +149,12 @@ public final class Prefetcher<B> implements AutoCloseable {
   private B held;
 
   /**
-   * Consumer-only: when the last take returned, how many takes in a row came quickly or late, and
-   * whether the consumer reads for itself.
+   * Consumer-only: when the last take returned, and how many takes in a row came quickly or late.
    */
   private long lastReturn;
 
   private int quickTakes;
   private int lateTakes;
-  private boolean pace;
 
   /**
    * @param owner names the user in thread names and messages, such as {@code TensorProtosDBInput
@@ -232,8 +230,9 @@ public final class Prefetcher<B> implements AutoCloseable {
       lateTakes++;
       quickTakes = 0;
     }
-    // Two in a row either way, so that one preempted take does not hand the reading back.
-    pace = pace ? lateTakes < 2 : quickTakes >= 2;
+    // Two in a row either way, so that one preempted take does not hand the reading back. Only
+    // takes write paced, so this thread reads its own last decision.
+    boolean pace = paced ? lateTakes < 2 : quickTakes >= 2;
     if (produced == t && (producer != null || !ownThread) && (!pace || filling)) {
       consumerSpin.await(consumerMayGo, fillNanos);
     }
@@ -264,9 +263,16 @@ public final class Prefetcher<B> implements AutoCloseable {
 
   /** Under the lock: wakes the producer if what changed may let it fill. */
   private void signalRoomLocked() {
-    if (!paced || closing) {
+    if (producerMayFill()) {
       room.signal();
     }
+  }
+
+  /**
+   * The producer fills only while the consumer does not read for itself, or to read ahead at close.
+   */
+  private boolean producerMayFill() {
+    return !paced || closing;
   }
 
   private B takeInline() {
@@ -332,7 +338,6 @@ public final class Prefetcher<B> implements AutoCloseable {
           // The slot is still held (or the producer fills): a paced producer would never fill
           // it, so hand the reading back to the producer, which a freed slot wakes.
           paced = false;
-          pace = false;
           quickTakes = 0;
           room.signal();
         }
@@ -462,7 +467,7 @@ public final class Prefetcher<B> implements AutoCloseable {
    * woken by the take that clears {@code paced} or by close, which find the slot free.
    */
   private void signalRoom() {
-    if (!producerWaiting || (paced && !closing)) {
+    if (!producerWaiting || !producerMayFill()) {
       return;
     }
     lockHot();
@@ -478,7 +483,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   }
 
   private boolean producerMayGo() {
-    return (hasRoom() && !paced) || failure != null || closing;
+    return (hasRoom() && producerMayFill()) || failure != null || closing;
   }
 
   private boolean hasRoom() {
@@ -503,7 +508,7 @@ public final class Prefetcher<B> implements AutoCloseable {
         try {
           producerWaiting = true;
           try {
-            while (!hasRoom() || (paced && !closing)) {
+            while (!hasRoom() || !producerMayFill()) {
               // While the consumer fills a batch, its take may still make room for the read-ahead.
               if (failure != null || (closing && !filling)) {
                 return;

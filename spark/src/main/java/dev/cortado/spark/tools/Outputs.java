@@ -79,13 +79,9 @@ final class Outputs {
 
   /**
    * Writes {@code records} as Parquet, at most {@code files} files (a hash of the key picks the
-   * file, and each file is sorted by key).
+   * file, and each file is sorted by key); with {@code byInput}, each partition (a key range, in
+   * key order) is one file as it is.
    */
-  static Written writeParquet(Dataset<Row> records, String out, int files, boolean overwrite) {
-    return writeParquet(records, out, files, overwrite, false);
-  }
-
-  /** With {@code byInput}, each partition (a key range, in key order) is one file as it is. */
   static Written writeParquet(
       Dataset<Row> records, String out, int files, boolean overwrite, boolean byInput) {
     long start = System.nanoTime();
