@@ -50,7 +50,10 @@ public abstract class PrefetchBatch {
   }
 
   final void handOver(Runnable wakeProducer) {
-    onFree = wakeProducer;
+    if (onFree != wakeProducer) {
+      // One prefetcher passes the same callback every time: skip the fenced write.
+      onFree = wakeProducer;
+    }
     refs.set(1);
   }
 }

@@ -136,25 +136,12 @@ public final class Prefetcher<B> implements AutoCloseable {
   /** A moving average of how long a fill takes, for the consumer's poll. */
   private volatile long fillNanos;
 
-  private long consumerFills;
   private boolean failureDelivered;
   private boolean failedBeforeClose;
   private boolean interruptedByClose;
-  private long waits;
-  private long waitNanos;
-  private long occupancySum;
-  private long maxOccupancy;
 
-  /** Consumer-only: the batch the last take returned. */
-  private B held;
-
-  /**
-   * Consumer-only: when the last take returned, and how many takes in a row came quickly or late.
-   */
-  private long lastReturn;
-
-  private int quickTakes;
-  private int lateTakes;
+  /** What only the consumer writes, on cache lines of its own. */
+  private final ConsumerSide<B> c = new ConsumerSide<>();
 
   /**
    * @param owner names the user in thread names and messages, such as {@code TensorProtosDBInput
@@ -223,16 +210,16 @@ public final class Prefetcher<B> implements AutoCloseable {
     }
     long t = taken;
     long now = System.nanoTime();
-    if (lastReturn != 0 && now - lastReturn < quickNanos) {
-      quickTakes++;
-      lateTakes = 0;
+    if (c.lastReturn != 0 && now - c.lastReturn < quickNanos) {
+      c.quickTakes++;
+      c.lateTakes = 0;
     } else {
-      lateTakes++;
-      quickTakes = 0;
+      c.lateTakes++;
+      c.quickTakes = 0;
     }
     // Two in a row either way, so that one preempted take does not hand the reading back. Only
     // takes write paced, so this thread reads its own last decision.
-    boolean pace = paced ? lateTakes < 2 : quickTakes >= 2;
+    boolean pace = paced ? c.lateTakes < 2 : c.quickTakes >= 2;
     if (produced == t && (producer != null || !ownThread) && (!pace || filling)) {
       consumerSpin.await(consumerMayGo, fillNanos);
     }
@@ -250,20 +237,26 @@ public final class Prefetcher<B> implements AutoCloseable {
         startProducer();
         awaitBatch(t);
       }
-      occupancySum += found;
-      maxOccupancy = Math.max(maxOccupancy, found);
+      c.occupancySum += found;
+      c.maxOccupancy = Math.max(c.maxOccupancy, found);
+      B batch = handOver(t);
+      // Last before the unlock: a polling producer sees the room and goes for the lock at once.
       taken = t + 1;
       signalRoomLocked();
-      return handOver(t);
+      return batch;
     } finally {
       lock.unlock();
-      lastReturn = System.nanoTime();
+      c.lastReturn = System.nanoTime();
     }
   }
 
-  /** Under the lock: wakes the producer if what changed may let it fill. */
+  /**
+   * Under the lock: wakes the producer if it may fill now. A wake-up that finds no room costs the
+   * waker a system call and the producer a trip through the lock for nothing; whatever later makes
+   * the room signals then.
+   */
   private void signalRoomLocked() {
-    if (producerMayFill()) {
+    if (producerMayFill() && hasRoom()) {
       room.signal();
     }
   }
@@ -308,7 +301,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   private B handOver(long t) {
     B batch = slot(t);
     source.handOver(batch, onFree);
-    held = batch;
+    c.held = batch;
     return batch;
   }
 
@@ -338,7 +331,7 @@ public final class Prefetcher<B> implements AutoCloseable {
           // The slot is still held (or the producer fills): a paced producer would never fill
           // it, so hand the reading back to the producer, which a freed slot wakes.
           paced = false;
-          quickTakes = 0;
+          c.quickTakes = 0;
           room.signal();
         }
         waited = true;
@@ -347,8 +340,8 @@ public final class Prefetcher<B> implements AutoCloseable {
       }
     } finally {
       if (waited) {
-        waits++;
-        waitNanos += System.nanoTime() - start;
+        c.waits++;
+        c.waitNanos += System.nanoTime() - start;
       }
     }
   }
@@ -372,7 +365,7 @@ public final class Prefetcher<B> implements AutoCloseable {
       record(failed);
       throw delivered(t, failed);
     }
-    consumerFills++;
+    c.consumerFills++;
     timed(start);
     produced = t + 1;
     signalRoomLocked();
@@ -452,9 +445,9 @@ public final class Prefetcher<B> implements AutoCloseable {
 
   /** Gives the last taken batch back early; {@link #take()} does this implicitly. */
   public void release() {
-    B h = held;
+    B h = c.held;
     if (h != null) {
-      held = null;
+      c.held = null;
       // Dropping the last reference runs onFree, which signals room.
       source.release(h);
     }
@@ -463,11 +456,13 @@ public final class Prefetcher<B> implements AutoCloseable {
   /**
    * A released slot may be the room the producer waits for; the lock is taken only when it waits
    * (it sets {@code producerWaiting} before it checks for room, and the release frees the slot
-   * before it reads the flag, so one of the two sees the other) and may use it: a paced producer is
-   * woken by the take that clears {@code paced} or by close, which find the slot free.
+   * before it reads the flag, so one of the two sees the other), may use it, and the slot is its
+   * room (a slot released before the take that moves {@code taken} is not yet: that take signals):
+   * a paced producer is woken by the take that clears {@code paced} or by close, which find the
+   * slot free.
    */
   private void signalRoom() {
-    if (!producerWaiting || !producerMayFill()) {
+    if (!producerWaiting || !producerMayFill() || !hasRoom()) {
       return;
     }
     lockHot();
@@ -506,17 +501,20 @@ public final class Prefetcher<B> implements AutoCloseable {
         long p;
         lockHot();
         try {
-          producerWaiting = true;
-          try {
-            while (!hasRoom() || !producerMayFill()) {
-              // While the consumer fills a batch, its take may still make room for the read-ahead.
-              if (failure != null || (closing && !filling)) {
-                return;
+          if (!hasRoom() || !producerMayFill()) {
+            producerWaiting = true;
+            try {
+              while (!hasRoom() || !producerMayFill()) {
+                // While the consumer fills a batch, its take may still make room for the
+                // read-ahead.
+                if (failure != null || (closing && !filling)) {
+                  return;
+                }
+                room.await();
               }
-              room.await();
+            } finally {
+              producerWaiting = false;
             }
-          } finally {
-            producerWaiting = false;
           }
           p = produced;
           filling = true;
@@ -589,11 +587,11 @@ public final class Prefetcher<B> implements AutoCloseable {
           produced,
           taken,
           discarded,
-          waits,
-          waitNanos,
-          occupancySum,
-          maxOccupancy,
-          depth == 0 ? taken : consumerFills);
+          c.waits,
+          c.waitNanos,
+          c.occupancySum,
+          c.maxOccupancy,
+          depth == 0 ? taken : c.consumerFills);
     } finally {
       lock.unlock();
     }
@@ -722,5 +720,38 @@ public final class Prefetcher<B> implements AutoCloseable {
         + ", taken "
         + taken
         + "]";
+  }
+
+  /** Keeps the fields below off the cache lines of whatever is allocated before them. */
+  @SuppressWarnings("unused")
+  private static class LeadingPad {
+    long p0, p1, p2, p3, p4, p5, p6, p7;
+  }
+
+  /**
+   * The consumer's own fields. The producer polls the prefetcher's fields on the other core, so a
+   * consumer write that shared their cache line would cost a transfer of the line each time.
+   */
+  private static class ConsumerFields<B> extends LeadingPad {
+    /** The batch the last take returned. */
+    B held;
+
+    /** When the last take returned, and how many takes in a row came quickly or late. */
+    long lastReturn;
+
+    int quickTakes;
+    int lateTakes;
+
+    // Written under the lock; read by metrics() under it.
+    long consumerFills;
+    long waits;
+    long waitNanos;
+    long occupancySum;
+    long maxOccupancy;
+  }
+
+  @SuppressWarnings("unused")
+  private static final class ConsumerSide<B> extends ConsumerFields<B> {
+    long q0, q1, q2, q3, q4, q5, q6, q7;
   }
 }
