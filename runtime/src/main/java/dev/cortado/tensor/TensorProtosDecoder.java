@@ -78,6 +78,11 @@ public final class TensorProtosDecoder {
     int msgEnd;
     int byteDataOffset;
     int rawDataOffset;
+
+    /** Where the last {@code name} field's bytes lie; -1 when the proto has none. */
+    int nameOffset;
+
+    int nameLength;
     final Chunks floats = new Chunks();
     final Chunks int32s = new Chunks();
     final Chunks int64s = new Chunks();
@@ -86,6 +91,7 @@ public final class TensorProtosDecoder {
     @Override
     void reset() {
       super.reset();
+      nameOffset = -1;
       floats.count = 0;
       int32s.count = 0;
       int64s.count = 0;
@@ -242,6 +248,20 @@ public final class TensorProtosDecoder {
     copier.copyStrings(s, dest, destIndex);
   }
 
+  /**
+   * The bytes of the proto's {@code name} (the last one, as protobuf-java keeps), unchecked UTF-8
+   * as proto2 stores it; null when the proto has no name.
+   */
+  public byte[] name(int proto) {
+    Slot s = parsed(proto);
+    if (s.nameOffset < 0) {
+      return null;
+    }
+    byte[] out = new byte[s.nameLength];
+    in.buffer().get(s.nameOffset, out);
+    return out;
+  }
+
   /** A fresh tensor holding the proto's data. */
   public Tensor toTensor(int proto) {
     Slot s = parsed(proto);
@@ -336,8 +356,10 @@ public final class TensorProtosDecoder {
           }
         case TAG_NAME:
           {
-            // proto2 Java does not validate UTF-8 in string fields.
+            // proto2 Java does not validate UTF-8 in string fields. The last one wins.
             int len = in.readLength(limit, tagPos);
+            s.nameOffset = in.pos();
+            s.nameLength = len;
             in.skip(len);
             break;
           }

@@ -1,6 +1,11 @@
 package dev.cortado.tensor;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.cortado.proto.TensorProto;
+import dev.cortado.proto.TensorProtos;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -34,7 +39,8 @@ final class Differential {
     return ref != null ? Outcome.ACCEPTED : Outcome.REJECTED;
   }
 
-  private record Result(List<Tensor> tensors, DecodeException error) {}
+  /** What the streaming decoder gave: tensors and names (null for no name), or an error. */
+  private record Result(List<Tensor> tensors, List<byte[]> names, DecodeException error) {}
 
   private Result stream(ByteBuffer b) {
     int pos = b.position();
@@ -42,9 +48,13 @@ final class Differential {
     try {
       List<Tensor> out = decoder.decode(b, "k");
       check(b.position() == pos && b.limit() == lim, "decoder moved the buffer");
-      return new Result(out, null);
+      List<byte[]> names = new ArrayList<>();
+      for (int i = 0; i < out.size(); i++) {
+        names.add(decoder.name(i));
+      }
+      return new Result(out, names, null);
     } catch (DecodeException e) {
-      return new Result(null, e);
+      return new Result(null, null, e);
     }
   }
 
@@ -77,6 +87,13 @@ final class Differential {
             how + ": protos[" + i + "] differ: reference " + a + " streaming " + b,
             input);
       }
+      List<TensorProto> protos = reference(input);
+      for (int i = 0; i < protos.size(); i++) {
+        TensorProto p = protos.get(i);
+        byte[] name = p.hasName() ? p.getNameBytes().toByteArray() : null;
+        check(
+            Arrays.equals(name, s.names().get(i)), how + ": protos[" + i + "] names differ", input);
+      }
       return;
     }
     if (refError != null && s.error() != null) {
@@ -93,6 +110,14 @@ final class Differential {
                 ? "rejected: " + s.error().getMessage()
                 : "accepted " + s.tensors()),
         refError != null ? refError : s.error());
+  }
+
+  private static List<TensorProto> reference(byte[] input) {
+    try {
+      return TensorProtos.parseFrom(input).getProtosList();
+    } catch (InvalidProtocolBufferException e) {
+      throw new AssertionError("the reference decoder accepted what protobuf-java rejects", e);
+    }
   }
 
   private static void check(boolean ok, String message) {

@@ -113,6 +113,21 @@ class WireEdgeCaseTest {
   }
 
   @Test
+  void theLastNameWinsAndNoNameIsNull() {
+    byte[] first = "first".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] last = {'l', (byte) 0xff, 't'}; // proto2 keeps invalid UTF-8 as it is
+    Wire named =
+        Wire.of().v(1, 2).v(2, 3).bytes(7, first).bytes(5, new byte[] {1, 2}).bytes(7, last);
+    Wire unnamed = Wire.of().v(1, 1).v(2, 3).bytes(5, new byte[] {3});
+    byte[] input = Wire.protos(named, unnamed);
+    accept(input); // the differential check compares names with protobuf-java's
+    TensorProtosDecoder d = new TensorProtosDecoder();
+    assertThat(d.parse(ByteBuffer.wrap(input), "k")).isEqualTo(2);
+    assertThat(d.name(0)).containsExactly(last);
+    assertThat(d.name(1)).isNull();
+  }
+
+  @Test
   void lastByteDataAndLastKnownDataTypeWin() {
     Wire w =
         Wire.of()

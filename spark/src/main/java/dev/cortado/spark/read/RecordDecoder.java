@@ -10,6 +10,7 @@ import dev.cortado.tensor.DecodeException;
 import dev.cortado.tensor.Shapes;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorProtoCodec;
+import dev.cortado.tensor.TensorProtosDecoder;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -30,6 +31,10 @@ import org.apache.spark.unsafe.types.UTF8String;
  */
 public final class RecordDecoder implements Serializable {
   private static final long serialVersionUID = 1L;
+
+  /** The wire decoder of each reading thread: it keeps its scratch space from record to record. */
+  private static final ThreadLocal<TensorProtosDecoder> WIRE =
+      ThreadLocal.withInitial(TensorProtosDecoder::new);
 
   /** How values become columns. */
   public enum Format {
@@ -123,11 +128,11 @@ public final class RecordDecoder implements Serializable {
         }
       case TENSORS:
         {
-          TensorProtos protos = parse(value, key);
-          Object[] structs = new Object[protos.getProtosCount()];
-          for (int i = 0; i < structs.length; i++) {
-            TensorProto p = protos.getProtos(i);
-            structs[i] = tensorStruct(p.hasName() ? p.getName() : null, tensor(p, key, i));
+          TensorProtosDecoder wire = WIRE.get();
+          int n = wire.parse(value, Keys.text(key));
+          Object[] structs = new Object[n];
+          for (int i = 0; i < n; i++) {
+            structs[i] = tensorStruct(wire, i);
           }
           return new GenericInternalRow(new Object[] {key, new GenericArrayData(structs)});
         }
@@ -225,21 +230,28 @@ public final class RecordDecoder implements Serializable {
     }
   }
 
-  private static InternalRow tensorStruct(String name, Tensor t) {
-    long[] dims = t.dims();
+  /**
+   * Proto {@code i} of the record {@code wire} just parsed, straight from the wire: the payload is
+   * copied once, into the row's own array.
+   */
+  private static InternalRow tensorStruct(TensorProtosDecoder wire, int i) {
+    DataType type = wire.dataType(i);
     byte[] data = null;
     ArrayData strings = null;
-    if (t.dataType() == DataType.STRING) {
-      byte[][] values = t.strings();
-      strings = new GenericArrayData((Object[]) values.clone());
+    if (type == DataType.STRING) {
+      byte[][] values = new byte[(int) wire.numel(i)][];
+      wire.copyStringsTo(i, values, 0);
+      strings = new GenericArrayData((Object[]) values);
     } else {
-      data = bytes(t);
+      data = new byte[Math.toIntExact(wire.numel(i) * type.elementSize())];
+      wire.copyTo(i, ByteBuffer.wrap(data), 0);
     }
+    byte[] name = wire.name(i);
     return new GenericInternalRow(
         new Object[] {
-          name == null ? null : UTF8String.fromString(name),
-          UTF8String.fromString(t.dataType().name()),
-          ArrayData.toArrayData(dims),
+          name == null ? null : UTF8String.fromBytes(name),
+          UTF8String.fromString(type.name()),
+          ArrayData.toArrayData(wire.dims(i)),
           data,
           strings
         });
