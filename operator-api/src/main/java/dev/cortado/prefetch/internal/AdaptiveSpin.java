@@ -8,7 +8,8 @@ import java.util.function.BooleanSupplier;
  * parked thread takes tens of microseconds to wake on a virtual machine, as long as a small batch
  * takes to read), while a side whose partner is slow (a long training step, a busy machine that has
  * descheduled it) stops burning a core: each failed poll doubles the number of waits that park at
- * once (up to {@value #MAX_SKIP}), and a poll that succeeds resets it.
+ * once (up to {@value #MAX_SKIP}), and a poll that succeeds resets it, as does a park that the
+ * partner ended within the bound ({@link #wokeAfter}).
  *
  * <p>A caller that knows how long its partner's work takes (the consumer waiting for a batch being
  * filled) passes it, and the poll lasts up to twice that, between the bound and {@value
@@ -72,6 +73,19 @@ final class AdaptiveSpin {
     }
     penalty = 0;
     return true;
+  }
+
+  /**
+   * The caller parked (after a skipped or failed poll) for {@code nanos}. A partner that woke it
+   * within the bound is back at full speed, as a training loop is after a pause for evaluation:
+   * polling resumes at once rather than after the waits its slow spell made this side skip, each of
+   * which would cost a wake-up.
+   */
+  void wokeAfter(long nanos) {
+    if (nanos < boundNanos) {
+      skip = 0;
+      penalty = 0;
+    }
   }
 
   /** Polls made so far. */

@@ -335,7 +335,9 @@ public final class Prefetcher<B> implements AutoCloseable {
           room.signal();
         }
         waited = true;
+        long parked = System.nanoTime();
         await(ready, "batch " + t);
+        consumerSpin.wokeAfter(System.nanoTime() - parked);
         throwIfFailedOrClosed(t);
       }
     } finally {
@@ -504,17 +506,23 @@ public final class Prefetcher<B> implements AutoCloseable {
           if (!hasRoom() || !producerMayFill()) {
             producerWaiting = true;
             try {
-              while (!hasRoom() || !producerMayFill()) {
+              // Checked again after the flag is set, so that a slot released meanwhile signals.
+              if (!hasRoom() || !producerMayFill()) {
                 // While the consumer fills a batch, its take may still make room for the
                 // read-ahead.
                 if (failure != null || (closing && !filling)) {
                   return;
                 }
+                long parked = System.nanoTime();
                 room.await();
+                producerSpin.wokeAfter(System.nanoTime() - parked);
               }
             } finally {
               producerWaiting = false;
             }
+            // Woken: poll before parking again. The consumer that woke it is active, and if it is
+            // filling a batch itself it makes room within a fill time.
+            continue;
           }
           p = produced;
           filling = true;
