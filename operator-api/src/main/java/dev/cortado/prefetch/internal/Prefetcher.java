@@ -45,10 +45,11 @@ import java.util.function.BooleanSupplier;
  * (default 100 µs; 0 parks at once), unless its recent polls failed ({@link AdaptiveSpin}): on a
  * virtual machine a parked thread takes tens of microseconds to wake, as long as a small batch
  * takes to read, while a poll that succeeds costs well under one. A consumer waiting for a batch
- * polls up to twice the recent fill time instead (at most ten times the bound), so that batches
- * slower to fill than the bound are still handed over without a wake-up. The hot path takes the
- * lock by trying it a few times before parking on it, and a released slot wakes the producer only
- * when it waits for room. A consumer that would wait for a batch nobody has started fills it
+ * that is being filled polls up to twice the recent fill time instead (at most ten times the
+ * bound), so that batches slower to fill than the bound are still handed over without a wake-up;
+ * one that nobody has claimed although there is room it fills at once (below). The hot path takes
+ * the lock by trying it a few times before parking on it, and a released slot wakes the producer
+ * only when it waits for room. A consumer that would wait for a batch nobody has started fills it
  * itself: on a busy machine the producer thread may not have run since the last take, and waiting
  * for it costs a time slice per batch (PERFORMANCE.md, section Prefetch, has the measurements). A
  * consumer that comes back for its next batch within {@value #QUICK_NANOS} ns twice in a row has
@@ -220,7 +221,11 @@ public final class Prefetcher<B> implements AutoCloseable {
     // Two in a row either way, so that one preempted take does not hand the reading back. Only
     // takes write paced, so this thread reads its own last decision.
     boolean pace = paced ? c.lateTakes < 2 : c.quickTakes >= 2;
-    if (produced == t && (producer != null || !ownThread) && (!pace || filling)) {
+    // Poll while someone fills the batch, or while it cannot be filled here (no room). A batch
+    // that nobody has claimed although there is room means a producer that is parked or was not
+    // scheduled: filling it here at once costs one fill, where polling for the producer first
+    // would add up to two fill times and, on a machine slow to wake threads, repeat every batch.
+    if (produced == t && (producer != null || !ownThread) && (filling || (!pace && !hasRoom()))) {
       consumerSpin.await(consumerMayGo, fillNanos);
     }
     lockHot();
