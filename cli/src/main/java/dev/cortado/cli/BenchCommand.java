@@ -106,7 +106,8 @@ final class BenchCommand implements Callable<Integer> {
               + " no_prefetch read time per batch R is calibrated in this process, then passes"
               + " of this run with R microseconds of consumer work alternate with no_prefetch"
               + " passes without work, and each pair gives time per batch / max(read, work)"
-              + " (1.0 is perfect overlap, 2.0 none).")
+              + " (1.0 is perfect overlap, 2.0 none). A warning says when R and the read time of"
+              + " the passes differ by more than 1.1x (the machine changed speed).")
   boolean overlap;
 
   @Option(
@@ -143,6 +144,11 @@ final class BenchCommand implements Callable<Integer> {
     Stats overlap() {
       return pairs(
           (rate, base) -> (batchSize / rate * 1e6) / Math.max(batchSize / base * 1e6, workUs));
+    }
+
+    /** The no_prefetch read time per batch of the measured passes, in microseconds. */
+    double readUs() {
+      return batchSize / baseline.stats().median() * 1e6;
     }
 
     /** This run's passes over the no_prefetch passes measured beside them, pair by pair. */
@@ -396,7 +402,26 @@ final class BenchCommand implements Callable<Integer> {
     };
   }
 
+  /**
+   * True when the calibrated consumer work and the read time of the measured passes differ by more
+   * than {@value #CALIBRATION_TOLERANCE}x either way: the machine changed speed after the
+   * calibration, and the overlap then measures a consumer (or a reader) that is the bottleneck.
+   */
+  static boolean calibrationOff(double workUs, double readUs) {
+    double r = workUs / readUs;
+    return !(r <= CALIBRATION_TOLERANCE && r >= 1 / CALIBRATION_TOLERANCE);
+  }
+
   private void print(PrintWriter out, Run r) {
+    if (overlap && calibrationOff(r.workUs(), r.readUs())) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.printf(
+          "%s batch %d: warning: the consumer work (%.1f us, calibrated) and the read time of the"
+              + " passes (%.1f us) differ by more than %.1fx; the machine changed speed after the"
+              + " calibration, so the overlap does not compare like with like: run it again%n",
+          r.dbType(), r.batchSize(), r.workUs(), r.readUs(), CALIBRATION_TOLERANCE);
+      err.flush();
+    }
     Stats s = r.result().stats();
     if (json.json) {
       out.println(
@@ -451,7 +476,8 @@ final class BenchCommand implements Callable<Integer> {
             new JsonLine()
                 .put("label", r.dbType() + " batch " + r.batchSize() + ", overlap")
                 .put("consumer_work_us", r.workUs(), 1)
-                .put("read_us", r.batchSize() / r.baseline().stats().median() * 1e6, 1)
+                .put("read_us", r.readUs(), 1)
+                .put("calibrated", !calibrationOff(r.workUs(), r.readUs()))
                 .put("overlap_median", o.median(), 3)
                 .put("overlap_min", o.min(), 3)
                 .put("overlap_max", o.max(), 3)
@@ -499,11 +525,7 @@ final class BenchCommand implements Callable<Integer> {
             "overlap: time per batch with %.1f us of consumer work (the no_prefetch read time,"
                 + " %.1f us in the passes) / max(read, work), pass by pass: %.3f median"
                 + " (min %.3f, max %.3f)%n",
-            r.workUs(),
-            r.batchSize() / r.baseline().stats().median() * 1e6,
-            o.median(),
-            o.min(),
-            o.max());
+            r.workUs(), r.readUs(), o.median(), o.min(), o.max());
       }
     }
     out.flush();
@@ -512,6 +534,7 @@ final class BenchCommand implements Callable<Integer> {
   static final int CALIBRATION_PASSES = 3;
   static final int CALIBRATION_ROUNDS = 5;
   static final double CALIBRATION_AGREEMENT = 0.03;
+  static final double CALIBRATION_TOLERANCE = 1.1;
 
   /** Keeps this thread busy for {@code nanos}, like a compute step; the clock calibrates it. */
   static void busyWait(long nanos) {

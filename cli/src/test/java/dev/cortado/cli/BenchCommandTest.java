@@ -191,9 +191,24 @@ class BenchCommandTest {
     assertThat(overlap.get("overlap_median").getAsDouble())
         .isBetween(min, overlap.get("overlap_max").getAsDouble());
 
+    double readUs = overlap.get("read_us").getAsDouble();
+    assertThat(readUs).isPositive();
+    assertThat(overlap.get("calibrated").getAsBoolean())
+        .isEqualTo(!BenchCommand.calibrationOff(workUs, readUs));
+
     Cli.Result withWork = mini("--overlap", "--consumer-work-us", "5");
     assertThat(withWork.exit()).isNotZero();
     assertThat(withWork.err()).contains("--overlap sets the consumer work itself");
+  }
+
+  @Test
+  void aCalibrationFarFromTheReadTimeIsFlagged() {
+    assertThat(BenchCommand.calibrationOff(10.0, 10.0)).isFalse();
+    assertThat(BenchCommand.calibrationOff(10.9, 10.0)).isFalse();
+    assertThat(BenchCommand.calibrationOff(9.2, 10.0)).isFalse();
+    assertThat(BenchCommand.calibrationOff(18.9, 10.6)).isTrue();
+    assertThat(BenchCommand.calibrationOff(98.8, 148.0)).isTrue();
+    assertThat(BenchCommand.calibrationOff(10.0, Double.NaN)).isTrue();
   }
 
   @Test
