@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.spark.SparkExecutorInfo;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -106,13 +107,24 @@ class TaskFailureTest {
     assertThat(out.resolve("_temporary")).doesNotExist();
     // The job fails as soon as one task has used its attempts; Spark then kills the task still
     // running, which removes its staging copy when the kill reaches it, after the job has failed.
+    // Wait for that task to end too, so that nothing writes under the test's folder afterwards.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (stagingEntries(staging) > 0 && System.nanoTime() < deadline) {
+    while ((stagingEntries(staging) > 0 || runningTasks(spark) > 0)
+        && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
+    assertThat(runningTasks(spark)).as("tasks still running 30 s after the job failed").isZero();
     try (Stream<Path> left = Files.list(staging)) {
       assertThat(left).as("staging folder").isEmpty();
     }
+  }
+
+  private static int runningTasks(SparkSession spark) {
+    int n = 0;
+    for (SparkExecutorInfo e : spark.sparkContext().statusTracker().getExecutorInfos()) {
+      n += e.numRunningTasks();
+    }
+    return n;
   }
 
   private static long stagingEntries(Path staging) throws IOException {
