@@ -151,6 +151,11 @@ final class BenchCommand implements Callable<Integer> {
       return batchSize / baseline.stats().median() * 1e6;
     }
 
+    /** False when the machine changed speed after the calibration (see {@link #calibrationOff}). */
+    boolean calibrated() {
+      return !calibrationOff(workUs, readUs());
+    }
+
     /** This run's passes over the no_prefetch passes measured beside them, pair by pair. */
     Stats ratio() {
       return pairs((rate, base) -> rate / base);
@@ -413,7 +418,7 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private void print(PrintWriter out, Run r) {
-    if (overlap && calibrationOff(r.workUs(), r.readUs())) {
+    if (overlap && !r.calibrated()) {
       PrintWriter err = spec.commandLine().getErr();
       err.printf(
           "%s batch %d: warning: the consumer work (%.1f us, calibrated) and the read time of the"
@@ -477,7 +482,7 @@ final class BenchCommand implements Callable<Integer> {
                 .put("label", r.dbType() + " batch " + r.batchSize() + ", overlap")
                 .put("consumer_work_us", r.workUs(), 1)
                 .put("read_us", r.readUs(), 1)
-                .put("calibrated", !calibrationOff(r.workUs(), r.readUs()))
+                .put("calibrated", r.calibrated())
                 .put("overlap_median", o.median(), 3)
                 .put("overlap_min", o.min(), 3)
                 .put("overlap_max", o.max(), 3)

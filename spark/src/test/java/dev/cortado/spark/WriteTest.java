@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -185,13 +186,20 @@ class WriteTest {
         .load(db.toString());
   }
 
-  /** Writes {@code data} with {@code shard_by=input} into {@code shards} shards at {@code out}. */
-  private static void saveByInput(Dataset<Row> data, int shards, Path out) {
-    data.write()
+  /** A {@code shard_by=input} write of {@code data} into {@code shards} shards. */
+  private static DataFrameWriter<Row> byInput(Dataset<Row> data, int shards) {
+    return data.write()
         .format("tensorprotos")
         .option("num_shards", shards)
-        .option("shard_by", "input")
-        .save(out.toString());
+        .option("shard_by", "input");
+  }
+
+  /** The write fails with all of {@code messages} and leaves no {@code _SUCCESS}. */
+  private static void assertByInputFails(
+      Dataset<Row> data, int shards, Path out, String... messages) {
+    assertThatThrownBy(() -> byInput(data, shards).save(out.toString()))
+        .satisfies(e -> assertThat(BadInputsTest.allMessages(e)).contains(messages));
+    assertThat(out.resolve("_SUCCESS")).doesNotExist();
   }
 
   /** Shard i's keys in order, as hex, read by DbReader. */
@@ -209,13 +217,7 @@ class WriteTest {
     Path lmdb = Fixtures.db("fmnist-mini", "lmdb", tmp);
     Dataset<Row> ranges = rawInFourRanges(spark, lmdb);
     Path out = tmp.resolve("ranges");
-    ranges
-        .write()
-        .format("tensorprotos")
-        .option("num_shards", "4")
-        .option("shard_by", "input")
-        .option("db_type", "leveldb")
-        .save(out.toString());
+    byInput(ranges, 4).option("db_type", "leveldb").save(out.toString());
     // Shard i is key range i: concatenated in shard order, the shards are the DB in key order
     // (hashing the keys over the shards would interleave them).
     List<String> concatenated = new ArrayList<>();
@@ -231,27 +233,20 @@ class WriteTest {
     assertThat(m.shards).extracting(sh -> sh.records).containsOnly(64L);
 
     // More input partitions than shards: the job fails, and leaves nothing that looks finished.
-    Path tooMany = tmp.resolve("too-many");
-    assertThatThrownBy(() -> saveByInput(ranges, 2, tooMany))
-        .satisfies(
-            e ->
-                assertThat(BadInputsTest.allMessages(e))
-                    .contains("shard_by=input makes one shard of each input partition")
-                    .contains("more than num_shards=2 partitions"));
-    assertThat(tooMany.resolve("_SUCCESS")).doesNotExist();
+    assertByInputFails(
+        ranges,
+        2,
+        tmp.resolve("too-many"),
+        "shard_by=input makes one shard of each input partition",
+        "more than num_shards=2 partitions");
 
     // A partition out of key order is refused, naming the two keys.
-    Path unsorted = tmp.resolve("unsorted");
-    assertThatThrownBy(
-            () ->
-                saveByInput(
-                    ranges.coalesce(1).sortWithinPartitions(col("key").desc()), 1, unsorted))
-        .satisfies(
-            e ->
-                assertThat(BadInputsTest.allMessages(e))
-                    .contains("out of key order")
-                    .contains("with shard_by=input each input partition must be in ascending"));
-    assertThat(unsorted.resolve("_SUCCESS")).doesNotExist();
+    assertByInputFails(
+        ranges.coalesce(1).sortWithinPartitions(col("key").desc()),
+        1,
+        tmp.resolve("unsorted"),
+        "out of key order",
+        "with shard_by=input each input partition must be in ascending");
 
     assertThatThrownBy(
             () ->

@@ -281,7 +281,7 @@ public final class Prefetcher<B> implements AutoCloseable {
       throwIfFailedOrClosed(t);
       batch = slot(t);
       while (!source.isFree(batch)) {
-        await(room, "a held batch slot for batch " + t);
+        await(room, consumerSpin, "a held batch slot for batch " + t);
       }
     } finally {
       lock.unlock();
@@ -340,9 +340,7 @@ public final class Prefetcher<B> implements AutoCloseable {
           room.signal();
         }
         waited = true;
-        long parked = System.nanoTime();
-        await(ready, "batch " + t);
-        consumerSpin.wokeAfter(System.nanoTime() - parked);
+        await(ready, consumerSpin, "batch " + t);
         throwIfFailedOrClosed(t);
       }
     } finally {
@@ -401,9 +399,9 @@ public final class Prefetcher<B> implements AutoCloseable {
   }
 
   /** Under the lock. */
-  private void await(Condition condition, String what) {
+  private void await(Condition condition, AdaptiveSpin spin, String what) {
     try {
-      condition.await();
+      spin.park(condition);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new PrefetchException(owner + ": interrupted while waiting for " + what);
@@ -498,6 +496,26 @@ public final class Prefetcher<B> implements AutoCloseable {
     return s == null || source.isFree(s);
   }
 
+  /**
+   * Under the lock, when the producer may not fill: waits for one signal, unless it must stop
+   * (false). {@code producerWaiting} is set before the check, so a slot released meanwhile signals.
+   */
+  private boolean awaitRoom() throws InterruptedException {
+    producerWaiting = true;
+    try {
+      if (!hasRoom() || !producerMayFill()) {
+        // While the consumer fills a batch, its take may still make room for the read-ahead.
+        if (failure != null || (closing && !filling)) {
+          return false;
+        }
+        producerSpin.park(room);
+      }
+      return true;
+    } finally {
+      producerWaiting = false;
+    }
+  }
+
   /** The producer loop: fills batches while there is room; returns when it must stop. */
   void produce() {
     try {
@@ -509,21 +527,8 @@ public final class Prefetcher<B> implements AutoCloseable {
         lockHot();
         try {
           if (!hasRoom() || !producerMayFill()) {
-            producerWaiting = true;
-            try {
-              // Checked again after the flag is set, so that a slot released meanwhile signals.
-              if (!hasRoom() || !producerMayFill()) {
-                // While the consumer fills a batch, its take may still make room for the
-                // read-ahead.
-                if (failure != null || (closing && !filling)) {
-                  return;
-                }
-                long parked = System.nanoTime();
-                room.await();
-                producerSpin.wokeAfter(System.nanoTime() - parked);
-              }
-            } finally {
-              producerWaiting = false;
+            if (!awaitRoom()) {
+              return;
             }
             // Woken: poll before parking again. The consumer that woke it is active, and if it is
             // filling a batch itself it makes room within a fill time.

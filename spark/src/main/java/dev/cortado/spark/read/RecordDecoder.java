@@ -129,7 +129,7 @@ public final class RecordDecoder implements Serializable {
       case TENSORS:
         {
           TensorProtosDecoder wire = WIRE.get();
-          int n = wire.parse(value, Keys.text(key));
+          int n = parseWire(wire, value, key);
           Object[] structs = new Object[n];
           for (int i = 0; i < n; i++) {
             structs[i] = tensorStruct(wire, i);
@@ -204,6 +204,18 @@ public final class RecordDecoder implements Serializable {
       n.add(c.name());
     }
     return String.join(",", n);
+  }
+
+  /**
+   * Parses {@code value} with the wire decoder; the key becomes text only for the error, as in the
+   * operator's batch filler, not once per record.
+   */
+  private static int parseWire(TensorProtosDecoder wire, ByteBuffer value, byte[] key) {
+    try {
+      return wire.parse(value, null);
+    } catch (DecodeException e) {
+      throw new DecodeException("record '" + Keys.text(key) + "': " + e.getMessage(), e);
+    }
   }
 
   private static TensorProtos parse(ByteBuffer value, byte[] key) {
