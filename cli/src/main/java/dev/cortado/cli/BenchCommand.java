@@ -146,6 +146,29 @@ final class BenchCommand implements Callable<Integer> {
           (rate, base) -> (batchSize / rate * 1e6) / Math.max(batchSize / base * 1e6, workUs));
     }
 
+    /**
+     * The mean time of a fill on the prefetch thread in this run (warm-up passes included), in
+     * microseconds; 0 when it filled none.
+     */
+    double fillUs() {
+      Number n = metrics.get("producer_fill_ns_mean");
+      return n == null ? 0 : n.doubleValue() / 1e3;
+    }
+
+    /**
+     * Per pass: time per batch over max(the prefetch thread's fill time, work). Where {@link
+     * #overlap} is high and this is near 1, the hand-off costs little and reading itself slowed
+     * down while the consumer worked on the other core.
+     */
+    Stats overlapVsFill() {
+      double[] a = result.rates();
+      double[] r = new double[a.length];
+      for (int i = 0; i < a.length; i++) {
+        r[i] = (batchSize / a[i] * 1e6) / Math.max(fillUs(), workUs);
+      }
+      return Stats.of(r);
+    }
+
     /** The no_prefetch read time per batch of the measured passes, in microseconds. */
     double readUs() {
       return batchSize / baseline.stats().median() * 1e6;
@@ -486,6 +509,9 @@ final class BenchCommand implements Callable<Integer> {
                 .put("overlap_median", o.median(), 3)
                 .put("overlap_min", o.min(), 3)
                 .put("overlap_max", o.max(), 3)
+                .put("fill_us", r.fillUs(), 1)
+                .put("fill_over_read", r.fillUs() / r.readUs(), 3)
+                .put("overlap_vs_fill_median", r.overlapVsFill().median(), 3)
                 .put("passes", passes)
                 .put("batch_size", r.batchSize())
                 .put("db_type", r.dbType()));
@@ -531,6 +557,11 @@ final class BenchCommand implements Callable<Integer> {
                 + " %.1f us in the passes) / max(read, work), pass by pass: %.3f median"
                 + " (min %.3f, max %.3f)%n",
             r.workUs(), r.readUs(), o.median(), o.min(), o.max());
+        out.printf(
+            "the prefetch thread's fills took %.1f us per batch, %.2fx the no_prefetch read time;"
+                + " time per batch / max(fill, work): %.3f median (reading slows down while the"
+                + " consumer works on the other core; the rest is the hand-off)%n",
+            r.fillUs(), r.fillUs() / r.readUs(), r.overlapVsFill().median());
       }
     }
     out.flush();

@@ -1,6 +1,7 @@
 package dev.cortado.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -195,6 +196,12 @@ class BenchCommandTest {
     assertThat(readUs).isPositive();
     assertThat(overlap.get("calibrated").getAsBoolean())
         .isEqualTo(!BenchCommand.calibrationOff(workUs, readUs));
+    // A consumer as slow as the reader is not paced: the prefetch thread fills the batches.
+    double fillUs = overlap.get("fill_us").getAsDouble();
+    assertThat(fillUs).isPositive();
+    assertThat(overlap.get("fill_over_read").getAsDouble())
+        .isCloseTo(fillUs / readUs, withinPercentage(3));
+    assertThat(overlap.get("overlap_vs_fill_median").getAsDouble()).isPositive();
 
     Cli.Result withWork = mini("--overlap", "--consumer-work-us", "5");
     assertThat(withWork.exit()).isNotZero();

@@ -16,6 +16,11 @@ package dev.cortado.prefetch;
  * @param maxOccupancy the most ready batches one take found on arrival
  * @param consumerFills batches filled on the consumer's thread: all of them with {@code
  *     no_prefetch}; with a producer, those a take filled because nobody had started them
+ * @param producerFills batches filled on the producer thread
+ * @param producerFillNanos their total fill time: compared with the time of a fill on the
+ *     consumer's thread alone, it shows how much the reader slows down while the consumer works on
+ *     another core (caches, memory bandwidth, and on a virtual machine cores that are not the cores
+ *     they appear to be)
  */
 public record PrefetchMetrics(
     int depth,
@@ -26,10 +31,17 @@ public record PrefetchMetrics(
     long waitNanos,
     long occupancySum,
     long maxOccupancy,
-    long consumerFills) {
+    long consumerFills,
+    long producerFills,
+    long producerFillNanos) {
 
   /** Mean ready batches found per take; 0 before the first take. */
   public double meanOccupancy() {
     return batchesTaken == 0 ? 0.0 : (double) occupancySum / batchesTaken;
+  }
+
+  /** Mean time of a fill on the producer thread, in nanoseconds; 0 before the first. */
+  public double meanProducerFillNanos() {
+    return producerFills == 0 ? 0.0 : (double) producerFillNanos / producerFills;
   }
 }

@@ -133,7 +133,8 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
    * {@code batches_produced}, {@code batches_discarded}, {@code consumer_waits}, {@code
    * consumer_wait_ns}, {@code queue_occupancy_mean}, {@code queue_occupancy_max}, {@code
    * consumer_fills} (batches filled on the caller's thread: all of them with {@code no_prefetch},
-   * else those the producer had not started), {@code prefetch_depth}, then the subclass's.
+   * else those the producer had not started), {@code producer_fill_ns_mean} (the mean time of a
+   * fill on the producer thread), {@code prefetch_depth}, then the subclass's.
    */
   @Override
   public Map<String, Number> metrics() {
@@ -147,6 +148,7 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
     out.put("queue_occupancy_mean", m.meanOccupancy());
     out.put("queue_occupancy_max", m.maxOccupancy());
     out.put("consumer_fills", m.consumerFills());
+    out.put("producer_fill_ns_mean", m.meanProducerFillNanos());
     out.put("prefetch_depth", m.depth());
     addMetrics(out);
     return out;

@@ -134,6 +134,34 @@ class PrefetcherTest {
   }
 
   @Test
+  void producerFillTimeCountsTheProducersFillsOnly() throws Exception {
+    String owner = owner();
+    Counting source =
+        new Counting() {
+          @Override
+          public void fill(Numbered batch) throws Exception {
+            if (Thread.currentThread().getName().contains(owner)) {
+              Thread.sleep(3); // on the producer thread
+            }
+            super.fill(batch);
+          }
+        };
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, 1, 0)) {
+      for (int i = 0; i < 20; i++) {
+        p.take();
+        Thread.sleep(5); // a consumer slower than the producer: the producer reads ahead
+      }
+      PrefetchMetrics m = p.metrics();
+      long producerFills = m.producerFills();
+      assertThat(producerFills).isPositive();
+      assertThat(producerFills + m.consumerFills()).isEqualTo(m.batchesProduced());
+      assertThat(m.producerFillNanos()).isGreaterThanOrEqualTo(producerFills * 3_000_000L);
+      assertThat(m.meanProducerFillNanos())
+          .isEqualTo(producerFills == 0 ? 0.0 : (double) m.producerFillNanos() / producerFills);
+    }
+  }
+
+  @Test
   void noThreadBeforeTheFirstTake() {
     String owner = owner();
     Counting source = new Counting();

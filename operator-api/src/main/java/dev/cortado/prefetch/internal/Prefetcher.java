@@ -137,6 +137,11 @@ public final class Prefetcher<B> implements AutoCloseable {
   /** A moving average of how long a fill takes, for the consumer's poll. */
   private volatile long fillNanos;
 
+  /** Fills the producer thread made, and their total time; written and read under the lock. */
+  private long producerFills;
+
+  private long producerFillNanos;
+
   private boolean failureDelivered;
   private boolean failedBeforeClose;
   private boolean interruptedByClose;
@@ -376,11 +381,12 @@ public final class Prefetcher<B> implements AutoCloseable {
     signalRoomLocked();
   }
 
-  /** Under the lock: a fill that began at {@code start} has just finished. */
-  private void timed(long start) {
+  /** Under the lock: a fill that began at {@code start} has just finished; returns its time. */
+  private long timed(long start) {
     long d = System.nanoTime() - start;
     long f = fillNanos;
     fillNanos = f == 0 ? d : f + (d - f) / 4;
+    return d;
   }
 
   /**
@@ -543,7 +549,8 @@ public final class Prefetcher<B> implements AutoCloseable {
         source.fill(slot(p));
         lockHot();
         try {
-          timed(start);
+          producerFillNanos += timed(start);
+          producerFills++;
           filling = false;
           produced = p + 1;
           ready.signal();
@@ -609,7 +616,9 @@ public final class Prefetcher<B> implements AutoCloseable {
           c.waitNanos,
           c.occupancySum,
           c.maxOccupancy,
-          depth == 0 ? taken : c.consumerFills);
+          depth == 0 ? taken : c.consumerFills,
+          producerFills,
+          producerFillNanos);
     } finally {
       lock.unlock();
     }

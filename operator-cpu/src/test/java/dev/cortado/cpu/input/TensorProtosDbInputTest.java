@@ -526,5 +526,12 @@ class TensorProtosDbInputTest {
     assertThat(m.keySet())
         .contains(
             "consumer_wait_ns", "queue_occupancy_mean", "queue_occupancy_max", "batches_discarded");
+    long producerFills = (Long) m.get("batches_produced") - (Long) m.get("consumer_fills");
+    double fillMean = m.get("producer_fill_ns_mean").doubleValue();
+    if (producerFills > 0) {
+      assertThat(fillMean).isPositive();
+    } else {
+      assertThat(fillMean).isZero();
+    }
   }
 }
