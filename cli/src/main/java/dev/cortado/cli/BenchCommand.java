@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
       "Measures the whole input path: CreateDB + TensorProtosDBInput in a net. A pass is one or"
           + " more full epochs (ceil(records / batch size) runs each), as many as make it last"
           + " --min-pass-seconds; warm-up runs at least --warmup passes and goes on until two in"
-          + " a row agree within 10%. Items are records; MB are 10^6 bytes of output tensors. A"
+          + " a row agree within 10%%. Items are records; MB are 10^6 bytes of output tensors. A"
           + " spread (max/min) over 1.5x is a warning; Ctrl-C prints the passes finished so far.",
       "--db-type and --batch-size take comma-separated lists: the DB is copied into each other"
           + " backend (in a temporary folder) and every backend runs with every batch size, one"
@@ -107,7 +107,10 @@ final class BenchCommand implements Callable<Integer> {
               + " of this run with R microseconds of consumer work alternate with no_prefetch"
               + " passes without work, and each pair gives time per batch / max(read, work)"
               + " (1.0 is perfect overlap, 2.0 none). A warning says when R and the read time of"
-              + " the passes differ by more than 1.1x (the machine changed speed).")
+              + " the passes differ by more than 1.1x (the machine changed speed). It also gives"
+              + " the prefetch thread's time per fill, against the read time (how much reading"
+              + " slowed down beside the busy consumer) and against the time per batch (what the"
+              + " hand-off costs).")
   boolean overlap;
 
   @Option(

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
           + " (CreateDB's reader, Caffe2 DBReader semantics) and read one DB's worth of records"
           + " per walk. A pass repeats the walk until it lasts --min-pass-seconds; the rate is"
           + " records per second of wall time, reported as median, min and max over --passes"
-          + " passes after at least --warmup passes (more until two agree within 10%). A spread"
+          + " passes after at least --warmup passes (more until two agree within 10%%). A spread"
           + " over 1.5x is a warning; Ctrl-C prints the passes finished so far."
     })
 final class DbThroughputCommand implements Callable<Integer> {
