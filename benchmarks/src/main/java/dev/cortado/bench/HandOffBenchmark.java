@@ -2,6 +2,7 @@ package dev.cortado.bench;
 
 import dev.cortado.bench.handoff.LockFreeStealingRing;
 import dev.cortado.bench.handoff.QueuePair;
+import dev.cortado.bench.handoff.SpinPair;
 import dev.cortado.prefetch.internal.Prefetcher;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -33,7 +34,10 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code lock-spin}: {@link Prefetcher} as shipped, polling adaptively up to its default
  *       before it waits;
  *   <li>{@code abq}, {@code abq-spin}: two {@code ArrayBlockingQueue}s (ready, free), the consumer
- *       blocking at once or polling up to 50 us first.
+ *       blocking at once or polling up to 50 us first;
+ *   <li>{@code floor}: {@link SpinPair}, two counters and both sides spinning without bound, with
+ *       no failure, close or parking protocol: the round trip between the cores alone, as a
+ *       reference.
  * </ul>
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar HandOffBenchmark</pre>
@@ -92,7 +96,7 @@ public class HandOffBenchmark {
 
   @State(Scope.Thread)
   public static class Ring {
-    @Param({"lockfree-steal", "lock", "lock-spin", "abq", "abq-spin"})
+    @Param({"lockfree-steal", "lock", "lock-spin", "abq", "abq-spin", "floor"})
     public String candidate;
 
     @Param({"10000"})
@@ -104,6 +108,7 @@ public class HandOffBenchmark {
     private LockFreeStealingRing<Slot> lockFree;
     private Prefetcher<Slot> lock;
     private QueuePair<Slot> queues;
+    private SpinPair<Slot> floor;
 
     @Setup(Level.Trial)
     public void open() {
@@ -126,6 +131,7 @@ public class HandOffBenchmark {
         }
         case "abq" -> queues = new QueuePair<>("bench", source, 1, 0);
         case "abq-spin" -> queues = new QueuePair<>("bench", source, 1, SPIN_NANOS);
+        case "floor" -> floor = new SpinPair<>("bench", source);
         default -> throw new IllegalArgumentException("unknown candidate " + candidate);
       }
     }
@@ -136,6 +142,9 @@ public class HandOffBenchmark {
       }
       if (lock != null) {
         return lock.take();
+      }
+      if (floor != null) {
+        return floor.take();
       }
       return queues.take();
     }
@@ -150,6 +159,9 @@ public class HandOffBenchmark {
       }
       if (queues != null) {
         queues.close();
+      }
+      if (floor != null) {
+        floor.close();
       }
     }
   }
