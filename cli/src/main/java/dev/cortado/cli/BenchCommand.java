@@ -164,12 +164,13 @@ final class BenchCommand implements Callable<Integer> {
      * down while the consumer worked on the other core.
      */
     Stats overlapVsFill() {
-      double[] a = result.rates();
-      double[] r = new double[a.length];
-      for (int i = 0; i < a.length; i++) {
-        r[i] = (batchSize / a[i] * 1e6) / Math.max(fillUs(), workUs);
-      }
-      return Stats.of(r);
+      double floor = Math.max(fillUs(), workUs);
+      return pairs((rate, base) -> (batchSize / rate * 1e6) / floor);
+    }
+
+    /** The prefetch thread's time per fill over the no_prefetch read time of the passes. */
+    double fillOverRead() {
+      return fillUs() / readUs();
     }
 
     /** The no_prefetch read time per batch of the measured passes, in microseconds. */
@@ -513,7 +514,7 @@ final class BenchCommand implements Callable<Integer> {
                 .put("overlap_min", o.min(), 3)
                 .put("overlap_max", o.max(), 3)
                 .put("fill_us", r.fillUs(), 1)
-                .put("fill_over_read", r.fillUs() / r.readUs(), 3)
+                .put("fill_over_read", r.fillOverRead(), 3)
                 .put("overlap_vs_fill_median", r.overlapVsFill().median(), 3)
                 .put("passes", passes)
                 .put("batch_size", r.batchSize())
@@ -564,7 +565,7 @@ final class BenchCommand implements Callable<Integer> {
             "the prefetch thread's fills took %.1f us per batch, %.2fx the no_prefetch read time;"
                 + " time per batch / max(fill, work): %.3f median (reading slows down while the"
                 + " consumer works on the other core; the rest is the hand-off)%n",
-            r.fillUs(), r.fillUs() / r.readUs(), r.overlapVsFill().median());
+            r.fillUs(), r.fillOverRead(), r.overlapVsFill().median());
       }
     }
     out.flush();

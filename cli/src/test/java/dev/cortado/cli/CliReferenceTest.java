@@ -2,7 +2,10 @@ package dev.cortado.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -34,15 +37,15 @@ class CliReferenceTest {
   void everyCommandHasHelp() {
     // picocli reports a description it cannot format (a bare '%') on System.err, not on the
     // command's writer.
-    java.io.PrintStream err = System.err;
-    java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
-    System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+    PrintStream err = System.err;
+    ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
     try {
       helpOfEveryCommand();
     } finally {
       System.setErr(err);
     }
-    assertThat(warnings.toString(java.nio.charset.StandardCharsets.UTF_8)).isEmpty();
+    assertThat(warnings.toString(StandardCharsets.UTF_8)).isEmpty();
   }
 
   private static void helpOfEveryCommand() {

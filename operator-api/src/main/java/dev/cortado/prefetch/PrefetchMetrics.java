@@ -16,11 +16,10 @@ package dev.cortado.prefetch;
  * @param maxOccupancy the most ready batches one take found on arrival
  * @param consumerFills batches filled on the consumer's thread: all of them with {@code
  *     no_prefetch}; with a producer, those a take filled because nobody had started them
- * @param producerFills batches filled on the producer thread
- * @param producerFillNanos their total fill time: compared with the time of a fill on the
- *     consumer's thread alone, it shows how much the reader slows down while the consumer works on
- *     another core (caches, memory bandwidth, and on a virtual machine cores that are not the cores
- *     they appear to be)
+ * @param producerFillNanos the total time of the fills on the producer thread: compared with the
+ *     time of a fill on the consumer's thread alone, it shows how much the reader slows down while
+ *     the consumer works on another core (caches, memory bandwidth, and on a virtual machine cores
+ *     that are not the cores they appear to be)
  */
 public record PrefetchMetrics(
     int depth,
@@ -32,8 +31,12 @@ public record PrefetchMetrics(
     long occupancySum,
     long maxOccupancy,
     long consumerFills,
-    long producerFills,
     long producerFillNanos) {
+
+  /** Batches filled on the producer thread: those produced that the consumer did not fill. */
+  public long producerFills() {
+    return batchesProduced - consumerFills;
+  }
 
   /** Mean ready batches found per take; 0 before the first take. */
   public double meanOccupancy() {
@@ -42,6 +45,7 @@ public record PrefetchMetrics(
 
   /** Mean time of a fill on the producer thread, in nanoseconds; 0 before the first. */
   public double meanProducerFillNanos() {
-    return producerFills == 0 ? 0.0 : (double) producerFillNanos / producerFills;
+    long fills = producerFills();
+    return fills == 0 ? 0.0 : (double) producerFillNanos / fills;
   }
 }

@@ -137,9 +137,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   /** A moving average of how long a fill takes, for the consumer's poll. */
   private volatile long fillNanos;
 
-  /** Fills the producer thread made, and their total time; written and read under the lock. */
-  private long producerFills;
-
+  /** The total time of the producer thread's fills; written and read under the lock. */
   private long producerFillNanos;
 
   private boolean failureDelivered;
@@ -550,7 +548,6 @@ public final class Prefetcher<B> implements AutoCloseable {
         lockHot();
         try {
           producerFillNanos += timed(start);
-          producerFills++;
           filling = false;
           produced = p + 1;
           ready.signal();
@@ -617,7 +614,6 @@ public final class Prefetcher<B> implements AutoCloseable {
           c.occupancySum,
           c.maxOccupancy,
           depth == 0 ? taken : c.consumerFills,
-          producerFills,
           producerFillNanos);
     } finally {
       lock.unlock();
