@@ -426,12 +426,18 @@ final class BenchCommand implements Callable<Integer> {
 
   private Passes.Epoch epoch(
       String dbType, String db, Net net, long batchesPerPass, long workNanos) {
-    return () -> {
-      for (long b = 0; b < batchesPerPass; b++) {
-        RunNetCommand.runOrExplain(Dbs.describe(dbType, db), net::run);
-        busyWait(workNanos);
-      }
-    };
+    // One error wrapper around the whole pass: the loop is what is timed, so it builds no message
+    // and no lambda per batch.
+    String what = Dbs.describe(dbType, db);
+    return () ->
+        RunNetCommand.runOrExplain(
+            what,
+            () -> {
+              for (long b = 0; b < batchesPerPass; b++) {
+                net.run();
+                busyWait(workNanos);
+              }
+            });
   }
 
   /**
