@@ -153,34 +153,7 @@ public final class DbOutput implements AutoCloseable {
      */
     public DbOutput begin() {
       Path out = target.toAbsolutePath();
-      Path realOut = realPath(out);
-      for (Path input : inputs) {
-        Path realIn = realPath(input.toAbsolutePath());
-        if (realOut.equals(realIn)) {
-          throw new DbException(
-              "refusing to write "
-                  + target
-                  + ": it is the input "
-                  + describeAlias(input, realIn)
-                  + "; nothing was changed");
-        }
-        if (realOut.startsWith(realIn)) {
-          throw new DbException(
-              "refusing to write "
-                  + target
-                  + ": it lies inside the input "
-                  + describeAlias(input, realIn)
-                  + "; nothing was changed");
-        }
-        if (realIn.startsWith(realOut)) {
-          throw new DbException(
-              "refusing to write "
-                  + target
-                  + ": the input "
-                  + input
-                  + " lies inside it; nothing was changed");
-        }
-      }
+      refuseInputOverlap(target, inputs);
       Path parent = out.getParent();
       if (parent == null || !Files.isDirectory(parent)) {
         throw new DbException(
@@ -437,6 +410,43 @@ public final class DbOutput implements AutoCloseable {
   }
 
   // ---- paths ----
+
+  /**
+   * Refuses {@code target} when it is one of {@code inputs}, lies inside one or holds one, compared
+   * by real path (through symlinks and {@code ..}): writing it, or replacing it with an overwrite,
+   * would change what is being read. Throws a {@link DbException} that names the input; nothing is
+   * touched.
+   */
+  public static void refuseInputOverlap(Path target, Collection<Path> inputs) {
+    Path realOut = realPath(target.toAbsolutePath());
+    for (Path input : inputs) {
+      Path realIn = realPath(input.toAbsolutePath());
+      if (realOut.equals(realIn)) {
+        throw new DbException(
+            "refusing to write "
+                + target
+                + ": it is the input "
+                + describeAlias(input, realIn)
+                + "; nothing was changed");
+      }
+      if (realOut.startsWith(realIn)) {
+        throw new DbException(
+            "refusing to write "
+                + target
+                + ": it lies inside the input "
+                + describeAlias(input, realIn)
+                + "; nothing was changed");
+      }
+      if (realIn.startsWith(realOut)) {
+        throw new DbException(
+            "refusing to write "
+                + target
+                + ": the input "
+                + input
+                + " lies inside it; nothing was changed");
+      }
+    }
+  }
 
   /**
    * The real path of {@code p}: symlinks and {@code ..} resolved for the part that exists, the rest

@@ -128,7 +128,8 @@ public final class DbLocator {
     }
   }
 
-  private static boolean isGlob(String path) {
+  /** True when {@code path} holds a glob character ({@code * ? [ {}). */
+  public static boolean isGlob(String path) {
     return path.indexOf('*') >= 0
         || path.indexOf('?') >= 0
         || path.indexOf('[') >= 0

@@ -4,10 +4,14 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 
+import dev.cortado.db.DbOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -26,6 +30,63 @@ final class Outputs {
 
   /** What a write produced. */
   record Written(long records, long bytes, int files, double seconds) {}
+
+  /**
+   * Refuses an {@code out} that is one of {@code inputs}, lies inside one or holds one, whether or
+   * not {@code --overwrite} was given, before any work starts: an overwrite would delete what is
+   * being read (Spark's Parquet writer empties {@code --out} before its tasks read), and without
+   * one the output would land inside an input. Paths on the local file system compare by real path
+   * (through symlinks and {@code ..}), others by their qualified URI.
+   */
+  static void refuseInputOverlap(SparkSession spark, String out, List<String> inputs) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    java.nio.file.Path localOut = localPath(conf, out);
+    List<java.nio.file.Path> localInputs = new ArrayList<>();
+    for (String input : inputs) {
+      java.nio.file.Path localIn = localPath(conf, input);
+      if (localOut != null && localIn != null) {
+        localInputs.add(localIn);
+      } else {
+        String o = qualified(conf, out);
+        String i = qualified(conf, input);
+        if (o.equals(i) || o.startsWith(i + "/") || i.startsWith(o + "/")) {
+          throw new ToolException(
+              "refusing to write --out "
+                  + out
+                  + ": it overlaps the input "
+                  + input
+                  + "; nothing was changed");
+        }
+      }
+    }
+    if (localOut != null) {
+      DbOutput.refuseInputOverlap(localOut, localInputs);
+    }
+  }
+
+  /** {@code path} on the local file system, or null when it is on another file system. */
+  private static java.nio.file.Path localPath(Configuration conf, String path) {
+    Path p = new Path(path);
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      if (!"file".equals(fs.getScheme())) {
+        return null;
+      }
+      return java.nio.file.Path.of(fs.makeQualified(p).toUri());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot resolve " + path, e);
+    }
+  }
+
+  private static String qualified(Configuration conf, String path) {
+    Path p = new Path(path);
+    try {
+      String q = p.getFileSystem(conf).makeQualified(p).toString();
+      return q.endsWith("/") ? q.substring(0, q.length() - 1) : q;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot resolve " + path, e);
+    }
+  }
 
   /** Refuses an existing {@code out} unless {@code overwrite}; says so before any work starts. */
   static void checkOut(SparkSession spark, String out, boolean overwrite) {
@@ -81,6 +142,11 @@ final class Outputs {
    * Writes {@code records} as Parquet, at most {@code files} files (a hash of the key picks the
    * file, and each file is sorted by key); with {@code byInput}, each partition (a key range, in
    * key order) is one file as it is.
+   *
+   * <p>Atomic, as the DB outputs are: Spark's Parquet writer in overwrite mode deletes {@code out}
+   * before its tasks run, so a failed job would lose the old output and leave a half-written
+   * directory. The files go to a sibling, {@code <out>.partial-<pid>}, that replaces {@code out}
+   * only once the job has committed; a failure removes it and leaves {@code out} as it was.
    */
   static Written writeParquet(
       Dataset<Row> records, String out, int files, boolean overwrite, boolean byInput) {
@@ -88,12 +154,86 @@ final class Outputs {
     Observation seen = new Observation("records");
     Dataset<Row> placed =
         byInput ? records : records.repartition(files, col("key")).sortWithinPartitions("key");
-    placed
-        .observe(seen, count(lit(1)).as("n"))
-        .write()
-        .mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
-        .parquet(out);
+    Path given = new Path(out);
+    FileSystem fs = fileSystem(records.sparkSession(), given);
+    Path target = fs.makeQualified(given);
+    Path staging = sibling(target, ".partial-");
+    try {
+      placed
+          .observe(seen, count(lit(1)).as("n"))
+          .write()
+          .mode(SaveMode.ErrorIfExists)
+          .parquet(staging.toString());
+      moveIntoPlace(fs, staging, target, overwrite);
+    } catch (Throwable e) {
+      // Spark's SparkException is checked but undeclared: catch everything, rethrow it as it is.
+      deleteQuietly(fs, staging);
+      throw e;
+    }
     return finish(records.sparkSession(), out, seen, start);
+  }
+
+  /** {@code <name><infix><pid>} beside {@code path}. */
+  private static Path sibling(Path path, String infix) {
+    return new Path(path.getParent(), path.getName() + infix + ProcessHandle.current().pid());
+  }
+
+  /**
+   * Renames {@code staging} to {@code target}; an existing {@code target} (an overwrite) is moved
+   * aside first and deleted once the new one is in place.
+   */
+  private static void moveIntoPlace(FileSystem fs, Path staging, Path target, boolean overwrite) {
+    try {
+      swap(fs, staging, target, overwrite);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot move the Parquet files into " + target, e);
+    }
+  }
+
+  private static void swap(FileSystem fs, Path staging, Path target, boolean overwrite)
+      throws IOException {
+    Path old = null;
+    if (fs.exists(target)) {
+      if (!overwrite) {
+        throw new ToolException(
+            "--out " + target + " appeared while the job ran; the new files are not moved there");
+      }
+      old = sibling(target, ".old-");
+      rename(fs, target, old);
+    }
+    try {
+      rename(fs, staging, target);
+    } catch (IOException e) {
+      if (old != null) {
+        rename(fs, old, target);
+      }
+      throw e;
+    }
+    if (old != null) {
+      fs.delete(old, true);
+    }
+  }
+
+  private static void rename(FileSystem fs, Path from, Path to) throws IOException {
+    if (!fs.rename(from, to)) {
+      throw new IOException("cannot rename " + from + " to " + to);
+    }
+  }
+
+  private static void deleteQuietly(FileSystem fs, Path path) {
+    try {
+      fs.delete(path, true);
+    } catch (IOException e) {
+      // The failure being reported matters more; the partial files are named as such.
+    }
+  }
+
+  private static FileSystem fileSystem(SparkSession spark, Path path) {
+    try {
+      return path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the file system of " + path, e);
+    }
   }
 
   private static Written finish(SparkSession spark, String out, Observation seen, long start) {

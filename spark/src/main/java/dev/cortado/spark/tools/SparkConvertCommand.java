@@ -9,6 +9,7 @@ import dev.cortado.spark.DbSource;
 import dev.cortado.spark.Registries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -138,8 +139,9 @@ final class SparkConvertCommand implements Callable<Integer> {
         SparkSessions.start(
             "spark-convert", master, SparkSessions.progressWanted(root.quiet), root.verbose)) {
       SparkSession spark = session.spark();
-      Outputs.checkOut(spark, out, overwrite);
       boolean parquetIn = isParquet(spark);
+      Outputs.refuseInputOverlap(spark, out, inputPaths(spark, parquetIn));
+      Outputs.checkOut(spark, out, overwrite);
       // One seekable DB: its key ranges are the shards, in key order already (no shuffle).
       boolean ranges = !parquetIn && numShards == null && splitsPerDb == null && oneSeekableDb();
       // DB to DB copies the value bytes as they are (raw); Parquet holds the tensors schema.
@@ -170,6 +172,35 @@ final class SparkConvertCommand implements Callable<Integer> {
       return dbType;
     }
     return "lmdb";
+  }
+
+  /**
+   * What the job reads: {@code --db} itself unless it is a glob, and each DB it names (or, for
+   * Parquet, each path its glob matches).
+   */
+  private List<String> inputPaths(SparkSession spark, boolean parquetIn) {
+    List<String> paths = new ArrayList<>();
+    boolean glob = DbLocator.isGlob(DbLocator.stripScheme(db));
+    if (!glob) {
+      paths.add(db);
+    }
+    if (!parquetIn) {
+      for (DbSource s : DbLocator.locate(List.of(db), dbType, Registries.get())) {
+        paths.add(s.path());
+      }
+    } else if (glob) {
+      Path pattern = new Path(db);
+      try {
+        FileStatus[] matches =
+            pattern.getFileSystem(spark.sparkContext().hadoopConfiguration()).globStatus(pattern);
+        for (FileStatus m : matches == null ? new FileStatus[0] : matches) {
+          paths.add(m.getPath().toString());
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot expand --db " + db, e);
+      }
+    }
+    return paths;
   }
 
   /** --db-type parquet, or --db a directory that holds .parquet files (or a .parquet file). */

@@ -129,6 +129,8 @@ final class SparkMakeDbCommand implements Callable<Integer> {
         SparkSessions.start(
             "spark-make-db", master, SparkSessions.progressWanted(root.quiet), root.verbose)) {
       SparkSession spark = session.spark();
+      Outputs.refuseInputOverlap(
+          spark, out, labels == null ? List.of(images) : List.of(images, labels));
       Outputs.checkOut(spark, out, overwrite);
       FileSystem fs = fileSystem(spark, images);
       Path base = fs.makeQualified(new Path(images));

@@ -23,6 +23,12 @@ final class Jvms {
   record Result(String what, int exitCode, String stdout, String stderr) {}
 
   static Started start(Path logDir, Class<?> main, String... args) throws IOException {
+    return start(logDir, "256m", main, args);
+  }
+
+  /** As {@link #start(Path, Class, String...)}, with a heap of {@code maxHeap} (Spark needs 1g). */
+  static Started start(Path logDir, String maxHeap, Class<?> main, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -30,7 +36,7 @@ final class Jvms {
         command.add(a);
       }
     }
-    command.add("-Xmx256m");
+    command.add("-Xmx" + maxHeap);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(main.getName());

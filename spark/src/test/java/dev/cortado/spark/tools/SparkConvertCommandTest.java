@@ -166,6 +166,123 @@ class SparkConvertCommandTest {
   }
 
   @Test
+  void refusesAnOutThatIsHoldsOrLiesInsideTheInputEvenWithOverwrite() throws IOException {
+    Path home = Files.createDirectories(tmp.resolve("home"));
+    String source = home.resolve("src-lmdb").toString();
+    IdDataset.write("lmdb", source, 40);
+    List<IdDataset.Record> before = IdDataset.scan("lmdb", source);
+    // Spark's Parquet writer empties --out before its tasks read: this one would delete the input.
+    assertRefused(
+        home.toString(),
+        "the input " + source + " lies inside it",
+        "--db",
+        source,
+        "--out",
+        home.toString(),
+        "--format",
+        "parquet",
+        "--overwrite");
+    assertRefused(
+        source, "it is the input " + source, "--db", source, "--out", source, "--overwrite");
+    String inside = source + "/shards";
+    assertRefused(inside, "it lies inside the input " + source, "--db", source, "--out", inside);
+    // A glob names its matches: an --out that holds one of them is refused too.
+    assertRefused(
+        home.toString(),
+        "the input " + source + " lies inside it",
+        "--db",
+        home.resolve("src-*").toString(),
+        "--db-type",
+        "lmdb",
+        "--out",
+        home.toString(),
+        "--overwrite");
+    assertThat(IdDataset.scan("lmdb", source)).isEqualTo(before);
+    try (Stream<Path> left = Files.list(home)) {
+      assertThat(left.map(p -> p.getFileName().toString())).containsExactly("src-lmdb");
+    }
+  }
+
+  /**
+   * In a JVM of its own, so that Spark's log (which goes to the process's stderr, not to the
+   * command's writer) is seen too: a record that does not decode fails a Parquet conversion with
+   * one line that names the DB and the key, and no stack trace from Spark's file writer. The
+   * conversion is an overwrite of an earlier Parquet output, which stays as it was (Spark's own
+   * overwrite deletes it before the tasks run), with nothing half-written beside it.
+   */
+  @Test
+  void aBadRecordIntoParquetIsOneLineAndKeepsTheOldOutput() throws Exception {
+    String good = tmp.resolve("good-lmdb").toString();
+    IdDataset.write("lmdb", good, 30);
+    Path out = Files.createDirectories(tmp.resolve("out")).resolve("data.parquet");
+    Cli.Result first =
+        Cli.run(
+            "spark-convert",
+            "--db",
+            good,
+            "--out",
+            out.toString(),
+            "--out-shards",
+            "2",
+            "--format",
+            "parquet",
+            "-q");
+    assertThat(first.exitCode()).as(first.stderr()).isZero();
+    Set<String> before = names(out);
+
+    Path db =
+        FixtureFiles.copy(
+            TestData.root().resolve("bad-inputs/not-protobuf/lmdb"), tmp.resolve("bad-lmdb"));
+    Jvms.Result r =
+        Jvms.finish(
+            Jvms.start(
+                tmp,
+                "1g",
+                Main.class,
+                "spark-convert",
+                "--db",
+                db.toString(),
+                "--out",
+                out.toString(),
+                "--out-shards",
+                "2",
+                "--format",
+                "parquet",
+                "--overwrite",
+                "-q"),
+            180);
+    assertThat(r.exitCode()).as(r.stderr()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(r.stderr().lines()).as(r.stderr()).hasSize(1);
+    assertThat(r.stderr())
+        .startsWith("cortado spark-convert: error: db at " + db + " (lmdb): record '")
+        .contains("not a valid TensorProtos");
+    assertThat(names(out)).isEqualTo(before);
+    assertThat(names(out.getParent())).containsExactly("data.parquet");
+  }
+
+  private static Set<String> names(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+    }
+  }
+
+  private static void assertRefused(String out, String why, String... args) {
+    List<String> line = new ArrayList<>(List.of("spark-convert"));
+    line.addAll(List.of(args));
+    line.addAll(List.of("--out-shards", "2", "-q"));
+    Cli.Result r = Cli.run(line.toArray(new String[0]));
+    assertThat(r.exitCode()).as(r.stderr()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(r.stderr())
+        .isEqualTo(
+            "cortado spark-convert: error: refusing to write "
+                + out
+                + ": "
+                + why
+                + "; nothing was changed"
+                + System.lineSeparator());
+  }
+
+  @Test
   void readsOneCaffe2ShardWithNumShardsAndShardId() throws IOException {
     String source = tmp.resolve("striped-lmdb").toString();
     IdDataset.write("lmdb", source, 100);

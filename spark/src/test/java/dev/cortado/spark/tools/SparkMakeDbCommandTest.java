@@ -203,6 +203,35 @@ class SparkMakeDbCommandTest {
     assertThat(Files.exists(out) ? Cli.shardDirs(out) : List.of()).isEmpty();
   }
 
+  @Test
+  void refusesAnOutInsideTheImages() throws IOException {
+    Path images = Files.createDirectories(tmp.resolve("pictures/cls"));
+    writePng(images.resolve("a.png"), 4, 4, Color.RED);
+    Path root = images.getParent();
+    Path out = root.resolve("db");
+    Cli.Result r =
+        Cli.run(
+            "spark-make-db",
+            "--images",
+            root.toString(),
+            "--out",
+            out.toString(),
+            "--out-shards",
+            "1",
+            "--overwrite",
+            "-q");
+    assertThat(r.exitCode()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(r.stderr())
+        .isEqualTo(
+            "cortado spark-make-db: error: refusing to write "
+                + out
+                + ": it lies inside the input "
+                + root
+                + "; nothing was changed"
+                + System.lineSeparator());
+    assertThat(out).doesNotExist();
+  }
+
   private static void writePng(Path file, int w, int h, Color fill) throws IOException {
     BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
