@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.DoubleConsumer;
+import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -102,13 +104,14 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--overlap",
       description =
-          "Measures how well prefetching overlaps a consumer as slow as the reader: the"
-              + " no_prefetch read time per batch R is calibrated in this process, then passes"
-              + " of this run with R microseconds of consumer work alternate with no_prefetch"
-              + " passes without work, and each pair gives time per batch / max(read, work)"
-              + " (1.0 is perfect overlap, 2.0 none). A warning says when R and the read time of"
-              + " the passes differ by more than 1.1x (the machine changed speed). It also gives"
-              + " the prefetch thread's time per fill, against the read time (how much reading"
+          "Measures how well prefetching overlaps a consumer as slow as the reader: passes"
+              + " of this run, whose consumer busy-waits after each batch for the no_prefetch"
+              + " read time per batch R, alternate with no_prefetch passes without work, and each"
+              + " pair gives time per batch / max(read, work) (1.0 is perfect overlap, 2.0 none)."
+              + " R is calibrated first, then each no_prefetch pass sets it for the passes after"
+              + " it, so that it follows a machine whose speed drifts. A warning says when R and"
+              + " the read time of the passes still differ by more than 1.1x. It also gives the"
+              + " prefetch thread's time per fill, against the read time (how much reading"
               + " slowed down beside the busy consumer) and against the time per batch (what the"
               + " hand-off costs).")
   boolean overlap;
@@ -130,6 +133,52 @@ final class BenchCommand implements Callable<Integer> {
 
   @Mixin Options.Json json;
 
+  /** What one pair of passes gives. */
+  private interface PairFunction {
+    double apply(int pass, double rate, double noPrefetchRate);
+  }
+
+  /**
+   * The consumer work per batch: fixed ({@code --consumer-work-us}), or with {@code --overlap} the
+   * read time per batch of the latest no_prefetch pass (the calibration until the first), so that
+   * each overlap pass works as long as reading took moments before on a machine whose speed drifts.
+   * Records the work of each overlap pass. Used on the bench thread only.
+   */
+  static final class ConsumerWork {
+    private final int batchSize;
+    private long nanos;
+    private final List<Double> passUs = new ArrayList<>();
+
+    ConsumerWork(long nanos, int batchSize) {
+      this.nanos = nanos;
+      this.batchSize = batchSize;
+    }
+
+    long nanos() {
+      return nanos;
+    }
+
+    /** A no_prefetch pass read at {@code itemsPerSecond}: its time per batch is the new work. */
+    void readPass(double itemsPerSecond) {
+      nanos = Math.round(batchSize / itemsPerSecond * 1e9);
+    }
+
+    /** A pass of the consumer begins: it works {@link #nanos()} per batch. */
+    void consumerPass() {
+      passUs.add(nanos / 1e3);
+    }
+
+    /** The work of the last {@code n} passes (the measured ones), in microseconds. */
+    double[] lastPassesUs(int n) {
+      double[] out = new double[n];
+      int from = passUs.size() - n;
+      for (int i = 0; i < n; i++) {
+        out[i] = from + i >= 0 ? passUs.get(from + i) : nanos / 1e3;
+      }
+      return out;
+    }
+  }
+
   /** One run's result. */
   record Run(
       String dbType,
@@ -142,11 +191,17 @@ final class BenchCommand implements Callable<Integer> {
       Object threads,
       Passes.Result baseline,
       Map<String, Number> metrics,
-      double workUs) {
+      double[] passWorkUs) {
+    /** The consumer work per batch, in microseconds: the median over the measured passes. */
+    double workUs() {
+      return Stats.of(passWorkUs).median();
+    }
+
     /** Per pair of passes: this run's time per batch over max(no_prefetch read time, work). */
     Stats overlap() {
       return pairs(
-          (rate, base) -> (batchSize / rate * 1e6) / Math.max(batchSize / base * 1e6, workUs));
+          (i, rate, base) ->
+              (batchSize / rate * 1e6) / Math.max(batchSize / base * 1e6, passWorkUs[i]));
     }
 
     /**
@@ -164,8 +219,7 @@ final class BenchCommand implements Callable<Integer> {
      * down while the consumer worked on the other core.
      */
     Stats overlapVsFill() {
-      double floor = Math.max(fillUs(), workUs);
-      return pairs((rate, base) -> (batchSize / rate * 1e6) / floor);
+      return pairs((i, rate, base) -> (batchSize / rate * 1e6) / Math.max(fillUs(), passWorkUs[i]));
     }
 
     /** The prefetch thread's time per fill over the no_prefetch read time of the passes. */
@@ -180,21 +234,21 @@ final class BenchCommand implements Callable<Integer> {
 
     /** False when the machine changed speed after the calibration (see {@link #calibrationOff}). */
     boolean calibrated() {
-      return !calibrationOff(workUs, readUs());
+      return !calibrationOff(workUs(), readUs());
     }
 
     /** This run's passes over the no_prefetch passes measured beside them, pair by pair. */
     Stats ratio() {
-      return pairs((rate, base) -> rate / base);
+      return pairs((i, rate, base) -> rate / base);
     }
 
-    /** {@code f}(this run's rate, the no_prefetch rate) of each pair of passes. */
-    private Stats pairs(java.util.function.DoubleBinaryOperator f) {
+    /** {@code f}(pass i, this run's rate, the no_prefetch rate) of each pair of passes. */
+    private Stats pairs(PairFunction f) {
       double[] a = result.rates();
       double[] b = baseline.rates();
       double[] r = new double[a.length];
       for (int i = 0; i < a.length; i++) {
-        r[i] = f.applyAsDouble(a[i], b[i]);
+        r[i] = f.apply(i, a[i], b[i]);
       }
       return Stats.of(r);
     }
@@ -312,7 +366,7 @@ final class BenchCommand implements Callable<Integer> {
     Map<String, Number> metrics;
     Passes.Result result;
     Passes.Result baseline;
-    long workNanos;
+    ConsumerWork work;
     long bytesPerBatch = 0;
     try (Workspace ws = rt.newWorkspace()) {
       RunNetCommand.runOrExplain(
@@ -327,7 +381,7 @@ final class BenchCommand implements Callable<Integer> {
         bytesPerBatch += ws.blob(name).tensor().nbytes();
       }
       Net baselineNet = null;
-      workNanos = consumerWorkUs * 1000;
+      long workNanos = consumerWorkUs * 1000;
       if (vsNoPrefetch || overlap) {
         List<Argument> inline = new ArrayList<>(extra);
         inline.add(InputNets.i("no_prefetch", 1));
@@ -344,12 +398,32 @@ final class BenchCommand implements Callable<Integer> {
       if (overlap) {
         workNanos = calibrate(dbType, db, baselineNet, batchSize, batchesPerPass, label);
       }
+      work = new ConsumerWork(workNanos, batchSize);
+      ConsumerWork consumer = work;
       List<String> labels = new ArrayList<>(List.of(label));
       List<Passes.Epoch> epochs =
-          new ArrayList<>(List.of(epoch(dbType, db, net, batchesPerPass, workNanos)));
+          new ArrayList<>(
+              List.of(
+                  epoch(
+                      dbType,
+                      db,
+                      net,
+                      batchesPerPass,
+                      consumer::nanos,
+                      consumer::consumerPass,
+                      rate -> {})));
       if (baselineNet != null) {
         labels.add(label + ", no_prefetch");
-        epochs.add(epoch(dbType, db, baselineNet, batchesPerPass, overlap ? 0 : workNanos));
+        long baselineWork = overlap ? 0 : workNanos;
+        epochs.add(
+            epoch(
+                dbType,
+                db,
+                baselineNet,
+                batchesPerPass,
+                () -> baselineWork,
+                () -> {},
+                overlap ? consumer::readPass : rate -> {}));
       }
       Passes.Result[] results;
       try (Progress progress = Progress.start(spec, "bench " + label, -1, "pass")) {
@@ -385,7 +459,7 @@ final class BenchCommand implements Callable<Integer> {
         threads,
         baseline,
         metrics,
-        workNanos / 1e3);
+        work.lastPassesUs(passes));
   }
 
   /**
@@ -410,7 +484,7 @@ final class BenchCommand implements Callable<Integer> {
                     CALIBRATION_PASSES,
                     warmup,
                     minPassSeconds,
-                    epoch(dbType, db, baselineNet, batchesPerPass, 0),
+                    epoch(dbType, db, baselineNet, batchesPerPass, () -> 0, () -> {}, r -> {}),
                     progress)
                 .stats()
                 .median();
@@ -424,20 +498,45 @@ final class BenchCommand implements Callable<Integer> {
     return Math.round(batchSize / rate * 1e9);
   }
 
-  private Passes.Epoch epoch(
-      String dbType, String db, Net net, long batchesPerPass, long workNanos) {
-    // One error wrapper around the whole pass: the loop is what is timed, so it builds no message
+  /**
+   * {@code batchesPerPass} runs of {@code net}, each followed by {@code work} nanoseconds of busy
+   * waiting (read once per epoch), with the given hooks around each pass.
+   */
+  private static Passes.Epoch epoch(
+      String dbType,
+      String db,
+      Net net,
+      long batchesPerPass,
+      LongSupplier work,
+      Runnable beforePass,
+      DoubleConsumer afterPass) {
+    // One error wrapper around the whole epoch: the loop is what is timed, so it builds no message
     // and no lambda per batch.
     String what = Dbs.describe(dbType, db);
-    return () ->
+    return new Passes.Epoch() {
+      @Override
+      public void run() {
+        long nanos = work.getAsLong();
         RunNetCommand.runOrExplain(
             what,
             () -> {
               for (long b = 0; b < batchesPerPass; b++) {
                 net.run();
-                busyWait(workNanos);
+                busyWait(nanos);
               }
             });
+      }
+
+      @Override
+      public void beforePass() {
+        beforePass.run();
+      }
+
+      @Override
+      public void afterPass(double itemsPerSecond) {
+        afterPass.accept(itemsPerSecond);
+      }
+    };
   }
 
   /**

@@ -19,6 +19,12 @@ final class Passes {
   /** One epoch of work. */
   interface Epoch {
     void run();
+
+    /** Called before each pass (warm-up or measured) of this epoch; not before the sizing epoch. */
+    default void beforePass() {}
+
+    /** Called after each pass with its rate, in items per second. */
+    default void afterPass(double itemsPerSecond) {}
   }
 
   /** Items per second of each measured pass, and how the passes were sized. */
@@ -188,10 +194,13 @@ final class Passes {
   }
 
   private static double pass(Epoch epoch, int k, long items) {
+    epoch.beforePass();
     long start = System.nanoTime();
     for (int e = 0; e < k; e++) {
       epoch.run();
     }
-    return items * (double) k / ((System.nanoTime() - start) / 1e9);
+    double rate = items * (double) k / ((System.nanoTime() - start) / 1e9);
+    epoch.afterPass(rate);
+    return rate;
   }
 }

@@ -26,6 +26,11 @@ final class Progress implements AutoCloseable {
    * A bar for {@code task} with {@code max} steps ({@code -1} when unknown), or a silent one when
    * progress is off for this command.
    */
+  /** Progress that draws nothing. */
+  static Progress off() {
+    return OFF;
+  }
+
   static Progress start(CommandSpec spec, String task, long max, String unit) {
     if (!enabled(spec)) {
       return OFF;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BenchCommandTest {
@@ -206,6 +208,54 @@ class BenchCommandTest {
     Cli.Result withWork = mini("--overlap", "--consumer-work-us", "5");
     assertThat(withWork.exit()).isNotZero();
     assertThat(withWork.err()).contains("--overlap sets the consumer work itself");
+  }
+
+  @Test
+  void theOverlapsConsumerWorkFollowsTheLatestNoPrefetchPass() {
+    // Batches of 64: a no_prefetch pass at 6.4M items/s read a batch in 10 us.
+    BenchCommand.ConsumerWork work = new BenchCommand.ConsumerWork(12_000, 64);
+    work.consumerPass(); // before any no_prefetch pass: the calibration
+    work.readPass(6.4e6);
+    work.consumerPass();
+    work.consumerPass(); // A B, then B A: two consumer passes in a row keep the latest read
+    work.readPass(3.2e6);
+    work.consumerPass();
+    assertThat(work.nanos()).isEqualTo(20_000);
+    assertThat(work.lastPassesUs(3)).containsExactly(10.0, 10.0, 20.0);
+    assertThat(work.lastPassesUs(4)).containsExactly(12.0, 10.0, 10.0, 20.0);
+  }
+
+  @Test
+  void passesCallTheHooksAroundEveryPassButNotTheSizingEpoch() {
+    List<String> calls = new ArrayList<>();
+    Passes.Epoch a =
+        new Passes.Epoch() {
+          @Override
+          public void run() {
+            calls.add("a");
+          }
+
+          @Override
+          public void beforePass() {
+            calls.add("a<");
+          }
+
+          @Override
+          public void afterPass(double itemsPerSecond) {
+            assertThat(itemsPerSecond).isPositive();
+            calls.add("a>");
+          }
+        };
+    Passes.Epoch b = () -> calls.add("b");
+    java.io.PrintWriter sink = new java.io.PrintWriter(new java.io.StringWriter());
+    Passes.measure(
+        sink, sink, new String[] {"a", "b"}, 1, 2, 1, 0, new Passes.Epoch[] {a, b}, Progress.off());
+    // Sizing: one epoch each, no hooks. Then warm-up passes A B (as many as settling takes), and
+    // the two measured passes, A B and B A.
+    assertThat(calls.subList(0, 2)).containsExactly("a", "b");
+    assertThat(calls.subList(calls.size() - 8, calls.size()))
+        .containsExactly("a<", "a", "a>", "b", "b", "a<", "a", "a>");
+    assertThat(String.join(" ", calls.subList(2, calls.size()))).matches("(a< a a> b )+b a< a a>");
   }
 
   @Test
