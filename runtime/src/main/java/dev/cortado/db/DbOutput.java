@@ -348,7 +348,13 @@ public final class DbOutput implements AutoCloseable {
 
   // ---- stale partial outputs ----
 
-  private static void removeStale(Path out, Consumer<String> notices) {
+  /**
+   * Removes the {@code <out>.partial-<pid>} siblings that processes which no longer run left
+   * behind, and moves back an {@code <out>.old-<pid>} whose replacement never arrived (a writer
+   * killed between its two renames); says what it did to {@code notices}. Other writers that follow
+   * this naming (the Spark tools' Parquet output) call it too.
+   */
+  public static void removeStale(Path out, Consumer<String> notices) {
     String name = out.getFileName().toString();
     Pattern stale = Pattern.compile(Pattern.quote(name) + "(\\.partial-|\\.old-)(\\d+)");
     List<Path> olds = new ArrayList<>();

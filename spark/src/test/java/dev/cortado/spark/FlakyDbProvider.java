@@ -12,7 +12,8 @@ import org.apache.spark.TaskContext;
 /**
  * A test backend plugin, {@code flaky-lmdb}: LMDB whose writes fail in the first attempt of a Spark
  * task, after some records (partition 1) or when the DB is closed (partition 0), the points where a
- * real task dies halfway. With the system property {@code flaky.always} every attempt fails.
+ * real task dies halfway. With the system property {@code flaky.always} every attempt fails; with
+ * {@code flaky.stall} its tasks stall (see {@link #stallIfAsked}).
  */
 public final class FlakyDbProvider implements DbProvider {
   static final AtomicInteger FAILURES = new AtomicInteger();
@@ -43,6 +44,7 @@ public final class FlakyDbProvider implements DbProvider {
 
       @Override
       public Cursor newCursor() {
+        stallIfAsked();
         return db.newCursor();
       }
 
@@ -80,6 +82,27 @@ public final class FlakyDbProvider implements DbProvider {
         }
       }
     };
+  }
+
+  /**
+   * With the system property {@code flaky.stall} (a file path), a task that opens a cursor creates
+   * that file and then waits a minute: a test that sees the file knows a job is running and can
+   * stop the process under it.
+   */
+  private static void stallIfAsked() {
+    String marker = System.getProperty("flaky.stall");
+    if (marker == null || TaskContext.get() == null) {
+      return;
+    }
+    try {
+      java.nio.file.Files.writeString(java.nio.file.Path.of(marker), "stalled");
+      Thread.sleep(60_000);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while stalled", e);
+    }
   }
 
   private static boolean failing(int partition) {

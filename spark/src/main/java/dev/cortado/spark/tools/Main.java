@@ -2,6 +2,8 @@ package dev.cortado.spark.tools;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,10 +61,39 @@ public final class Main implements Runnable {
     throw new ParameterException(spec.commandLine(), "missing command");
   }
 
+  /**
+   * Set when SIGINT or SIGTERM shuts the JVM down while a command runs: Spark then stops its
+   * context under the running job, and the job's failure is that, not an error to report.
+   */
+  private static volatile boolean signalled;
+
   public static void main(String[] args) {
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    CountDownLatch finished = new CountDownLatch(1);
+    // The JVM ends when its shutdown hooks do: this one gives the command a few seconds to see its
+    // job aborted, clean up and say so.
+    Thread onSignal =
+        new Thread(
+            () -> {
+              signalled = true;
+              try {
+                finished.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "cortado-signal");
+    Runtime.getRuntime().addShutdownHook(onSignal);
     int status = run(out, err, args);
+    out.flush();
+    err.flush();
+    finished.countDown();
+    try {
+      Runtime.getRuntime().removeShutdownHook(onSignal);
+    } catch (IllegalStateException shuttingDown) {
+      // Signalled: the JVM is on its way out.
+    }
     out.flush();
     err.flush();
     // Spark leaves non-daemon threads behind (shuffle, RPC) even after stop().
@@ -96,6 +127,14 @@ public final class Main implements Runnable {
     PrintWriter err = failed.getErr();
     if (((Main) failed.getCommandSpec().root().userObject()).verbose) {
       e.printStackTrace(err);
+    }
+    if (signalled) {
+      err.println(
+          failed.getCommandSpec().qualifiedName()
+              + ": interrupted; the Spark job was aborted, and a write that had not committed"
+              + " leaves no output (with --overwrite, the old one)");
+      err.flush();
+      return EXIT_FAILURE;
     }
     err.println(failed.getCommandSpec().qualifiedName() + ": error: " + Errors.oneLine(e));
     err.flush();

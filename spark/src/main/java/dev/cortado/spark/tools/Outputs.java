@@ -11,6 +11,8 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -149,7 +151,12 @@ final class Outputs {
    * only once the job has committed; a failure removes it and leaves {@code out} as it was.
    */
   static Written writeParquet(
-      Dataset<Row> records, String out, int files, boolean overwrite, boolean byInput) {
+      Dataset<Row> records,
+      String out,
+      int files,
+      boolean overwrite,
+      boolean byInput,
+      PrintWriter notices) {
     long start = System.nanoTime();
     Observation seen = new Observation("records");
     Dataset<Row> placed =
@@ -158,6 +165,27 @@ final class Outputs {
     FileSystem fs = fileSystem(records.sparkSession(), given);
     Path target = fs.makeQualified(given);
     Path staging = sibling(target, ".partial-");
+    boolean local = "file".equals(fs.getScheme());
+    if (local) {
+      // What a killed run (SIGKILL, power loss) left: its partial files, or the old output it had
+      // moved aside.
+      DbOutput.removeStale(java.nio.file.Path.of(target.toUri()), notices::println);
+    }
+    CountDownLatch done = new CountDownLatch(1);
+    // SIGINT or SIGTERM: Spark aborts the job as it shuts down, and the failed write below removes
+    // the partial files; this waits for that (a few seconds at most) and removes what is left.
+    Thread onSignal =
+        new Thread(
+            () -> {
+              try {
+                done.await(5, TimeUnit.SECONDS);
+                deleteQuietly(fs, staging);
+              } catch (InterruptedException | RuntimeException e) {
+                // The JVM is going down; the partial files are named as such.
+              }
+            },
+            "cortado-parquet-cleanup");
+    Runtime.getRuntime().addShutdownHook(onSignal);
     try {
       placed
           .observe(seen, count(lit(1)).as("n"))
@@ -169,8 +197,23 @@ final class Outputs {
       // Spark's SparkException is checked but undeclared: catch everything, rethrow it as it is.
       deleteQuietly(fs, staging);
       throw e;
+    } finally {
+      done.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(onSignal);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook runs and reports.
+      }
     }
     return finish(records.sparkSession(), out, seen, start);
+  }
+
+  private static boolean exists(FileSystem fs, Path path) {
+    try {
+      return fs.exists(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot look at " + path, e);
+    }
   }
 
   /** {@code <name><infix><pid>} beside {@code path}. */

@@ -151,7 +151,9 @@ final class SparkConvertCommand implements Callable<Integer> {
               : readDb(spark, format == Format.parquet ? "tensors" : "raw", ranges);
       Outputs.Written written;
       if (format == Format.parquet) {
-        written = Outputs.writeParquet(records, out, outShards, overwrite, ranges);
+        written =
+            Outputs.writeParquet(
+                records, out, outShards, overwrite, ranges, spec.commandLine().getErr());
         Outputs.summary(
             spec.commandLine().getOut(), "spark-convert", written, "files (parquet)", out);
       } else {

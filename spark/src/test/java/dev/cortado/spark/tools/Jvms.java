@@ -29,6 +29,12 @@ final class Jvms {
   /** As {@link #start(Path, Class, String...)}, with a heap of {@code maxHeap} (Spark needs 1g). */
   static Started start(Path logDir, String maxHeap, Class<?> main, String... args)
       throws IOException {
+    return start(logDir, List.of("-Xmx" + maxHeap), main, args);
+  }
+
+  /** As {@link #start(Path, Class, String...)}, with {@code jvmArgs} (a heap size among them). */
+  static Started start(Path logDir, List<String> jvmArgs, Class<?> main, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -36,7 +42,7 @@ final class Jvms {
         command.add(a);
       }
     }
-    command.add("-Xmx" + maxHeap);
+    command.addAll(jvmArgs);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(main.getName());

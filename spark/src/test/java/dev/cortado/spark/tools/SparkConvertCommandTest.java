@@ -260,6 +260,67 @@ class SparkConvertCommandTest {
     assertThat(names(out.getParent())).containsExactly("data.parquet");
   }
 
+  /**
+   * SIGTERM (what Ctrl-C, a scheduler or {@code kill} sends) while the job's tasks run: one line
+   * says so, and {@code --out} is as it was, the old shards of an overwrite, or no Parquet
+   * directory and no partial files. The input is read through a test backend whose tasks stall once
+   * they start, so the signal always lands mid-job.
+   */
+  @Test
+  void aSignalDuringTheJobLeavesTheOutputAsItWas() throws Exception {
+    String source = tmp.resolve("src-lmdb").toString();
+    IdDataset.write("lmdb", source, 40);
+    Path shards = tmp.resolve("shards");
+    Cli.Result first =
+        Cli.run("spark-convert", "--db", source, "--out", shards.toString(), "--out-shards", "2");
+    assertThat(first.exitCode()).as(first.stderr()).isZero();
+    Set<String> shardNames = names(shards);
+    String manifest = Files.readString(shards.resolve("_manifest.json"));
+
+    stopMidJob("1", source, "--out", shards.toString(), "--out-type", "lmdb", "--overwrite");
+    assertThat(names(shards)).isEqualTo(shardNames);
+    assertThat(shards.resolve("_manifest.json")).hasContent(manifest);
+
+    stopMidJob("2", source, "--out", tmp.resolve("pq").toString(), "--format", "parquet");
+    try (Stream<Path> left = Files.list(tmp)) {
+      assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("pq"));
+    }
+  }
+
+  /**
+   * Runs spark-convert in a JVM of its own, sends SIGTERM once a task runs, checks what it said.
+   */
+  private void stopMidJob(String name, String source, String... outArgs) throws Exception {
+    Path marker = tmp.resolve("stalled-" + name);
+    List<String> args =
+        new ArrayList<>(
+            List.of("spark-convert", "--db", source, "--db-type", "flaky-lmdb", "--out-shards"));
+    args.add("2");
+    args.addAll(List.of(outArgs));
+    args.add("-q");
+    Jvms.Started s =
+        Jvms.start(
+            tmp,
+            List.of("-Xmx1g", "-Dflaky.stall=" + marker),
+            Main.class,
+            args.toArray(new String[0]));
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(marker)) {
+      assertThat(s.process().isAlive())
+          .as("%s ended before a task ran: %s", s.what(), Files.readString(s.stderr()))
+          .isTrue();
+      assertThat(System.nanoTime()).as("no task ran within 120 s").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    s.process().destroy(); // SIGTERM
+    Jvms.Result r = Jvms.finish(s, 60);
+    assertThat(r.stderr().lines())
+        .as(r.stderr())
+        .containsExactly(
+            "cortado spark-convert: interrupted; the Spark job was aborted, and a write that had"
+                + " not committed leaves no output (with --overwrite, the old one)");
+  }
+
   private static Set<String> names(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
       return files.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
