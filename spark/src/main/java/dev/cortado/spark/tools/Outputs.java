@@ -8,6 +8,7 @@ import dev.cortado.db.DbOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -90,6 +91,20 @@ final class Outputs {
     }
   }
 
+  /**
+   * What a killed Parquet conversion into {@code out} left beside it (SIGKILL, power loss): its
+   * partial files ({@code <out>.partial-<pid>}) are removed and an old output it had moved aside
+   * ({@code <out>.old-<pid>}) is moved back, as for the single-process commands' outputs; each is
+   * named on {@code notices}. Only on the local file system.
+   */
+  static void removeStaleParquet(SparkSession spark, String out, PrintWriter notices) {
+    java.nio.file.Path local = localPath(spark.sparkContext().hadoopConfiguration(), out);
+    if (local != null && local.getParent() != null && Files.isDirectory(local.getParent())) {
+      DbOutput.removeStale(local, notices::println);
+      notices.flush();
+    }
+  }
+
   /** Refuses an existing {@code out} unless {@code overwrite}; says so before any work starts. */
   static void checkOut(SparkSession spark, String out, boolean overwrite) {
     if (overwrite) {
@@ -151,12 +166,7 @@ final class Outputs {
    * only once the job has committed; a failure removes it and leaves {@code out} as it was.
    */
   static Written writeParquet(
-      Dataset<Row> records,
-      String out,
-      int files,
-      boolean overwrite,
-      boolean byInput,
-      PrintWriter notices) {
+      Dataset<Row> records, String out, int files, boolean overwrite, boolean byInput) {
     long start = System.nanoTime();
     Observation seen = new Observation("records");
     Dataset<Row> placed =
@@ -165,12 +175,6 @@ final class Outputs {
     FileSystem fs = fileSystem(records.sparkSession(), given);
     Path target = fs.makeQualified(given);
     Path staging = sibling(target, ".partial-");
-    boolean local = "file".equals(fs.getScheme());
-    if (local) {
-      // What a killed run (SIGKILL, power loss) left: its partial files, or the old output it had
-      // moved aside.
-      DbOutput.removeStale(java.nio.file.Path.of(target.toUri()), notices::println);
-    }
     CountDownLatch done = new CountDownLatch(1);
     // SIGINT or SIGTERM: Spark aborts the job as it shuts down, and the failed write below removes
     // the partial files; this waits for that (a few seconds at most) and removes what is left.

@@ -141,6 +141,9 @@ final class SparkConvertCommand implements Callable<Integer> {
       SparkSession spark = session.spark();
       boolean parquetIn = isParquet(spark);
       Outputs.refuseInputOverlap(spark, out, inputPaths(spark, parquetIn));
+      if (format == Format.parquet) {
+        Outputs.removeStaleParquet(spark, out, spec.commandLine().getErr());
+      }
       Outputs.checkOut(spark, out, overwrite);
       // One seekable DB: its key ranges are the shards, in key order already (no shuffle).
       boolean ranges = !parquetIn && numShards == null && splitsPerDb == null && oneSeekableDb();
@@ -151,9 +154,7 @@ final class SparkConvertCommand implements Callable<Integer> {
               : readDb(spark, format == Format.parquet ? "tensors" : "raw", ranges);
       Outputs.Written written;
       if (format == Format.parquet) {
-        written =
-            Outputs.writeParquet(
-                records, out, outShards, overwrite, ranges, spec.commandLine().getErr());
+        written = Outputs.writeParquet(records, out, outShards, overwrite, ranges);
         Outputs.summary(
             spec.commandLine().getOut(), "spark-convert", written, "files (parquet)", out);
       } else {

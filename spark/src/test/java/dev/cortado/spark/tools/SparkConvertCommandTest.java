@@ -287,6 +287,58 @@ class SparkConvertCommandTest {
     }
   }
 
+  @Test
+  void aParquetConversionCleansUpAfterAKilledOne() throws IOException {
+    String source = tmp.resolve("src-lmdb").toString();
+    IdDataset.write("lmdb", source, 20);
+    long dead = Integer.MAX_VALUE - 1L; // no process has this pid
+    // A run killed while its tasks wrote: partial files beside --out.
+    Path partial = Files.createDirectories(tmp.resolve("pq.partial-" + dead).resolve("_temporary"));
+    // A run killed between its two renames: the old output moved aside, the new one not in place.
+    Path old = Files.createDirectories(tmp.resolve("kept.old-" + dead));
+    Files.writeString(old.resolve("part-0.parquet"), "the old output");
+
+    Cli.Result r =
+        Cli.run(
+            "spark-convert",
+            "--db",
+            source,
+            "--out",
+            tmp.resolve("pq").toString(),
+            "--out-shards",
+            "2",
+            "--format",
+            "parquet",
+            "-q");
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stderr())
+        .isEqualTo(
+            "removed "
+                + partial.getParent()
+                + ", a partial output left by an earlier run that was killed (process "
+                + dead
+                + " no longer runs)"
+                + System.lineSeparator());
+    assertThat(partial.getParent()).doesNotExist();
+
+    Cli.Result kept =
+        Cli.run(
+            "spark-convert",
+            "--db",
+            source,
+            "--out",
+            tmp.resolve("kept").toString(),
+            "--out-shards",
+            "2",
+            "--format",
+            "parquet",
+            "-q");
+    // The old output is back in place, so the new one is refused without --overwrite.
+    assertThat(kept.exitCode()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(kept.stderr()).startsWith("restored " + tmp.resolve("kept"));
+    assertThat(tmp.resolve("kept").resolve("part-0.parquet")).hasContent("the old output");
+  }
+
   /**
    * Runs spark-convert in a JVM of its own, sends SIGTERM once a task runs, checks what it said.
    */
