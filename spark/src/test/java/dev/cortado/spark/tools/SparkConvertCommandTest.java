@@ -215,18 +215,7 @@ class SparkConvertCommandTest {
     String good = tmp.resolve("good-lmdb").toString();
     IdDataset.write("lmdb", good, 30);
     Path out = Files.createDirectories(tmp.resolve("out")).resolve("data.parquet");
-    Cli.Result first =
-        Cli.run(
-            "spark-convert",
-            "--db",
-            good,
-            "--out",
-            out.toString(),
-            "--out-shards",
-            "2",
-            "--format",
-            "parquet",
-            "-q");
+    Cli.Result first = toParquet(good, out);
     assertThat(first.exitCode()).as(first.stderr()).isZero();
     Set<String> before = names(out);
 
@@ -298,18 +287,7 @@ class SparkConvertCommandTest {
     Path old = Files.createDirectories(tmp.resolve("kept.old-" + dead));
     Files.writeString(old.resolve("part-0.parquet"), "the old output");
 
-    Cli.Result r =
-        Cli.run(
-            "spark-convert",
-            "--db",
-            source,
-            "--out",
-            tmp.resolve("pq").toString(),
-            "--out-shards",
-            "2",
-            "--format",
-            "parquet",
-            "-q");
+    Cli.Result r = toParquet(source, tmp.resolve("pq"));
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stderr())
         .isEqualTo(
@@ -321,18 +299,7 @@ class SparkConvertCommandTest {
                 + System.lineSeparator());
     assertThat(partial.getParent()).doesNotExist();
 
-    Cli.Result kept =
-        Cli.run(
-            "spark-convert",
-            "--db",
-            source,
-            "--out",
-            tmp.resolve("kept").toString(),
-            "--out-shards",
-            "2",
-            "--format",
-            "parquet",
-            "-q");
+    Cli.Result kept = toParquet(source, tmp.resolve("kept"));
     // The old output is back in place, so the new one is refused without --overwrite.
     assertThat(kept.exitCode()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(kept.stderr()).startsWith("restored " + tmp.resolve("kept"));
@@ -371,6 +338,21 @@ class SparkConvertCommandTest {
         .containsExactly(
             "cortado spark-convert: interrupted; the Spark job was aborted, and a write that had"
                 + " not committed leaves no output (with --overwrite, the old one)");
+  }
+
+  /** {@code spark-convert} of {@code db} into two Parquet files at {@code out}, quietly. */
+  private static Cli.Result toParquet(String db, Path out) {
+    return Cli.run(
+        "spark-convert",
+        "--db",
+        db,
+        "--out",
+        out.toString(),
+        "--out-shards",
+        "2",
+        "--format",
+        "parquet",
+        "-q");
   }
 
   private static Set<String> names(Path dir) throws IOException {
