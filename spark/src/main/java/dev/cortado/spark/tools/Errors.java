@@ -44,6 +44,10 @@ final class Errors {
         || t instanceof picocli.CommandLine.PicocliException) {
       return m == null ? t.getClass().getSimpleName() : m;
     }
+    if (t instanceof IllegalArgumentException && m != null && m.startsWith("tensorprotos: ")) {
+      // The connector's own refusal of a schema or an option: its message says it all.
+      return m;
+    }
     if (t instanceof NoSuchFileException || t instanceof FileNotFoundException) {
       return "no such file: " + m;
     }

@@ -98,7 +98,10 @@ public final class RowEncoder implements Serializable {
       throw new IllegalArgumentException(
           "tensorprotos: the column 'key' must be binary or"
               + " string, found "
-              + keyType.simpleString());
+              + keyType.simpleString()
+              + " (in "
+              + schema.simpleString()
+              + ")");
     }
     boolean keyString = keyType instanceof StringType;
     if (Schemas.isTensors(schema)) {

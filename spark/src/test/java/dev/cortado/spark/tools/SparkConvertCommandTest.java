@@ -277,6 +277,29 @@ class SparkConvertCommandTest {
   }
 
   @Test
+  void aParquetDbWithAnotherSchemaIsOneLineThatNamesIt() {
+    Path other = tmp.resolve("other.parquet");
+    dev.cortado.spark.LocalSpark.get().range(3).toDF("key").write().parquet(other.toString());
+    Cli.Result r =
+        Cli.run(
+            "spark-convert",
+            "--db",
+            other.toString(),
+            "--out",
+            tmp.resolve("shards").toString(),
+            "--out-shards",
+            "2",
+            "-q");
+    assertThat(r.exitCode()).isEqualTo(Main.EXIT_FAILURE);
+    assertThat(r.stderr())
+        .isEqualTo(
+            "cortado spark-convert: error: tensorprotos: the column 'key' must be binary or string,"
+                + " found bigint (in struct<key:bigint>)"
+                + System.lineSeparator());
+    assertThat(tmp.resolve("shards")).doesNotExist();
+  }
+
+  @Test
   void aParquetConversionCleansUpAfterAKilledOne() throws IOException {
     String source = tmp.resolve("src-lmdb").toString();
     IdDataset.write("lmdb", source, 20);
