@@ -170,12 +170,9 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The work of the last {@code n} passes (the measured ones), in microseconds. */
     double[] lastPassesUs(int n) {
-      double[] out = new double[n];
-      int from = passUs.size() - n;
-      for (int i = 0; i < n; i++) {
-        out[i] = from + i >= 0 ? passUs.get(from + i) : nanos / 1e3;
-      }
-      return out;
+      return passUs.subList(passUs.size() - n, passUs.size()).stream()
+          .mapToDouble(Double::doubleValue)
+          .toArray();
     }
   }
 
@@ -366,7 +363,7 @@ final class BenchCommand implements Callable<Integer> {
     Map<String, Number> metrics;
     Passes.Result result;
     Passes.Result baseline;
-    ConsumerWork work;
+    double[] passWorkUs;
     long bytesPerBatch = 0;
     try (Workspace ws = rt.newWorkspace()) {
       RunNetCommand.runOrExplain(
@@ -398,8 +395,7 @@ final class BenchCommand implements Callable<Integer> {
       if (overlap) {
         workNanos = calibrate(dbType, db, baselineNet, batchSize, batchesPerPass, label);
       }
-      work = new ConsumerWork(workNanos, batchSize);
-      ConsumerWork consumer = work;
+      ConsumerWork consumer = new ConsumerWork(workNanos, batchSize);
       List<String> labels = new ArrayList<>(List.of(label));
       List<Passes.Epoch> epochs =
           new ArrayList<>(
@@ -442,6 +438,7 @@ final class BenchCommand implements Callable<Integer> {
       }
       result = results[0];
       baseline = baselineNet == null ? null : results[1];
+      passWorkUs = consumer.lastPassesUs(passes);
       Operator input = net.operators().get(0);
       metrics = input.metrics();
     }
@@ -459,7 +456,7 @@ final class BenchCommand implements Callable<Integer> {
         threads,
         baseline,
         metrics,
-        work.lastPassesUs(passes));
+        passWorkUs);
   }
 
   /**

@@ -22,15 +22,15 @@ final class Progress implements AutoCloseable {
     this.bar = bar;
   }
 
-  /**
-   * A bar for {@code task} with {@code max} steps ({@code -1} when unknown), or a silent one when
-   * progress is off for this command.
-   */
   /** Progress that draws nothing. */
   static Progress off() {
     return OFF;
   }
 
+  /**
+   * A bar for {@code task} with {@code max} steps ({@code -1} when unknown), or a silent one when
+   * progress is off for this command.
+   */
   static Progress start(CommandSpec spec, String task, long max, String unit) {
     if (!enabled(spec)) {
       return OFF;

@@ -72,7 +72,7 @@ public final class Main implements Runnable {
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     CountDownLatch finished = new CountDownLatch(1);
     // The JVM ends when its shutdown hooks do: this one gives the command a few seconds to see its
-    // job aborted, clean up and say so.
+    // job aborted, clean up (a Parquet output's partial files) and say so.
     Thread onSignal =
         new Thread(
             () -> {
@@ -94,8 +94,6 @@ public final class Main implements Runnable {
     } catch (IllegalStateException shuttingDown) {
       // Signalled: the JVM is on its way out.
     }
-    out.flush();
-    err.flush();
     // Spark leaves non-daemon threads behind (shuffle, RPC) even after stop().
     System.exit(status);
   }

@@ -12,8 +12,6 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -175,21 +173,6 @@ final class Outputs {
     FileSystem fs = fileSystem(records.sparkSession(), given);
     Path target = fs.makeQualified(given);
     Path staging = sibling(target, ".partial-");
-    CountDownLatch done = new CountDownLatch(1);
-    // SIGINT or SIGTERM: Spark aborts the job as it shuts down, and the failed write below removes
-    // the partial files; this waits for that (a few seconds at most) and removes what is left.
-    Thread onSignal =
-        new Thread(
-            () -> {
-              try {
-                done.await(5, TimeUnit.SECONDS);
-                deleteQuietly(fs, staging);
-              } catch (InterruptedException | RuntimeException e) {
-                // The JVM is going down; the partial files are named as such.
-              }
-            },
-            "cortado-parquet-cleanup");
-    Runtime.getRuntime().addShutdownHook(onSignal);
     try {
       placed
           .observe(seen, count(lit(1)).as("n"))
@@ -199,25 +182,11 @@ final class Outputs {
       moveIntoPlace(fs, staging, target, overwrite);
     } catch (Throwable e) {
       // Spark's SparkException is checked but undeclared: catch everything, rethrow it as it is.
+      // On SIGINT or SIGTERM this runs too: Main's shutdown hook waits for the command to end.
       deleteQuietly(fs, staging);
       throw e;
-    } finally {
-      done.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(onSignal);
-      } catch (IllegalStateException shuttingDown) {
-        // The hook runs and reports.
-      }
     }
     return finish(records.sparkSession(), out, seen, start);
-  }
-
-  private static boolean exists(FileSystem fs, Path path) {
-    try {
-      return fs.exists(path);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot look at " + path, e);
-    }
   }
 
   /** {@code <name><infix><pid>} beside {@code path}. */

@@ -140,13 +140,16 @@ final class SparkConvertCommand implements Callable<Integer> {
             "spark-convert", master, SparkSessions.progressWanted(root.quiet), root.verbose)) {
       SparkSession spark = session.spark();
       boolean parquetIn = isParquet(spark);
-      Outputs.refuseInputOverlap(spark, out, inputPaths(spark, parquetIn));
+      List<DbSource> sources =
+          parquetIn ? List.of() : DbLocator.locate(List.of(db), dbType, Registries.get());
+      Outputs.refuseInputOverlap(spark, out, inputPaths(spark, parquetIn, sources));
       if (format == Format.parquet) {
         Outputs.removeStaleParquet(spark, out, spec.commandLine().getErr());
       }
       Outputs.checkOut(spark, out, overwrite);
       // One seekable DB: its key ranges are the shards, in key order already (no shuffle).
-      boolean ranges = !parquetIn && numShards == null && splitsPerDb == null && oneSeekableDb();
+      boolean ranges =
+          !parquetIn && numShards == null && splitsPerDb == null && oneSeekableDb(sources);
       // DB to DB copies the value bytes as they are (raw); Parquet holds the tensors schema.
       Dataset<Row> records =
           parquetIn
@@ -178,20 +181,19 @@ final class SparkConvertCommand implements Callable<Integer> {
   }
 
   /**
-   * What the job reads: {@code --db} itself unless it is a glob, and each DB it names (or, for
-   * Parquet, each path its glob matches).
+   * What the job reads: {@code --db} itself unless it is a glob, and each DB it names ({@code
+   * sources}) or, for Parquet, each path its glob matches.
    */
-  private List<String> inputPaths(SparkSession spark, boolean parquetIn) {
+  private List<String> inputPaths(SparkSession spark, boolean parquetIn, List<DbSource> sources) {
     List<String> paths = new ArrayList<>();
     boolean glob = DbLocator.isGlob(DbLocator.stripScheme(db));
     if (!glob) {
       paths.add(db);
     }
-    if (!parquetIn) {
-      for (DbSource s : DbLocator.locate(List.of(db), dbType, Registries.get())) {
-        paths.add(s.path());
-      }
-    } else if (glob) {
+    for (DbSource s : sources) {
+      paths.add(s.path());
+    }
+    if (parquetIn && glob) {
       Path pattern = new Path(db);
       try {
         FileStatus[] matches =
@@ -235,14 +237,16 @@ final class SparkConvertCommand implements Callable<Integer> {
     return spark.read().parquet(db);
   }
 
-  /** True when --db is a single DB whose cursor can seek, so that it splits into key ranges. */
-  private boolean oneSeekableDb() {
-    DbRegistry registry = Registries.get();
-    List<DbSource> sources = DbLocator.locate(List.of(db), dbType, registry);
+  /**
+   * True when {@code sources} is a single DB whose cursor can seek, so that it splits into key
+   * ranges.
+   */
+  private static boolean oneSeekableDb(List<DbSource> sources) {
     if (sources.size() != 1) {
       return false;
     }
     DbSource s = sources.get(0);
+    DbRegistry registry = Registries.get();
     try (Db d = registry.open(s.dbType(), s.path(), Mode.READ);
         Cursor cursor = d.newCursor()) {
       return cursor.supportsSeek();

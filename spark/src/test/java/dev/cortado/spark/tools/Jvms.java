@@ -23,16 +23,13 @@ final class Jvms {
   record Result(String what, int exitCode, String stdout, String stderr) {}
 
   static Started start(Path logDir, Class<?> main, String... args) throws IOException {
-    return start(logDir, "256m", main, args);
+    return start(logDir, List.of("-Xmx256m"), main, args);
   }
 
-  /** As {@link #start(Path, Class, String...)}, with a heap of {@code maxHeap} (Spark needs 1g). */
-  static Started start(Path logDir, String maxHeap, Class<?> main, String... args)
-      throws IOException {
-    return start(logDir, List.of("-Xmx" + maxHeap), main, args);
-  }
-
-  /** As {@link #start(Path, Class, String...)}, with {@code jvmArgs} (a heap size among them). */
+  /**
+   * As {@link #start(Path, Class, String...)}, with {@code jvmArgs} (a heap size among them; Spark
+   * needs 1g).
+   */
   static Started start(Path logDir, List<String> jvmArgs, Class<?> main, String... args)
       throws IOException {
     List<String> command = new ArrayList<>();

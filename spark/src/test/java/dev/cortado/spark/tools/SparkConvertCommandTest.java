@@ -225,20 +225,7 @@ class SparkConvertCommandTest {
     Jvms.Result r =
         Jvms.finish(
             Jvms.start(
-                tmp,
-                "1g",
-                Main.class,
-                "spark-convert",
-                "--db",
-                db.toString(),
-                "--out",
-                out.toString(),
-                "--out-shards",
-                "2",
-                "--format",
-                "parquet",
-                "--overwrite",
-                "-q"),
+                tmp, List.of("-Xmx1g"), Main.class, parquetArgs(db.toString(), out, "--overwrite")),
             180);
     assertThat(r.exitCode()).as(r.stderr()).isEqualTo(Main.EXIT_FAILURE);
     assertThat(r.stderr().lines()).as(r.stderr()).hasSize(1);
@@ -365,17 +352,26 @@ class SparkConvertCommandTest {
 
   /** {@code spark-convert} of {@code db} into two Parquet files at {@code out}, quietly. */
   private static Cli.Result toParquet(String db, Path out) {
-    return Cli.run(
-        "spark-convert",
-        "--db",
-        db,
-        "--out",
-        out.toString(),
-        "--out-shards",
-        "2",
-        "--format",
-        "parquet",
-        "-q");
+    return Cli.run(parquetArgs(db, out));
+  }
+
+  /** The command line of {@link #toParquet}, with {@code more} options. */
+  private static String[] parquetArgs(String db, Path out, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "spark-convert",
+                "--db",
+                db,
+                "--out",
+                out.toString(),
+                "--out-shards",
+                "2",
+                "--format",
+                "parquet",
+                "-q"));
+    args.addAll(List.of(more));
+    return args.toArray(new String[0]);
   }
 
   private static Set<String> names(Path dir) throws IOException {
