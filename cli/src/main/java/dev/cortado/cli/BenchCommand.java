@@ -12,6 +12,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -113,7 +114,9 @@ final class BenchCommand implements Callable<Integer> {
               + " the read time of the passes still differ by more than 1.1x. It also gives the"
               + " prefetch thread's time per fill, against the read time (how much reading"
               + " slowed down beside the busy consumer) and against the time per batch (what the"
-              + " hand-off costs).")
+              + " hand-off costs), and the lockstep bound: from single reads timed apart, the"
+              + " overlap a hand-off that cost nothing would give at depth 1, where each batch"
+              + " waits for the slower of its read and the work.")
   boolean overlap;
 
   @Option(
@@ -176,6 +179,38 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The no_prefetch read times of single batches, from the last calibration pass: their median,
+   * their 99th percentile, and the lockstep bound, the mean of max(read time, mean read time) over
+   * the mean. At depth 1 the producer may start batch k + 1 only once batch k is taken (Caffe2's
+   * read-ahead), so a consumer that works the mean read time waits for every read slower than the
+   * mean, and one that is faster cannot bank the difference: that is the overlap a hand-off that
+   * cost nothing would give. A machine whose threads stall now and then (a virtual CPU's timer
+   * interrupts, another process) raises it.
+   */
+  record ReadTimes(double p50Us, double p99Us, double lockstepBound) {
+    static ReadTimes of(long[] nanos) {
+      if (nanos.length == 0) {
+        throw new IllegalArgumentException("no read times");
+      }
+      double mean = 0;
+      for (long n : nanos) {
+        mean += n;
+      }
+      mean /= nanos.length;
+      double slower = 0;
+      for (long n : nanos) {
+        slower += Math.max(n, mean);
+      }
+      long[] sorted = nanos.clone();
+      Arrays.sort(sorted);
+      return new ReadTimes(
+          sorted[(sorted.length - 1) / 2] / 1e3,
+          sorted[(int) Math.ceil(0.99 * sorted.length) - 1] / 1e3,
+          mean == 0 ? 1 : slower / nanos.length / mean);
+    }
+  }
+
   /** One run's result. */
   record Run(
       String dbType,
@@ -188,7 +223,8 @@ final class BenchCommand implements Callable<Integer> {
       Object threads,
       Passes.Result baseline,
       Map<String, Number> metrics,
-      double[] passWorkUs) {
+      double[] passWorkUs,
+      ReadTimes readTimes) {
     /** The consumer work per batch, in microseconds: the median over the measured passes. */
     double workUs() {
       return Stats.of(passWorkUs).median();
@@ -199,6 +235,11 @@ final class BenchCommand implements Callable<Integer> {
       return pairs(
           (i, rate, base) ->
               (batchSize / rate * 1e6) / Math.max(batchSize / base * 1e6, passWorkUs[i]));
+    }
+
+    /** The median overlap over the lockstep bound: what the hand-off and the two cores add. */
+    double overlapVsBound() {
+      return overlap().median() / readTimes.lockstepBound();
     }
 
     /**
@@ -364,6 +405,7 @@ final class BenchCommand implements Callable<Integer> {
     Passes.Result result;
     Passes.Result baseline;
     double[] passWorkUs;
+    ReadTimes readTimes = null;
     long bytesPerBatch = 0;
     try (Workspace ws = rt.newWorkspace()) {
       RunNetCommand.runOrExplain(
@@ -394,6 +436,7 @@ final class BenchCommand implements Callable<Integer> {
       String label = dbType + " batch " + batchSize;
       if (overlap) {
         workNanos = calibrate(dbType, db, baselineNet, batchSize, batchesPerPass, label);
+        readTimes = timeReads(dbType, db, baselineNet);
       }
       ConsumerWork consumer = new ConsumerWork(workNanos, batchSize);
       List<String> labels = new ArrayList<>(List.of(label));
@@ -456,7 +499,8 @@ final class BenchCommand implements Callable<Integer> {
         threads,
         baseline,
         metrics,
-        passWorkUs);
+        passWorkUs,
+        readTimes);
   }
 
   /**
@@ -493,6 +537,29 @@ final class BenchCommand implements Callable<Integer> {
       previous = rate;
     }
     return Math.round(batchSize / rate * 1e9);
+  }
+
+  /**
+   * Times runs of the no_prefetch {@code net} one by one, for about {@code --min-pass-seconds} (at
+   * most {@value #MAX_TIMED_BATCHES} runs), outside the measured passes: a clock read per batch
+   * would slow the passes that the ratios compare.
+   */
+  private ReadTimes timeReads(String dbType, String db, Net net) {
+    long[] times = new long[MAX_TIMED_BATCHES];
+    int[] n = {0};
+    long end = System.nanoTime() + Math.round(minPassSeconds * 1e9);
+    RunNetCommand.runOrExplain(
+        Dbs.describe(dbType, db),
+        () -> {
+          long previous = System.nanoTime();
+          while (n[0] < times.length && (n[0] < MIN_TIMED_BATCHES || previous - end < 0)) {
+            net.run();
+            long now = System.nanoTime();
+            times[n[0]++] = now - previous;
+            previous = now;
+          }
+        });
+    return ReadTimes.of(Arrays.copyOf(times, n[0]));
   }
 
   /**
@@ -618,6 +685,10 @@ final class BenchCommand implements Callable<Integer> {
                 .put("fill_us", r.fillUs(), 1)
                 .put("fill_over_read", r.fillOverRead(), 3)
                 .put("overlap_vs_fill_median", r.overlapVsFill().median(), 3)
+                .put("read_p50_us", r.readTimes().p50Us(), 1)
+                .put("read_p99_us", r.readTimes().p99Us(), 1)
+                .put("lockstep_bound", r.readTimes().lockstepBound(), 3)
+                .put("overlap_vs_bound_median", r.overlapVsBound(), 3)
                 .put("passes", passes)
                 .put("batch_size", r.batchSize())
                 .put("db_type", r.dbType()));
@@ -668,12 +739,20 @@ final class BenchCommand implements Callable<Integer> {
                 + " time per batch / max(fill, work): %.3f median (reading slows down while the"
                 + " consumer works on the other core; the rest is the hand-off)%n",
             r.fillUs(), r.fillOverRead(), r.overlapVsFill().median());
+        ReadTimes t = r.readTimes();
+        out.printf(
+            "single no_prefetch reads took %.1f us (median), %.1f us (99th percentile); a hand-off"
+                + " that cost nothing would give %.3f at depth 1, where each batch waits for the"
+                + " slower of its read and the work; overlap / that: %.3f%n",
+            t.p50Us(), t.p99Us(), t.lockstepBound(), r.overlapVsBound());
       }
     }
     out.flush();
   }
 
   static final int CALIBRATION_PASSES = 3;
+  static final int MIN_TIMED_BATCHES = 1_000;
+  static final int MAX_TIMED_BATCHES = 1 << 17;
   static final int CALIBRATION_ROUNDS = 5;
   static final double CALIBRATION_AGREEMENT = 0.03;
   static final double CALIBRATION_TOLERANCE = 1.1;

@@ -1,6 +1,7 @@
 package dev.cortado.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
 import com.google.gson.JsonObject;
@@ -204,10 +205,31 @@ class BenchCommandTest {
     assertThat(overlap.get("fill_over_read").getAsDouble())
         .isCloseTo(fillUs / readUs, withinPercentage(3));
     assertThat(overlap.get("overlap_vs_fill_median").getAsDouble()).isPositive();
+    // Single reads timed outside the passes: the lockstep bound and the overlap over it.
+    double p50 = overlap.get("read_p50_us").getAsDouble();
+    assertThat(p50).isPositive();
+    assertThat(overlap.get("read_p99_us").getAsDouble()).isGreaterThanOrEqualTo(p50);
+    double bound = overlap.get("lockstep_bound").getAsDouble();
+    assertThat(bound).isGreaterThanOrEqualTo(1.0);
+    assertThat(overlap.get("overlap_vs_bound_median").getAsDouble())
+        .isCloseTo(overlap.get("overlap_median").getAsDouble() / bound, within(0.002));
 
     Cli.Result withWork = mini("--overlap", "--consumer-work-us", "5");
     assertThat(withWork.exit()).isNotZero();
     assertThat(withWork.err()).contains("--overlap sets the consumer work itself");
+  }
+
+  @Test
+  void theLockstepBoundIsTheMeanOfTheSlowerOfEachReadAndTheMeanRead() {
+    // Nine reads of 10 us and one of 30: the mean is 12; a consumer working 12 us waits for
+    // nobody nine times and for the slow read once, 13.8 us per batch on average.
+    long[] nanos = {10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 30_000};
+    BenchCommand.ReadTimes t = BenchCommand.ReadTimes.of(nanos);
+    assertThat(t.p50Us()).isEqualTo(10.0);
+    assertThat(t.p99Us()).isEqualTo(30.0);
+    assertThat(t.lockstepBound()).isCloseTo(13.8 / 12, within(1e-12));
+    // Reads that all take as long: nothing to wait for.
+    assertThat(BenchCommand.ReadTimes.of(new long[] {5, 5, 5}).lockstepBound()).isEqualTo(1.0);
   }
 
   @Test
