@@ -111,7 +111,8 @@ final class BenchCommand implements Callable<Integer> {
               + " pair gives time per batch / max(read, work) (1.0 is perfect overlap, 2.0 none)."
               + " R is calibrated first, then each no_prefetch pass sets it for the passes after"
               + " it, so that it follows a machine whose speed drifts. A warning says when R and"
-              + " the read time of the passes still differ by more than 1.1x. It also gives the"
+              + " the read time of the passes still differ by more than 1.1x, or the prefetch"
+              + " thread's fills and the reads do. It also gives the"
               + " prefetch thread's time per fill, against the read time (how much reading"
               + " slowed down beside the busy consumer) and against the time per batch (what the"
               + " hand-off costs), and the lockstep bound: from single reads timed apart, the"
@@ -613,7 +614,31 @@ final class BenchCommand implements Callable<Integer> {
     return !(r <= CALIBRATION_TOLERANCE && r >= 1 / CALIBRATION_TOLERANCE);
   }
 
+  /**
+   * True when the prefetch thread's fills took more than {@value #CALIBRATION_TOLERANCE}x the
+   * no_prefetch read time, or less than its inverse: the two threads did not run at the same speed.
+   * NaN (no fill on the prefetch thread) is not flagged.
+   */
+  static boolean speedsDiffer(double fillOverRead) {
+    return fillOverRead > CALIBRATION_TOLERANCE || fillOverRead < 1 / CALIBRATION_TOLERANCE;
+  }
+
   private void print(PrintWriter out, Run r) {
+    if (overlap && r.fillUs() > 0 && speedsDiffer(r.fillOverRead())) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.printf(
+          "%s batch %d: warning: the prefetch thread's fills took %.2fx the no_prefetch read time"
+              + " (%.1f against %.1f us): the two threads did not run at the same speed (another"
+              + " process, or the host of a virtual machine), and the overlap mixes that in with"
+              + " the hand-off; time per batch / max(fill, work) is %.3f%n",
+          r.dbType(),
+          r.batchSize(),
+          r.fillOverRead(),
+          r.fillUs(),
+          r.readUs(),
+          r.overlapVsFill().median());
+      err.flush();
+    }
     if (overlap && !r.calibrated()) {
       PrintWriter err = spec.commandLine().getErr();
       err.printf(

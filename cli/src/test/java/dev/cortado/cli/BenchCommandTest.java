@@ -291,6 +291,17 @@ class BenchCommandTest {
   }
 
   @Test
+  void fillsAtAnotherSpeedThanTheReadsAreFlagged() {
+    assertThat(BenchCommand.speedsDiffer(1.0)).isFalse();
+    assertThat(BenchCommand.speedsDiffer(1.06)).isFalse();
+    assertThat(BenchCommand.speedsDiffer(0.93)).isFalse();
+    assertThat(BenchCommand.speedsDiffer(1.27)).isTrue();
+    assertThat(BenchCommand.speedsDiffer(0.62)).isTrue();
+    // No fill on the prefetch thread (every batch read by a paced consumer): nothing to compare.
+    assertThat(BenchCommand.speedsDiffer(Double.NaN)).isFalse();
+  }
+
+  @Test
   void aBadRecordIsOneLine() {
     String db = Cli.testdata().resolve("bad-inputs/dtype-differs/dtype-differs.minidb").toString();
     Cli.Result r =
