@@ -181,13 +181,13 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /**
-   * The no_prefetch read times of single batches, from the last calibration pass: their median,
-   * their 99th percentile, and the lockstep bound, the mean of max(read time, mean read time) over
-   * the mean. At depth 1 the producer may start batch k + 1 only once batch k is taken (Caffe2's
-   * read-ahead), so a consumer that works the mean read time waits for every read slower than the
-   * mean, and one that is faster cannot bank the difference: that is the overlap a hand-off that
-   * cost nothing would give. A machine whose threads stall now and then (a virtual CPU's timer
-   * interrupts, another process) raises it.
+   * The no_prefetch read times of single batches, timed one by one after the calibration: their
+   * median, their 99th percentile, and the lockstep bound, the mean of max(read time, mean read
+   * time) over the mean. At depth 1 the producer may start batch k + 1 only once batch k is taken
+   * (Caffe2's read-ahead), so a consumer that works the mean read time waits for every read slower
+   * than the mean, and one that is faster cannot bank the difference: that is the overlap a
+   * hand-off that cost nothing would give. A machine whose threads stall now and then (a virtual
+   * CPU that its host takes away for a moment, another process) raises it.
    */
   record ReadTimes(double p50Us, double p99Us, double lockstepBound) {
     static ReadTimes of(long[] nanos) {
