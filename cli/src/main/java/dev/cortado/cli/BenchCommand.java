@@ -547,20 +547,26 @@ final class BenchCommand implements Callable<Integer> {
    */
   private ReadTimes timeReads(String dbType, String db, Net net) {
     long[] times = new long[MAX_TIMED_BATCHES];
-    int[] n = {0};
     long end = System.nanoTime() + Math.round(minPassSeconds * 1e9);
-    RunNetCommand.runOrExplain(
-        Dbs.describe(dbType, db),
-        () -> {
-          long previous = System.nanoTime();
-          while (n[0] < times.length && (n[0] < MIN_TIMED_BATCHES || previous - end < 0)) {
-            net.run();
-            long now = System.nanoTime();
-            times[n[0]++] = now - previous;
-            previous = now;
-          }
-        });
-    return ReadTimes.of(Arrays.copyOf(times, n[0]));
+    int n =
+        RunNetCommand.runOrExplainGet(Dbs.describe(dbType, db), () -> timeRuns(net, times, end));
+    return ReadTimes.of(Arrays.copyOf(times, n));
+  }
+
+  /**
+   * Runs {@code net} until {@code end} (at least {@value #MIN_TIMED_BATCHES} times, at most {@code
+   * times.length}), storing each run's time; returns how many ran.
+   */
+  private static int timeRuns(Net net, long[] times, long end) {
+    int n = 0;
+    long previous = System.nanoTime();
+    while (n < times.length && (n < MIN_TIMED_BATCHES || previous - end < 0)) {
+      net.run();
+      long now = System.nanoTime();
+      times[n++] = now - previous;
+      previous = now;
+    }
+    return n;
   }
 
   /**
@@ -610,8 +616,12 @@ final class BenchCommand implements Callable<Integer> {
    * calibration, and the overlap then measures a consumer (or a reader) that is the bottleneck.
    */
   static boolean calibrationOff(double workUs, double readUs) {
-    double r = workUs / readUs;
-    return !(r <= CALIBRATION_TOLERANCE && r >= 1 / CALIBRATION_TOLERANCE);
+    return !withinTolerance(workUs / readUs);
+  }
+
+  /** True when {@code ratio} lies within {@value #CALIBRATION_TOLERANCE}x of 1 either way. */
+  private static boolean withinTolerance(double ratio) {
+    return ratio <= CALIBRATION_TOLERANCE && ratio >= 1 / CALIBRATION_TOLERANCE;
   }
 
   /**
@@ -620,13 +630,19 @@ final class BenchCommand implements Callable<Integer> {
    * NaN (no fill on the prefetch thread) is not flagged.
    */
   static boolean speedsDiffer(double fillOverRead) {
-    return fillOverRead > CALIBRATION_TOLERANCE || fillOverRead < 1 / CALIBRATION_TOLERANCE;
+    return !Double.isNaN(fillOverRead) && !withinTolerance(fillOverRead);
+  }
+
+  /** One warning line on stderr. */
+  private void warn(String format, Object... args) {
+    PrintWriter err = spec.commandLine().getErr();
+    err.printf(format, args);
+    err.flush();
   }
 
   private void print(PrintWriter out, Run r) {
     if (overlap && r.fillUs() > 0 && speedsDiffer(r.fillOverRead())) {
-      PrintWriter err = spec.commandLine().getErr();
-      err.printf(
+      warn(
           "%s batch %d: warning: the prefetch thread's fills took %.2fx the no_prefetch read time"
               + " (%.1f against %.1f us): the two threads did not run at the same speed (another"
               + " process, or the host of a virtual machine), and the overlap mixes that in with"
@@ -637,16 +653,13 @@ final class BenchCommand implements Callable<Integer> {
           r.fillUs(),
           r.readUs(),
           r.overlapVsFill().median());
-      err.flush();
     }
     if (overlap && !r.calibrated()) {
-      PrintWriter err = spec.commandLine().getErr();
-      err.printf(
+      warn(
           "%s batch %d: warning: the consumer work (%.1f us, calibrated) and the read time of the"
               + " passes (%.1f us) differ by more than %.1fx; the machine changed speed after the"
               + " calibration, so the overlap does not compare like with like: run it again%n",
           r.dbType(), r.batchSize(), r.workUs(), r.readUs(), CALIBRATION_TOLERANCE);
-      err.flush();
     }
     Stats s = r.result().stats();
     if (json.json) {
