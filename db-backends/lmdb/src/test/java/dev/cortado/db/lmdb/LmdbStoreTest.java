@@ -145,6 +145,51 @@ class LmdbStoreTest {
   }
 
   @Test
+  void keysWrittenInOrderFillWholePages(@TempDir Path tmp) throws Exception {
+    // 6,000 values of 800 bytes, in key order over six auto-commits. A 4 KiB page holds four such
+    // records: appended, the pages are full (1,500 pages, 6.1 MB); split in half whenever one
+    // fills, as plain puts in key order do, they hold three (2,000 pages, 8.2 MB).
+    byte[] value = new byte[800];
+    try (Db db = provider.open(tmp.toString(), Mode.NEW);
+        Transaction t = db.newTransaction()) {
+      for (int i = 0; i < 6000; i++) {
+        t.put(bytes(String.format("%08d", i)), value);
+      }
+    }
+    assertThat(Files.size(tmp.resolve("data.mdb"))).isLessThan(6000L / 4 * 4096 * 21 / 20);
+  }
+
+  @Test
+  void keysOutOfOrderPrefixesAndOverwritesAcrossCommitsReadBackSorted(@TempDir Path tmp) {
+    // Appends and plain puts mixed: ascending runs, a key below the last one, a prefix of the
+    // last one (memcmp puts it first), an overwrite of the last key and of an earlier one.
+    String[][] commits = {
+      {"b", "c", "d"}, {"a", "e", "f"}, {"f", "ff", "f0"}, {"c", "z", "y"}, {"e"}, {"zz", "z"}
+    };
+    Map<String, String> expected = new java.util.TreeMap<>();
+    try (Db db = provider.open(tmp.toString(), Mode.NEW);
+        Transaction t = db.newTransaction()) {
+      int round = 0;
+      for (String[] commit : commits) {
+        for (String k : commit) {
+          t.put(bytes(k), bytes(k + round));
+          expected.put(k, k + round);
+        }
+        t.commit();
+        round++;
+      }
+    }
+    Map<String, String> found = new java.util.LinkedHashMap<>();
+    try (Db db = provider.open(tmp.toString(), Mode.READ);
+        Cursor c = db.newCursor()) {
+      for (; c.valid(); c.next()) {
+        found.put(US_ASCII.decode(c.key()).toString(), US_ASCII.decode(c.value()).toString());
+      }
+    }
+    assertThat(found).containsExactlyEntriesOf(expected);
+  }
+
+  @Test
   void seekLandsOnTheFirstKeyAtOrAfterTheTarget(@TempDir Path tmp) {
     write(tmp, "a", "c", "e");
     try (Db db = provider.open(tmp.toString(), Mode.READ);
