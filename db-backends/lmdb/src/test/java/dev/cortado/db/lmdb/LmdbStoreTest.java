@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
+import org.lmdbjava.DbiFlags;
+import org.lmdbjava.Env;
 
 class LmdbStoreTest {
   static final List<String> DATASETS = FixtureFiles.DATASETS;
@@ -187,6 +189,24 @@ class LmdbStoreTest {
       }
     }
     assertThat(found).containsExactlyEntriesOf(expected);
+  }
+
+  @Test
+  void aDbThatOrdersKeysOtherwiseTakesPlainPuts(@TempDir Path tmp) {
+    // A main DB made elsewhere with MDB_REVERSEKEY compares keys from their last byte: "b0" sorts
+    // before "a1" there, although memcmp puts it after. Its append is refused; the put still lands.
+    try (Env<ByteBuffer> env = Env.create().setMaxDbs(1).open(tmp.toFile())) {
+      env.openDbi((String) null, DbiFlags.MDB_REVERSEKEY, DbiFlags.MDB_CREATE);
+    }
+    try (Db db = provider.open(tmp.toString(), Mode.WRITE);
+        Transaction t = db.newTransaction()) {
+      for (String k : new String[] {"a1", "b0", "c2", "d1"}) {
+        t.put(bytes(k), bytes("v" + k));
+      }
+    }
+    try (Db db = provider.open(tmp.toString(), Mode.READ)) {
+      assertThat(keys(db)).containsExactly("b0", "a1", "d1", "c2");
+    }
   }
 
   @Test
