@@ -142,7 +142,10 @@ final class SparkConvertCommand implements Callable<Integer> {
       boolean parquetIn = isParquet(spark);
       List<DbSource> sources =
           parquetIn ? List.of() : DbLocator.locate(List.of(db), dbType, Registries.get());
-      Outputs.refuseInputOverlap(spark, out, inputPaths(spark, parquetIn, sources));
+      List<String> inputs = inputPaths(spark, parquetIn, sources);
+      Outputs.refuseInputOverlap(spark, out, inputs);
+      session.interpretIfSmall(
+          master, inputBytes(spark, parquetIn ? inputs : sourcePaths(sources)));
       if (format == Format.parquet) {
         Outputs.removeStaleParquet(spark, out, spec.commandLine().getErr());
       }
@@ -206,6 +209,44 @@ final class SparkConvertCommand implements Callable<Integer> {
       }
     }
     return paths;
+  }
+
+  private static List<String> sourcePaths(List<DbSource> sources) {
+    List<String> paths = new ArrayList<>();
+    for (DbSource s : sources) {
+      paths.add(s.path());
+    }
+    return paths;
+  }
+
+  /** The bytes under {@code paths}, counting a path inside another of them once. */
+  private static long inputBytes(SparkSession spark, List<String> paths) {
+    long bytes = 0;
+    List<Path> counted = new ArrayList<>();
+    for (String p : paths) {
+      Path path = new Path(p);
+      try {
+        FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+        Path qualified = fs.makeQualified(path);
+        if (counted.stream().anyMatch(c -> isWithin(qualified, c))) {
+          continue;
+        }
+        counted.add(qualified);
+        bytes += fs.getContentSummary(qualified).getLength();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot measure the input " + p, e);
+      }
+    }
+    return bytes;
+  }
+
+  private static boolean isWithin(Path path, Path dir) {
+    for (Path p = path; p != null; p = p.getParent()) {
+      if (p.equals(dir)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** --db-type parquet, or --db a directory that holds .parquet files (or a .parquet file). */
