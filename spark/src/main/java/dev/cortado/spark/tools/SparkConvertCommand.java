@@ -144,8 +144,7 @@ final class SparkConvertCommand implements Callable<Integer> {
           parquetIn ? List.of() : DbLocator.locate(List.of(db), dbType, Registries.get());
       List<String> inputs = inputPaths(spark, parquetIn, sources);
       Outputs.refuseInputOverlap(spark, out, inputs);
-      session.interpretIfSmall(
-          master, inputBytes(spark, parquetIn ? inputs : sourcePaths(sources)));
+      session.interpretIfSmall(master, inputBytes(spark, inputs));
       if (format == Format.parquet) {
         Outputs.removeStaleParquet(spark, out, spec.commandLine().getErr());
       }
@@ -207,14 +206,6 @@ final class SparkConvertCommand implements Callable<Integer> {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot expand --db " + db, e);
       }
-    }
-    return paths;
-  }
-
-  private static List<String> sourcePaths(List<DbSource> sources) {
-    List<String> paths = new ArrayList<>();
-    for (DbSource s : sources) {
-      paths.add(s.path());
     }
     return paths;
   }
