@@ -627,7 +627,8 @@ final class BenchCommand implements Callable<Integer> {
   /**
    * True when the prefetch thread's fills took more than {@value #CALIBRATION_TOLERANCE}x the
    * no_prefetch read time, or less than its inverse: the two threads did not run at the same speed.
-   * NaN (no fill on the prefetch thread) is not flagged.
+   * NaN (nothing to compare) is not flagged; the caller leaves out runs whose prefetch thread
+   * filled nothing (every batch read by a paced consumer), whose ratio is 0.
    */
   static boolean speedsDiffer(double fillOverRead) {
     return !Double.isNaN(fillOverRead) && !withinTolerance(fillOverRead);

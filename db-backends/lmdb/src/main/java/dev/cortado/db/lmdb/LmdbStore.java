@@ -331,31 +331,40 @@ public final class LmdbStore implements Db {
         key.clear().put(k).flip();
         value.clear().put(v).flip();
         boolean append = ordered && (last == null || Arrays.compareUnsigned(k, last) > 0);
+        boolean appended;
         try {
-          if (append) {
-            try {
-              dbi.put(txn, key, value, APPEND);
-            } catch (Dbi.KeyExistsException e) {
-              // LMDB refused the append before changing anything: this DB does not order its keys
-              // as memcmp does (made elsewhere with another comparator). Plain puts from here on.
-              ordered = false;
-              append = false;
-            }
-          }
-          if (!append) {
-            dbi.put(txn, key, value, OVERWRITE);
-          }
+          appended = put(txn, key, value, append);
         } catch (org.lmdbjava.Env.MapFullException e) {
           throw e;
         } catch (LmdbException e) {
           throw fail("put of key " + Keys.describe(k), e);
         }
-        if (append) {
+        if (appended) {
           last = k;
+        } else if (append) {
+          ordered = false;
         }
       }
       txn.commit();
     }
+  }
+
+  /**
+   * Puts {@code key}, with {@code MDB_APPEND} when {@code append}; true when it was appended. LMDB
+   * refuses an append before it changes anything when the key is not above the last one in the DB's
+   * own order (a DB made elsewhere with another comparator); the key then goes in as a plain put.
+   */
+  private boolean put(Txn<ByteBuffer> txn, ByteBuffer key, ByteBuffer value, boolean append) {
+    if (append) {
+      try {
+        dbi.put(txn, key, value, APPEND);
+        return true;
+      } catch (Dbi.KeyExistsException e) {
+        // Refused: plain put below, and no more appends in this transaction (the caller).
+      }
+    }
+    dbi.put(txn, key, value, OVERWRITE);
+    return false;
   }
 
   /** The last key in the DB's own order as {@code txn} sees it; null when the DB is empty. */
