@@ -74,7 +74,8 @@ public final class ParquetWithoutSpark {
     // What spark-convert has done before its clock starts, while its session starts: the DB
     // backends found, Hadoop's configuration and local file system loaded.
     DbRegistry registry = Registries.get();
-    FileSystem.getLocal(new Configuration());
+    Configuration conf = writerConfiguration();
+    FileSystem.getLocal(conf);
     long start = System.nanoTime();
     List<DbPartition> ranges = KeySplitter.split(new DbSource(db, dbType), files, registry);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -83,7 +84,7 @@ public final class ParquetWithoutSpark {
       for (int i = 0; i < ranges.size(); i++) {
         DbPartition range = ranges.get(i);
         Path file = out.resolve(String.format(Locale.ROOT, "part-%05d.snappy.parquet", i));
-        written.add(pool.submit(() -> write(range, registry, file)));
+        written.add(pool.submit(() -> write(range, registry, conf, file)));
       }
       long records = 0;
       for (Future<Long> f : written) {
@@ -95,11 +96,12 @@ public final class ParquetWithoutSpark {
     }
   }
 
-  private static long write(DbPartition range, DbRegistry registry, Path file) throws IOException {
+  private static long write(DbPartition range, DbRegistry registry, Configuration conf, Path file)
+      throws IOException {
     long n = 0;
     try (DbPartitionReader reader =
             new DbPartitionReader(range, registry, RecordDecoder.tensors(), false, null);
-        ParquetWriter<InternalRow> writer = writer(file)) {
+        ParquetWriter<InternalRow> writer = writer(conf, file)) {
       while (reader.next()) {
         writer.write(reader.get());
         n++;
@@ -108,18 +110,25 @@ public final class ParquetWithoutSpark {
     return n;
   }
 
-  /** Spark's Parquet writer with the settings Spark gives it by default. */
-  private static ParquetWriter<InternalRow> writer(Path file) throws IOException {
+  /**
+   * Spark's Parquet writer reads its settings from the job's configuration, where Spark puts the
+   * session's SQL settings: here every one of them (internal ones too) at its default.
+   */
+  private static Configuration writerConfiguration() {
     Configuration conf = new Configuration();
     ParquetWriteSupport.setSchema(Schemas.TENSORS, conf);
-    // Spark's Parquet writer reads its settings from the job's configuration, where Spark puts
-    // the session's SQL settings: here every one of them (internal ones too) at its default.
     for (ConfigEntry<?> entry : org.apache.spark.sql.internal.SQLConf$.MODULE$.getConfigEntries()) {
       String value = entry.defaultValueString();
       if (value != null && !value.equals(ConfigEntry.UNDEFINED())) {
         conf.set(entry.key(), value);
       }
     }
+    return conf;
+  }
+
+  /** Spark's Parquet writer, snappy, otherwise parquet-mr's defaults (which are Spark's). */
+  private static ParquetWriter<InternalRow> writer(Configuration conf, Path file)
+      throws IOException {
     try {
       return new Builder(new org.apache.hadoop.fs.Path(file.toUri()))
           .withConf(conf)
