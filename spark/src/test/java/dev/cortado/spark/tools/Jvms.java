@@ -39,12 +39,16 @@ final class Jvms {
         command.add(a);
       }
     }
+    int n = COUNT.incrementAndGet();
+    // Its own temporary folder, inside the test's: what the JVM unpacks there (RocksDB's and
+    // LMDB's native libraries, Spark's staging) goes with the test's files, even if it is killed.
+    Path tmp = Files.createDirectories(logDir.resolve("jvm-" + n + ".tmp"));
+    command.add("-Djava.io.tmpdir=" + tmp);
     command.addAll(jvmArgs);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(main.getName());
     command.addAll(List.of(args));
-    int n = COUNT.incrementAndGet();
     Path out = logDir.resolve("jvm-" + n + ".out");
     Path err = logDir.resolve("jvm-" + n + ".err");
     Process p =
