@@ -73,7 +73,8 @@ final class ShardDataWriter implements DataWriter<InternalRow> {
     try {
       Path root = Path.of(spec.stagingDir());
       Files.createDirectories(root);
-      this.staging = Files.createTempDirectory(root, "cortado-shard-");
+      StagingFolders.removeAbandoned(root);
+      this.staging = StagingFolders.create(root);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "tensorprotos: cannot create a staging folder in " + spec.stagingDir(), e);
