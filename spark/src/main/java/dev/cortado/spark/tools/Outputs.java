@@ -12,9 +12,12 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkExecutorInfo;
+import org.apache.spark.SparkStatusTracker;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
@@ -153,6 +156,9 @@ final class Outputs {
     return finish(records.sparkSession(), out, seen, start);
   }
 
+  /** How long a failed Parquet job waits for its other tasks to stop before it cleans up. */
+  static final long TASK_STOP_MILLIS = 5000;
+
   /**
    * Writes {@code records} as Parquet, at most {@code files} files (a hash of the key picks the
    * file, and each file is sorted by key); with {@code byInput}, each partition (a key range, in
@@ -183,10 +189,43 @@ final class Outputs {
     } catch (Throwable e) {
       // Spark's SparkException is checked but undeclared: catch everything, rethrow it as it is.
       // On SIGINT or SIGTERM this runs too: Main's shutdown hook waits for the command to end.
+      awaitTasksStopped(records.sparkSession());
       deleteQuietly(fs, staging);
       throw e;
     }
     return finish(records.sparkSession(), out, seen, start);
+  }
+
+  /**
+   * After a failed job Spark stops its other tasks, but one may still be closing its file, and
+   * Hadoop creates the parent directories of what it writes: waits (at most {@value
+   * #TASK_STOP_MILLIS} ms) until no task runs, so that a partial output deleted next stays deleted.
+   */
+  private static void awaitTasksStopped(SparkSession spark) {
+    SparkStatusTracker tracker = spark.sparkContext().statusTracker();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TASK_STOP_MILLIS);
+    while (System.nanoTime() < deadline) {
+      int running = 0;
+      try {
+        if (spark.sparkContext().isStopped()) {
+          return; // SIGINT or SIGTERM: Spark stopped its context, and its tasks with it
+        }
+        for (SparkExecutorInfo executor : tracker.getExecutorInfos()) {
+          running += executor.numRunningTasks();
+        }
+      } catch (RuntimeException stopping) {
+        return; // the context stopped while it was asked
+      }
+      if (running == 0) {
+        return;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /** {@code <name><infix><pid>} beside {@code path}. */
