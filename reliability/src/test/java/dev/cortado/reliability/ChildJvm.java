@@ -6,9 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /** Starts a class of the test classpath in a child JVM (java from java.home), output to a file. */
 final class ChildJvm {
@@ -24,17 +22,17 @@ final class ChildJvm {
   private static Path childTmp() {
     try {
       Path dir = Files.createTempDirectory("cortado-child-jvms");
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dir)));
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a temporary folder for child JVMs", e);
     }
   }
 
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException | UncheckedIOException e) {
+  private static void deleteQuietly(Path dir) {
+    try {
+      Dbs.deleteTree(dir);
+    } catch (UncheckedIOException e) {
       // Leaving files in the system's temporary folder is all that can go wrong here.
     }
   }

@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
 import org.apache.spark.SparkExecutorInfo;
-import org.apache.spark.SparkStatusTracker;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
@@ -53,7 +53,7 @@ final class Outputs {
       } else {
         String o = qualified(conf, out);
         String i = qualified(conf, input);
-        if (o.equals(i) || o.startsWith(i + "/") || i.startsWith(o + "/")) {
+        if (within(o, i) || within(i, o)) {
           throw new ToolException(
               "refusing to write --out "
                   + out
@@ -66,6 +66,32 @@ final class Outputs {
     if (localOut != null) {
       DbOutput.refuseInputOverlap(localOut, localInputs);
     }
+  }
+
+  /** The bytes under {@code inputs}, counting an input inside another of them once. */
+  static long inputBytes(SparkSession spark, List<String> inputs) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    List<String> counted = new ArrayList<>();
+    long bytes = 0;
+    for (String input : inputs) {
+      String q = qualified(conf, input);
+      if (counted.stream().anyMatch(c -> within(q, c))) {
+        continue;
+      }
+      counted.add(q);
+      Path p = new Path(q);
+      try {
+        bytes += p.getFileSystem(conf).getContentSummary(p).getLength();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot measure the input " + input, e);
+      }
+    }
+    return bytes;
+  }
+
+  /** True when the qualified path {@code path} is {@code dir} or lies inside it. */
+  private static boolean within(String path, String dir) {
+    return path.equals(dir) || path.startsWith(dir + "/");
   }
 
   /** {@code path} on the local file system, or null when it is on another file system. */
@@ -202,23 +228,8 @@ final class Outputs {
    * #TASK_STOP_MILLIS} ms) until no task runs, so that a partial output deleted next stays deleted.
    */
   private static void awaitTasksStopped(SparkSession spark) {
-    SparkStatusTracker tracker = spark.sparkContext().statusTracker();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TASK_STOP_MILLIS);
-    while (System.nanoTime() < deadline) {
-      int running = 0;
-      try {
-        if (spark.sparkContext().isStopped()) {
-          return; // SIGINT or SIGTERM: Spark stopped its context, and its tasks with it
-        }
-        for (SparkExecutorInfo executor : tracker.getExecutorInfos()) {
-          running += executor.numRunningTasks();
-        }
-      } catch (RuntimeException stopping) {
-        return; // the context stopped while it was asked
-      }
-      if (running == 0) {
-        return;
-      }
+    while (runningTasks(spark.sparkContext()) > 0 && System.nanoTime() < deadline) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
@@ -226,6 +237,25 @@ final class Outputs {
         return;
       }
     }
+  }
+
+  /**
+   * The tasks running on the context's executors; 0 once it has stopped (SIGINT or SIGTERM: Spark
+   * stops the context, and its tasks with it), also while it stops.
+   */
+  private static int runningTasks(SparkContext sc) {
+    int running = 0;
+    try {
+      if (sc.isStopped()) {
+        return 0;
+      }
+      for (SparkExecutorInfo executor : sc.statusTracker().getExecutorInfos()) {
+        running += executor.numRunningTasks();
+      }
+    } catch (RuntimeException stopping) {
+      return 0;
+    }
+    return running;
   }
 
   /** {@code <name><infix><pid>} beside {@code path}. */

@@ -144,7 +144,7 @@ final class SparkConvertCommand implements Callable<Integer> {
           parquetIn ? List.of() : DbLocator.locate(List.of(db), dbType, Registries.get());
       List<String> inputs = inputPaths(spark, parquetIn, sources);
       Outputs.refuseInputOverlap(spark, out, inputs);
-      session.interpretIfSmall(master, inputBytes(spark, inputs));
+      session.interpretIfSmall(master, Outputs.inputBytes(spark, inputs));
       if (format == Format.parquet) {
         Outputs.removeStaleParquet(spark, out, spec.commandLine().getErr());
       }
@@ -208,36 +208,6 @@ final class SparkConvertCommand implements Callable<Integer> {
       }
     }
     return paths;
-  }
-
-  /** The bytes under {@code paths}, counting a path inside another of them once. */
-  private static long inputBytes(SparkSession spark, List<String> paths) {
-    long bytes = 0;
-    List<Path> counted = new ArrayList<>();
-    for (String p : paths) {
-      Path path = new Path(p);
-      try {
-        FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
-        Path qualified = fs.makeQualified(path);
-        if (counted.stream().anyMatch(c -> isWithin(qualified, c))) {
-          continue;
-        }
-        counted.add(qualified);
-        bytes += fs.getContentSummary(qualified).getLength();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot measure the input " + p, e);
-      }
-    }
-    return bytes;
-  }
-
-  private static boolean isWithin(Path path, Path dir) {
-    for (Path p = path; p != null; p = p.getParent()) {
-      if (p.equals(dir)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** --db-type parquet, or --db a directory that holds .parquet files (or a .parquet file). */
