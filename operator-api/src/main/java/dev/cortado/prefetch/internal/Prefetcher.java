@@ -134,7 +134,11 @@ public final class Prefetcher<B> implements AutoCloseable {
   private volatile boolean producerWaiting;
   private volatile boolean paced;
 
-  /** A moving average of how long a fill takes, for the consumer's poll. */
+  /**
+   * A moving average of how long a fill on the producer thread takes, for the consumer that polls
+   * while it fills. The consumer's own fills are not timed: a paced consumer fills every batch, and
+   * its clock reads would be most of what pacing costs.
+   */
   private volatile long fillNanos;
 
   /** The total time of the producer thread's fills; written and read under the lock. */
@@ -328,7 +332,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   /** Under the lock: batch {@code t} is ready after this, filled here if nobody claimed it. */
   private void awaitBatch(long t) {
     boolean waited = false;
-    long start = System.nanoTime();
+    long start = 0;
     try {
       while (produced == t) {
         if (hasRoom()) {
@@ -342,7 +346,10 @@ public final class Prefetcher<B> implements AutoCloseable {
           c.quickTakes = 0;
           room.signal();
         }
-        waited = true;
+        if (!waited) {
+          waited = true;
+          start = System.nanoTime();
+        }
         await(ready, consumerSpin, "batch " + t);
         throwIfFailedOrClosed(t);
       }
@@ -360,7 +367,6 @@ public final class Prefetcher<B> implements AutoCloseable {
     B batch = slot(t);
     lock.unlock();
     Throwable failed = null;
-    long start = System.nanoTime();
     try {
       source.fill(batch);
     } catch (Throwable e) {
@@ -374,12 +380,11 @@ public final class Prefetcher<B> implements AutoCloseable {
       throw delivered(t, failed);
     }
     c.consumerFills++;
-    timed(start);
     produced = t + 1;
     signalRoomLocked();
   }
 
-  /** Under the lock: a fill that began at {@code start} has just finished; returns its time. */
+  /** Under the lock: a producer fill that began at {@code start} has finished; returns its time. */
   private long timed(long start) {
     long d = System.nanoTime() - start;
     long f = fillNanos;
