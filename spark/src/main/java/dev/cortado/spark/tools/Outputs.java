@@ -183,7 +183,7 @@ final class Outputs {
   }
 
   /** How long a failed Parquet job waits for its other tasks to stop before it cleans up. */
-  static final long TASK_STOP_MILLIS = 5000;
+  private static final long TASK_STOP_MILLIS = 5000;
 
   /**
    * Writes {@code records} as Parquet, at most {@code files} files (a hash of the key picks the
