@@ -288,7 +288,7 @@ public final class Prefetcher<B> implements AutoCloseable {
       throwIfFailedOrClosed(t);
       batch = slot(t);
       while (!source.isFree(batch)) {
-        await(room, consumerSpin, "a held batch slot for batch " + t);
+        await(room, consumerSpin, "a held batch slot for batch ", t);
       }
     } finally {
       lock.unlock();
@@ -350,7 +350,7 @@ public final class Prefetcher<B> implements AutoCloseable {
           waited = true;
           start = System.nanoTime();
         }
-        await(ready, consumerSpin, "batch " + t);
+        await(ready, consumerSpin, "batch ", t);
         throwIfFailedOrClosed(t);
       }
     } finally {
@@ -407,13 +407,16 @@ public final class Prefetcher<B> implements AutoCloseable {
     lock.lock();
   }
 
-  /** Under the lock. */
-  private void await(Condition condition, AdaptiveSpin spin, String what) {
+  /**
+   * Under the lock: waits for {@code what} batch {@code t}. The message is built only if the wait
+   * is interrupted, not on every wait.
+   */
+  private void await(Condition condition, AdaptiveSpin spin, String what, long t) {
     try {
       spin.park(condition);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new PrefetchException(owner + ": interrupted while waiting for " + what);
+      throw new PrefetchException(owner + ": interrupted while waiting for " + what + t);
     }
   }
 
