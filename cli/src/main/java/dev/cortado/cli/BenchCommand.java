@@ -117,7 +117,10 @@ final class BenchCommand implements Callable<Integer> {
               + " slowed down beside the busy consumer) and against the time per batch (what the"
               + " hand-off costs), and the lockstep bound: from single reads timed apart, the"
               + " overlap a hand-off that cost nothing would give at depth 1, where each batch"
-              + " waits for the slower of its read and the work.")
+              + " waits for the slower of its read and the work (the median over stretches of"
+              + " the reads, so that one slow stretch does not move it). A third kind of pass"
+              + " hands the same reads from a second thread through two counters that both"
+              + " threads spin on, the cheapest hand-off there is, and gives its overlap too.")
   boolean overlap;
 
   @Option(
@@ -152,6 +155,7 @@ final class BenchCommand implements Callable<Integer> {
     private final int batchSize;
     private long nanos;
     private final List<Double> passUs = new ArrayList<>();
+    private final List<Double> spinPassUs = new ArrayList<>();
 
     ConsumerWork(long nanos, int batchSize) {
       this.nanos = nanos;
@@ -172,9 +176,23 @@ final class BenchCommand implements Callable<Integer> {
       passUs.add(nanos / 1e3);
     }
 
+    /** A pass of the two spinning counters ({@link SpinPipeline}) begins. */
+    void spinPass() {
+      spinPassUs.add(nanos / 1e3);
+    }
+
     /** The work of the last {@code n} passes (the measured ones), in microseconds. */
     double[] lastPassesUs(int n) {
-      return passUs.subList(passUs.size() - n, passUs.size()).stream()
+      return last(passUs, n);
+    }
+
+    /** As {@link #lastPassesUs}, for the passes of the two spinning counters. */
+    double[] lastSpinPassesUs(int n) {
+      return last(spinPassUs, n);
+    }
+
+    private static double[] last(List<Double> us, int n) {
+      return us.subList(us.size() - n, us.size()).stream()
           .mapToDouble(Double::doubleValue)
           .toArray();
     }
@@ -188,27 +206,49 @@ final class BenchCommand implements Callable<Integer> {
    * than the mean, and one that is faster cannot bank the difference: that is the overlap a
    * hand-off that cost nothing would give. A machine whose threads stall now and then (a virtual
    * CPU that its host takes away for a moment, another process) raises it.
+   *
+   * <p>The bound is the median over up to {@value #BOUND_STRETCHES} stretches of consecutive reads
+   * (each of at least {@value #MIN_STRETCH_READS}), as the overlap is the median over passes: one
+   * slow stretch, such as the JIT recompiling a method on the read path for a few tens of
+   * milliseconds, does not move it.
    */
   record ReadTimes(double p50Us, double p99Us, double lockstepBound) {
+    static final int BOUND_STRETCHES = 16;
+    static final int MIN_STRETCH_READS = 100;
+
     static ReadTimes of(long[] nanos) {
       if (nanos.length == 0) {
         throw new IllegalArgumentException("no read times");
       }
-      double mean = 0;
-      for (long n : nanos) {
-        mean += n;
-      }
-      mean /= nanos.length;
-      double slower = 0;
-      for (long n : nanos) {
-        slower += Math.max(n, mean);
+      int stretches = Math.max(1, Math.min(BOUND_STRETCHES, nanos.length / MIN_STRETCH_READS));
+      double[] bounds = new double[stretches];
+      for (int i = 0; i < stretches; i++) {
+        bounds[i] =
+            lockstepBound(
+                nanos,
+                (int) ((long) nanos.length * i / stretches),
+                (int) ((long) nanos.length * (i + 1) / stretches));
       }
       long[] sorted = nanos.clone();
       Arrays.sort(sorted);
       return new ReadTimes(
           sorted[(sorted.length - 1) / 2] / 1e3,
           sorted[(int) Math.ceil(0.99 * sorted.length) - 1] / 1e3,
-          mean == 0 ? 1 : slower / nanos.length / mean);
+          Stats.of(bounds).median());
+    }
+
+    /** The bound of the reads {@code [from, to)}. */
+    private static double lockstepBound(long[] nanos, int from, int to) {
+      double mean = 0;
+      for (int i = from; i < to; i++) {
+        mean += nanos[i];
+      }
+      mean /= to - from;
+      double slower = 0;
+      for (int i = from; i < to; i++) {
+        slower += Math.max(nanos[i], mean);
+      }
+      return mean == 0 ? 1 : slower / (to - from) / mean;
     }
   }
 
@@ -225,7 +265,9 @@ final class BenchCommand implements Callable<Integer> {
       Passes.Result baseline,
       Map<String, Number> metrics,
       double[] passWorkUs,
-      ReadTimes readTimes) {
+      ReadTimes readTimes,
+      Passes.Result spin,
+      double[] spinWorkUs) {
     /** The consumer work per batch, in microseconds: the median over the measured passes. */
     double workUs() {
       return Stats.of(passWorkUs).median();
@@ -241,6 +283,22 @@ final class BenchCommand implements Callable<Integer> {
     /** The median overlap over the lockstep bound: what the hand-off and the two cores add. */
     double overlapVsBound() {
       return overlap().median() / readTimes.lockstepBound();
+    }
+
+    /**
+     * Per pair of passes: the time per batch of the two spinning counters ({@link SpinPipeline})
+     * over max(no_prefetch read time, work), the overlap of the cheapest hand-off on this machine.
+     */
+    Stats spinOverlap() {
+      return pairs(
+          spin.rates(),
+          (i, rate, base) ->
+              (batchSize / rate * 1e6) / Math.max(batchSize / base * 1e6, spinWorkUs[i]));
+    }
+
+    /** The median overlap over that of the two spinning counters: what the prefetcher adds. */
+    double overlapVsSpin() {
+      return overlap().median() / spinOverlap().median();
     }
 
     /**
@@ -283,7 +341,11 @@ final class BenchCommand implements Callable<Integer> {
 
     /** {@code f}(pass i, this run's rate, the no_prefetch rate) of each pair of passes. */
     private Stats pairs(PairFunction f) {
-      double[] a = result.rates();
+      return pairs(result.rates(), f);
+    }
+
+    /** {@code f}(pass i, {@code a[i]}, the no_prefetch rate) of each pair of passes. */
+    private Stats pairs(double[] a, PairFunction f) {
       double[] b = baseline.rates();
       double[] r = new double[a.length];
       for (int i = 0; i < a.length; i++) {
@@ -406,6 +468,8 @@ final class BenchCommand implements Callable<Integer> {
     Passes.Result result;
     Passes.Result baseline;
     double[] passWorkUs;
+    Passes.Result spin;
+    double[] spinWorkUs;
     ReadTimes readTimes = null;
     long bytesPerBatch = 0;
     try (Workspace ws = rt.newWorkspace()) {
@@ -466,7 +530,13 @@ final class BenchCommand implements Callable<Integer> {
                 overlap ? consumer::readPass : rate -> {}));
       }
       Passes.Result[] results;
-      try (Progress progress = Progress.start(spec, "bench " + label, -1, "pass")) {
+      // The same no_prefetch net, run by the pipeline's thread only during its own passes.
+      try (SpinPipeline spinPipeline = overlap ? new SpinPipeline(baselineNet::run) : null;
+          Progress progress = Progress.start(spec, "bench " + label, -1, "pass")) {
+        if (spinPipeline != null) {
+          labels.add(label + ", two spinning counters");
+          epochs.add(spinEpoch(dbType, db, spinPipeline, batchesPerPass, consumer));
+        }
         results =
             Passes.measure(
                 spec.commandLine().getOut(),
@@ -482,7 +552,9 @@ final class BenchCommand implements Callable<Integer> {
       }
       result = results[0];
       baseline = baselineNet == null ? null : results[1];
+      spin = overlap ? results[2] : null;
       passWorkUs = consumer.lastPassesUs(passes);
+      spinWorkUs = overlap ? consumer.lastSpinPassesUs(passes) : null;
       Operator input = net.operators().get(0);
       metrics = input.metrics();
     }
@@ -501,7 +573,9 @@ final class BenchCommand implements Callable<Integer> {
         baseline,
         metrics,
         passWorkUs,
-        readTimes);
+        readTimes,
+        spin,
+        spinWorkUs);
   }
 
   /**
@@ -567,6 +641,28 @@ final class BenchCommand implements Callable<Integer> {
       previous = now;
     }
     return n;
+  }
+
+  /**
+   * {@code batchesPerPass} runs of the no_prefetch net on the reader thread of {@code spin}, handed
+   * to this one, which works the consumer's time on each: the overlap of the cheapest hand-off,
+   * measured between the same passes as the prefetcher's.
+   */
+  private static Passes.Epoch spinEpoch(
+      String dbType, String db, SpinPipeline spin, long batchesPerPass, ConsumerWork consumer) {
+    String what = Dbs.describe(dbType, db);
+    return new Passes.Epoch() {
+      @Override
+      public void run() {
+        long nanos = consumer.nanos();
+        RunNetCommand.runOrExplain(what, () -> spin.run(batchesPerPass, () -> busyWait(nanos)));
+      }
+
+      @Override
+      public void beforePass() {
+        consumer.spinPass();
+      }
+    };
   }
 
   /**
@@ -712,6 +808,7 @@ final class BenchCommand implements Callable<Integer> {
       }
       if (overlap) {
         Stats o = r.overlap();
+        Stats spin = r.spinOverlap();
         out.println(
             new JsonLine()
                 .put("label", r.dbType() + " batch " + r.batchSize() + ", overlap")
@@ -728,6 +825,10 @@ final class BenchCommand implements Callable<Integer> {
                 .put("read_p99_us", r.readTimes().p99Us(), 1)
                 .put("lockstep_bound", r.readTimes().lockstepBound(), 3)
                 .put("overlap_vs_bound_median", r.overlapVsBound(), 3)
+                .put("spin_overlap_median", spin.median(), 3)
+                .put("spin_overlap_min", spin.min(), 3)
+                .put("spin_overlap_max", spin.max(), 3)
+                .put("overlap_vs_spin_median", r.overlapVsSpin(), 3)
                 .put("passes", passes)
                 .put("batch_size", r.batchSize())
                 .put("db_type", r.dbType()));
@@ -784,6 +885,12 @@ final class BenchCommand implements Callable<Integer> {
                 + " that cost nothing would give %.3f at depth 1, where each batch waits for the"
                 + " slower of its read and the work; overlap / that: %.3f%n",
             t.p50Us(), t.p99Us(), t.lockstepBound(), r.overlapVsBound());
+        Stats spin = r.spinOverlap();
+        out.printf(
+            "the same reads on a second thread, handed over through two counters that both threads"
+                + " spin on (no lock, no parking, no close or failure handling), in alternate"
+                + " passes: %.3f median (min %.3f, max %.3f); overlap / that: %.3f%n",
+            spin.median(), spin.min(), spin.max(), r.overlapVsSpin());
       }
     }
     out.flush();

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -213,6 +214,13 @@ class BenchCommandTest {
     assertThat(bound).isGreaterThanOrEqualTo(1.0);
     assertThat(overlap.get("overlap_vs_bound_median").getAsDouble())
         .isCloseTo(overlap.get("overlap_median").getAsDouble() / bound, within(0.002));
+    // The same reads handed over through two spinning counters, in passes of their own.
+    double spin = overlap.get("spin_overlap_median").getAsDouble();
+    assertThat(spin).isPositive();
+    assertThat(overlap.get("spin_overlap_min").getAsDouble()).isLessThanOrEqualTo(spin);
+    assertThat(overlap.get("spin_overlap_max").getAsDouble()).isGreaterThanOrEqualTo(spin);
+    assertThat(overlap.get("overlap_vs_spin_median").getAsDouble())
+        .isCloseTo(overlap.get("overlap_median").getAsDouble() / spin, within(0.002));
 
     Cli.Result withWork = mini("--overlap", "--consumer-work-us", "5");
     assertThat(withWork.exit()).isNotZero();
@@ -230,6 +238,29 @@ class BenchCommandTest {
     assertThat(t.lockstepBound()).isCloseTo(13.8 / 12, within(1e-12));
     // Reads that all take as long: nothing to wait for.
     assertThat(BenchCommand.ReadTimes.of(new long[] {5, 5, 5}).lockstepBound()).isEqualTo(1.0);
+  }
+
+  @Test
+  void oneSlowStretchOfReadsDoesNotMoveTheLockstepBound() {
+    // 3,200 reads in 16 stretches of 200. Every tenth read takes 30 us instead of 10 (each
+    // stretch's bound is 13.8 / 12), except in one stretch where every read takes 40 us, as while
+    // the JIT recompiles the read path: over all the reads the bound would be far higher.
+    long[] nanos = new long[3_200];
+    for (int i = 0; i < nanos.length; i++) {
+      nanos[i] = i >= 1_000 && i < 1_200 ? 40_000 : i % 10 == 9 ? 30_000 : 10_000;
+    }
+    assertThat(BenchCommand.ReadTimes.of(nanos).lockstepBound())
+        .isCloseTo(13.8 / 12, within(1e-12));
+    long[] clean = nanos.clone();
+    for (int i = 1_000; i < 1_200; i++) {
+      clean[i] = i % 10 == 9 ? 30_000 : 10_000;
+    }
+    assertThat(BenchCommand.ReadTimes.of(clean).lockstepBound())
+        .isCloseTo(13.8 / 12, within(1e-12));
+    // Over all the reads at once, the slow stretch raises the mean, and so the bound.
+    double mean = Arrays.stream(nanos).average().orElseThrow();
+    double whole = Arrays.stream(nanos).mapToDouble(n -> Math.max(n, mean)).average().orElseThrow();
+    assertThat(whole / mean).isGreaterThan(1.2);
   }
 
   @Test
