@@ -2,6 +2,7 @@ package dev.cortado.cli;
 
 import dev.cortado.net.Net;
 import dev.cortado.operator.Operator;
+import dev.cortado.prefetch.PrefetchOperator;
 import dev.cortado.proto.Argument;
 import dev.cortado.proto.NetDef;
 import dev.cortado.runtime.CortadoRuntime;
@@ -120,7 +121,8 @@ final class BenchCommand implements Callable<Integer> {
               + " waits for the slower of its read and the work (the median over stretches of"
               + " the reads, so that one slow stretch does not move it). A third kind of pass"
               + " hands the same reads from a second thread through two counters that both"
-              + " threads spin on, the cheapest hand-off there is, and gives its overlap too.")
+              + " threads spin on, as far ahead as --prefetch-depth, the cheapest hand-off there"
+              + " is, and gives its overlap too.")
   boolean overlap;
 
   @Option(
@@ -531,7 +533,8 @@ final class BenchCommand implements Callable<Integer> {
       }
       Passes.Result[] results;
       // The same no_prefetch net, run by the pipeline's thread only during its own passes.
-      try (SpinPipeline spinPipeline = overlap ? new SpinPipeline(baselineNet::run) : null;
+      try (SpinPipeline spinPipeline =
+              overlap ? new SpinPipeline(baselineNet::run, spinDepth()) : null;
           Progress progress = Progress.start(spec, "bench " + label, -1, "pass")) {
         if (spinPipeline != null) {
           labels.add(label + ", two spinning counters");
@@ -641,6 +644,12 @@ final class BenchCommand implements Callable<Integer> {
       previous = now;
     }
     return n;
+  }
+
+  /** The depth of the spinning counters: the run's prefetch depth (Caffe2's 1 by default). */
+  private int spinDepth() {
+    return Math.max(
+        1, prefetchDepth == null ? PrefetchOperator.DEFAULT_PREFETCH_DEPTH : prefetchDepth);
   }
 
   /**

@@ -4,12 +4,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The cheapest hand-off two threads can have at depth 1, for {@code bench --overlap} to measure
- * next to the prefetcher: a reader thread reads batch k + 1 once batch k is taken (Caffe2's
- * read-ahead), the calling thread takes each batch and works on it, and the two meet on two
- * counters that both spin on. No lock, no reference counts, no close or failure protocol beyond
- * stopping the reader: what it costs per batch is what the machine charges two threads working in
- * lockstep on two cores, and a prefetcher can only add to it.
+ * The cheapest hand-off two threads can have, for {@code bench --overlap} to measure next to the
+ * prefetcher: a reader thread reads at most {@code depth} batches ahead of the calling thread (at
+ * depth 1, Caffe2's, batch k + 1 once batch k is taken), the calling thread takes each batch and
+ * works on it, and the two meet on two counters that both spin on. No lock, no reference counts, no
+ * close or failure protocol beyond stopping the reader: what it costs per batch is what the machine
+ * charges two threads working in lockstep on two cores, and a prefetcher can only add to it.
  *
  * <p>The reader thread lives as long as the pipeline, as a prefetcher's does (a thread started per
  * run could begin on the calling thread's core and share it until the scheduler moves it), and
@@ -27,13 +27,20 @@ final class SpinPipeline implements AutoCloseable {
   private final AtomicLongArray counters = new AtomicLongArray(48);
 
   private final Runnable read;
+  private final int depth;
   private final Thread reader;
   private volatile boolean closed;
   private volatile Throwable failure;
 
-  /** Starts the reader thread, which calls {@code read} once per batch. */
-  SpinPipeline(Runnable read) {
+  /**
+   * Starts the reader thread, which calls {@code read} once per batch, {@code depth} >= 1 ahead.
+   */
+  SpinPipeline(Runnable read, int depth) {
+    if (depth < 1) {
+      throw new IllegalArgumentException("depth must be >= 1, got " + depth);
+    }
     this.read = read;
+    this.depth = depth;
     this.reader = new Thread(this::readLoop, "cortado-bench-spin-reader");
     reader.setDaemon(true);
     reader.start();
@@ -65,14 +72,14 @@ final class SpinPipeline implements AutoCloseable {
   private void readLoop() {
     try {
       for (long b = 0; ; b++) {
-        // Batch b may start once it belongs to the current run and batch b - 1 is taken.
+        // Batch b may start once it belongs to the current run and batch b - depth is taken.
         while (counters.get(LIMIT) <= b) {
           if (closed) {
             return;
           }
           LockSupport.park(this);
         }
-        while (counters.get(TAKEN) < b) {
+        while (counters.get(TAKEN) <= b - depth) {
           if (closed) {
             return;
           }

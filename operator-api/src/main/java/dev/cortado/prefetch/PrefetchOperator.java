@@ -38,6 +38,9 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
   /** Argument: how many batches the producer reads ahead. */
   public static final String PREFETCH_DEPTH = "prefetch_depth";
 
+  /** The default of {@link #PREFETCH_DEPTH}: Caffe2's one batch ahead. */
+  public static final int DEFAULT_PREFETCH_DEPTH = Prefetcher.DEFAULT_DEPTH;
+
   protected final OperatorContext ctx;
   private final Prefetcher<B> prefetcher;
   private boolean closed;
@@ -54,7 +57,7 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
   protected PrefetchOperator(OperatorContext ctx, int extraSlots) {
     this.ctx = ctx;
     boolean noPrefetch = ctx.args().getBool(NO_PREFETCH, false);
-    int depth = ctx.args().getInt(PREFETCH_DEPTH, Prefetcher.DEFAULT_DEPTH);
+    int depth = ctx.args().getInt(PREFETCH_DEPTH, DEFAULT_PREFETCH_DEPTH);
     if (depth < 1) {
       throw ctx.args()
           .error(PREFETCH_DEPTH, "must be >= 1 (use no_prefetch=1 for none), got " + depth);
