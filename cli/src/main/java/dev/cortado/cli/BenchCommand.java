@@ -277,9 +277,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Per pair of passes: this run's time per batch over max(no_prefetch read time, work). */
     Stats overlap() {
-      return pairs(
-          (i, rate, base) ->
-              (batchSize / rate * 1e6) / Math.max(batchSize / base * 1e6, passWorkUs[i]));
+      return overlap(result.rates(), passWorkUs);
     }
 
     /** The median overlap over the lockstep bound: what the hand-off and the two cores add. */
@@ -292,10 +290,15 @@ final class BenchCommand implements Callable<Integer> {
      * over max(no_prefetch read time, work), the overlap of the cheapest hand-off on this machine.
      */
     Stats spinOverlap() {
+      return overlap(spin.rates(), spinWorkUs);
+    }
+
+    /** Per pair: time per batch at {@code rates[i]} over max(no_prefetch read time, workUs[i]). */
+    private Stats overlap(double[] rates, double[] workUs) {
       return pairs(
-          spin.rates(),
+          rates,
           (i, rate, base) ->
-              (batchSize / rate * 1e6) / Math.max(batchSize / base * 1e6, spinWorkUs[i]));
+              (batchSize / rate * 1e6) / Math.max(batchSize / base * 1e6, workUs[i]));
     }
 
     /** The median overlap over that of the two spinning counters: what the prefetcher adds. */

@@ -408,8 +408,8 @@ public final class Prefetcher<B> implements AutoCloseable {
   }
 
   /**
-   * Under the lock: waits for {@code what} batch {@code t}. The message is built only if the wait
-   * is interrupted, not on every wait.
+   * Under the lock: waits on {@code condition}. {@code what} and {@code t} name what it waits for
+   * in the message of an interrupted wait, which is built only then, not on every wait.
    */
   private void await(Condition condition, AdaptiveSpin spin, String what, long t) {
     try {
