@@ -2,8 +2,6 @@ package dev.cortado.prefetch.internal;
 
 import dev.cortado.prefetch.PrefetchException;
 import dev.cortado.prefetch.PrefetchMetrics;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -17,56 +15,53 @@ import java.util.function.BooleanSupplier;
  * The hand-off between one producer thread and one consumer: a ring of reusable batch slots that
  * the producer fills in order, at most {@code depth} ahead of the consumer.
  *
- * <p>Three counters carry it: {@code claimed} (batches someone started to fill), {@code produced}
- * (batches finished) and {@code taken} ({@code taken <= produced <= claimed <= produced + 1},
- * {@code produced <= taken + depth}). {@code taken} shares one word with {@code closed}, so that a
- * take and a close are ordered by one compare-and-set. Also: {@code failure} (set once, at batch
- * {@code produced}), {@code paced} (the consumer reads for itself; written by takes) and the
- * producer thread (started by the first take). Batch {@code p = produced} may be claimed when
- * {@code claimed == p}, {@code p < taken + depth}, no failure is set and its slot is free; the
- * producer claims only when not paced, or closed. A claim is a compare-and-set of {@code claimed}
- * from {@code p} to {@code p + 1}, so exactly one side fills each batch, in order.
+ * <p>State, guarded by {@code lock}: {@code produced} and {@code taken} (batches finished and
+ * taken; {@code taken <= produced <= taken + depth}), {@code failure} (set once, at batch {@code
+ * produced}), {@code closing} (set once), {@code filling} (someone fills batch {@code produced}),
+ * {@code producer} (started by the first take) and {@code paced} (the consumer reads for itself;
+ * set and cleared by takes). There is room when {@code produced < taken + depth}, nobody is
+ * filling, no failure is set and the slot of batch {@code produced} is free; the producer may use
+ * it when it is not paced, or closing.
  *
  * <pre>
- * producer   WAIT  -- batch may be claimed, !paced or closed: claim -> FILL
- *            WAIT  -- failure, or closed with nothing to claim and p == taken + depth --> EXIT
- *            FILL  -- fill returns: produced++ ----------------------------------------> WAIT
- *            FILL  -- fill throws: failure = e ----------------------------------------> EXIT
- * consumer   take: drops its last batch, updates paced, then
- *              produced > taken, not closed -> taken++ by compare-and-set (a close that won
- *                                               it makes the take throw "closed")
- *              produced == taken: failure -> throws it, on every later take too; closed ->
- *                throws "closed"; the batch may be claimed -> claims it, fills it, takes it
- *                (taken++ even if closed meanwhile: it was claimed first), then publishes it;
- *                else waits (starting the producer on the first take)
- * close      sets closed (one atomic or on the word of taken), joins the producer: it claims
- *            until produced == taken + depth, so after k takes exactly k + depth batches have
- *            been read whatever the schedule: the read-ahead that Caffe2's Finalize finishes and
- *            throws away.
+ * producer   WAIT  -- room, !paced or closing: filling = true -> FILL  (what may enable it signals)
+ *            WAIT  -- no room, closing or failure ---> EXIT   (close signals room)
+ *            FILL  -- fill returns: produced++ ------> WAIT   (signals ready)
+ *            FILL  -- fill throws: failure = e ------> EXIT   (signals ready)
+ * consumer   take: drops its last batch, starts the producer if there is none, sets paced
+ *            (signals room when it clears it), then
+ *            while produced == taken, no failure, not closing:
+ *              room (the producer has not claimed it) -> fills it itself, as FILL above
+ *              else clears paced (signals room), waits    (publish signals ready)
+ *            produced > taken   -> batch taken, taken++ (signals room)
+ *            failure, produced == taken -> throws it, on every later take too
+ *            closing            -> throws "closed"
+ * close      closing = true (signals both), joins the producer; the producer keeps filling while
+ *            it has room, so after k takes exactly k + depth batches have been read whatever the
+ *            schedule: the read-ahead that Caffe2's Finalize finishes and throws away.
  * </pre>
- *
- * <p>The lock and its two conditions serve waiting only: a side with nothing to do sets its {@code
- * waiting} flag under the lock, checks again and parks; a side that changes a counter reads the
- * other's flag after the change (both volatile, so one of the two sees the other) and signals under
- * the lock only if it is set. The hot path (claim, fill, publish; take) takes no lock and moves a
- * cache line each way per batch, as two bare counters would.
  *
  * <p>A side that finds nothing to do polls first, for up to {@code -Dcortado.prefetch.spin_ns}
  * (default 100 µs; 0 parks at once), unless its recent polls failed ({@link AdaptiveSpin}): on a
  * virtual machine a parked thread takes tens of microseconds to wake, as long as a small batch
  * takes to read, while a poll that succeeds costs well under one. A consumer waiting for a batch
  * that is being filled polls up to twice the recent fill time instead (at most ten times the
- * bound). A consumer that would wait for a batch nobody has started fills it itself: on a busy
- * machine the producer thread may not have run since the last take, and waiting for it costs a time
- * slice per batch (PERFORMANCE.md, section Prefetch, has the measurements). A consumer that comes
- * back for its next batch within {@value #QUICK_NANOS} ns twice in a row has nothing to overlap the
- * reads with, and every hand-off would only move the batch between cores: it is {@code paced}, and
- * reads its batches itself until two takes in a row come later than that. Close lets the producer
- * read ahead whether paced or not, so the read-ahead is unchanged. Depth 0 ({@code no_prefetch})
- * fills on the caller's thread, with the same failure rule. Close interrupts a producer still
- * running after {@value #STOP_GRACE_MILLIS} ms and gives up after {@value #STOP_BOUND_MILLIS} ms,
- * throwing a {@link PrefetchException} that names what was lost; so does a read-ahead cut short by
- * the interrupt. {@link #producerStopped()} then says whether the slots may be freed.
+ * bound), so that batches slower to fill than the bound are still handed over without a wake-up;
+ * one that nobody has claimed although there is room it fills at once (below). The hot path takes
+ * the lock by trying it a few times before parking on it, and a released slot wakes the producer
+ * only when it waits for room. A consumer that would wait for a batch nobody has started fills it
+ * itself: on a busy machine the producer thread may not have run since the last take, and waiting
+ * for it costs a time slice per batch (PERFORMANCE.md, section Prefetch, has the measurements). A
+ * consumer that comes back for its next batch within {@value #QUICK_NANOS} ns twice in a row has
+ * nothing to overlap the reads with, and every hand-off would only move the batch between cores: it
+ * is {@code paced}, and reads its batches itself until two takes in a row come later than that (or
+ * its next slot is still held elsewhere). Fills never overlap and happen in order, and close lets
+ * the producer read ahead whether paced or not, so the read-ahead is unchanged. Depth 0 ({@code
+ * no_prefetch}) fills on the caller's thread, with the same failure rule. Close interrupts a
+ * producer still running after {@value #STOP_GRACE_MILLIS} ms and gives up after {@value
+ * #STOP_BOUND_MILLIS} ms, throwing a {@link PrefetchException} that names what was lost; so does a
+ * read-ahead cut short by the interrupt. {@link #producerStopped()} then says whether the slots may
+ * be freed.
  *
  * @param <B> the batch slot type
  */
@@ -107,24 +102,6 @@ public final class Prefetcher<B> implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Prefetcher.class.getName());
   private static final AtomicInteger THREAD_SEQ = new AtomicInteger();
 
-  /**
-   * The closed bit of {@link TakerFields#word}; the number taken is the word shifted right once.
-   */
-  private static final long CLOSED = 1;
-
-  private static final VarHandle WORD;
-  private static final VarHandle CLAIMED;
-
-  static {
-    try {
-      MethodHandles.Lookup l = MethodHandles.lookup();
-      WORD = l.findVarHandle(TakerFields.class, "word", long.class);
-      CLAIMED = l.findVarHandle(FillerFields.class, "claimed", long.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
   private final String owner;
   private final Source<B> source;
   private final int depth;
@@ -133,6 +110,9 @@ public final class Prefetcher<B> implements AutoCloseable {
   /** A consumer back within this many nanoseconds after a take has no work to overlap. */
   static final long QUICK_NANOS = 2_000;
 
+  /** How often {@link #lockHot} tries the lock before it parks on it. */
+  private static final int LOCK_TRIES = 200;
+
   private final AdaptiveSpin consumerSpin;
   private final AdaptiveSpin producerSpin;
   private final boolean ownThread;
@@ -140,26 +120,36 @@ public final class Prefetcher<B> implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition ready = lock.newCondition();
   private final Condition room = lock.newCondition();
-  private final Runnable onFree = this::slotFreed;
+  private final Runnable onFree = this::signalRoom;
   private final BooleanSupplier consumerMayGo = this::consumerMayGo;
   private final BooleanSupplier producerMayGo = this::producerMayGo;
 
-  /** What the filling side writes (and takes read), on cache lines of their own. */
-  private final FillerSide f = new FillerSide();
-
-  /** What takes and close write (and the producer reads), on cache lines of their own. */
-  private final TakerSide t = new TakerSide();
-
-  /** What only the consumer writes, on cache lines of their own. */
-  private final ConsumerSide<B> c = new ConsumerSide<>();
-
+  // Guarded by lock; volatile where a side polls them before it locks.
+  private volatile long produced;
+  private volatile long taken;
   private volatile Throwable failure;
+  private volatile boolean closing;
   private volatile Thread producer;
-  private volatile boolean failureDelivered;
+  private volatile boolean filling;
+  private volatile boolean producerWaiting;
+  private volatile boolean paced;
 
-  // Guarded by lock.
+  /**
+   * A moving average of how long a fill on the producer thread takes, for the consumer that polls
+   * while it fills. The consumer's own fills are not timed: a paced consumer fills every batch, and
+   * its clock reads would be most of what pacing costs.
+   */
+  private volatile long fillNanos;
+
+  /** The total time of the producer thread's fills; written and read under the lock. */
+  private long producerFillNanos;
+
+  private boolean failureDelivered;
   private boolean failedBeforeClose;
   private boolean interruptedByClose;
+
+  /** What only the consumer writes, on cache lines of its own. */
+  private final ConsumerSide<B> c = new ConsumerSide<>();
 
   /**
    * @param owner names the user in thread names and messages, such as {@code TensorProtosDBInput
@@ -226,25 +216,7 @@ public final class Prefetcher<B> implements AutoCloseable {
     if (depth == 0) {
       return takeInline();
     }
-    long w = t.word;
-    long n = w >>> 1;
-    boolean pace = pace();
-    long found = f.produced - n;
-    if (found == 0 || (w & CLOSED) != 0) {
-      return takeSlow(n, pace);
-    }
-    if (!WORD.compareAndSet(t, w, w + 2)) {
-      throw closed(); // only close changes the word beside this thread
-    }
-    return deliver(n, found);
-  }
-
-  /**
-   * Whether this take counts as paced: two takes in a row within {@code quickNanos} of the last
-   * return make it so, two later than that undo it, so that one preempted take does not hand the
-   * reading back. Only takes write {@code paced}; undoing it wakes a producer that waits.
-   */
-  private boolean pace() {
+    long t = taken;
     long now = System.nanoTime();
     if (c.lastReturn != 0 && now - c.lastReturn < quickNanos) {
       c.quickTakes++;
@@ -253,74 +225,133 @@ public final class Prefetcher<B> implements AutoCloseable {
       c.lateTakes++;
       c.quickTakes = 0;
     }
-    boolean was = t.paced;
-    boolean pace = was ? c.lateTakes < 2 : c.quickTakes >= 2;
-    if (pace != was) {
-      t.paced = pace;
-      if (!pace) {
-        wakeProducer();
-      }
+    // Two in a row either way, so that one preempted take does not hand the reading back. Only
+    // takes write paced, so this thread reads its own last decision.
+    boolean pace = paced ? c.lateTakes < 2 : c.quickTakes >= 2;
+    // Poll while someone fills the batch, or while it cannot be filled here (no room). A batch
+    // that nobody has claimed although there is room means a producer that is parked or was not
+    // scheduled: filling it here at once costs one fill, where polling for the producer first
+    // would add up to two fill times and, on a machine slow to wake threads, repeat every batch.
+    if (produced == t && (producer != null || !ownThread) && (filling || (!pace && !hasRoom()))) {
+      consumerSpin.await(consumerMayGo, fillNanos);
     }
-    return pace;
-  }
-
-  /** Batch {@code n} is taken: hands it over and wakes a producer that this take gave room. */
-  private B deliver(long n, long found) {
-    c.occupancySum += found;
-    c.maxOccupancy = Math.max(c.maxOccupancy, found);
-    B batch = slot(n);
-    source.handOver(batch, onFree);
-    c.held = batch;
-    wakeProducer();
-    c.lastReturn = System.nanoTime();
-    return batch;
+    lockHot();
+    try {
+      if (pace != paced) {
+        paced = pace;
+        if (!pace) {
+          room.signal();
+        }
+      }
+      throwIfFailedOrClosed(t);
+      long found = produced - t;
+      if (found == 0) {
+        startProducer();
+        awaitBatch(t);
+      }
+      c.occupancySum += found;
+      c.maxOccupancy = Math.max(c.maxOccupancy, found);
+      B batch = handOver(t);
+      // Last before the unlock: a polling producer sees the room and goes for the lock at once.
+      taken = t + 1;
+      signalRoomLocked();
+      return batch;
+    } finally {
+      lock.unlock();
+      c.lastReturn = System.nanoTime();
+    }
   }
 
   /**
-   * Batch {@code n} was not ready on arrival, or close has begun: throws, fills the batch here, or
-   * waits for it.
+   * Under the lock: wakes the producer if it may fill now. A wake-up that finds no room costs the
+   * waker a system call and the producer a trip through the lock for nothing; whatever later makes
+   * the room signals then.
    */
-  private B takeSlow(long n, boolean pace) {
+  private void signalRoomLocked() {
+    if (producerMayFill() && hasRoom()) {
+      room.signal();
+    }
+  }
+
+  /**
+   * The producer fills only while the consumer does not read for itself, or to read ahead at close.
+   */
+  private boolean producerMayFill() {
+    return !paced || closing;
+  }
+
+  private B takeInline() {
+    long t = taken;
+    B batch;
+    lock.lock();
+    try {
+      throwIfFailedOrClosed(t);
+      batch = slot(t);
+      while (!source.isFree(batch)) {
+        await(room, consumerSpin, "a held batch slot for batch ", t);
+      }
+    } finally {
+      lock.unlock();
+    }
+    try {
+      source.fill(batch);
+    } catch (Throwable e) {
+      record(e);
+      throw delivered(t, e);
+    }
+    lock.lock();
+    try {
+      produced = t + 1;
+      taken = t + 1;
+      return handOver(t);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Under the lock. */
+  private B handOver(long t) {
+    B batch = slot(t);
+    source.handOver(batch, onFree);
+    c.held = batch;
+    return batch;
+  }
+
+  /** Under the lock. */
+  private void startProducer() {
+    if (producer == null && ownThread) {
+      Thread thread =
+          new Thread(
+              this::produce, "cortado-prefetch-" + THREAD_SEQ.incrementAndGet() + " " + owner);
+      thread.setDaemon(true);
+      producer = thread;
+      thread.start();
+    }
+  }
+
+  /** Under the lock: batch {@code t} is ready after this, filled here if nobody claimed it. */
+  private void awaitBatch(long t) {
     boolean waited = false;
     long start = 0;
     try {
-      while (true) {
-        long w = t.word;
-        if (f.produced > n) {
-          if ((w & CLOSED) != 0) {
-            throw closed();
-          }
-          if (WORD.compareAndSet(t, w, w + 2)) {
-            return deliver(n, 0);
-          }
-          continue;
+      while (produced == t) {
+        if (hasRoom()) {
+          fillHere(t);
+          return;
         }
-        Throwable e = failure;
-        if (e != null) {
-          throw delivered(n, e);
-        }
-        if ((w & CLOSED) != 0) {
-          throw closed();
-        }
-        if (f.claimed == n && slotFree(n) && CLAIMED.compareAndSet(f, n, n + 1)) {
-          // The first take claims batch 0 before it starts the producer, which may then read
-          // ahead from it.
-          if (!startProducer()) {
-            f.claimed = n; // closed before anything was read: nothing to fill
-            throw closed();
-          }
-          return fillHere(n);
-        }
-        if (!startProducer()) {
-          continue; // closed
+        if (paced) {
+          // The slot is still held (or the producer fills): a paced producer would never fill
+          // it, so hand the reading back to the producer, which a freed slot wakes.
+          paced = false;
+          c.quickTakes = 0;
+          room.signal();
         }
         if (!waited) {
           waited = true;
           start = System.nanoTime();
         }
-        if (!consumerSpin.await(consumerMayGo, f.fillNanos)) {
-          parkConsumer(n);
-        }
+        await(ready, consumerSpin, "batch ", t);
+        throwIfFailedOrClosed(t);
       }
     } finally {
       if (waited) {
@@ -330,146 +361,100 @@ public final class Prefetcher<B> implements AutoCloseable {
     }
   }
 
-  /**
-   * Fills batch {@code n}, claimed by this take, on the consumer's thread. The take counts before
-   * the batch is published, even if close came meanwhile: a producer that sees the batch then also
-   * sees the take, and reads ahead from it.
-   */
-  private B fillHere(long n) {
-    B batch = slot(n);
+  /** Under the lock, which it releases while it fills batch {@code t} on the consumer's thread. */
+  private void fillHere(long t) {
+    filling = true;
+    B batch = slot(t);
+    lock.unlock();
+    Throwable failed = null;
     try {
       source.fill(batch);
     } catch (Throwable e) {
-      record(e);
-      throw delivered(n, e);
+      failed = e;
+    } finally {
+      lockHot();
+    }
+    filling = false;
+    if (failed != null) {
+      record(failed);
+      throw delivered(t, failed);
     }
     c.consumerFills++;
-    WORD.getAndAdd(t, 2L);
-    f.produced = n + 1;
-    return deliver(n, 0);
+    produced = t + 1;
+    signalRoomLocked();
   }
 
-  /** Waits for the producer (or a close, a failure or a freed slot) under the lock. */
-  private void parkConsumer(long n) {
-    lock.lock();
-    try {
-      t.consumerWaiting = true;
-      if (!consumerMayGo()) {
-        consumerSpin.park(ready);
+  /** Under the lock: a producer fill that began at {@code start} has finished; returns its time. */
+  private long timed(long start) {
+    long d = System.nanoTime() - start;
+    long f = fillNanos;
+    fillNanos = f == 0 ? d : f + (d - f) / 4;
+    return d;
+  }
+
+  /**
+   * Takes the lock on the hand-off's hot path. Every critical section is a few field updates, so a
+   * holder lets go within a microsecond: trying again for a little while is cheaper than parking on
+   * the lock, which costs both sides a system call.
+   */
+  private void lockHot() {
+    for (int i = 0; i < LOCK_TRIES; i++) {
+      if (lock.tryLock()) {
+        return;
       }
+      Thread.onSpinWait();
+    }
+    lock.lock();
+  }
+
+  /**
+   * Under the lock: waits on {@code condition}. {@code what} and {@code t} name what it waits for
+   * in the message of an interrupted wait, which is built only then, not on every wait.
+   */
+  private void await(Condition condition, AdaptiveSpin spin, String what, long t) {
+    try {
+      spin.park(condition);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new PrefetchException(owner + ": interrupted while waiting for batch " + n);
-    } finally {
-      t.consumerWaiting = false;
-      lock.unlock();
+      throw new PrefetchException(owner + ": interrupted while waiting for " + what + t);
     }
   }
 
-  private B takeInline() {
-    long w = t.word;
-    long n = w >>> 1;
-    B batch;
-    lock.lock();
-    try {
-      throwIfFailedOrClosed(n);
-      batch = slot(n);
-      while (!source.isFree(batch)) {
-        t.consumerWaiting = true;
-        try {
-          if (!source.isFree(batch)) {
-            consumerSpin.park(ready);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new PrefetchException(
-              owner + ": interrupted while waiting for a held batch slot for batch " + n);
-        } finally {
-          t.consumerWaiting = false;
-        }
-      }
-    } finally {
-      lock.unlock();
+  /** Under the lock: the failure belongs to batch {@code t} once every batch before it is taken. */
+  private void throwIfFailedOrClosed(long t) {
+    Throwable f = failure;
+    if (f != null && produced == t) {
+      throw delivered(t, f);
     }
-    try {
-      source.fill(batch);
-    } catch (Throwable e) {
-      record(e);
-      throw delivered(n, e);
-    }
-    f.claimed = n + 1;
-    f.produced = n + 1;
-    WORD.getAndAdd(t, 2L);
-    source.handOver(batch, onFree);
-    c.held = batch;
-    return batch;
-  }
-
-  /** Under the lock: the failure belongs to batch {@code n} once every batch before it is taken. */
-  private void throwIfFailedOrClosed(long n) {
-    Throwable e = failure;
-    if (e != null && f.produced == n) {
-      throw delivered(n, e);
-    }
-    if ((t.word & CLOSED) != 0) {
-      throw closed();
+    if (closing) {
+      throw new PrefetchException(owner + ": closed");
     }
   }
 
-  private PrefetchException closed() {
-    return new PrefetchException(owner + ": closed");
-  }
-
-  /**
-   * Starts the producer thread unless it runs or is not ours to start; false when close came first.
-   */
-  private boolean startProducer() {
-    if (producer != null || !ownThread) {
-      return true;
-    }
-    lock.lock();
-    try {
-      if ((t.word & CLOSED) != 0) {
-        return false;
-      }
-      if (producer == null) {
-        Thread thread =
-            new Thread(
-                this::produce, "cortado-prefetch-" + THREAD_SEQ.incrementAndGet() + " " + owner);
-        thread.setDaemon(true);
-        producer = thread;
-        thread.start();
-      }
-      return true;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** The consumer's view of the producer's failure at batch {@code n}. */
-  private PrefetchException delivered(long n, Throwable e) {
+  /** The consumer's view of the producer's failure at batch {@code t}. */
+  private PrefetchException delivered(long t, Throwable f) {
     failureDelivered = true;
-    return new PrefetchException("prefetching batch " + n + " failed: " + describe(e), e);
+    return new PrefetchException("prefetching batch " + t + " failed: " + describe(f), f);
   }
 
-  private static String describe(Throwable e) {
-    String m = e.getMessage();
-    return m == null || m.isEmpty() ? e.toString() : m;
+  private static String describe(Throwable f) {
+    String m = f.getMessage();
+    return m == null || m.isEmpty() ? f.toString() : m;
   }
 
   /**
-   * Records the failure of batch {@code produced} (the one being filled; its claim stays, so nobody
-   * fills it again): the producer stops and takes rethrow it once the batches before it are taken.
+   * Records the failure of batch {@code produced} (the one being filled): the producer stops and
+   * takes rethrow it once the batches before it are taken.
    */
   private void record(Throwable e) {
     lock.lock();
     try {
       if (failure == null) {
         failure = e;
-        failedBeforeClose = (t.word & CLOSED) == 0;
+        failedBeforeClose = !closing;
       }
-      ready.signalAll();
-      room.signalAll();
+      filling = false;
+      ready.signal();
     } finally {
       lock.unlock();
     }
@@ -480,124 +465,110 @@ public final class Prefetcher<B> implements AutoCloseable {
     B h = c.held;
     if (h != null) {
       c.held = null;
-      // Dropping the last reference runs onFree.
+      // Dropping the last reference runs onFree, which signals room.
       source.release(h);
     }
   }
 
-  /** A slot became free: it may be what a waiting side needs. */
-  private void slotFreed() {
-    wakeProducer();
-    if (t.consumerWaiting && consumerMayGo()) {
-      signal(ready);
+  /**
+   * A released slot may be the room the producer waits for; the lock is taken only when it waits
+   * (it sets {@code producerWaiting} before it checks for room, and the release frees the slot
+   * before it reads the flag, so one of the two sees the other), may use it, and the slot is its
+   * room (a slot released before the take that moves {@code taken} is not yet: that take signals):
+   * a paced producer is woken by the take that clears {@code paced} or by close, which find the
+   * slot free.
+   */
+  private void signalRoom() {
+    if (!producerWaiting || !producerMayFill() || !hasRoom()) {
+      return;
     }
-  }
-
-  /** Wakes the producer if it waits and may now claim or must stop. */
-  private void wakeProducer() {
-    if (f.producerWaiting && producerMayGo()) {
-      signal(room);
-    }
-  }
-
-  private void signal(Condition condition) {
-    lock.lock();
+    lockHot();
     try {
-      condition.signalAll();
+      room.signal();
     } finally {
       lock.unlock();
     }
   }
 
   private boolean consumerMayGo() {
-    long w = t.word;
-    long n = w >>> 1;
-    return f.produced != n
-        || failure != null
-        || (w & CLOSED) != 0
-        || (f.claimed == n && slotFree(n));
+    return produced != taken || failure != null || closing;
   }
 
-  /** The producer may claim batch {@code p = produced}, or must stop. */
   private boolean producerMayGo() {
-    long p = f.produced;
-    return mayClaim(p) || mustStop(p);
+    return (hasRoom() && producerMayFill()) || failure != null || closing;
   }
 
-  /** Batch {@code p} ({@code produced}) is the producer's to claim now. */
-  private boolean mayClaim(long p) {
-    long w = t.word;
-    return f.claimed == p
-        && p - (w >>> 1) < depth
-        && failure == null
-        && (!t.paced || (w & CLOSED) != 0)
-        && slotFree(p);
-  }
-
-  /** After a failure, or once closed with the read-ahead finished and nobody filling. */
-  private boolean mustStop(long p) {
-    long w = t.word;
-    return failure != null || ((w & CLOSED) != 0 && f.claimed == p && p - (w >>> 1) >= depth);
-  }
-
-  private boolean slotFree(long index) {
+  private boolean hasRoom() {
+    long p = produced;
+    if (failure != null || filling || p - taken >= depth) {
+      return false;
+    }
     @SuppressWarnings("unchecked")
-    B s = (B) slots[(int) (index % slots.length)];
+    B s = (B) slots[(int) (p % slots.length)];
     return s == null || source.isFree(s);
   }
 
-  /** The producer loop: claims and fills batches while it may; returns when it must stop. */
+  /**
+   * Under the lock, when the producer may not fill: waits for one signal, unless it must stop
+   * (false). {@code producerWaiting} is set before the check, so a slot released meanwhile signals.
+   */
+  private boolean awaitRoom() throws InterruptedException {
+    producerWaiting = true;
+    try {
+      if (!hasRoom() || !producerMayFill()) {
+        // While the consumer fills a batch, its take may still make room for the read-ahead.
+        if (failure != null || (closing && !filling)) {
+          return false;
+        }
+        producerSpin.park(room);
+      }
+      return true;
+    } finally {
+      producerWaiting = false;
+    }
+  }
+
+  /** The producer loop: fills batches while there is room; returns when it must stop. */
   void produce() {
     try {
       while (true) {
-        long p = f.produced;
-        if (mayClaim(p)) {
-          if (CLAIMED.compareAndSet(f, p, p + 1)) {
-            fill(p);
+        if (!hasRoom() || paced) {
+          producerSpin.await(producerMayGo);
+        }
+        long p;
+        lockHot();
+        try {
+          if (!hasRoom() || !producerMayFill()) {
+            if (!awaitRoom()) {
+              return;
+            }
+            // Woken: poll before parking again. The consumer that woke it is active, and if it is
+            // filling a batch itself it makes room within a fill time.
+            continue;
           }
-          continue;
+          p = produced;
+          filling = true;
+        } finally {
+          lock.unlock();
         }
-        if (mustStop(p)) {
-          return;
-        }
-        if (!producerSpin.await(producerMayGo)) {
-          parkProducer();
+        long start = System.nanoTime();
+        source.fill(slot(p));
+        lockHot();
+        try {
+          producerFillNanos += timed(start);
+          filling = false;
+          produced = p + 1;
+          ready.signal();
+        } finally {
+          lock.unlock();
         }
       }
     } catch (InterruptedException e) {
-      if ((t.word & CLOSED) == 0) {
+      if (!closing) {
         record(new PrefetchException(owner + ": the producer thread was interrupted"));
       }
     } catch (Throwable e) {
       record(e);
-    }
-  }
-
-  /** Fills batch {@code p}, claimed by the producer, and publishes it. */
-  private void fill(long p) throws Exception {
-    long start = System.nanoTime();
-    source.fill(slot(p));
-    long d = System.nanoTime() - start;
-    long m = f.fillNanos;
-    f.fillNanos = m == 0 ? d : m + (d - m) / 4;
-    f.producerFillNanos += d;
-    f.produced = p + 1;
-    if (t.consumerWaiting) {
-      signal(ready);
-    }
-  }
-
-  /** Waits under the lock until the producer may claim or must stop. */
-  private void parkProducer() throws InterruptedException {
-    lock.lock();
-    try {
-      f.producerWaiting = true;
-      if (!producerMayGo()) {
-        producerSpin.park(room);
-      }
-    } finally {
-      f.producerWaiting = false;
-      lock.unlock();
     }
   }
 
@@ -627,7 +598,7 @@ public final class Prefetcher<B> implements AutoCloseable {
 
   /** True while the consumer reads its batches itself (see the class comment); for tests. */
   boolean paced() {
-    return t.paced;
+    return paced;
   }
 
   /** True when no producer thread runs: never started, or closed and joined. */
@@ -640,10 +611,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   public PrefetchMetrics metrics() {
     lock.lock();
     try {
-      long w = t.word;
-      long taken = w >>> 1;
-      long produced = f.produced;
-      long discarded = (w & CLOSED) != 0 && producerStopped() ? produced - taken : 0;
+      long discarded = closing && producerStopped() ? produced - taken : 0;
       return new PrefetchMetrics(
           depth,
           produced,
@@ -654,7 +622,7 @@ public final class Prefetcher<B> implements AutoCloseable {
           c.occupancySum,
           c.maxOccupancy,
           depth == 0 ? taken : c.consumerFills,
-          f.producerFillNanos);
+          producerFillNanos);
     } finally {
       lock.unlock();
     }
@@ -670,12 +638,12 @@ public final class Prefetcher<B> implements AutoCloseable {
     Thread thread;
     lock.lock();
     try {
-      if ((t.word & CLOSED) != 0) {
+      if (closing) {
         return;
       }
-      WORD.getAndBitwiseOr(t, CLOSED);
+      closing = true;
       thread = producer;
-      room.signalAll();
+      room.signal();
       ready.signalAll();
     } finally {
       lock.unlock();
@@ -709,8 +677,6 @@ public final class Prefetcher<B> implements AutoCloseable {
     String inFlight = source.describeInFlight();
     lock.lock();
     try {
-      long taken = t.word >>> 1;
-      long produced = f.produced;
       if (failure != null && failedBeforeClose && !failureDelivered) {
         LOG.log(
             System.Logger.Level.WARNING,
@@ -781,9 +747,9 @@ public final class Prefetcher<B> implements AutoCloseable {
         + ", depth "
         + depth
         + ", produced "
-        + f.produced
+        + produced
         + ", taken "
-        + (t.word >>> 1)
+        + taken
         + "]";
   }
 
@@ -794,44 +760,9 @@ public final class Prefetcher<B> implements AutoCloseable {
   }
 
   /**
-   * What the side that fills writes: the producer, or a consumer that fills a batch itself. Takes
-   * read {@code produced} and {@code claimed}; each batch moves this line to the consumer's core
-   * once.
+   * The consumer's own fields. The producer polls the prefetcher's fields on the other core, so a
+   * consumer write that shared their cache line would cost a transfer of the line each time.
    */
-  private static class FillerFields extends LeadingPad {
-    volatile long produced;
-    volatile long claimed;
-    volatile boolean producerWaiting;
-
-    /**
-     * A moving average of how long a fill on the producer thread takes, for a consumer that polls
-     * while it fills; and their total. Written by the producer before it publishes a batch.
-     */
-    long fillNanos;
-
-    long producerFillNanos;
-  }
-
-  @SuppressWarnings("unused")
-  private static final class FillerSide extends FillerFields {
-    long q0, q1, q2, q3, q4, q5, q6, q7;
-  }
-
-  /** What takes write (and close sets once); the producer reads them. */
-  private static class TakerFields extends LeadingPad {
-    /** The number of batches taken, shifted left once, or'ed with {@link #CLOSED}. */
-    volatile long word;
-
-    volatile boolean paced;
-    volatile boolean consumerWaiting;
-  }
-
-  @SuppressWarnings("unused")
-  private static final class TakerSide extends TakerFields {
-    long q0, q1, q2, q3, q4, q5, q6, q7;
-  }
-
-  /** The consumer's own fields, which no other thread reads while it takes. */
   private static class ConsumerFields<B> extends LeadingPad {
     /** The batch the last take returned. */
     B held;
@@ -842,7 +773,7 @@ public final class Prefetcher<B> implements AutoCloseable {
     int quickTakes;
     int lateTakes;
 
-    // Read by metrics() (a snapshot) from any thread.
+    // Written under the lock; read by metrics() under it.
     long consumerFills;
     long waits;
     long waitNanos;
