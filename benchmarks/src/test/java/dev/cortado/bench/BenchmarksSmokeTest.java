@@ -2,6 +2,7 @@ package dev.cortado.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ludovic.netlib.blas.NativeBLAS;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
@@ -32,7 +33,7 @@ class BenchmarksSmokeTest {
   /** Whether netlib finds a native BLAS on this machine. */
   private static boolean nativeBlasLoads() {
     try {
-      dev.ludovic.netlib.blas.NativeBLAS.getInstance();
+      NativeBLAS.getInstance();
       return true;
     } catch (RuntimeException | LinkageError e) {
       return false;
