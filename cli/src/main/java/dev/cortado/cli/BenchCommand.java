@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.DoubleConsumer;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -662,19 +663,12 @@ final class BenchCommand implements Callable<Integer> {
    */
   private static Passes.Epoch spinEpoch(
       String dbType, String db, SpinPipeline spin, long batchesPerPass, ConsumerWork consumer) {
-    String what = Dbs.describe(dbType, db);
-    return new Passes.Epoch() {
-      @Override
-      public void run() {
-        long nanos = consumer.nanos();
-        RunNetCommand.runOrExplain(what, () -> spin.run(batchesPerPass, () -> busyWait(nanos)));
-      }
-
-      @Override
-      public void beforePass() {
-        consumer.spinPass();
-      }
-    };
+    return epoch(
+        Dbs.describe(dbType, db),
+        consumer::nanos,
+        nanos -> spin.run(batchesPerPass, () -> busyWait(nanos)),
+        consumer::spinPass,
+        rate -> {});
   }
 
   /**
@@ -689,21 +683,36 @@ final class BenchCommand implements Callable<Integer> {
       LongSupplier work,
       Runnable beforePass,
       DoubleConsumer afterPass) {
-    // One error wrapper around the whole epoch: the loop is what is timed, so it builds no message
-    // and no lambda per batch.
-    String what = Dbs.describe(dbType, db);
+    return epoch(
+        Dbs.describe(dbType, db),
+        work,
+        nanos -> {
+          for (long b = 0; b < batchesPerPass; b++) {
+            net.run();
+            busyWait(nanos);
+          }
+        },
+        beforePass,
+        afterPass);
+  }
+
+  /**
+   * An epoch that runs {@code pass} with the consumer's work per batch ({@code work}, read once per
+   * epoch), with the given hooks around each pass. One error wrapper, naming {@code what}, goes
+   * around the whole epoch: the loop is what is timed, so it builds no message and no lambda per
+   * batch.
+   */
+  private static Passes.Epoch epoch(
+      String what,
+      LongSupplier work,
+      LongConsumer pass,
+      Runnable beforePass,
+      DoubleConsumer afterPass) {
     return new Passes.Epoch() {
       @Override
       public void run() {
         long nanos = work.getAsLong();
-        RunNetCommand.runOrExplain(
-            what,
-            () -> {
-              for (long b = 0; b < batchesPerPass; b++) {
-                net.run();
-                busyWait(nanos);
-              }
-            });
+        RunNetCommand.runOrExplain(what, () -> pass.accept(nanos));
       }
 
       @Override
