@@ -110,7 +110,9 @@ final class BenchCommand implements Callable<Integer> {
           "Measures how well prefetching overlaps a consumer as slow as the reader: passes"
               + " of this run, whose consumer busy-waits after each batch for the no_prefetch"
               + " read time per batch R, alternate with no_prefetch passes without work, and each"
-              + " pair gives time per batch / max(read, work) (1.0 is perfect overlap, 2.0 none)."
+              + " pair gives time per batch / max(read, work) (1.0 is perfect overlap, 2.0 none),"
+              + " the work as the consumer's clock timed it (a busy wait lasts longer when its"
+              + " thread stalls across the end)."
               + " R is calibrated first, then each no_prefetch pass sets it for the passes after"
               + " it, so that it follows a machine whose speed drifts. A warning says when R and"
               + " the read time of the passes still differ by more than 1.1x, or the prefetch"
@@ -152,13 +154,18 @@ final class BenchCommand implements Callable<Integer> {
    * The consumer work per batch: fixed ({@code --consumer-work-us}), or with {@code --overlap} the
    * read time per batch of the latest no_prefetch pass (the calibration until the first), so that
    * each overlap pass works as long as reading took moments before on a machine whose speed drifts.
-   * Records the work of each overlap pass. Used on the bench thread only.
+   * Records, for each pass of the consumer and of the spinning counters, the work asked for and the
+   * work done: a busy wait ends at the first clock read past its end, later when the thread was
+   * stalled across it. Used on the bench thread only.
    */
   static final class ConsumerWork {
     private final int batchSize;
     private long nanos;
+    private long spentNanos;
+    private long spentBatches;
     private final List<Double> passUs = new ArrayList<>();
-    private final List<Double> spinPassUs = new ArrayList<>();
+    private final List<Double> passSpentUs = new ArrayList<>();
+    private final List<Double> spinPassSpentUs = new ArrayList<>();
 
     ConsumerWork(long nanos, int batchSize) {
       this.nanos = nanos;
@@ -169,29 +176,51 @@ final class BenchCommand implements Callable<Integer> {
       return nanos;
     }
 
+    /** One batch's work: busy for {@code n} nanoseconds, counted for the current pass. */
+    void work(long n) {
+      spentNanos += busyWait(n);
+      spentBatches++;
+    }
+
     /** A no_prefetch pass read at {@code itemsPerSecond}: its time per batch is the new work. */
     void readPass(double itemsPerSecond) {
       nanos = Math.round(batchSize / itemsPerSecond * 1e9);
     }
 
-    /** A pass of the consumer begins: it works {@link #nanos()} per batch. */
-    void consumerPass() {
+    /** A pass of the consumer or of the spinning counters ({@link SpinPipeline}) begins. */
+    void passBegins() {
+      spentNanos = 0;
+      spentBatches = 0;
+    }
+
+    /** A pass of the consumer ends. */
+    void consumerPassDone() {
       passUs.add(nanos / 1e3);
+      passSpentUs.add(spentUs());
     }
 
-    /** A pass of the two spinning counters ({@link SpinPipeline}) begins. */
-    void spinPass() {
-      spinPassUs.add(nanos / 1e3);
+    /** A pass of the spinning counters ends. */
+    void spinPassDone() {
+      spinPassSpentUs.add(spentUs());
     }
 
-    /** The work of the last {@code n} passes (the measured ones), in microseconds. */
+    private double spentUs() {
+      return spentBatches == 0 ? 0 : spentNanos / 1e3 / spentBatches;
+    }
+
+    /** The work asked for in the last {@code n} passes (the measured ones), in microseconds. */
     double[] lastPassesUs(int n) {
       return last(passUs, n);
     }
 
-    /** As {@link #lastPassesUs}, for the passes of the two spinning counters. */
-    double[] lastSpinPassesUs(int n) {
-      return last(spinPassUs, n);
+    /** The work done per batch in the last {@code n} passes of the consumer, in microseconds. */
+    double[] lastPassesSpentUs(int n) {
+      return last(passSpentUs, n);
+    }
+
+    /** As {@link #lastPassesSpentUs}, for the passes of the two spinning counters. */
+    double[] lastSpinPassesSpentUs(int n) {
+      return last(spinPassSpentUs, n);
     }
 
     private static double[] last(List<Double> us, int n) {
@@ -268,17 +297,29 @@ final class BenchCommand implements Callable<Integer> {
       Passes.Result baseline,
       Map<String, Number> metrics,
       double[] passWorkUs,
+      double[] passSpentUs,
       ReadTimes readTimes,
       Passes.Result spin,
-      double[] spinWorkUs) {
-    /** The consumer work per batch, in microseconds: the median over the measured passes. */
+      double[] spinSpentUs) {
+    /** The consumer work asked for per batch, in microseconds: the median over the passes. */
     double workUs() {
       return Stats.of(passWorkUs).median();
     }
 
-    /** Per pair of passes: this run's time per batch over max(no_prefetch read time, work). */
+    /**
+     * The consumer work done per batch, in microseconds: the median over the passes. A little more
+     * than {@link #workUs()} where the consumer's thread stalls across the end of its busy waits.
+     */
+    double spentUs() {
+      return Stats.of(passSpentUs).median();
+    }
+
+    /**
+     * Per pair of passes: this run's time per batch over max(no_prefetch read time, the work the
+     * consumer did per batch in the pass).
+     */
     Stats overlap() {
-      return overlap(result.rates(), passWorkUs);
+      return overlap(result.rates(), passSpentUs);
     }
 
     /** The median overlap over the lockstep bound: what the hand-off and the two cores add. */
@@ -291,15 +332,15 @@ final class BenchCommand implements Callable<Integer> {
      * over max(no_prefetch read time, work), the overlap of the cheapest hand-off on this machine.
      */
     Stats spinOverlap() {
-      return overlap(spin.rates(), spinWorkUs);
+      return overlap(spin.rates(), spinSpentUs);
     }
 
-    /** Per pair: time per batch at {@code rates[i]} over max(no_prefetch read time, workUs[i]). */
-    private Stats overlap(double[] rates, double[] workUs) {
+    /** Per pair: time per batch at {@code rates[i]} over max(no_prefetch read time, spentUs[i]). */
+    private Stats overlap(double[] rates, double[] spentUs) {
       return pairs(
           rates,
           (i, rate, base) ->
-              (batchSize / rate * 1e6) / Math.max(batchSize / base * 1e6, workUs[i]));
+              (batchSize / rate * 1e6) / Math.max(batchSize / base * 1e6, spentUs[i]));
     }
 
     /** The median overlap over that of the two spinning counters: what the prefetcher adds. */
@@ -322,7 +363,8 @@ final class BenchCommand implements Callable<Integer> {
      * down while the consumer worked on the other core.
      */
     Stats overlapVsFill() {
-      return pairs((i, rate, base) -> (batchSize / rate * 1e6) / Math.max(fillUs(), passWorkUs[i]));
+      return pairs(
+          (i, rate, base) -> (batchSize / rate * 1e6) / Math.max(fillUs(), passSpentUs[i]));
     }
 
     /** The prefetch thread's time per fill over the no_prefetch read time of the passes. */
@@ -474,8 +516,9 @@ final class BenchCommand implements Callable<Integer> {
     Passes.Result result;
     Passes.Result baseline;
     double[] passWorkUs;
+    double[] passSpentUs;
     Passes.Result spin;
-    double[] spinWorkUs;
+    double[] spinSpentUs;
     ReadTimes readTimes = null;
     long bytesPerBatch = 0;
     try (Workspace ws = rt.newWorkspace()) {
@@ -520,8 +563,9 @@ final class BenchCommand implements Callable<Integer> {
                       net,
                       batchesPerPass,
                       consumer::nanos,
-                      consumer::consumerPass,
-                      rate -> {})));
+                      consumer::work,
+                      consumer::passBegins,
+                      rate -> consumer.consumerPassDone())));
       if (baselineNet != null) {
         labels.add(label + ", no_prefetch");
         long baselineWork = overlap ? 0 : workNanos;
@@ -532,6 +576,7 @@ final class BenchCommand implements Callable<Integer> {
                 baselineNet,
                 batchesPerPass,
                 () -> baselineWork,
+                BenchCommand::busyWait,
                 () -> {},
                 overlap ? consumer::readPass : rate -> {}));
       }
@@ -561,7 +606,8 @@ final class BenchCommand implements Callable<Integer> {
       baseline = baselineNet == null ? null : results[1];
       spin = overlap ? results[2] : null;
       passWorkUs = consumer.lastPassesUs(passes);
-      spinWorkUs = overlap ? consumer.lastSpinPassesUs(passes) : null;
+      passSpentUs = consumer.lastPassesSpentUs(passes);
+      spinSpentUs = overlap ? consumer.lastSpinPassesSpentUs(passes) : null;
       Operator input = net.operators().get(0);
       metrics = input.metrics();
     }
@@ -580,9 +626,10 @@ final class BenchCommand implements Callable<Integer> {
         baseline,
         metrics,
         passWorkUs,
+        passSpentUs,
         readTimes,
         spin,
-        spinWorkUs);
+        spinSpentUs);
   }
 
   /**
@@ -607,7 +654,15 @@ final class BenchCommand implements Callable<Integer> {
                     CALIBRATION_PASSES,
                     warmup,
                     minPassSeconds,
-                    epoch(dbType, db, baselineNet, batchesPerPass, () -> 0, () -> {}, r -> {}),
+                    epoch(
+                        dbType,
+                        db,
+                        baselineNet,
+                        batchesPerPass,
+                        () -> 0,
+                        BenchCommand::busyWait,
+                        () -> {},
+                        r -> {}),
                     progress)
                 .stats()
                 .median();
@@ -666,30 +721,31 @@ final class BenchCommand implements Callable<Integer> {
     return epoch(
         Dbs.describe(dbType, db),
         consumer::nanos,
-        nanos -> spin.run(batchesPerPass, () -> busyWait(nanos)),
-        consumer::spinPass,
-        rate -> {});
+        nanos -> spin.run(batchesPerPass, () -> consumer.work(nanos)),
+        consumer::passBegins,
+        rate -> consumer.spinPassDone());
   }
 
   /**
-   * {@code batchesPerPass} runs of {@code net}, each followed by {@code work} nanoseconds of busy
-   * waiting (read once per epoch), with the given hooks around each pass.
+   * {@code batchesPerPass} runs of {@code net}, each followed by {@code work} of {@code nanos}
+   * (read once per epoch), with the given hooks around each pass.
    */
   private static Passes.Epoch epoch(
       String dbType,
       String db,
       Net net,
       long batchesPerPass,
-      LongSupplier work,
+      LongSupplier nanos,
+      LongConsumer work,
       Runnable beforePass,
       DoubleConsumer afterPass) {
     return epoch(
         Dbs.describe(dbType, db),
-        work,
-        nanos -> {
+        nanos,
+        n -> {
           for (long b = 0; b < batchesPerPass; b++) {
             net.run();
-            busyWait(nanos);
+            work.accept(n);
           }
         },
         beforePass,
@@ -834,6 +890,7 @@ final class BenchCommand implements Callable<Integer> {
             new JsonLine()
                 .put("label", r.dbType() + " batch " + r.batchSize() + ", overlap")
                 .put("consumer_work_us", r.workUs(), 1)
+                .put("consumer_work_spent_us", r.spentUs(), 2)
                 .put("read_us", r.readUs(), 1)
                 .put("calibrated", r.calibrated())
                 .put("overlap_median", o.median(), 3)
@@ -892,9 +949,9 @@ final class BenchCommand implements Callable<Integer> {
         Stats o = r.overlap();
         out.printf(
             "overlap: time per batch with %.1f us of consumer work (the no_prefetch read time,"
-                + " %.1f us in the passes) / max(read, work), pass by pass: %.3f median"
-                + " (min %.3f, max %.3f)%n",
-            r.workUs(), r.readUs(), o.median(), o.min(), o.max());
+                + " %.1f us in the passes; %.2f us as done) / max(read, work done), pass by pass:"
+                + " %.3f median (min %.3f, max %.3f)%n",
+            r.workUs(), r.readUs(), r.spentUs(), o.median(), o.min(), o.max());
         out.printf(
             "the prefetch thread's fills took %.1f us per batch, %.2fx the no_prefetch read time;"
                 + " time per batch / max(fill, work): %.3f median (reading slows down while the"
@@ -924,14 +981,21 @@ final class BenchCommand implements Callable<Integer> {
   static final double CALIBRATION_AGREEMENT = 0.03;
   static final double CALIBRATION_TOLERANCE = 1.1;
 
-  /** Keeps this thread busy for {@code nanos}, like a compute step; the clock calibrates it. */
-  static void busyWait(long nanos) {
+  /**
+   * Keeps this thread busy for {@code nanos}, like a compute step; the clock calibrates it. Returns
+   * the nanoseconds it took, from its first clock read to its last: more than {@code nanos} when
+   * the thread stalled across the end.
+   */
+  static long busyWait(long nanos) {
     if (nanos <= 0) {
-      return;
+      return 0;
     }
-    long end = System.nanoTime() + nanos;
-    while (System.nanoTime() - end < 0) {
+    long start = System.nanoTime();
+    long end = start + nanos;
+    long now;
+    while ((now = System.nanoTime()) - end < 0) {
       Thread.onSpinWait();
     }
+    return now - start;
   }
 }

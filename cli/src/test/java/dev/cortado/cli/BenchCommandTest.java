@@ -199,6 +199,9 @@ class BenchCommandTest {
     assertThat(run.get("consumer_work_us").getAsDouble()).isEqualTo(workUs);
     // Every batch costs at least the consumer's work.
     assertThat(run.get("items_per_s_max").getAsDouble()).isLessThanOrEqualTo(64 / workUs * 1e6);
+    // The work as the consumer's clock timed it: at least what was asked (each printed rounded).
+    assertThat(overlap.get("consumer_work_spent_us").getAsDouble())
+        .isGreaterThanOrEqualTo(workUs - 0.06);
     // The no_prefetch passes run without work, so their ratio to this run means nothing.
     assertThat(base.get("consumer_work_us").getAsDouble()).isZero();
     assertThat(base.has("ratio_median")).isFalse();
@@ -279,15 +282,42 @@ class BenchCommandTest {
   void theOverlapsConsumerWorkFollowsTheLatestNoPrefetchPass() {
     // Batches of 64: a no_prefetch pass at 6.4M items/s read a batch in 10 us.
     BenchCommand.ConsumerWork work = new BenchCommand.ConsumerWork(12_000, 64);
-    work.consumerPass(); // before any no_prefetch pass: the calibration
+    consumerPass(work); // before any no_prefetch pass: the calibration
     work.readPass(6.4e6);
-    work.consumerPass();
-    work.consumerPass(); // A B, then B A: two consumer passes in a row keep the latest read
+    consumerPass(work);
+    consumerPass(work); // A B, then B A: two consumer passes in a row keep the latest read
     work.readPass(3.2e6);
-    work.consumerPass();
+    consumerPass(work);
     assertThat(work.nanos()).isEqualTo(20_000);
     assertThat(work.lastPassesUs(3)).containsExactly(10.0, 10.0, 20.0);
     assertThat(work.lastPassesUs(4)).containsExactly(12.0, 10.0, 10.0, 20.0);
+  }
+
+  private static void consumerPass(BenchCommand.ConsumerWork work) {
+    work.passBegins();
+    work.consumerPassDone();
+  }
+
+  @Test
+  void theWorkDoneIsTimedPassByPassAndNeverShortOfTheWorkAskedFor() {
+    BenchCommand.ConsumerWork work = new BenchCommand.ConsumerWork(50_000, 64);
+    work.passBegins();
+    work.work(50_000);
+    work.work(150_000);
+    work.consumerPassDone();
+    // A pass of the spinning counters between two of the consumer's keeps its own record.
+    work.passBegins();
+    work.work(400_000);
+    work.spinPassDone();
+    work.passBegins();
+    work.consumerPassDone(); // no batches: nothing done
+    double[] done = work.lastPassesSpentUs(2);
+    assertThat(done[0]).isGreaterThanOrEqualTo(100.0).isLessThan(100.0 + 1_000);
+    assertThat(done[1]).isZero();
+    assertThat(work.lastSpinPassesSpentUs(1)[0]).isGreaterThanOrEqualTo(400.0);
+    assertThat(work.lastPassesUs(2)).containsExactly(50.0, 50.0);
+    assertThat(BenchCommand.busyWait(30_000)).isGreaterThanOrEqualTo(30_000);
+    assertThat(BenchCommand.busyWait(0)).isZero();
   }
 
   @Test
