@@ -371,20 +371,7 @@ public final class PlanExecutor {
       threads.add(thread);
     }
     threads.forEach(Thread::start);
-    boolean interrupted = false;
-    for (Thread thread : threads) {
-      while (true) {
-        try {
-          thread.join();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    Threads.joinAll(threads);
     Throwable failure;
     synchronized (first) {
       failure = first[0];

@@ -52,19 +52,6 @@ final class Reporter implements AutoCloseable {
   @Override
   public void close() {
     done.countDown();
-    boolean interrupted = false;
-    for (Thread t : threads) {
-      while (true) {
-        try {
-          t.join();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    Threads.joinAll(threads);
   }
 }
