@@ -314,6 +314,11 @@ final class BenchCommand implements Callable<Integer> {
       return Stats.of(passSpentUs).median();
     }
 
+    /** As {@link #spentUs()}, in the passes of the two spinning counters. */
+    double spinWorkSpentUs() {
+      return Stats.of(spinSpentUs).median();
+    }
+
     /**
      * Per pair of passes: this run's time per batch over max(no_prefetch read time, the work the
      * consumer did per batch in the pass).
@@ -903,6 +908,7 @@ final class BenchCommand implements Callable<Integer> {
                 .put("read_p99_us", r.readTimes().p99Us(), 1)
                 .put("lockstep_bound", r.readTimes().lockstepBound(), 3)
                 .put("overlap_vs_bound_median", r.overlapVsBound(), 3)
+                .put("spin_work_spent_us", r.spinWorkSpentUs(), 2)
                 .put("spin_overlap_median", spin.median(), 3)
                 .put("spin_overlap_min", spin.min(), 3)
                 .put("spin_overlap_max", spin.max(), 3)

@@ -202,6 +202,8 @@ class BenchCommandTest {
     // The work as the consumer's clock timed it: at least what was asked (each printed rounded).
     assertThat(overlap.get("consumer_work_spent_us").getAsDouble())
         .isGreaterThanOrEqualTo(workUs - 0.06);
+    assertThat(overlap.get("spin_work_spent_us").getAsDouble())
+        .isGreaterThanOrEqualTo(workUs - 0.06);
     // The no_prefetch passes run without work, so their ratio to this run means nothing.
     assertThat(base.get("consumer_work_us").getAsDouble()).isZero();
     assertThat(base.has("ratio_median")).isFalse();
