@@ -154,9 +154,9 @@ final class BenchCommand implements Callable<Integer> {
    * The consumer work per batch: fixed ({@code --consumer-work-us}), or with {@code --overlap} the
    * read time per batch of the latest no_prefetch pass (the calibration until the first), so that
    * each overlap pass works as long as reading took moments before on a machine whose speed drifts.
-   * Records, for each pass of the consumer and of the spinning counters, the work asked for and the
-   * work done: a busy wait ends at the first clock read past its end, later when the thread was
-   * stalled across it. Used on the bench thread only.
+   * Records the work asked for in each pass of the consumer, and the work done in each pass of the
+   * consumer and of the spinning counters: a busy wait ends at the first clock read past its end,
+   * later when the thread was stalled across it. Used on the bench thread only.
    */
   static final class ConsumerWork {
     private final int batchSize;
@@ -310,11 +310,11 @@ final class BenchCommand implements Callable<Integer> {
      * The consumer work done per batch, in microseconds: the median over the passes. A little more
      * than {@link #workUs()} where the consumer's thread stalls across the end of its busy waits.
      */
-    double spentUs() {
+    double workSpentUs() {
       return Stats.of(passSpentUs).median();
     }
 
-    /** As {@link #spentUs()}, in the passes of the two spinning counters. */
+    /** As {@link #workSpentUs()}, in the passes of the two spinning counters. */
     double spinWorkSpentUs() {
       return Stats.of(spinSpentUs).median();
     }
@@ -895,7 +895,7 @@ final class BenchCommand implements Callable<Integer> {
             new JsonLine()
                 .put("label", r.dbType() + " batch " + r.batchSize() + ", overlap")
                 .put("consumer_work_us", r.workUs(), 1)
-                .put("consumer_work_spent_us", r.spentUs(), 2)
+                .put("consumer_work_spent_us", r.workSpentUs(), 2)
                 .put("read_us", r.readUs(), 1)
                 .put("calibrated", r.calibrated())
                 .put("overlap_median", o.median(), 3)
@@ -957,7 +957,7 @@ final class BenchCommand implements Callable<Integer> {
             "overlap: time per batch with %.1f us of consumer work (the no_prefetch read time,"
                 + " %.1f us in the passes; %.2f us as done) / max(read, work done), pass by pass:"
                 + " %.3f median (min %.3f, max %.3f)%n",
-            r.workUs(), r.readUs(), r.spentUs(), o.median(), o.min(), o.max());
+            r.workUs(), r.readUs(), r.workSpentUs(), o.median(), o.min(), o.max());
         out.printf(
             "the prefetch thread's fills took %.1f us per batch, %.2fx the no_prefetch read time;"
                 + " time per batch / max(fill, work): %.3f median (reading slows down while the"
