@@ -334,7 +334,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * Per pair of passes: the time per batch of the two spinning counters ({@link SpinPipeline})
-     * over max(no_prefetch read time, work), the overlap of the cheapest hand-off on this machine.
+     * over max(no_prefetch read time, work done), the overlap of the cheapest hand-off on this
+     * machine.
      */
     Stats spinOverlap() {
       return overlap(spin.rates(), spinSpentUs);
@@ -363,7 +364,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Per pass: time per batch over max(the prefetch thread's fill time, work). Where {@link
+     * Per pass: time per batch over max(the prefetch thread's fill time, work done). Where {@link
      * #overlap} is high and this is near 1, the hand-off costs little and reading itself slowed
      * down while the consumer worked on the other core.
      */
@@ -710,10 +711,12 @@ final class BenchCommand implements Callable<Integer> {
     return n;
   }
 
-  /** The depth of the spinning counters: the run's prefetch depth (Caffe2's 1 by default). */
+  /**
+   * The depth of the spinning counters: the run's prefetch depth (Caffe2's 1 by default), which the
+   * operator has already checked when the net was created.
+   */
   private int spinDepth() {
-    return Math.max(
-        1, prefetchDepth == null ? PrefetchOperator.DEFAULT_PREFETCH_DEPTH : prefetchDepth);
+    return prefetchDepth == null ? PrefetchOperator.DEFAULT_PREFETCH_DEPTH : prefetchDepth;
   }
 
   /**
