@@ -199,11 +199,13 @@ class BenchCommandTest {
     assertThat(run.get("consumer_work_us").getAsDouble()).isEqualTo(workUs);
     // Every batch costs at least the consumer's work.
     assertThat(run.get("items_per_s_max").getAsDouble()).isLessThanOrEqualTo(64 / workUs * 1e6);
-    // The work as the consumer's clock timed it: at least what was asked (each printed rounded).
+    // The work as the consumer's clock timed it: in each pass at least what was asked, so its
+    // median is at least the median asked for over the same passes (each printed rounded).
     assertThat(overlap.get("consumer_work_spent_us").getAsDouble())
         .isGreaterThanOrEqualTo(workUs - 0.06);
-    assertThat(overlap.get("spin_work_spent_us").getAsDouble())
-        .isGreaterThanOrEqualTo(workUs - 0.06);
+    // The counters' passes ask for the work of the no_prefetch pass before each, which follows the
+    // machine's speed, so their median is not comparable with the consumer's: only that it ran.
+    assertThat(overlap.get("spin_work_spent_us").getAsDouble()).isPositive();
     // The no_prefetch passes run without work, so their ratio to this run means nothing.
     assertThat(base.get("consumer_work_us").getAsDouble()).isZero();
     assertThat(base.has("ratio_median")).isFalse();
