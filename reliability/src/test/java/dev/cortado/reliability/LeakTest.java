@@ -192,14 +192,15 @@ class LeakTest {
   }
 
   /**
-   * The open file count once it stops moving towards {@code expected}: a handle that the JVM itself
-   * opens or closes in the background (a jar read for a class loaded late, another test's channel
-   * being finalised) must not fail the test, while a leak of one handle per iteration still shows
-   * as hundreds. No GC is forced, so a leaked channel is not closed by a cleaner meanwhile.
+   * The open file count once it is at most {@code expected}, or after a second of waiting for it: a
+   * handle that the JVM itself opens or closes in the background (a jar read for a class loaded
+   * late, another test's channel being finalised) must not fail the test, so fewer handles than
+   * before pass, while a leak of one handle per iteration still shows as hundreds. No GC is forced,
+   * so a leaked channel is not closed by a cleaner meanwhile.
    */
   private static long openFilesSettled(long expected) throws IOException, InterruptedException {
     long n = openFiles();
-    for (int i = 0; i < 20 && n != expected; i++) {
+    for (int i = 0; i < 20 && n > expected; i++) {
       Thread.sleep(50);
       n = openFiles();
     }
@@ -222,7 +223,7 @@ class LeakTest {
       }
       assertThat(openFilesSettled(before))
           .as("open files after 1,000 opens of a %s DB", type)
-          .isEqualTo(before);
+          .isLessThanOrEqualTo(before);
     } finally {
       Dbs.drop(type, source);
     }
@@ -264,7 +265,7 @@ class LeakTest {
       assertThat(Nets.survivors(Nets.newThreads(threadsBefore), 1_000)).isEmpty();
       assertThat(openFilesSettled(before))
           .as("open files after 100 %s pipelines", type)
-          .isEqualTo(before);
+          .isLessThanOrEqualTo(before);
     } finally {
       Dbs.drop(type, source);
     }
