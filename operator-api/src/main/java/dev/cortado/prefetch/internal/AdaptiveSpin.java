@@ -1,6 +1,5 @@
 package dev.cortado.prefetch.internal;
 
-import java.util.concurrent.locks.Condition;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -74,16 +73,6 @@ final class AdaptiveSpin {
     }
     penalty = 0;
     return true;
-  }
-
-  /**
-   * Parks on {@code condition} (whose lock the caller holds) until it is signalled, then lets
-   * {@link #wokeAfter} judge how quickly the partner woke it.
-   */
-  void park(Condition condition) throws InterruptedException {
-    long start = System.nanoTime();
-    condition.await();
-    wokeAfter(System.nanoTime() - start);
   }
 
   /**

@@ -2,66 +2,69 @@ package dev.cortado.prefetch.internal;
 
 import dev.cortado.prefetch.PrefetchException;
 import dev.cortado.prefetch.PrefetchMetrics;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * The hand-off between one producer thread and one consumer: a ring of reusable batch slots that
- * the producer fills in order, at most {@code depth} ahead of the consumer.
+ * The hand-off between one producer thread and one consumer: a ring of reusable batch slots filled
+ * in order, at most {@code depth} ahead of the consumer.
  *
- * <p>State, guarded by {@code lock}: {@code produced} and {@code taken} (batches finished and
- * taken; {@code taken <= produced <= taken + depth}), {@code failure} (set once, at batch {@code
- * produced}), {@code closing} (set once), {@code filling} (someone fills batch {@code produced}),
- * {@code producer} (started by the first take) and {@code paced} (the consumer reads for itself;
- * set and cleared by takes). There is room when {@code produced < taken + depth}, nobody is
- * filling, no failure is set and the slot of batch {@code produced} is free; the producer may use
- * it when it is not paced, or closing.
+ * <p>State: {@code produced} (batches filled), the consumer's word ({@code taken}, batches taken,
+ * with the bits {@code paced} and {@code closed}; {@code taken <= produced <= taken + depth}),
+ * {@code failure} (set once, at batch {@code produced}) and {@code filler}, who may fill batch
+ * {@code produced}: {@code PRODUCER} (the producer thread, running), {@code IDLE} (nobody: the
+ * producer is parked, about to park or not started) or {@code CONSUMER} (a take fills it on its own
+ * thread). Only the producer moves {@code filler} out of {@code PRODUCER}, only the consumer out of
+ * {@code CONSUMER}, and both leave {@code IDLE} by a compare-and-set, so fills never overlap. There
+ * is room when {@code produced < taken + depth} and the slot of batch {@code produced} is free.
  *
  * <pre>
- * producer   WAIT  -- room, !paced or closing: filling = true -> FILL  (what may enable it signals)
- *            WAIT  -- no room, closing or failure ---> EXIT   (close signals room)
- *            FILL  -- fill returns: produced++ ------> WAIT   (signals ready)
- *            FILL  -- fill throws: failure = e ------> EXIT   (signals ready)
- * consumer   take: drops its last batch, starts the producer if there is none, sets paced
- *            (signals room when it clears it), then
- *            while produced == taken, no failure, not closing:
- *              room (the producer has not claimed it) -> fills it itself, as FILL above
- *              else clears paced (signals room), waits    (publish signals ready)
- *            produced > taken   -> batch taken, taken++ (signals room)
- *            failure, produced == taken -> throws it, on every later take too
- *            closing            -> throws "closed"
- * close      closing = true (signals both), joins the producer; the producer keeps filling while
- *            it has room, so after k takes exactly k + depth batches have been read whatever the
- *            schedule: the read-ahead that Caffe2's Finalize finishes and throws away.
+ * producer  PRODUCER, room, !paced or closed -- fills batch produced, produced++, wakes consumer
+ *           PRODUCER, paced or a poll for room failed ----------------------> IDLE, parks
+ *           IDLE, room and (!paced or closed) -------------------------------> PRODUCER (CAS)
+ *           failure, or closed and no room -----------------------------------> exits
+ *           a fill throws: failure = e ---------------------------------------> exits
+ * consumer  take t: drops its last batch; sets or clears paced (with a CAS of its word), then
+ *           produced > t ------------------ the batch; taken = t + 1 (a CAS, failing once closed)
+ *           produced == t, failure --------------------- throws it, on every later take too
+ *           produced == t, IDLE, slot free -- CONSUMER (CAS), fills, produced++, taken++, IDLE
+ *           produced == t otherwise -------- polls, then parks, until one of the above
+ *           closed ----------------------------------------------------- throws "closed"
+ * close     sets closed (a CAS of the consumer's word: taken is final once filler is not
+ *           CONSUMER), wakes both sides and joins the producer, which fills while it has room
+ *           (deciding only when filler is not CONSUMER): after k takes exactly k + depth
+ *           batches have been read whatever the schedule (Caffe2's read-ahead, thrown away).
  * </pre>
+ *
+ * <p>A side that changes what the other may wait for (produced, taken, paced, filler, a freed slot,
+ * failure, closed) then reads whether the other is parked and wakes it; a side that parks says so
+ * first and checks again, and every one of these fields is volatile, so one of the two sees the
+ * other. On the hot path, a batch costs what two spinning counters cost: the producer writes {@code
+ * produced} on a cache line of its own, the consumer writes its word on another, and nothing else
+ * moves between the cores (PERFORMANCE.md, section Prefetch).
  *
  * <p>A side that finds nothing to do polls first, for up to {@code -Dcortado.prefetch.spin_ns}
  * (default 100 µs; 0 parks at once), unless its recent polls failed ({@link AdaptiveSpin}): on a
  * virtual machine a parked thread takes tens of microseconds to wake, as long as a small batch
- * takes to read, while a poll that succeeds costs well under one. A consumer waiting for a batch
- * that is being filled polls up to twice the recent fill time instead (at most ten times the
- * bound), so that batches slower to fill than the bound are still handed over without a wake-up;
- * one that nobody has claimed although there is room it fills at once (below). The hot path takes
- * the lock by trying it a few times before parking on it, and a released slot wakes the producer
- * only when it waits for room. A consumer that would wait for a batch nobody has started fills it
- * itself: on a busy machine the producer thread may not have run since the last take, and waiting
- * for it costs a time slice per batch (PERFORMANCE.md, section Prefetch, has the measurements). A
- * consumer that comes back for its next batch within {@value #QUICK_NANOS} ns twice in a row has
- * nothing to overlap the reads with, and every hand-off would only move the batch between cores: it
- * is {@code paced}, and reads its batches itself until two takes in a row come later than that (or
- * its next slot is still held elsewhere). Fills never overlap and happen in order, and close lets
- * the producer read ahead whether paced or not, so the read-ahead is unchanged. Depth 0 ({@code
- * no_prefetch}) fills on the caller's thread, with the same failure rule. Close interrupts a
- * producer still running after {@value #STOP_GRACE_MILLIS} ms and gives up after {@value
- * #STOP_BOUND_MILLIS} ms, throwing a {@link PrefetchException} that names what was lost; so does a
- * read-ahead cut short by the interrupt. {@link #producerStopped()} then says whether the slots may
- * be freed.
+ * takes to read. A consumer waiting for a batch being filled polls up to twice the recent fill time
+ * instead (at most ten times the bound). A take that finds its batch unfilled and nobody filling it
+ * (a producer parked or not yet started) fills it itself: waiting for the producer would cost a
+ * wake-up, on a busy machine a time slice, per batch. A consumer that comes back for its next batch
+ * within {@value #QUICK_NANOS} ns twice in a row has nothing to overlap the reads with: it is
+ * {@code paced}, and reads its batches itself (the producer steps aside and parks) until two takes
+ * in a row come later than that, or its next slot is still held elsewhere. Close lets the producer
+ * read ahead whether paced or not, so the read-ahead is unchanged. Depth 0 ({@code no_prefetch})
+ * fills on the caller's thread, with the same failure rule. Close interrupts a producer still
+ * running after {@value #STOP_GRACE_MILLIS} ms and gives up after {@value #STOP_BOUND_MILLIS} ms,
+ * throwing a {@link PrefetchException} that names what was lost; so does a read-ahead cut short by
+ * the interrupt. {@link #producerStopped()} then says whether the slots may be freed.
  *
  * @param <B> the batch slot type
  */
@@ -75,7 +78,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   /** The bound on close: after this the producer counts as stuck. */
   public static final long STOP_BOUND_MILLIS = 1000;
 
-  /** How long a side polls before it waits on its condition, unless the property says. */
+  /** How long a side polls before it parks, unless the property says. */
   static final long DEFAULT_SPIN_NANOS = 100_000;
 
   /** What a prefetcher fills and how it learns that a slot is free again. */
@@ -102,54 +105,61 @@ public final class Prefetcher<B> implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Prefetcher.class.getName());
   private static final AtomicInteger THREAD_SEQ = new AtomicInteger();
 
+  /** A consumer back within this many nanoseconds after a take has no work to overlap. */
+  static final long QUICK_NANOS = 2_000;
+
+  // The values of filler.
+  private static final int IDLE = 0;
+  private static final int PRODUCER = 1;
+  private static final int CONSUMER = 2;
+
+  // The low bits of the consumer's word; taken is the word shifted right by TAKEN_SHIFT.
+  private static final long CLOSED = 1;
+  private static final long PACED = 2;
+  private static final int TAKEN_SHIFT = 2;
+  private static final long ONE_TAKEN = 1L << TAKEN_SHIFT;
+
+  private static final VarHandle WORD;
+  private static final VarHandle FILLER;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      WORD = lookup.findVarHandle(ConsumerLine.class, "word", long.class);
+      FILLER = lookup.findVarHandle(ProducerLine.class, "filler", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final String owner;
   private final Source<B> source;
   private final int depth;
   private final Object[] slots;
-
-  /** A consumer back within this many nanoseconds after a take has no work to overlap. */
-  static final long QUICK_NANOS = 2_000;
-
-  /** How often {@link #lockHot} tries the lock before it parks on it. */
-  private static final int LOCK_TRIES = 200;
-
   private final AdaptiveSpin consumerSpin;
   private final AdaptiveSpin producerSpin;
   private final boolean ownThread;
   private final long quickNanos;
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition ready = lock.newCondition();
-  private final Condition room = lock.newCondition();
-  private final Runnable onFree = this::signalRoom;
+  private final Runnable onFree = this::slotFreed;
   private final BooleanSupplier consumerMayGo = this::consumerMayGo;
-  private final BooleanSupplier producerMayGo = this::producerMayGo;
+  private final BooleanSupplier producerShouldLook = this::producerShouldLook;
 
-  // Guarded by lock; volatile where a side polls them before it locks.
-  private volatile long produced;
-  private volatile long taken;
-  private volatile Throwable failure;
-  private volatile boolean closing;
-  private volatile Thread producer;
-  private volatile boolean filling;
-  private volatile boolean producerWaiting;
-  private volatile boolean paced;
+  /** What the filler writes, on cache lines of its own. */
+  private final ProducerLine p = new ProducerLine();
 
-  /**
-   * A moving average of how long a fill on the producer thread takes, for the consumer that polls
-   * while it fills. The consumer's own fills are not timed: a paced consumer fills every batch, and
-   * its clock reads would be most of what pacing costs.
-   */
-  private volatile long fillNanos;
+  /** What takes and close write, on cache lines of their own. */
+  private final ConsumerLine w = new ConsumerLine();
 
-  /** The total time of the producer thread's fills; written and read under the lock. */
-  private long producerFillNanos;
-
-  private boolean failureDelivered;
-  private boolean failedBeforeClose;
-  private boolean interruptedByClose;
-
-  /** What only the consumer writes, on cache lines of its own. */
+  /** What only the consumer reads and writes. */
   private final ConsumerSide<B> c = new ConsumerSide<>();
+
+  /** The thread this prefetcher started; set once, under {@code this}. */
+  private volatile Thread producer;
+
+  // Written under this (rarely: a failure, close); failureDelivered by the consumer.
+  private boolean failedBeforeClose;
+  private volatile boolean failureDelivered;
+  private volatile boolean interruptedByClose;
 
   /**
    * @param owner names the user in thread names and messages, such as {@code TensorProtosDBInput
@@ -216,7 +226,11 @@ public final class Prefetcher<B> implements AutoCloseable {
     if (depth == 0) {
       return takeInline();
     }
-    long t = taken;
+    long word = w.word;
+    if ((word & CLOSED) != 0) {
+      throw closed();
+    }
+    long t = word >>> TAKEN_SHIFT;
     long now = System.nanoTime();
     if (c.lastReturn != 0 && now - c.lastReturn < quickNanos) {
       c.quickTakes++;
@@ -225,73 +239,57 @@ public final class Prefetcher<B> implements AutoCloseable {
       c.lateTakes++;
       c.quickTakes = 0;
     }
-    // Two in a row either way, so that one preempted take does not hand the reading back. Only
-    // takes write paced, so this thread reads its own last decision.
-    boolean pace = paced ? c.lateTakes < 2 : c.quickTakes >= 2;
-    // Poll while someone fills the batch, or while it cannot be filled here (no room). A batch
-    // that nobody has claimed although there is room means a producer that is parked or was not
-    // scheduled: filling it here at once costs one fill, where polling for the producer first
-    // would add up to two fill times and, on a machine slow to wake threads, repeat every batch.
-    if (produced == t && (producer != null || !ownThread) && (filling || (!pace && !hasRoom()))) {
-      consumerSpin.await(consumerMayGo, fillNanos);
+    // Two in a row either way, so that one preempted take does not hand the reading back.
+    boolean wasPaced = (word & PACED) != 0;
+    boolean pace = wasPaced ? c.lateTakes < 2 : c.quickTakes >= 2;
+    if (pace != wasPaced) {
+      setPaced(pace);
     }
-    lockHot();
-    try {
-      if (pace != paced) {
-        paced = pace;
-        if (!pace) {
-          room.signal();
-        }
+    long found = p.produced - t;
+    c.occupancySum += found;
+    c.maxOccupancy = Math.max(c.maxOccupancy, found);
+    if (found > 0 || !awaitBatch(t, pace)) {
+      // Only close changes the word beside takes: a failed compare-and-set means closed.
+      word = w.word;
+      if (!WORD.compareAndSet(w, word & ~CLOSED, (word & ~CLOSED) + ONE_TAKEN)) {
+        throw closed();
       }
-      throwIfFailedOrClosed(t);
-      long found = produced - t;
-      if (found == 0) {
-        startProducer();
-        awaitBatch(t);
-      }
-      c.occupancySum += found;
-      c.maxOccupancy = Math.max(c.maxOccupancy, found);
-      B batch = handOver(t);
-      // Last before the unlock: a polling producer sees the room and goes for the lock at once.
-      taken = t + 1;
-      signalRoomLocked();
-      return batch;
-    } finally {
-      lock.unlock();
-      c.lastReturn = System.nanoTime();
+      wakeProducer();
     }
+    B batch = handOver(t);
+    c.lastReturn = System.nanoTime();
+    return batch;
   }
 
-  /**
-   * Under the lock: wakes the producer if it may fill now. A wake-up that finds no room costs the
-   * waker a system call and the producer a trip through the lock for nothing; whatever later makes
-   * the room signals then.
-   */
-  private void signalRoomLocked() {
-    if (producerMayFill() && hasRoom()) {
-      room.signal();
+  /** Sets or clears the paced bit; throws when closed. Clearing it may let the producer fill. */
+  private void setPaced(boolean pace) {
+    long word = w.word;
+    long next = pace ? word | PACED : word & ~PACED;
+    if ((word & CLOSED) != 0 || !WORD.compareAndSet(w, word, next)) {
+      throw closed();
     }
-  }
-
-  /**
-   * The producer fills only while the consumer does not read for itself, or to read ahead at close.
-   */
-  private boolean producerMayFill() {
-    return !paced || closing;
+    if (!pace) {
+      c.quickTakes = 0;
+      wakeProducer();
+    }
   }
 
   private B takeInline() {
-    long t = taken;
-    B batch;
-    lock.lock();
-    try {
-      throwIfFailedOrClosed(t);
-      batch = slot(t);
-      while (!source.isFree(batch)) {
-        await(room, consumerSpin, "a held batch slot for batch ", t);
+    long word = w.word;
+    if ((word & CLOSED) != 0) {
+      throw closed();
+    }
+    long t = word >>> TAKEN_SHIFT;
+    Throwable f = p.failure;
+    if (f != null) {
+      throw delivered(t, f);
+    }
+    B batch = slot(t);
+    if (!source.isFree(batch)) {
+      parkConsumer(() -> source.isFree(batch) || (w.word & CLOSED) != 0, "a held batch slot ", t);
+      if ((w.word & CLOSED) != 0) {
+        throw closed();
       }
-    } finally {
-      lock.unlock();
     }
     try {
       source.fill(batch);
@@ -299,17 +297,13 @@ public final class Prefetcher<B> implements AutoCloseable {
       record(e);
       throw delivered(t, e);
     }
-    lock.lock();
-    try {
-      produced = t + 1;
-      taken = t + 1;
-      return handOver(t);
-    } finally {
-      lock.unlock();
+    p.produced = t + 1;
+    if (!WORD.compareAndSet(w, word, word + ONE_TAKEN)) {
+      throw closed();
     }
+    return handOver(t);
   }
 
-  /** Under the lock. */
   private B handOver(long t) {
     B batch = slot(t);
     source.handOver(batch, onFree);
@@ -317,9 +311,18 @@ public final class Prefetcher<B> implements AutoCloseable {
     return batch;
   }
 
-  /** Under the lock. */
+  /**
+   * Starts the producer thread unless there is one or the prefetcher is closed: close reads {@code
+   * producer} under the same monitor after it sets closed, so it joins every thread started.
+   */
   private void startProducer() {
-    if (producer == null && ownThread) {
+    if (producer != null || !ownThread) {
+      return;
+    }
+    synchronized (this) {
+      if (producer != null || (w.word & CLOSED) != 0) {
+        return;
+      }
       Thread thread =
           new Thread(
               this::produce, "cortado-prefetch-" + THREAD_SEQ.incrementAndGet() + " " + owner);
@@ -329,30 +332,59 @@ public final class Prefetcher<B> implements AutoCloseable {
     }
   }
 
-  /** Under the lock: batch {@code t} is ready after this, filled here if nobody claimed it. */
-  private void awaitBatch(long t) {
+  /**
+   * Returns once batch {@code t} is filled: true when it filled and took it here (nobody filled it
+   * and its slot was free), false when the producer filled it. Throws the failure at batch {@code
+   * t}, or "closed".
+   */
+  private boolean awaitBatch(long t, boolean pace) {
+    startProducer();
     boolean waited = false;
     long start = 0;
     try {
-      while (produced == t) {
-        if (hasRoom()) {
-          fillHere(t);
-          return;
+      while (p.produced == t) {
+        Throwable f = p.failure;
+        if (f != null) {
+          throw delivered(t, f);
         }
-        if (paced) {
-          // The slot is still held (or the producer fills): a paced producer would never fill
-          // it, so hand the reading back to the producer, which a freed slot wakes.
-          paced = false;
-          c.quickTakes = 0;
-          room.signal();
+        if ((w.word & CLOSED) != 0) {
+          throw closed();
+        }
+        if (p.filler == IDLE) {
+          if (slotFree(t)) {
+            if (FILLER.compareAndSet(p, IDLE, CONSUMER)) {
+              // The producer may have filled batch t and stepped aside since the check above, and a
+              // close before the claim may have let it decide the read-ahead.
+              boolean filled = p.produced != t;
+              if (filled || (w.word & CLOSED) != 0) {
+                p.filler = IDLE;
+                wakeProducer();
+                if (filled) {
+                  continue;
+                }
+                throw closed();
+              }
+              fillHere(t);
+              return true;
+            }
+            continue;
+          }
+          if (pace) {
+            // The slot is held elsewhere: hand the reading back to the producer, which the
+            // release wakes.
+            pace = false;
+            setPaced(false);
+          }
         }
         if (!waited) {
           waited = true;
           start = System.nanoTime();
         }
-        await(ready, consumerSpin, "batch ", t);
-        throwIfFailedOrClosed(t);
+        if (!consumerSpin.await(consumerMayGo, p.fillNanos)) {
+          parkConsumer(consumerMayGo, "batch ", t);
+        }
       }
+      return false;
     } finally {
       if (waited) {
         c.waits++;
@@ -361,74 +393,51 @@ public final class Prefetcher<B> implements AutoCloseable {
     }
   }
 
-  /** Under the lock, which it releases while it fills batch {@code t} on the consumer's thread. */
+  /**
+   * Fills and takes batch {@code t} on the consumer's thread, {@code filler} being {@code
+   * CONSUMER}. The take counts even if close came during the fill: {@code taken} moves before
+   * {@code filler} returns to {@code IDLE}, and the producer decides on the read-ahead only then.
+   */
   private void fillHere(long t) {
-    filling = true;
-    B batch = slot(t);
-    lock.unlock();
-    Throwable failed = null;
     try {
-      source.fill(batch);
+      source.fill(slot(t));
     } catch (Throwable e) {
-      failed = e;
-    } finally {
-      lockHot();
-    }
-    filling = false;
-    if (failed != null) {
-      record(failed);
-      throw delivered(t, failed);
+      record(e);
+      p.filler = IDLE;
+      wakeProducer();
+      throw delivered(t, e);
     }
     c.consumerFills++;
-    produced = t + 1;
-    signalRoomLocked();
-  }
-
-  /** Under the lock: a producer fill that began at {@code start} has finished; returns its time. */
-  private long timed(long start) {
-    long d = System.nanoTime() - start;
-    long f = fillNanos;
-    fillNanos = f == 0 ? d : f + (d - f) / 4;
-    return d;
+    p.produced = t + 1;
+    WORD.getAndAdd(w, ONE_TAKEN);
+    p.filler = IDLE;
+    wakeProducer();
   }
 
   /**
-   * Takes the lock on the hand-off's hot path. Every critical section is a few field updates, so a
-   * holder lets go within a microsecond: trying again for a little while is cheaper than parking on
-   * the lock, which costs both sides a system call.
+   * Parks the consumer until {@code done}; {@code what} and {@code t} name what it waits for in the
+   * message of an interrupted wait.
    */
-  private void lockHot() {
-    for (int i = 0; i < LOCK_TRIES; i++) {
-      if (lock.tryLock()) {
-        return;
-      }
-      Thread.onSpinWait();
-    }
-    lock.lock();
-  }
-
-  /**
-   * Under the lock: waits on {@code condition}. {@code what} and {@code t} name what it waits for
-   * in the message of an interrupted wait, which is built only then, not on every wait.
-   */
-  private void await(Condition condition, AdaptiveSpin spin, String what, long t) {
+  private void parkConsumer(BooleanSupplier done, String what, long t) {
+    w.thread = Thread.currentThread();
+    w.parked = true;
     try {
-      spin.park(condition);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PrefetchException(owner + ": interrupted while waiting for " + what + t);
+      long start = System.nanoTime();
+      while (!done.getAsBoolean()) {
+        LockSupport.park(this);
+        if (Thread.interrupted()) {
+          Thread.currentThread().interrupt();
+          throw new PrefetchException(owner + ": interrupted while waiting for " + what + t);
+        }
+      }
+      consumerSpin.wokeAfter(System.nanoTime() - start);
+    } finally {
+      w.parked = false;
     }
   }
 
-  /** Under the lock: the failure belongs to batch {@code t} once every batch before it is taken. */
-  private void throwIfFailedOrClosed(long t) {
-    Throwable f = failure;
-    if (f != null && produced == t) {
-      throw delivered(t, f);
-    }
-    if (closing) {
-      throw new PrefetchException(owner + ": closed");
-    }
+  private PrefetchException closed() {
+    return new PrefetchException(owner + ": closed");
   }
 
   /** The consumer's view of the producer's failure at batch {@code t}. */
@@ -443,21 +452,17 @@ public final class Prefetcher<B> implements AutoCloseable {
   }
 
   /**
-   * Records the failure of batch {@code produced} (the one being filled): the producer stops and
-   * takes rethrow it once the batches before it are taken.
+   * Records the failure of batch {@code produced} (the one being filled), unless one is recorded:
+   * nobody fills after it, and takes rethrow it once the batches before it are taken.
    */
   private void record(Throwable e) {
-    lock.lock();
-    try {
-      if (failure == null) {
-        failure = e;
-        failedBeforeClose = !closing;
+    synchronized (this) {
+      if (p.failure == null) {
+        failedBeforeClose = (w.word & CLOSED) == 0;
+        p.failure = e;
       }
-      filling = false;
-      ready.signal();
-    } finally {
-      lock.unlock();
     }
+    wakeConsumer();
   }
 
   /** Gives the last taken batch back early; {@link #take()} does this implicitly. */
@@ -465,111 +470,144 @@ public final class Prefetcher<B> implements AutoCloseable {
     B h = c.held;
     if (h != null) {
       c.held = null;
-      // Dropping the last reference runs onFree, which signals room.
+      // Dropping the last reference runs onFree.
       source.release(h);
     }
   }
 
-  /**
-   * A released slot may be the room the producer waits for; the lock is taken only when it waits
-   * (it sets {@code producerWaiting} before it checks for room, and the release frees the slot
-   * before it reads the flag, so one of the two sees the other), may use it, and the slot is its
-   * room (a slot released before the take that moves {@code taken} is not yet: that take signals):
-   * a paced producer is woken by the take that clears {@code paced} or by close, which find the
-   * slot free.
-   */
-  private void signalRoom() {
-    if (!producerWaiting || !producerMayFill() || !hasRoom()) {
-      return;
+  /** A slot is free again: the producer may fill it, or (inline) the consumer waits for it. */
+  private void slotFreed() {
+    wakeProducer();
+    wakeConsumer();
+  }
+
+  /** Wakes the producer if it stepped aside and may now fill, or must stop. */
+  private void wakeProducer() {
+    if (p.filler == IDLE && producerMayGo()) {
+      Thread thread = p.thread;
+      if (thread != null) {
+        LockSupport.unpark(thread);
+      }
     }
-    lockHot();
-    try {
-      room.signal();
-    } finally {
-      lock.unlock();
+  }
+
+  private void wakeConsumer() {
+    if (w.parked) {
+      LockSupport.unpark(w.thread);
     }
   }
 
   private boolean consumerMayGo() {
-    return produced != taken || failure != null || closing;
+    long t = w.word >>> TAKEN_SHIFT;
+    return p.produced != t
+        || p.failure != null
+        || (w.word & CLOSED) != 0
+        || (p.filler == IDLE && slotFree(t));
   }
 
+  /** True when the producer may fill, or must stop. */
   private boolean producerMayGo() {
-    return (hasRoom() && producerMayFill()) || failure != null || closing;
+    long word = w.word;
+    return p.failure != null
+        || (word & CLOSED) != 0
+        || ((word & PACED) == 0 && hasRoom(p.produced, word));
   }
 
-  private boolean hasRoom() {
-    long p = produced;
-    if (failure != null || filling || p - taken >= depth) {
-      return false;
-    }
-    @SuppressWarnings("unchecked")
-    B s = (B) slots[(int) (p % slots.length)];
-    return s == null || source.isFree(s);
+  /** What the producer polls for while it has no room: room, or a reason to stop or step aside. */
+  private boolean producerShouldLook() {
+    return (w.word & (CLOSED | PACED)) != 0 || producerMayGo();
   }
 
   /**
-   * Under the lock, when the producer may not fill: waits for one signal, unless it must stop
-   * (false). {@code producerWaiting} is set before the check, so a slot released meanwhile signals.
+   * The slot first: a producer polling for room then has its reference count in its cache long
+   * before the take that makes the room, and only the consumer's word moves when it comes.
    */
-  private boolean awaitRoom() throws InterruptedException {
-    producerWaiting = true;
-    try {
-      if (!hasRoom() || !producerMayFill()) {
-        // While the consumer fills a batch, its take may still make room for the read-ahead.
-        if (failure != null || (closing && !filling)) {
-          return false;
-        }
-        producerSpin.park(room);
-      }
-      return true;
-    } finally {
-      producerWaiting = false;
-    }
+  private boolean hasRoom(long produced, long word) {
+    return slotFree(produced) && produced - (word >>> TAKEN_SHIFT) < depth;
+  }
+
+  private boolean slotFree(long index) {
+    @SuppressWarnings("unchecked")
+    B s = (B) slots[(int) (index % slots.length)];
+    return s == null || source.isFree(s);
   }
 
   /** The producer loop: fills batches while there is room; returns when it must stop. */
   void produce() {
+    p.thread = Thread.currentThread();
     try {
       while (true) {
-        if (!hasRoom() || paced) {
-          producerSpin.await(producerMayGo);
+        if (p.filler != PRODUCER && !claim()) {
+          return;
         }
-        long p;
-        lockHot();
-        try {
-          if (!hasRoom() || !producerMayFill()) {
-            if (!awaitRoom()) {
-              return;
-            }
-            // Woken: poll before parking again. The consumer that woke it is active, and if it is
-            // filling a batch itself it makes room within a fill time.
-            continue;
-          }
-          p = produced;
-          filling = true;
-        } finally {
-          lock.unlock();
+        long word = w.word;
+        long produced = p.produced;
+        if (p.failure != null) {
+          return;
         }
-        long start = System.nanoTime();
-        source.fill(slot(p));
-        lockHot();
-        try {
-          producerFillNanos += timed(start);
-          filling = false;
-          produced = p + 1;
-          ready.signal();
-        } finally {
-          lock.unlock();
+        boolean closing = (word & CLOSED) != 0;
+        if ((closing || (word & PACED) == 0) && hasRoom(produced, word)) {
+          fill(produced);
+        } else if (closing) {
+          return;
+        } else if ((word & PACED) != 0 || !producerSpin.await(producerShouldLook)) {
+          // Step aside: a paced consumer fills for itself, and a slow one is not worth a core.
+          p.filler = IDLE;
+          wakeConsumer();
         }
       }
     } catch (InterruptedException e) {
-      if (!closing) {
+      if ((w.word & CLOSED) == 0) {
         record(new PrefetchException(owner + ": the producer thread was interrupted"));
       }
     } catch (Throwable e) {
       record(e);
     }
+  }
+
+  /**
+   * Takes {@code filler} from {@code IDLE} to {@code PRODUCER} once the producer may fill, parking
+   * until then; false when it must stop (a failure, or closed with the read-ahead done).
+   */
+  private boolean claim() throws InterruptedException {
+    long start = System.nanoTime();
+    while (true) {
+      if (p.filler == IDLE) {
+        if (p.failure != null) {
+          return false;
+        }
+        long word = w.word;
+        boolean closing = (word & CLOSED) != 0;
+        if ((closing || (word & PACED) == 0) && hasRoom(p.produced, word)) {
+          if (FILLER.compareAndSet(p, IDLE, PRODUCER)) {
+            producerSpin.wokeAfter(System.nanoTime() - start);
+            return true;
+          }
+          continue;
+        }
+        if (closing) {
+          return false;
+        }
+      }
+      // IDLE and nothing to do, or the consumer fills: it wakes this thread when it is done.
+      LockSupport.park(this);
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+    }
+  }
+
+  /** Fills batch {@code index} on the producer thread and publishes it. */
+  private void fill(long index) throws Exception {
+    long start = System.nanoTime();
+    source.fill(slot(index));
+    long d = System.nanoTime() - start;
+    // Plain writes, published by the write of produced after them.
+    long f = p.fillNanos;
+    p.fillNanos = f == 0 ? d : f + (d - f) / 4;
+    p.fillNanosTotal += d;
+    p.produced = index + 1;
+    wakeConsumer();
   }
 
   @SuppressWarnings("unchecked")
@@ -598,34 +636,35 @@ public final class Prefetcher<B> implements AutoCloseable {
 
   /** True while the consumer reads its batches itself (see the class comment); for tests. */
   boolean paced() {
-    return paced;
+    return (w.word & PACED) != 0;
   }
 
   /** True when no producer thread runs: never started, or closed and joined. */
   public boolean producerStopped() {
-    Thread p = producer;
-    return p == null || !p.isAlive();
+    Thread t = producer;
+    return t == null || !t.isAlive();
   }
 
-  /** A snapshot of the counters; callable from any thread. */
+  /**
+   * A snapshot of the counters. The consumer's counters are exact on the consumer's thread or after
+   * close; from another thread they may lag by a take.
+   */
   public PrefetchMetrics metrics() {
-    lock.lock();
-    try {
-      long discarded = closing && producerStopped() ? produced - taken : 0;
-      return new PrefetchMetrics(
-          depth,
-          produced,
-          taken,
-          discarded,
-          c.waits,
-          c.waitNanos,
-          c.occupancySum,
-          c.maxOccupancy,
-          depth == 0 ? taken : c.consumerFills,
-          producerFillNanos);
-    } finally {
-      lock.unlock();
-    }
+    long produced = p.produced;
+    long word = w.word;
+    long taken = word >>> TAKEN_SHIFT;
+    long discarded = (word & CLOSED) != 0 && producerStopped() ? produced - taken : 0;
+    return new PrefetchMetrics(
+        depth,
+        produced,
+        taken,
+        discarded,
+        c.waits,
+        c.waitNanos,
+        c.occupancySum,
+        c.maxOccupancy,
+        depth == 0 ? taken : c.consumerFills,
+        p.fillNanosTotal);
   }
 
   /**
@@ -635,18 +674,21 @@ public final class Prefetcher<B> implements AutoCloseable {
    */
   @Override
   public void close() {
-    Thread thread;
-    lock.lock();
-    try {
-      if (closing) {
+    long word;
+    do {
+      word = w.word;
+      if ((word & CLOSED) != 0) {
         return;
       }
-      closing = true;
+    } while (!WORD.compareAndSet(w, word, word | CLOSED));
+    wakeConsumer();
+    Thread running = p.thread;
+    if (running != null) {
+      LockSupport.unpark(running);
+    }
+    Thread thread;
+    synchronized (this) {
       thread = producer;
-      room.signal();
-      ready.signalAll();
-    } finally {
-      lock.unlock();
     }
     if (thread == null) {
       return;
@@ -654,12 +696,7 @@ public final class Prefetcher<B> implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_BOUND_MILLIS);
     boolean interrupted = join(thread, TimeUnit.MILLISECONDS.toNanos(STOP_GRACE_MILLIS));
     if (thread.isAlive()) {
-      lock.lock();
-      try {
-        interruptedByClose = true;
-      } finally {
-        lock.unlock();
-      }
+      interruptedByClose = true;
       thread.interrupt();
       interrupted |= join(thread, deadline - System.nanoTime());
     }
@@ -675,51 +712,53 @@ public final class Prefetcher<B> implements AutoCloseable {
   /** What close could not do, or null; logs a failure no take saw. */
   private String lostAtClose(Thread thread) {
     String inFlight = source.describeInFlight();
-    lock.lock();
-    try {
-      if (failure != null && failedBeforeClose && !failureDelivered) {
+    long produced = p.produced;
+    long taken = w.word >>> TAKEN_SHIFT;
+    Throwable failure = p.failure;
+    boolean failedEarly;
+    synchronized (this) {
+      failedEarly = failedBeforeClose;
+    }
+    if (failure != null && failedEarly && !failureDelivered) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "{0}: closed before the producer''s failure at batch {1} was taken: {2}",
+          owner,
+          produced,
+          describe(failure));
+    }
+    boolean stuck = thread.isAlive();
+    if (!stuck && (!interruptedByClose || failedEarly || produced == taken + depth)) {
+      if (failure != null && !failedEarly) {
         LOG.log(
             System.Logger.Level.WARNING,
-            "{0}: closed before the producer''s failure at batch {1} was taken: {2}",
+            "{0}: reading ahead batch {1} at close failed: {2}",
             owner,
             produced,
             describe(failure));
       }
-      boolean stuck = thread.isAlive();
-      if (!stuck && (!interruptedByClose || failedBeforeClose || produced == taken + depth)) {
-        if (failure != null && !failedBeforeClose) {
-          LOG.log(
-              System.Logger.Level.WARNING,
-              "{0}: reading ahead batch {1} at close failed: {2}",
-              owner,
-              produced,
-              describe(failure));
-        }
-        return null;
-      }
-      return owner
-          + ": the producer thread '"
-          + thread.getName()
-          + "' "
-          + (stuck
-              ? "did not stop within " + STOP_BOUND_MILLIS + " ms (stuck in a read)"
-              : "was interrupted after " + STOP_GRACE_MILLIS + " ms")
-          + "; after "
-          + taken
-          + " runs it had finished "
-          + produced
-          + " of the "
-          + (taken + depth)
-          + " batches that the read-ahead reads, and batch "
-          + produced
-          + " is lost"
-          + (inFlight.isEmpty() ? "" : " (" + inFlight + ")")
-          + (stuck
-              ? "; its buffers stay with the thread and the reader must not be closed under it"
-              : "; the reader is not at the position Caffe2 would leave it at");
-    } finally {
-      lock.unlock();
+      return null;
     }
+    return owner
+        + ": the producer thread '"
+        + thread.getName()
+        + "' "
+        + (stuck
+            ? "did not stop within " + STOP_BOUND_MILLIS + " ms (stuck in a read)"
+            : "was interrupted after " + STOP_GRACE_MILLIS + " ms")
+        + "; after "
+        + taken
+        + " runs it had finished "
+        + produced
+        + " of the "
+        + (taken + depth)
+        + " batches that the read-ahead reads, and batch "
+        + produced
+        + " is lost"
+        + (inFlight.isEmpty() ? "" : " (" + inFlight + ")")
+        + (stuck
+            ? "; its buffers stay with the thread and the reader must not be closed under it"
+            : "; the reader is not at the position Caffe2 would leave it at");
   }
 
   /** Joins for up to {@code nanos}; returns true if this thread was interrupted meanwhile. */
@@ -747,21 +786,65 @@ public final class Prefetcher<B> implements AutoCloseable {
         + ", depth "
         + depth
         + ", produced "
-        + produced
+        + p.produced
         + ", taken "
-        + taken
+        + (w.word >>> TAKEN_SHIFT)
         + "]";
   }
 
-  /** Keeps the fields below off the cache lines of whatever is allocated before them. */
+  /** Keeps the fields of a subclass off the cache lines of whatever is allocated before it. */
   @SuppressWarnings("unused")
   private static class LeadingPad {
     long p0, p1, p2, p3, p4, p5, p6, p7;
   }
 
+  /** What the filler writes: the consumer reads it once a take, the producer every batch. */
+  private static class ProducerFields extends LeadingPad {
+    /** Batches filled. */
+    volatile long produced;
+
+    /** Who may fill batch {@code produced}: {@code IDLE}, {@code PRODUCER} or {@code CONSUMER}. */
+    volatile int filler;
+
+    /** Set once, at batch {@code produced}. */
+    volatile Throwable failure;
+
+    /** The producer thread, once it runs. */
+    volatile Thread thread;
+
+    /**
+     * A moving average of the producer's fills, for the consumer that polls while it fills, and
+     * their total; written before {@code produced}, which publishes them.
+     */
+    long fillNanos;
+
+    long fillNanosTotal;
+  }
+
+  @SuppressWarnings("unused")
+  private static final class ProducerLine extends ProducerFields {
+    long q0, q1, q2, q3, q4, q5, q6, q7;
+  }
+
+  /** What takes and close write: the producer polls it. */
+  private static class ConsumerLineFields extends LeadingPad {
+    /** {@code taken << 2 | paced << 1 | closed}; only close changes it beside takes. */
+    volatile long word;
+
+    /** The consumer is parked (or about to park) waiting; {@code thread} is the one to wake. */
+    volatile boolean parked;
+
+    volatile Thread thread;
+  }
+
+  @SuppressWarnings("unused")
+  private static final class ConsumerLine extends ConsumerLineFields {
+    long q0, q1, q2, q3, q4, q5, q6, q7;
+  }
+
   /**
-   * The consumer's own fields. The producer polls the prefetcher's fields on the other core, so a
-   * consumer write that shared their cache line would cost a transfer of the line each time.
+   * The consumer's own fields, read and written by takes only (and by {@link #metrics()}), on cache
+   * lines that the producer never reads.
    */
   private static class ConsumerFields<B> extends LeadingPad {
     /** The batch the last take returned. */
@@ -773,7 +856,6 @@ public final class Prefetcher<B> implements AutoCloseable {
     int quickTakes;
     int lateTakes;
 
-    // Written under the lock; read by metrics() under it.
     long consumerFills;
     long waits;
     long waitNanos;
