@@ -465,9 +465,8 @@ class PrefetcherTest {
 
   /**
    * Close from another thread while the consumer fills a batch on its own thread (the first take
-   * starts the producer and, still holding the lock, finds nobody filling batch 0, so it fills it
-   * itself): close waits for that fill, and the producer then reads batch 1 ahead; nothing is lost
-   * and close does not time out.
+   * claims batch 0 before it starts the producer, so it fills it itself): close waits for that
+   * fill, and the producer then reads batch 1 ahead; nothing is lost and close does not time out.
    */
   @Test
   void closeDuringAFillOnTheConsumersThreadStillReadsAhead() throws Exception {

@@ -312,16 +312,20 @@ public final class Prefetcher<B> implements AutoCloseable {
   }
 
   /**
-   * Starts the producer thread unless there is one or the prefetcher is closed: close reads {@code
-   * producer} under the same monitor after it sets closed, so it joins every thread started.
+   * Starts the producer thread unless there is one; false when the prefetcher was closed before one
+   * started. Close reads {@code producer} under the same monitor after it sets closed, so it joins
+   * every thread started.
    */
-  private void startProducer() {
+  private boolean startProducer() {
     if (producer != null || !ownThread) {
-      return;
+      return true;
     }
     synchronized (this) {
-      if (producer != null || (w.word & CLOSED) != 0) {
-        return;
+      if (producer != null) {
+        return true;
+      }
+      if ((w.word & CLOSED) != 0) {
+        return false;
       }
       Thread thread =
           new Thread(
@@ -329,6 +333,7 @@ public final class Prefetcher<B> implements AutoCloseable {
       thread.setDaemon(true);
       producer = thread;
       thread.start();
+      return true;
     }
   }
 
@@ -338,7 +343,6 @@ public final class Prefetcher<B> implements AutoCloseable {
    * t}, or "closed".
    */
   private boolean awaitBatch(long t, boolean pace) {
-    startProducer();
     boolean waited = false;
     long start = 0;
     try {
@@ -364,6 +368,12 @@ public final class Prefetcher<B> implements AutoCloseable {
                 }
                 throw closed();
               }
+              // The first take claims batch 0 before it starts the producer, so it always fills
+              // it, while the thread starts.
+              if (!startProducer()) {
+                p.filler = IDLE;
+                throw closed();
+              }
               fillHere(t);
               return true;
             }
@@ -375,6 +385,9 @@ public final class Prefetcher<B> implements AutoCloseable {
             pace = false;
             setPaced(false);
           }
+        }
+        if (!startProducer()) {
+          throw closed();
         }
         if (!waited) {
           waited = true;
