@@ -29,10 +29,12 @@ import org.openjdk.jmh.infra.Blackhole;
  * <ul>
  *   <li>{@code lockfree-steal}: the lock-free ring with spin-yield-park waits and work stealing
  *       that the prefetch operator used before;
- *   <li>{@code lock}: {@link Prefetcher}, a {@code ReentrantLock} and two {@code Condition}s with
- *       work stealing, polling turned off ({@code cortado.prefetch.spin_ns=0});
- *   <li>{@code lock-spin}: {@link Prefetcher} as shipped, polling adaptively up to its default
- *       before it waits;
+ *   <li>{@code prefetcher-nopoll}: {@link Prefetcher} with polling turned off ({@code
+ *       cortado.prefetch.spin_ns=0}): every wait parks;
+ *   <li>{@code prefetcher}: {@link Prefetcher} as shipped (two counters on cache lines of their
+ *       own, a claim touched only when a side steps aside, work stealing), polling adaptively up to
+ *       its default before it parks. Put another build's operator-api jar first on the class path
+ *       to measure that build's prefetcher;
  *   <li>{@code abq}, {@code abq-spin}: two {@code ArrayBlockingQueue}s (ready, free), the consumer
  *       blocking at once or polling up to 50 us first;
  *   <li>{@code floor}: {@link SpinPair}, two counters and both sides spinning without bound, with
@@ -96,7 +98,7 @@ public class HandOffBenchmark {
 
   @State(Scope.Thread)
   public static class Ring {
-    @Param({"lockfree-steal", "lock", "lock-spin", "abq", "abq-spin", "floor"})
+    @Param({"lockfree-steal", "prefetcher-nopoll", "prefetcher", "abq", "abq-spin", "floor"})
     public String candidate;
 
     @Param({"10000"})
@@ -106,7 +108,7 @@ public class HandOffBenchmark {
     public long consumerTokens;
 
     private LockFreeStealingRing<Slot> lockFree;
-    private Prefetcher<Slot> lock;
+    private Prefetcher<Slot> prefetcher;
     private QueuePair<Slot> queues;
     private SpinPair<Slot> floor;
 
@@ -115,14 +117,14 @@ public class HandOffBenchmark {
       Source source = new Source(fillTokens);
       switch (candidate) {
         case "lockfree-steal" -> lockFree = new LockFreeStealingRing<>("bench", source, 1);
-        case "lock", "lock-spin" -> {
+        case "prefetcher-nopoll", "prefetcher" -> {
           String was = System.getProperty("cortado.prefetch.spin_ns");
-          if (candidate.equals("lock")) {
+          if (candidate.equals("prefetcher-nopoll")) {
             System.setProperty("cortado.prefetch.spin_ns", "0");
           } else {
             System.clearProperty("cortado.prefetch.spin_ns");
           }
-          lock = new Prefetcher<>("bench", source, 1, 0);
+          prefetcher = new Prefetcher<>("bench", source, 1, 0);
           if (was == null) {
             System.clearProperty("cortado.prefetch.spin_ns");
           } else {
@@ -140,8 +142,8 @@ public class HandOffBenchmark {
       if (lockFree != null) {
         return lockFree.take();
       }
-      if (lock != null) {
-        return lock.take();
+      if (prefetcher != null) {
+        return prefetcher.take();
       }
       if (floor != null) {
         return floor.take();
@@ -154,8 +156,8 @@ public class HandOffBenchmark {
       if (lockFree != null) {
         lockFree.close();
       }
-      if (lock != null) {
-        lock.close();
+      if (prefetcher != null) {
+        prefetcher.close();
       }
       if (queues != null) {
         queues.close();
