@@ -136,8 +136,8 @@ public abstract class PrefetchOperator<B extends PrefetchBatch> implements Opera
    * {@code batches_produced}, {@code batches_discarded}, {@code consumer_waits}, {@code
    * consumer_wait_ns}, {@code queue_occupancy_mean}, {@code queue_occupancy_max}, {@code
    * consumer_fills} (batches filled on the caller's thread: all of them with {@code no_prefetch},
-   * else those the producer had not started), {@code producer_fill_ns_mean} (the mean time of a
-   * fill on the producer thread), {@code prefetch_depth}, then the subclass's.
+   * else those a run filled while the producer had stepped aside), {@code producer_fill_ns_mean}
+   * (the mean time of a fill on the producer thread), {@code prefetch_depth}, then the subclass's.
    */
   @Override
   public Map<String, Number> metrics() {
