@@ -35,6 +35,8 @@ import java.util.function.BooleanSupplier;
  *           produced > t ------------------ the batch; taken = t + 1 (a CAS, failing once closed)
  *           produced == t, failure --------------------- throws it, on every later take too
  *           produced == t, IDLE, slot free -- CONSUMER (CAS), fills, produced++, taken++, IDLE
+ *             (gives the claim back if produced or closed moved meanwhile; the first take
+ *             claims batch 0 before it starts the producer thread)
  *           produced == t otherwise -------- polls, then parks, until one of the above
  *           closed ----------------------------------------------------- throws "closed"
  * close     sets closed (a CAS of the consumer's word: taken is final once filler is not
