@@ -358,25 +358,7 @@ public final class Prefetcher<B> implements AutoCloseable {
         }
         if (p.filler == IDLE) {
           if (slotFree(t)) {
-            if (FILLER.compareAndSet(p, IDLE, CONSUMER)) {
-              // The producer may have filled batch t and stepped aside since the check above, and a
-              // close before the claim may have let it decide the read-ahead.
-              boolean filled = p.produced != t;
-              if (filled || (w.word & CLOSED) != 0) {
-                p.filler = IDLE;
-                wakeProducer();
-                if (filled) {
-                  continue;
-                }
-                throw closed();
-              }
-              // The first take claims batch 0 before it starts the producer, so it always fills
-              // it, while the thread starts.
-              if (!startProducer()) {
-                p.filler = IDLE;
-                throw closed();
-              }
-              fillHere(t);
+            if (fillHereIfClaimed(t)) {
               return true;
             }
             continue;
@@ -409,6 +391,29 @@ public final class Prefetcher<B> implements AutoCloseable {
   }
 
   /**
+   * Claims batch {@code t} (nobody fills it and its slot is free), then fills and takes it here;
+   * false when the claim fails or the producer filled the batch and stepped aside since the caller
+   * looked, throws "closed" when a close came first (it may have let the producer decide the
+   * read-ahead already). The first take claims batch 0 before it starts the producer, so it always
+   * fills it, while the thread starts.
+   */
+  private boolean fillHereIfClaimed(long t) {
+    if (!FILLER.compareAndSet(p, IDLE, CONSUMER)) {
+      return false;
+    }
+    boolean filled = p.produced != t;
+    if (filled || (w.word & CLOSED) != 0 || !startProducer()) {
+      giveBackClaim();
+      if (filled) {
+        return false;
+      }
+      throw closed();
+    }
+    fillHere(t);
+    return true;
+  }
+
+  /**
    * Fills and takes batch {@code t} on the consumer's thread, {@code filler} being {@code
    * CONSUMER}. The take counts even if close came during the fill: {@code taken} moves before
    * {@code filler} returns to {@code IDLE}, and the producer decides on the read-ahead only then.
@@ -418,13 +423,17 @@ public final class Prefetcher<B> implements AutoCloseable {
       source.fill(slot(t));
     } catch (Throwable e) {
       record(e);
-      p.filler = IDLE;
-      wakeProducer();
+      giveBackClaim();
       throw delivered(t, e);
     }
     c.consumerFills++;
     p.produced = t + 1;
     WORD.getAndAdd(w, ONE_TAKEN);
+    giveBackClaim();
+  }
+
+  /** The consumer is done with its claim: nobody fills now, and the producer may take over. */
+  private void giveBackClaim() {
     p.filler = IDLE;
     wakeProducer();
   }
@@ -523,9 +532,12 @@ public final class Prefetcher<B> implements AutoCloseable {
   /** True when the producer may fill, or must stop. */
   private boolean producerMayGo() {
     long word = w.word;
-    return p.failure != null
-        || (word & CLOSED) != 0
-        || ((word & PACED) == 0 && hasRoom(p.produced, word));
+    return p.failure != null || (word & CLOSED) != 0 || mayFill(p.produced, word);
+  }
+
+  /** The producer may fill batch {@code produced}: room, and the consumer not paced or closed. */
+  private boolean mayFill(long produced, long word) {
+    return ((word & CLOSED) != 0 || (word & PACED) == 0) && hasRoom(produced, word);
   }
 
   /** What the producer polls for while it has no room: room, or a reason to stop or step aside. */
@@ -560,10 +572,9 @@ public final class Prefetcher<B> implements AutoCloseable {
         if (p.failure != null) {
           return;
         }
-        boolean closing = (word & CLOSED) != 0;
-        if ((closing || (word & PACED) == 0) && hasRoom(produced, word)) {
+        if (mayFill(produced, word)) {
           fill(produced);
-        } else if (closing) {
+        } else if ((word & CLOSED) != 0) {
           return;
         } else if ((word & PACED) != 0 || !producerSpin.await(producerShouldLook)) {
           // Step aside: a paced consumer fills for itself, and a slow one is not worth a core.
@@ -592,15 +603,14 @@ public final class Prefetcher<B> implements AutoCloseable {
           return false;
         }
         long word = w.word;
-        boolean closing = (word & CLOSED) != 0;
-        if ((closing || (word & PACED) == 0) && hasRoom(p.produced, word)) {
+        if (mayFill(p.produced, word)) {
           if (FILLER.compareAndSet(p, IDLE, PRODUCER)) {
             producerSpin.wokeAfter(System.nanoTime() - start);
             return true;
           }
           continue;
         }
-        if (closing) {
+        if ((word & CLOSED) != 0) {
           return false;
         }
       }
