@@ -1,6 +1,8 @@
 package dev.cortado.operator;
 
 import dev.cortado.tensor.Tensor;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * A named slot in a {@link Workspace} holding any Java object: a {@link Tensor}, a DB reader, a
@@ -9,9 +11,22 @@ import dev.cortado.tensor.Tensor;
  * <p>The blob owns its value: replacing or removing an {@link AutoCloseable} value closes it (as
  * Caffe2's {@code Blob::Reset} destroys the old content), unless the new value is the same object.
  */
-public final class Blob {
+public final class Blob extends BlobValue {
+  private static final VarHandle VALUE;
+
+  static {
+    try {
+      VALUE = MethodHandles.lookup().findVarHandle(BlobValue.class, "value", Object.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final String name;
-  private volatile Object value;
+
+  /** Keeps {@code value} off the cache lines of whatever is allocated after the blob. */
+  @SuppressWarnings("unused")
+  private long q0, q1, q2, q3, q4, q5, q6, q7;
 
   public Blob(String name) {
     this.name = name;
@@ -52,11 +67,7 @@ public final class Blob {
 
   /** Replaces the value, closing the previous one when it is AutoCloseable and not {@code v}. */
   public void set(Object v) {
-    Object previous;
-    synchronized (this) {
-      previous = value;
-      value = v;
-    }
+    Object previous = VALUE.getAndSet(this, v);
     if (previous != v) {
       closeValue(previous);
     }

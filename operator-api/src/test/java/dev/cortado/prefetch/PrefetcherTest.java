@@ -537,6 +537,57 @@ class PrefetcherTest {
   }
 
   /**
+   * A slot that was never retained is free as soon as the next take drops it, which the producer
+   * knows from the takes alone; the first retain, late in the run and with no spare slot, must
+   * still keep the producer off that slot until its release.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 3})
+  void aFirstRetainLateInTheRunStillHoldsTheSlot(int depth) throws Exception {
+    String owner = owner();
+    Counting source = new Counting();
+    int slots = Math.max(depth, 1) + 1;
+    try (Prefetcher<Numbered> p = new Prefetcher<>(owner, source, depth, 0)) {
+      // Takes a millisecond apart, so that the producer reads ahead rather than the takes.
+      for (int i = 0; i < 50; i++) {
+        Thread.sleep(1);
+        assertThat(p.take().value).isEqualTo(i);
+      }
+      Thread.sleep(1);
+      Numbered held = p.take();
+      assertThat(held.value).isEqualTo(50);
+      held.retain();
+      // The takes up to the one that would reuse the held slot; the producer reads ahead meanwhile.
+      for (int i = 51; i < 50 + slots; i++) {
+        Thread.sleep(1);
+        assertThat(p.take().value).isEqualTo(i);
+      }
+      await("the read-ahead up to the held slot", () -> source.fills.get() >= 50 + slots);
+      Thread.sleep(50);
+      assertThat(held.value).as("the retained batch keeps its contents").isEqualTo(50);
+      assertThat(source.fills.get()).as("nothing filled into the held slot").isEqualTo(50 + slots);
+      AtomicBoolean released = new AtomicBoolean();
+      Thread releaser =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(50);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                released.set(true);
+                held.release();
+              });
+      releaser.start();
+      assertThat(p.take().value).as("the take after the release").isEqualTo(50 + slots);
+      assertThat(released).as("that take waited for the release").isTrue();
+      releaser.join();
+      assertThat(source.slotsMade.get()).isEqualTo(slots);
+    }
+    assertThat(threadsOf(owner)).isEmpty();
+  }
+
+  /**
    * The producer has not started the read-ahead when close is called (as when its thread was not
    * scheduled since the last take): close waits for it, so the reader has still given out exactly k
    * + depth batches.

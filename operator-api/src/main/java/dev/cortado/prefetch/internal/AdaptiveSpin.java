@@ -1,5 +1,6 @@
 package dev.cortado.prefetch.internal;
 
+import dev.cortado.memory.CacheLinePad;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -26,10 +27,12 @@ final class AdaptiveSpin {
   static final int MAX_STRETCH = 10;
 
   private final long boundNanos;
-  private int skip;
-  private int penalty;
-  private long polls;
-  private long failedPolls;
+
+  /**
+   * The counters, written at every poll, on cache lines of their own: the other side reads the
+   * objects allocated beside this one at every batch.
+   */
+  private final State s = new State();
 
   /**
    * @param boundNanos how long one poll may last; 0 never polls
@@ -54,24 +57,24 @@ final class AdaptiveSpin {
     if (boundNanos <= 0) {
       return false;
     }
-    if (skip > 0) {
-      skip--;
+    if (s.skip > 0) {
+      s.skip--;
       return false;
     }
-    polls++;
+    s.polls++;
     long bound = Math.max(boundNanos, Math.min(2 * expectedNanos, MAX_STRETCH * boundNanos));
     long deadline = System.nanoTime() + bound;
     int i = 0;
     while (!done.getAsBoolean()) {
       Thread.onSpinWait();
       if ((++i & 63) == 0 && System.nanoTime() - deadline > 0) {
-        failedPolls++;
-        penalty = penalty == 0 ? 1 : Math.min(2 * penalty, MAX_SKIP);
-        skip = penalty;
+        s.failedPolls++;
+        s.penalty = s.penalty == 0 ? 1 : Math.min(2 * s.penalty, MAX_SKIP);
+        s.skip = s.penalty;
         return false;
       }
     }
-    penalty = 0;
+    s.penalty = 0;
     return true;
   }
 
@@ -83,18 +86,30 @@ final class AdaptiveSpin {
    */
   void wokeAfter(long nanos) {
     if (nanos < boundNanos) {
-      skip = 0;
-      penalty = 0;
+      s.skip = 0;
+      s.penalty = 0;
     }
   }
 
   /** Polls made so far. */
   long polls() {
-    return polls;
+    return s.polls;
   }
 
   /** Polls that timed out and parked. */
   long failedPolls() {
-    return failedPolls;
+    return s.failedPolls;
+  }
+
+  private static class Fields extends CacheLinePad {
+    int skip;
+    int penalty;
+    long polls;
+    long failedPolls;
+  }
+
+  @SuppressWarnings("unused")
+  private static final class State extends Fields {
+    long q0, q1, q2, q3, q4, q5, q6, q7;
   }
 }

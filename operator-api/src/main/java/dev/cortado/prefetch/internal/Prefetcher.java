@@ -1,5 +1,6 @@
 package dev.cortado.prefetch.internal;
 
+import dev.cortado.memory.CacheLinePad;
 import dev.cortado.prefetch.PrefetchException;
 import dev.cortado.prefetch.PrefetchMetrics;
 import java.lang.invoke.MethodHandles;
@@ -94,7 +95,10 @@ public final class Prefetcher<B> implements AutoCloseable {
     /** What a fill in progress has consumed so far; called from another thread. */
     String describeInFlight();
 
-    /** False while someone still holds {@code batch} (it must not be refilled). */
+    /**
+     * False while someone still holds {@code batch} (it must not be refilled). Asked only about a
+     * slot whose batch the consumer has dropped, or that was never handed over.
+     */
     boolean isFree(B batch);
 
     /** {@code batch} goes to the consumer; {@code onFree} must run once it is free again. */
@@ -545,12 +549,9 @@ public final class Prefetcher<B> implements AutoCloseable {
     return (w.word & (CLOSED | PACED)) != 0 || producerMayGo();
   }
 
-  /**
-   * The slot first: a producer polling for room then has its reference count in its cache long
-   * before the take that makes the room, and only the consumer's word moves when it comes.
-   */
+  /** Room for batch {@code produced}: the consumer is close enough, and the slot's batch free. */
   private boolean hasRoom(long produced, long word) {
-    return slotFree(produced) && produced - (word >>> TAKEN_SHIFT) < depth;
+    return produced - (word >>> TAKEN_SHIFT) < depth && slotFree(produced);
   }
 
   private boolean slotFree(long index) {
@@ -817,14 +818,8 @@ public final class Prefetcher<B> implements AutoCloseable {
         + "]";
   }
 
-  /** Keeps the fields of a subclass off the cache lines of whatever is allocated before it. */
-  @SuppressWarnings("unused")
-  private static class LeadingPad {
-    long p0, p1, p2, p3, p4, p5, p6, p7;
-  }
-
   /** What the filler writes: the consumer reads it once a take, the producer every batch. */
-  private static class ProducerFields extends LeadingPad {
+  private static class ProducerFields extends CacheLinePad {
     /** Batches filled. */
     volatile long produced;
 
@@ -852,7 +847,7 @@ public final class Prefetcher<B> implements AutoCloseable {
   }
 
   /** What takes and close write: the producer polls it. */
-  private static class ConsumerLineFields extends LeadingPad {
+  private static class ConsumerLineFields extends CacheLinePad {
     /** {@code taken << 2 | paced << 1 | closed}; only close changes it beside takes. */
     volatile long word;
 
@@ -871,7 +866,7 @@ public final class Prefetcher<B> implements AutoCloseable {
    * The consumer's own fields, read and written by takes only (and by {@link #metrics()}), on cache
    * lines that the producer never reads.
    */
-  private static class ConsumerFields<B> extends LeadingPad {
+  private static class ConsumerFields<B> extends CacheLinePad {
     /** The batch the last take returned. */
     B held;
 

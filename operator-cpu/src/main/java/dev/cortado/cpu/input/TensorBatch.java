@@ -77,7 +77,11 @@ public final class TensorBatch extends PrefetchBatch {
   }
 
   void setValidRecords(int n) {
-    validRecords = n;
+    if (validRecords != n) {
+      // Written only when it changes: the consumer reads this object at every take, and a write
+      // per fill would move its cache line between the two threads.
+      validRecords = n;
+    }
   }
 
   /**
